@@ -14,7 +14,10 @@ struct buf {
 };
 
 extern char buf_empty_[];
-#define BUF_INIT {.data = buf_empty_}
+#define BUF_INIT                   \
+	{                          \
+		.data = buf_empty_ \
+	}
 
 void buf_init(struct buf *b);
 /* Frees what b holds and resets it to empty. */
@@ -25,7 +28,7 @@ void buf_add(struct buf *b, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addch(struct buf *b, int c);
 void buf_addf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 /* Sets len to n (n <= len) and terminates. */
 void buf_setlen(struct buf *b, size_t n);

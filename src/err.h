@@ -13,16 +13,19 @@ struct err {
 	struct buf msg;
 };
 
-#define ERR_INIT {.set = 0, .msg = BUF_INIT}
+#define ERR_INIT                          \
+	{                                 \
+		.set = 0, .msg = BUF_INIT \
+	}
 
 void err_init(struct err *e);
 void err_release(struct err *e);
 /* Records a message (lower-case, no full stop) and returns -1. */
 int err_set(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 /* As err_set, appending ": strerror(errno)". */
 int err_errno(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 /* The message, "" when none (borrowed, valid until err changes). */
 const char *err_msg(const struct err *e);
 /* Forgets the error, so e can be reused. */

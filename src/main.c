@@ -14,7 +14,7 @@ static const struct command {
 #define CMD(n) {#n, cmd_##n, cmd_##n##_summary},
 #include "commands.def"
 #undef CMD
-	{NULL, NULL, NULL},
+        {NULL, NULL, NULL},
 };
 
 static void usage(FILE *f)
@@ -26,7 +26,7 @@ static void usage(FILE *f)
 	      f);
 	for (size_t i = 0; commands[i].name; i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name,
-			commands[i].summary);
+		        commands[i].summary);
 	fputs("\nThe workspace is the nearest directory at or above the "
 	      "current one\nthat holds bulletin.yaml (or -C DIR).\n",
 	      f);
@@ -46,14 +46,14 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-C") && i + 1 < argc) {
 			if (chdir(argv[i + 1]) < 0) {
 				fprintf(stderr, "bulletin: cannot enter %s: ",
-					argv[i + 1]);
+				        argv[i + 1]);
 				perror(NULL);
 				return EXIT_FAIL;
 			}
 			i += 2;
 		} else {
 			fprintf(stderr, "bulletin: unknown option '%s'\n",
-				argv[i]);
+			        argv[i]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 		if (!strcmp(commands[c].name, argv[i]))
 			return commands[c].run(argc - i, argv + i);
 	fprintf(stderr,
-		"bulletin: '%s' is not a command; see 'bulletin --help'\n",
-		argv[i]);
+	        "bulletin: '%s' is not a command; see 'bulletin --help'\n",
+	        argv[i]);
 	return EXIT_USAGE;
 }

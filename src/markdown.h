@@ -35,7 +35,7 @@ cmark_node *markdown_parse(const char *text, size_t len);
  * only http(s)/mailto/tel/relative schemes kept.
  */
 void markdown_html(cmark_node *doc, const struct markdown_opts *o,
-		   struct buf *out);
+                   struct buf *out);
 
 /*
  * Plain text wrapped at o->width columns: headings underlined or marked,
@@ -45,7 +45,7 @@ void markdown_html(cmark_node *doc, const struct markdown_opts *o,
  * markdown_html writes appears here.
  */
 void markdown_text(cmark_node *doc, const struct markdown_opts *o,
-		   struct buf *out);
+                   struct buf *out);
 
 /* The text content of a node and its descendants (for lint, titles). */
 void markdown_node_text(cmark_node *node, struct buf *out);

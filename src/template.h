@@ -43,17 +43,17 @@ struct tmpl_value *tmpl_map(struct tmpl_data *d);
 void tmpl_list_add(struct tmpl_value *list, struct tmpl_value *v);
 /* Sets key in a map (replacing an earlier value of the same key). */
 void tmpl_map_set(struct tmpl_value *map, const char *key,
-		  struct tmpl_value *v);
+                  struct tmpl_value *v);
 /* Shorthands: set key to a copied string / bool. */
-void tmpl_map_str(struct tmpl_data *d, struct tmpl_value *map,
-		  const char *key, const char *s);
-void tmpl_map_bool(struct tmpl_data *d, struct tmpl_value *map,
-		   const char *key, int b);
+void tmpl_map_str(struct tmpl_data *d, struct tmpl_value *map, const char *key,
+                  const char *s);
+void tmpl_map_bool(struct tmpl_data *d, struct tmpl_value *map, const char *key,
+                   int b);
 
 enum tmpl_type tmpl_type_of(const struct tmpl_value *v);
 /* Looks up key in a map; NULL if absent or v is not a map (borrowed). */
 const struct tmpl_value *tmpl_map_get(const struct tmpl_value *v,
-				      const char *key);
+                                      const char *key);
 
 struct tmpl; /* a parsed template */
 
@@ -72,7 +72,7 @@ struct tmpl_partials {
  * Returns the template (caller owns, tmpl_free) or NULL with err set.
  */
 struct tmpl *tmpl_parse(const char *src, size_t len, const char *name,
-			struct err *err);
+                        struct err *err);
 void tmpl_free(struct tmpl *t);
 
 enum tmpl_escape {
@@ -85,7 +85,7 @@ enum tmpl_escape {
  * with err set (a partial that fails to parse, or nesting too deep).
  */
 int tmpl_render(const struct tmpl *t, const struct tmpl_value *data,
-		const struct tmpl_partials *partials, enum tmpl_escape escape,
-		struct buf *out, struct err *err);
+                const struct tmpl_partials *partials, enum tmpl_escape escape,
+                struct buf *out, struct err *err);
 
 #endif

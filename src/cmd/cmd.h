@@ -12,8 +12,8 @@ enum {
 	EXIT_USAGE = 2,
 };
 
-#define CMD(name)                                                            \
-	int cmd_##name(int argc, char **argv);                               \
+#define CMD(name)                              \
+	int cmd_##name(int argc, char **argv); \
 	extern const char cmd_##name##_summary[];
 #include "commands.def"
 #undef CMD

@@ -1,0 +1,206 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "common.h"
+#include "file.h"
+#include "issue.h"
+#include "render.h"
+#include "template.h"
+#include "banned.h"
+
+const char cmd_new_summary[] = "start a new issue and its partners' guide";
+
+static void usage(FILE *f)
+{
+	fputs("usage: bulletin new ID [--title T] [--date YYYY-MM-DD] "
+	      "[--deadline YYYY-MM-DD]\n\n"
+	      "Creates issues/ID/issue.yaml and issues/ID/CONTRIBUTING.md, "
+	      "the guide\nfor partners on writing and dropping a "
+	      "contribution. ID may use\nletters, digits, '-' and '_' "
+	      "(e.g. 2027-01).\n",
+	      f);
+}
+
+static int valid_id(const char *id)
+{
+	if (!*id || strlen(id) > 64 || id[0] == '-' || id[0] == '_')
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return 0;
+	return 1;
+}
+
+/* A YAML double-quoted scalar: safe whatever the title holds. */
+static void yaml_quoted(struct buf *out, const char *s)
+{
+	buf_addch(out, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			buf_addf(out, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			buf_addf(out, "\\x%02x", c);
+		else
+			buf_addch(out, c);
+	}
+	buf_addch(out, '"');
+}
+
+static int check_date(const char *what, const char *s)
+{
+	struct tm tm;
+	int has_time;
+
+	if (issue_parse_datetime(s, &tm, &has_time) == 0 && !has_time)
+		return 0;
+	fprintf(stderr,
+	        "bulletin: --%s '%s' is not a date: write it as "
+	        "YYYY-MM-DD, e.g. 2027-01-15\n",
+	        what, s);
+	return -1;
+}
+
+static int write_guide(const struct config *cfg, const char *id,
+                       const char *title, const char *deadline, struct err *err)
+{
+	struct tmpl_data *d = tmpl_data_new();
+	struct tmpl_value *root = tmpl_map(d), *secs = tmpl_list(d);
+	struct buf out = BUF_INIT, path = BUF_INIT, n = BUF_INIT;
+	char *when = deadline ? issue_format_date(deadline) : NULL;
+	int ret;
+
+	tmpl_map_str(d, root, "newsletter_name", cfg->name);
+	tmpl_map_str(d, root, "issue_id", id);
+	tmpl_map_str(d, root, "issue_title", title);
+	if (when)
+		tmpl_map_str(d, root, "deadline", when);
+	buf_addf(&n, "%ld", cfg->word_limit);
+	tmpl_map_set(root, "word_limit", tmpl_number(d, n.data));
+	buf_reset(&n);
+	buf_addf(&n, "%ld", cfg->image_max_kb);
+	tmpl_map_set(root, "image_max_kb", tmpl_number(d, n.data));
+	for (size_t i = 0; i < cfg->nsections; i++) {
+		struct tmpl_value *s = tmpl_map(d);
+
+		tmpl_map_str(d, s, "key", cfg->sections[i].key);
+		tmpl_map_str(d, s, "title", cfg->sections[i].title);
+		tmpl_list_add(secs, s);
+	}
+	tmpl_map_set(root, "sections", secs);
+	ret = render_template("contributing.md", root, 0, &out, err);
+	if (!ret) {
+		buf_addf(&path, "issues/%s/CONTRIBUTING.md", id);
+		ret = file_create_new(path.data, out.data, out.len, 0644, err);
+	}
+	free(when);
+	tmpl_data_free(d);
+	buf_release(&out);
+	buf_release(&path);
+	buf_release(&n);
+	return ret;
+}
+
+int cmd_new(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"title", required_argument, NULL, 't'},
+	        {"date", required_argument, NULL, 'd'},
+	        {"deadline", required_argument, NULL, 'l'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *title = NULL, *date = NULL, *deadline = NULL, *id;
+	struct config cfg;
+	struct err err = ERR_INIT;
+	struct buf yaml = BUF_INIT, path = BUF_INIT;
+	char today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct stat st;
+	int c, ret = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			title = optarg;
+			break;
+		case 'd':
+			date = optarg;
+			break;
+		case 'l':
+			deadline = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	id = argv[optind];
+	if (!valid_id(id)) {
+		fprintf(stderr,
+		        "bulletin: '%s' cannot be an issue ID: use "
+		        "letters, digits, '-' and '_' (e.g. 2027-01)\n",
+		        id);
+		return EXIT_USAGE;
+	}
+	if ((date && check_date("date", date) < 0) ||
+	    (deadline && check_date("deadline", deadline) < 0))
+		return EXIT_USAGE;
+	if (cmd_workspace(&cfg, NULL) < 0)
+		return EXIT_FAIL;
+	buf_addf(&path, "issues/%s", id);
+	if (stat(path.data, &st) == 0) {
+		fprintf(stderr,
+		        "bulletin: %s already exists; nothing was "
+		        "changed\n",
+		        path.data);
+		goto out;
+	}
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	buf_adds(&yaml, "# One issue of the newsletter. Contributions (*.md) "
+	                "and images go in\n# this folder; CONTRIBUTING.md "
+	                "tells partners how.\ntitle: ");
+	yaml_quoted(&yaml, title ? title : id);
+	buf_addf(&yaml, "\ndate: %s\n", date ? date : today);
+	if (deadline)
+		buf_addf(&yaml, "deadline: %s\n", deadline);
+	buf_adds(&yaml, "# preheader: one line shown in the inbox "
+	                "before the email is opened\n"
+	                "# intro: |\n#   A few words from the editor.\n");
+	if (file_mkdirs(path.data, &err) < 0)
+		goto fail;
+	buf_addch(&path, '/');
+	buf_adds(&path, "issue.yaml");
+	if (file_create_new(path.data, yaml.data, yaml.len, 0644, &err) < 0 ||
+	    write_guide(&cfg, id, title ? title : id, deadline, &err) < 0)
+		goto fail;
+	printf("made issues/%s: share issues/%s/CONTRIBUTING.md with "
+	       "partners\n",
+	       id, id);
+	ret = EXIT_OK;
+	goto out;
+fail:
+	cmd_error(err_msg(&err));
+out:
+	err_release(&err);
+	buf_release(&yaml);
+	buf_release(&path);
+	config_release(&cfg);
+	return ret;
+}

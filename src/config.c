@@ -1,0 +1,489 @@
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "suggest.h"
+#include "yamldoc.h"
+#include "banned.h"
+
+enum key_type { K_STR, K_LONG, K_DOUBLE, K_BOOL, K_LIST, K_SECTIONS };
+
+/* One row per key: where it lives, its type, default and limits. */
+static const struct key {
+	const char *group;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	const char *def;
+	double min, max;
+	int required;
+} keys[] = {
+#define F(m) offsetof(struct config, m)
+        {"newsletter", "name", K_STR, F(name), "", 0, 0, 1},
+        {"newsletter", "from", K_STR, F(from), "", 0, 0, 1},
+        {"newsletter", "reply_to", K_STR, F(reply_to), "", 0, 0, 0},
+        {"newsletter", "list_id", K_STR, F(list_id), "", 0, 0, 0},
+        {"newsletter", "base_url", K_STR, F(base_url), "", 0, 0, 1},
+        {"newsletter", "language", K_STR, F(language), "en-GB", 0, 0, 0},
+        {"newsletter", "footer", K_STR, F(footer), "", 0, 0, 0},
+        {"", "sections", K_SECTIONS, F(sections), NULL, 0, 0, 0},
+        {"compile", "word_limit", K_LONG, F(word_limit), "600", 50, 100000, 0},
+        {"compile", "reading_ease", K_DOUBLE, F(reading_ease), "50", 0, 100, 0},
+        {"compile", "image_max_kb", K_LONG, F(image_max_kb), "500", 1, 1e6, 0},
+        {"delivery", "transport", K_LIST, F(transports), "maildir:outbox", 0, 0,
+         0},
+        {"delivery", "connections", K_LONG, F(connections), "4", 1, 64, 0},
+        {"delivery", "rate", K_DOUBLE, F(rate), "0", 0, 1e6, 0},
+        {"delivery", "return_path", K_STR, F(return_path), "", 0, 0, 0},
+        {"delivery", "unsubscribe_mailto", K_STR, F(unsubscribe_mailto), "", 0,
+         0, 0},
+        {"delivery", "tls", K_STR, F(tls), "required", 0, 0, 0},
+        {"delivery", "ca_file", K_STR, F(ca_file), "", 0, 0, 0},
+        {"delivery", "username", K_STR, F(smtp_user), "", 0, 0, 0},
+        {"delivery", "embed_images", K_BOOL, F(embed_images), "false", 0, 0, 0},
+        {"delivery", "retry_attempts", K_LONG, F(retry_attempts), "3", 0, 100,
+         0},
+        {"delivery", "retry_delay", K_DOUBLE, F(retry_delay), "2", 0, 3600, 0},
+        {"delivery", "pause_failure_share", K_DOUBLE, F(pause_failure_share),
+         "0.2", 0, 1, 0},
+        {"delivery", "pause_window", K_LONG, F(pause_window), "200", 10,
+         1000000, 0},
+        {"", "store", K_STR, F(store), "subscribers/bulletin.db", 0, 0, 0},
+        {"web", "listen", K_STR, F(listen), "127.0.0.1:8080", 0, 0, 0},
+        {"web", "consent", K_STR, F(consent),
+         "I agree to receive this newsletter by email. I can unsubscribe at "
+         "any time using the link in every issue.",
+         0, 0, 0},
+        {"web", "pending_days", K_LONG, F(pending_days), "7", 1, 365, 0},
+        {"web", "signups_per_hour", K_LONG, F(signups_per_hour), "10", 1, 1e6,
+         0},
+        {"web", "confirmations_per_day", K_LONG, F(confirmations_per_day), "3",
+         1, 1000, 0},
+        {"inbox", "soft_bounce_limit", K_LONG, F(soft_bounce_limit), "3", 1,
+         1000, 0},
+        {"inbox", "soft_bounce_days", K_LONG, F(soft_bounce_days), "30", 1,
+         3650, 0},
+        {"inbox", "processed_folder", K_STR, F(processed_folder), "Processed",
+         0, 0, 0},
+#undef F
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static void *field(struct config *cfg, const struct key *k)
+{
+	return (char *)cfg + k->offset;
+}
+
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static int set_value(struct config *cfg, const struct key *k, const char *v)
+{
+	char *end;
+
+	switch (k->type) {
+	case K_STR:
+		free(*(char **)field(cfg, k));
+		*(char **)field(cfg, k) = xstrdup(v);
+		return 0;
+	case K_LONG: {
+		errno = 0;
+		long n = strtol(v, &end, 10);
+		if (errno || end == v || *end || n < k->min || n > k->max)
+			return -1;
+		*(long *)field(cfg, k) = n;
+		return 0;
+	}
+	case K_DOUBLE: {
+		errno = 0;
+		double d = strtod(v, &end);
+		if (errno || end == v || *end || !isfinite(d) || d < k->min ||
+		    d > k->max)
+			return -1;
+		*(double *)field(cfg, k) = d;
+		return 0;
+	}
+	case K_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "yes")) {
+			*(int *)field(cfg, k) = 1;
+			return 0;
+		}
+		if (!strcmp(v, "false") || !strcmp(v, "no")) {
+			*(int *)field(cfg, k) = 0;
+			return 0;
+		}
+		return -1;
+	case K_LIST:
+		free_list(cfg->transports, cfg->ntransports);
+		cfg->transports = xmalloc(sizeof(char *));
+		cfg->transports[0] = xstrdup(v);
+		cfg->ntransports = 1;
+		return 0;
+	case K_SECTIONS:
+		return -1;
+	}
+	return -1;
+}
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].def)
+			set_value(cfg, &keys[i], keys[i].def);
+}
+
+void config_release(struct config *cfg)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type == K_STR)
+			free(*(char **)field(cfg, &keys[i]));
+	free_list(cfg->transports, cfg->ntransports);
+	for (size_t i = 0; i < cfg->nsections; i++) {
+		free(cfg->sections[i].key);
+		free(cfg->sections[i].title);
+	}
+	free(cfg->sections);
+	free(cfg->from_name);
+	free(cfg->from_addr);
+	free(cfg->from_domain);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static const char *type_name(enum key_type t)
+{
+	switch (t) {
+	case K_STR:
+		return "a text value";
+	case K_LONG:
+		return "a whole number";
+	case K_DOUBLE:
+		return "a number";
+	case K_BOOL:
+		return "true or false";
+	case K_LIST:
+		return "a value or a list of values";
+	case K_SECTIONS:
+		return "a list of sections";
+	}
+	return "a value";
+}
+
+static int bad_value(struct yamldoc *y, yaml_node_t *n, const char *name,
+                     const struct key *k, struct err *err)
+{
+	if (k->type == K_LONG || k->type == K_DOUBLE)
+		return err_set(err,
+		               "%s:%d:%d: '%s%s%s' must be %s from %g to %g",
+		               name, yamldoc_line(y, n), yamldoc_col(n),
+		               k->group, *k->group ? "." : "", k->name,
+		               type_name(k->type), k->min, k->max);
+	return err_set(err, "%s:%d:%d: '%s%s%s' must be %s", name,
+	               yamldoc_line(y, n), yamldoc_col(n), k->group,
+	               *k->group ? "." : "", k->name, type_name(k->type));
+}
+
+static int load_list(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
+                     const char *name, const struct key *k, struct err *err)
+{
+	yaml_node_t *it;
+	size_t n = 0;
+
+	if (v->type == YAML_SCALAR_NODE)
+		return set_value(cfg, k, yamldoc_scalar(v));
+	if (v->type != YAML_SEQUENCE_NODE)
+		return bad_value(y, v, name, k, err);
+	free_list(cfg->transports, cfg->ntransports);
+	cfg->transports = NULL;
+	cfg->ntransports = 0;
+	while ((it = yamldoc_item(y, v, n)))
+		n++;
+	if (!n)
+		return err_set(err,
+		               "%s:%d:%d: 'delivery.transport' is empty; "
+		               "give at least one, e.g. maildir:outbox",
+		               name, yamldoc_line(y, v), yamldoc_col(v));
+	cfg->transports = xcalloc(n, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		const char *s = yamldoc_scalar(yamldoc_item(y, v, i));
+
+		if (!s)
+			return bad_value(y, yamldoc_item(y, v, i), name, k,
+			                 err);
+		cfg->transports[cfg->ntransports++] = xstrdup(s);
+	}
+	return 0;
+}
+
+static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
+                         const char *name, struct err *err)
+{
+	yaml_node_t *it;
+	size_t n = 0;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return err_set(err,
+		               "%s:%d:%d: 'sections' must be a list of "
+		               "'- key: ... title: ...' entries",
+		               name, yamldoc_line(y, v), yamldoc_col(v));
+	while (yamldoc_item(y, v, n))
+		n++;
+	cfg->sections = xcalloc(n ? n : 1, sizeof(*cfg->sections));
+	for (size_t i = 0; (it = yamldoc_item(y, v, i)); i++) {
+		const char *key = yamldoc_scalar(yamldoc_get(y, it, "key"));
+		const char *title = yamldoc_scalar(yamldoc_get(y, it, "title"));
+
+		if (!key || !*key || !title || !*title)
+			return err_set(err,
+			               "%s:%d:%d: a section needs both 'key' "
+			               "and 'title'",
+			               name, yamldoc_line(y, it),
+			               yamldoc_col(it));
+		for (const char *p = key; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') ||
+			      (*p >= '0' && *p <= '9') || *p == '-'))
+				return err_set(err,
+				               "%s:%d:%d: section key '%s' may "
+				               "use only a-z, 0-9 and '-'",
+				               name, yamldoc_line(y, it),
+				               yamldoc_col(it), key);
+		if (config_section(cfg, key))
+			return err_set(err,
+			               "%s:%d:%d: section key '%s' is used "
+			               "twice",
+			               name, yamldoc_line(y, it),
+			               yamldoc_col(it), key);
+		cfg->sections[cfg->nsections].key = xstrdup(key);
+		cfg->sections[cfg->nsections].title = xstrdup(title);
+		cfg->nsections++;
+	}
+	return 0;
+}
+
+static const struct key *find_key(const char *group, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].group, group) &&
+		    !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static int unknown_key(struct yamldoc *y, yaml_node_t *kn, const char *group,
+                       const char *name, struct err *err)
+{
+	const char *cands[NKEYS + 8];
+	struct buf full = BUF_INIT;
+	size_t n = 0;
+	const char *k = yamldoc_scalar(kn);
+	const char *hint;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (!strcmp(keys[i].group, group))
+			cands[n++] = keys[i].name;
+		else if (!*group && *keys[i].group &&
+		         (i == 0 || strcmp(keys[i - 1].group, keys[i].group)))
+			cands[n++] = keys[i].group;
+	}
+	hint = suggest_nearest(k ? k : "", cands, n);
+	buf_addf(&full, "%s%s%s", group, *group ? "." : "", k ? k : "?");
+	err_set(err, "%s:%d:%d: unknown key '%s'%s%s%s", name,
+	        yamldoc_line(y, kn), yamldoc_col(kn), full.data,
+	        hint ? " (did you mean '" : "", hint ? hint : "",
+	        hint ? "'?)" : "");
+	buf_release(&full);
+	return -1;
+}
+
+static int load_pair(struct config *cfg, struct yamldoc *y, const char *group,
+                     yaml_node_t *kn, yaml_node_t *v, const char *name,
+                     struct err *err)
+{
+	const char *k = yamldoc_scalar(kn);
+	const struct key *key = k ? find_key(group, k) : NULL;
+
+	if (!key)
+		return unknown_key(y, kn, group, name, err);
+	if (key->type == K_SECTIONS)
+		return load_sections(cfg, y, v, name, err);
+	if (key->type == K_LIST)
+		return load_list(cfg, y, v, name, key, err);
+	if (!yamldoc_scalar(v) || set_value(cfg, key, yamldoc_scalar(v)) < 0)
+		return bad_value(y, v, name, key, err);
+	return 0;
+}
+
+static int load_tree(struct config *cfg, struct yamldoc *y, const char *name,
+                     struct err *err)
+{
+	yaml_node_t *root = yamldoc_root(y), *kn, *v, *k2, *v2;
+
+	if (!root || root->type != YAML_MAPPING_NODE)
+		return err_set(err,
+		               "%s:1:1: expected settings such as "
+		               "'newsletter:' (see docs/operations.md)",
+		               name);
+	for (size_t i = 0; yamldoc_pair(y, root, i, &kn, &v); i++) {
+		const char *k = yamldoc_scalar(kn);
+
+		if (k && find_key("", k)) {
+			if (load_pair(cfg, y, "", kn, v, name, err) < 0)
+				return -1;
+			continue;
+		}
+		int group = 0;
+
+		for (size_t j = 0; k && j < NKEYS; j++)
+			group |= !strcmp(keys[j].group, k);
+		if (!group)
+			return unknown_key(y, kn, "", name, err);
+		if (v->type != YAML_MAPPING_NODE)
+			return err_set(err,
+			               "%s:%d:%d: '%s' must hold settings "
+			               "('key: value' lines indented below it)",
+			               name, yamldoc_line(y, v), yamldoc_col(v),
+			               k);
+		for (size_t j = 0; yamldoc_pair(y, v, j, &k2, &v2); j++)
+			if (load_pair(cfg, y, k, k2, v2, name, err) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+int config_split_mailbox(const char *s, char **name, char **addr)
+{
+	const char *lt = strrchr(s, '<'), *gt;
+	const char *a, *ae, *n = s, *ne;
+
+	if (lt) {
+		gt = strchr(lt, '>');
+		if (!gt)
+			return -1;
+		a = lt + 1;
+		ae = gt;
+		ne = lt;
+	} else {
+		a = s;
+		ae = s + strlen(s);
+		ne = n;
+	}
+	while (a < ae && *a == ' ')
+		a++;
+	while (ae > a && ae[-1] == ' ')
+		ae--;
+	while (n < ne && (*n == ' ' || *n == '"'))
+		n++;
+	while (ne > n && (ne[-1] == ' ' || ne[-1] == '"'))
+		ne--;
+	const char *at = memchr(a, '@', (size_t)(ae - a));
+	if (!at || at == a || at + 1 >= ae)
+		return -1;
+	*addr = xstrndup(a, (size_t)(ae - a));
+	*name = xstrndup(n, (size_t)(ne - n));
+	return 0;
+}
+
+static int finish(struct config *cfg, const char *name, struct err *err)
+{
+	struct buf b = BUF_INIT;
+	size_t len;
+
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].required && !**(char **)field(cfg, &keys[i]))
+			return err_set(err,
+			               "%s: '%s.%s' is required; add it under "
+			               "'%s:'",
+			               name, keys[i].group, keys[i].name,
+			               keys[i].group);
+	if (config_split_mailbox(cfg->from, &cfg->from_name, &cfg->from_addr) <
+	    0)
+		return err_set(err,
+		               "%s: 'newsletter.from' must be an address, "
+		               "e.g. \"News <news@example.org>\"",
+		               name);
+	cfg->from_domain = xstrdup(strrchr(cfg->from_addr, '@') + 1);
+	if (strncmp(cfg->base_url, "https://", 8) &&
+	    strncmp(cfg->base_url, "http://", 7))
+		return err_set(err,
+		               "%s: 'newsletter.base_url' must start with "
+		               "https:// (the public address of the archive)",
+		               name);
+	len = strlen(cfg->base_url);
+	while (len > 0 && cfg->base_url[len - 1] == '/')
+		cfg->base_url[--len] = '\0';
+	if (strcmp(cfg->tls, "required") && strcmp(cfg->tls, "none"))
+		return err_set(err,
+		               "%s: 'delivery.tls' must be 'required' or "
+		               "'none'",
+		               name);
+	if (!*cfg->list_id) {
+		buf_addf(&b, "news.%s", cfg->from_domain);
+		free(cfg->list_id);
+		cfg->list_id = buf_detach(&b);
+	}
+	if (!*cfg->return_path) {
+		buf_addf(&b, "bounces+{token}@%s", cfg->from_domain);
+		free(cfg->return_path);
+		cfg->return_path = buf_detach(&b);
+	}
+	if (!*cfg->unsubscribe_mailto) {
+		buf_addf(&b, "unsubscribe+{token}@%s", cfg->from_domain);
+		free(cfg->unsubscribe_mailto);
+		cfg->unsubscribe_mailto = buf_detach(&b);
+	}
+	if (!cfg->nsections)
+		return err_set(err,
+		               "%s: 'sections' is required: list the "
+		               "newsletter's sections in order",
+		               name);
+	return 0;
+}
+
+int config_parse(struct config *cfg, const char *text, size_t len,
+                 const char *name, struct err *err)
+{
+	struct yamldoc y;
+	int ret = -1;
+
+	if (yamldoc_load(&y, text, len, name, 0, err) < 0)
+		return -1;
+	if (load_tree(cfg, &y, name, err) < 0)
+		goto out;
+	if (finish(cfg, name, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	yamldoc_release(&y);
+	return ret;
+}
+
+int config_load(struct config *cfg, const char *path, struct err *err)
+{
+	struct buf text = BUF_INIT;
+	int ret;
+
+	if (buf_read_file(&text, path, 1 << 20) < 0) {
+		buf_release(&text);
+		return err_errno(err, "%s: cannot read", path);
+	}
+	ret = config_parse(cfg, text.data, text.len, path, err);
+	buf_release(&text);
+	return ret;
+}
+
+const struct config_section *config_section(const struct config *cfg,
+                                            const char *key)
+{
+	for (size_t i = 0; i < cfg->nsections; i++)
+		if (!strcmp(cfg->sections[i].key, key))
+			return &cfg->sections[i];
+	return NULL;
+}

@@ -1,0 +1,97 @@
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/*
+ * bulletin.yaml. Every key has a default but newsletter.name,
+ * newsletter.from and newsletter.base_url; docs/operations.md lists them.
+ * All strings are owned by the config (config_release frees them).
+ */
+
+struct config_section {
+	char *key;   /* used by contributions' "section:" */
+	char *title; /* shown as the section heading */
+};
+
+struct config {
+	/* newsletter: */
+	char *name;
+	char *from;      /* as written: "Name <addr>" or "addr" */
+	char *from_name; /* parsed from from ("" when none) */
+	char *from_addr;
+	char *from_domain;
+	char *reply_to;
+	char *list_id;  /* default: the from domain prefixed "news." */
+	char *base_url; /* no trailing '/' */
+	char *language;
+	char *footer; /* who sends this and why; shown in every message */
+
+	struct config_section *sections;
+	size_t nsections;
+
+	/* compile: */
+	long word_limit;
+	double reading_ease; /* Flesch target: warn below */
+	long image_max_kb;
+
+	/* delivery: */
+	char **transports; /* maildir:DIR, smtp://h:p, smtps://h:p */
+	size_t ntransports;
+	long connections;
+	double rate;              /* messages per second; 0 = unlimited */
+	char *return_path;        /* with "{token}" */
+	char *unsubscribe_mailto; /* with "{token}" */
+	char *tls;                /* "required" or "none" */
+	char *ca_file;            /* "" = system trust store */
+	char *smtp_user;          /* "" = no AUTH */
+	int embed_images;
+	long retry_attempts;
+	double retry_delay;         /* seconds before the first retry */
+	double pause_failure_share; /* of the last pause_window attempts */
+	long pause_window;
+
+	/* store: */
+	char *store;
+
+	/* web: */
+	char *listen;
+	char *consent; /* the consent wording shown on the sign-up form */
+	long pending_days;
+	long signups_per_hour;      /* per client address */
+	long confirmations_per_day; /* per email address */
+
+	/* inbox: */
+	long soft_bounce_limit;
+	long soft_bounce_days;
+	char *processed_folder;
+};
+
+/* Fills cfg with the defaults (no file read). */
+void config_init(struct config *cfg);
+
+/*
+ * Reads the YAML file at path over the defaults. Unknown keys, wrong
+ * types and missing required keys are errors naming path:line:col.
+ */
+int config_load(struct config *cfg, const char *path, struct err *err);
+
+/* Parses YAML text; name is used in messages. For tests and fuzzing. */
+int config_parse(struct config *cfg, const char *text, size_t len,
+                 const char *name, struct err *err);
+
+void config_release(struct config *cfg);
+
+/* The section with key, or NULL (borrowed). */
+const struct config_section *config_section(const struct config *cfg,
+                                            const char *key);
+
+/*
+ * Splits "Name <addr>" or "addr" into caller-owned name ("" if none) and
+ * addr. Returns -1 when there is no plausible address.
+ */
+int config_split_mailbox(const char *s, char **name, char **addr);
+
+#endif

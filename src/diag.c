@@ -1,0 +1,92 @@
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+void diags_add(struct diags *d, enum diag_level level, const char *file,
+               int line, int col, const char *code, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 16;
+		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+	}
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	d->v[d->n++] = (struct diag){
+	        .level = level,
+	        .file = xstrdup(file),
+	        .line = line,
+	        .col = col,
+	        .code = xstrdup(code),
+	        .msg = buf_detach(&msg),
+	};
+}
+
+void diags_release(struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].code);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->n = d->cap = 0;
+}
+
+size_t diags_count(const struct diags *d, enum diag_level level)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		n += d->v[i].level == level;
+	return n;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	const struct diag *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return 0;
+}
+
+void diags_sort(struct diags *d)
+{
+	/* Insertion sort keeps equal positions in the order found. */
+	for (size_t i = 1; i < d->n; i++) {
+		struct diag t = d->v[i];
+		size_t j = i;
+
+		while (j > 0 && cmp(&d->v[j - 1], &t) > 0) {
+			d->v[j] = d->v[j - 1];
+			j--;
+		}
+		d->v[j] = t;
+	}
+}
+
+void diag_format(const struct diag *g, int strict, struct buf *out)
+{
+	const char *level = g->level == DIAG_ERROR ? "error"
+	                    : strict               ? "error"
+	                                           : "warning";
+
+	buf_adds(out, g->file);
+	if (g->line > 0)
+		buf_addf(out, ":%d:%d", g->line, g->col > 0 ? g->col : 1);
+	buf_addf(out, ": %s: %s [%s]\n", level, g->msg, g->code);
+}

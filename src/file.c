@@ -1,0 +1,137 @@
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "banned.h"
+
+int file_mkdirs(const char *path, struct err *err)
+{
+	struct buf p = BUF_INIT;
+	int ret = -1;
+
+	buf_adds(&p, path);
+	for (size_t i = 1; i <= p.len; i++) {
+		if (p.data[i] != '/' && p.data[i] != '\0')
+			continue;
+		char saved = p.data[i];
+		p.data[i] = '\0';
+		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
+			err_errno(err, "cannot create folder %s", p.data);
+			goto out;
+		}
+		p.data[i] = saved;
+	}
+	ret = 0;
+out:
+	buf_release(&p);
+	return ret;
+}
+
+static int parent_dirs(const char *path, struct err *err)
+{
+	const char *slash = strrchr(path, '/');
+	struct buf dir = BUF_INIT;
+	int ret = 0;
+
+	if (slash && slash != path) {
+		buf_add(&dir, path, (size_t)(slash - path));
+		ret = file_mkdirs(dir.data, err);
+	}
+	buf_release(&dir);
+	return ret;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len,
+                      mode_t mode, struct err *err)
+{
+	struct buf tmp = BUF_INIT;
+	int fd = -1, ret = -1;
+
+	if (parent_dirs(path, err) < 0)
+		goto out;
+	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err_errno(err, "cannot write %s", path);
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		err_errno(err, "cannot write %s", path);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_errno(err, "cannot write %s", path);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path) < 0) {
+		err_errno(err, "cannot replace %s", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0 && tmp.len)
+		unlink(tmp.data);
+	buf_release(&tmp);
+	return ret;
+}
+
+int file_create_new(const char *path, const void *data, size_t len, mode_t mode,
+                    struct err *err)
+{
+	int fd, ret = -1;
+
+	if (parent_dirs(path, err) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return err_errno(err, "cannot create %s", path);
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0)
+		err_errno(err, "cannot write %s", path);
+	else
+		ret = 0;
+	if (close(fd) < 0 && !ret)
+		ret = err_errno(err, "cannot write %s", path);
+	return ret;
+}
+
+int file_copy(const char *src, const char *dst, struct err *err)
+{
+	struct buf data = BUF_INIT;
+	int ret;
+
+	if (buf_read_file(&data, src, (size_t)1 << 30) < 0) {
+		buf_release(&data);
+		return err_errno(err, "cannot read %s", src);
+	}
+	ret = file_write_atomic(dst, data.data, data.len, 0644, err);
+	buf_release(&data);
+	return ret;
+}

@@ -1,0 +1,69 @@
+#ifndef ISSUE_H
+#define ISSUE_H
+
+#include <cmark.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "diag.h"
+#include "err.h"
+
+/* One contribution: a Markdown file with YAML front matter. */
+struct contribution {
+	char *path; /* "issues/ID/slug.md" */
+	char *slug; /* file name without ".md" */
+	char *title, *partner, *author, *section, *type, *summary;
+	char *image, *image_alt;
+	long weight;
+	char *start, *end, *location; /* events: "YYYY-MM-DDTHH:MM" */
+	char *received;               /* optional "YYYY-MM-DD" */
+	time_t mtime;
+	/* Line of each front matter field (0 when absent), for messages. */
+	int title_line, partner_line, section_line, type_line, image_line,
+	        image_alt_line, start_line, received_line;
+	int fm_line; /* first line of the front matter ("---") */
+	char *body;  /* the Markdown text */
+	int body_line;
+	cmark_node *doc; /* parsed body; NULL when the file failed */
+	size_t words;
+	double reading_ease; /* Flesch, filled by lint */
+	int ok;              /* no errors in this contribution */
+};
+
+struct issue {
+	char *id;
+	char *dir; /* "issues/ID" */
+	char *title, *date, *deadline, *intro, *preheader;
+	int sample;
+	struct contribution *v; /* in newsletter order once loaded */
+	size_t n;
+};
+
+/* Contribution types, in the order the report lists them. */
+extern const char *const issue_types[4];
+
+/*
+ * Loads issues/ID/issue.yaml and every contribution. Problems with the
+ * content go to d (all of them, one run); err is for failures to read
+ * the folder at all. Contributions are ordered by the configured section
+ * order, then weight, then title.
+ */
+int issue_load(struct issue *is, const struct config *cfg, const char *id,
+               struct diags *d, struct err *err);
+void issue_release(struct issue *is);
+
+/* Loads only issues/ID/issue.yaml (for the archive index). */
+int issue_load_meta(struct issue *is, const char *id, struct diags *d,
+                    struct err *err);
+
+/*
+ * Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" (also with a space) into
+ * tm (UTC fields). Returns 0 or -1. has_time says if a time was given.
+ */
+int issue_parse_datetime(const char *s, struct tm *tm, int *has_time);
+
+/* "Thursday 21 January 2027" (+ ", 10:00" with a time); caller owns. */
+char *issue_format_date(const char *s);
+
+#endif

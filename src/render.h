@@ -1,0 +1,70 @@
+#ifndef RENDER_H
+#define RENDER_H
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+#include "issue.h"
+
+/*
+ * An issue model + Mustache templates -> the newsletter (email HTML and
+ * text), the web archive page, the archive index and the Atom feed.
+ *
+ * Templates come from the workspace's templates/ folder, falling back to
+ * the built-in defaults for any that are missing.
+ *
+ * Per-subscriber fields cannot be known at compile time, so the email
+ * outputs hold these markers where the templates use {{subscriber.*}};
+ * the sender replaces them per recipient (render_personalise).
+ */
+#define RENDER_MARK_NAME        "[[bulletin:name]]"
+#define RENDER_MARK_EMAIL       "[[bulletin:email]]"
+#define RENDER_MARK_UNSUBSCRIBE "[[bulletin:unsubscribe_url]]"
+/* "Hello Name," or "Hello," when the name is not known. */
+#define RENDER_MARK_GREETING "[[bulletin:greeting]]"
+
+struct render_output {
+	struct buf email_html, email_txt, archive_html;
+};
+
+void render_output_release(struct render_output *o);
+
+/* Renders one issue (which must have loaded without errors). */
+int render_issue(const struct issue *is, const struct config *cfg,
+                 struct render_output *out, struct err *err);
+
+/* An issue listed in the archive index and the feed. */
+struct render_entry {
+	const char *id, *title, *date, *summary; /* borrowed */
+};
+
+/*
+ * Renders public/index.html and public/feed.xml from entries, which must
+ * be newest first.
+ */
+int render_archive(const struct config *cfg, const struct render_entry *e,
+                   size_t n, struct buf *index, struct buf *feed,
+                   struct err *err);
+
+/*
+ * Renders a template by name (e.g. "contributing.md") with data, for
+ * the other pages bulletin writes (partners' guide, web pages, the
+ * confirmation email).
+ */
+struct tmpl_value;
+int render_template(const char *name, const struct tmpl_value *data, int html,
+                    struct buf *out, struct err *err);
+
+/*
+ * Appends s wrapped at width columns (UTF-8 aware): the first line starts
+ * with first, later ones with indent; every line ends in "\n". A word
+ * longer than the width gets a line of its own.
+ */
+void render_wrap(const char *s, int width, const char *first,
+                 const char *indent, struct buf *out);
+
+/* The web address of an issue's archive page ("BASE/issues/ID/"). */
+void render_issue_url(const struct config *cfg, const char *id,
+                      struct buf *out);
+
+#endif

@@ -1,0 +1,44 @@
+#ifndef YAMLDOC_H
+#define YAMLDOC_H
+
+#include <stddef.h>
+#include <yaml.h>
+
+#include "err.h"
+
+/*
+ * A parsed YAML document (libyaml's document API) with lookups that keep
+ * line numbers, shared by config and front matter.
+ */
+struct yamldoc {
+	yaml_document_t doc;
+	int loaded;
+	/* Added to every reported line (front matter starts below "---"). */
+	int line_offset;
+};
+
+/*
+ * Parses text as one YAML document. name names the file in errors, which
+ * read "name:line:col: message". An empty document gives a NULL root.
+ */
+int yamldoc_load(struct yamldoc *y, const char *text, size_t len,
+                 const char *name, int line_offset, struct err *err);
+void yamldoc_release(struct yamldoc *y);
+
+/* The root node, or NULL for an empty document (borrowed). */
+yaml_node_t *yamldoc_root(struct yamldoc *y);
+/* Value node for key in a mapping, or NULL (borrowed). */
+yaml_node_t *yamldoc_get(struct yamldoc *y, yaml_node_t *map, const char *key);
+/* A scalar's text (borrowed, NUL-terminated), or NULL if not a scalar. */
+const char *yamldoc_scalar(yaml_node_t *n);
+/* The i-th item of a sequence / pair of a mapping, NULL past the end. */
+yaml_node_t *yamldoc_item(struct yamldoc *y, yaml_node_t *seq, size_t i);
+/* 1-based line and column of a node in the original file. */
+int yamldoc_line(const struct yamldoc *y, const yaml_node_t *n);
+int yamldoc_col(const yaml_node_t *n);
+
+/* Iterates a mapping: *key and *value for pair i; 0 past the end. */
+int yamldoc_pair(struct yamldoc *y, yaml_node_t *map, size_t i,
+                 yaml_node_t **key, yaml_node_t **value);
+
+#endif
