@@ -232,7 +232,7 @@ static void lint_contribution(struct contribution *c, const char *dir,
 	struct lint_readability r = {0, 0, 0};
 	cmark_iter *it = cmark_iter_new(c->doc);
 	cmark_event_type ev;
-	int prev_heading = 0, prev_heading_line = 0;
+	int prev_heading = 0;
 
 	if (c->image && c->image_line)
 		check_image_file(c, dir, c->image, c->image_line, 8, cfg, d);
@@ -263,7 +263,6 @@ static void lint_contribution(struct contribution *c, const char *dir,
 				          prev_heading ? prev_heading + 1 : 2,
 				          "######");
 			prev_heading = level;
-			prev_heading_line = body_line(c, n);
 		}
 		if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING) {
 			struct buf text = BUF_INIT;
@@ -274,7 +273,6 @@ static void lint_contribution(struct contribution *c, const char *dir,
 		}
 	}
 	cmark_iter_free(it);
-	(void)prev_heading_line;
 	c->reading_ease = lint_reading_ease(&r);
 	if ((long)c->words > cfg->word_limit)
 		diags_add(d, DIAG_WARNING, c->path, c->body_line, 1, "too-long",
