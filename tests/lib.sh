@@ -31,3 +31,14 @@ new_workspace() {
   "$BULLETIN" init "$T/ws" >/dev/null
   cp "$ROOT/bulletin.yaml" "$T/ws/bulletin.yaml"
 }
+# A copy of the project's sample workspace in $T/sample (so tests never
+# write into the repository), compiled when compile_sample is called.
+sample_workspace() {
+  mkdir -p "$T/sample/issues"
+  cp "$ROOT/bulletin.yaml" "$T/sample/"
+  cp -r "$ROOT/templates" "$T/sample/"
+  cp -r "$ROOT/issues/2026-12" "$T/sample/issues/"
+  rm -rf "$T/sample/issues/2026-12/build"
+  mkdir -p "$T/sample/subscribers"
+  cp "$ROOT/subscribers/sample.csv" "$T/sample/subscribers/"
+}

@@ -1,0 +1,13 @@
+# The compiled sample in a real browser: zero axe-core violations (WCAG
+# 2.x A/AA), no sideways scrolling at 320 px, nothing loaded from outside.
+source tests/lib.sh
+sample_workspace
+cd "$T/sample"
+"$BULLETIN" compile 2026-12 >/dev/null
+shots="${BUILD_DIR:-$T}/screenshots"
+mkdir -p "$shots"
+node "$ROOT/tests/browser/check-pages.js" --shots "$shots" \
+  issues/2026-12/build/email.html public/2026-12/index.html public/index.html \
+  && pass "pages pass axe-core and the 320 px check (screenshots in $shots)" \
+  || fail "browser checks failed"
+finish
