@@ -1,0 +1,93 @@
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+
+static const char base[] = "newsletter:\n"
+                           "  name: Test News\n"
+                           "  from: \"Test News <news@example.org>\"\n"
+                           "  base_url: https://news.example.org/\n"
+                           "sections:\n"
+                           "  - key: one\n"
+                           "    title: Section one\n";
+
+static int parse(const char *text, struct config *cfg, struct err *err)
+{
+	config_init(cfg);
+	return config_parse(cfg, text, strlen(text), "b.yaml", err);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct config cfg;
+	struct err err = ERR_INIT;
+
+	CHECK(parse(text, &cfg, &err) < 0);
+	if (!strstr(err_msg(&err), want)) {
+		fprintf(stderr, "  error was: %s\n  want: %s\n", err_msg(&err),
+		        want);
+		CHECK(!"error message");
+	}
+	err_release(&err);
+	config_release(&cfg);
+}
+
+int main(void)
+{
+	struct config cfg;
+	struct err err = ERR_INIT;
+	char buf[1024];
+
+	CHECK(parse(base, &cfg, &err) == 0);
+	CHECK_STR(cfg.name, "Test News");
+	CHECK_STR(cfg.from_name, "Test News");
+	CHECK_STR(cfg.from_addr, "news@example.org");
+	CHECK_STR(cfg.base_url, "https://news.example.org");
+	CHECK_STR(cfg.list_id, "news.example.org");
+	CHECK_STR(cfg.return_path, "bounces+{token}@example.org");
+	CHECK_STR(cfg.unsubscribe_mailto, "unsubscribe+{token}@example.org");
+	CHECK_STR(cfg.store, "subscribers/bulletin.db");
+	CHECK_STR(cfg.language, "en-GB");
+	CHECK(cfg.connections == 4);
+	CHECK(cfg.ntransports == 1);
+	CHECK_STR(cfg.transports[0], "maildir:outbox");
+	CHECK(cfg.nsections == 1);
+	CHECK(config_section(&cfg, "one") != NULL);
+	CHECK(config_section(&cfg, "two") == NULL);
+	config_release(&cfg);
+
+	snprintf(buf, sizeof(buf),
+	         "%sdelivery:\n  transport:\n    - smtp://a:25\n"
+	         "    - smtps://b:465\n  connections: 16\n  rate: 2.5\n",
+	         base);
+	CHECK(parse(buf, &cfg, &err) == 0);
+	CHECK(cfg.ntransports == 2);
+	CHECK_STR(cfg.transports[1], "smtps://b:465");
+	CHECK(cfg.connections == 16);
+	CHECK(cfg.rate == 2.5);
+	config_release(&cfg);
+
+	snprintf(buf, sizeof(buf), "%sdelivery:\n  conections: 3\n", base);
+	expect_error(buf, "b.yaml:9:3: unknown key 'delivery.conections' "
+	                  "(did you mean 'connections'?)");
+	snprintf(buf, sizeof(buf), "%sdelivery:\n  connections: lots\n", base);
+	expect_error(buf, "b.yaml:9:16: 'delivery.connections' must be a "
+	                  "whole number from 1 to 64");
+	snprintf(buf, sizeof(buf), "%snewsleter:\n  name: x\n", base);
+	expect_error(buf, "unknown key 'newsleter' (did you mean "
+	                  "'newsletter'?)");
+	expect_error("newsletter:\n  name: x\n",
+	             "'newsletter.from' is required");
+	expect_error("newsletter: [1\n", "b.yaml:");
+	snprintf(buf, sizeof(buf), "%s  - key: one\n    title: again\n", base);
+	expect_error(buf, "section key 'one' is used twice");
+	snprintf(buf, sizeof(buf), "%s  - key: Two Words\n    title: t\n",
+	         base);
+	expect_error(buf, "may use only a-z, 0-9 and '-'");
+	expect_error("newsletter:\n  name: n\n  from: nobody\n"
+	             "  base_url: https://x\nsections:\n  - key: a\n"
+	             "    title: A\n",
+	             "'newsletter.from' must be an address");
+	err_release(&err);
+	return check_done();
+}
