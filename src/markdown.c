@@ -1,0 +1,229 @@
+#include "markdown.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "banned.h"
+
+/* Length of the tag name if s is "<name" or "</name" for a raw-text tag. */
+static size_t raw_text_tag(const char *s, int closing)
+{
+	static const char *const tags[] = {"script", "style", "textarea",
+	                                   "title"};
+
+	if (*s++ != '<' || (closing && *s++ != '/'))
+		return 0;
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		size_t n = strlen(tags[i]);
+
+		if (!strncasecmp(s, tags[i], n) &&
+		    !((s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= '0' && s[n] <= '9') || s[n] == '-'))
+			return n;
+	}
+	return 0;
+}
+
+/*
+ * Removes the siblings after an inline <script> (style, ...) tag up to
+ * its closing tag, or to the end of the parent: a browser shows none of
+ * that text, so showing it in place of the dropped tags would be wrong.
+ * Returns the node the walk goes on from.
+ */
+static cmark_node *drop_raw_text(cmark_node *open)
+{
+	const char *tag = cmark_node_get_literal(open) + 1;
+	size_t n = raw_text_tag(cmark_node_get_literal(open), 0);
+	cmark_node *next;
+
+	for (cmark_node *c = cmark_node_next(open); c; c = next) {
+		const char *lit = cmark_node_get_literal(c);
+
+		next = cmark_node_next(c);
+		if (cmark_node_get_type(c) == CMARK_NODE_HTML_INLINE &&
+		    raw_text_tag(lit, 1) == n && !strncasecmp(lit + 2, tag, n))
+			return c;
+		cmark_node_free(c);
+	}
+	return open;
+}
+
+cmark_node *markdown_parse(const char *text, size_t len)
+{
+	/*
+	 * Validating UTF-8 here means both renderers (which count code
+	 * points and copy text into mail) only ever see well-formed text.
+	 */
+	cmark_node *doc = cmark_parse_document(
+	        text, len, CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+
+		if (ev == CMARK_EVENT_ENTER &&
+		    cmark_node_get_type(n) == CMARK_NODE_HTML_INLINE &&
+		    raw_text_tag(cmark_node_get_literal(n), 0))
+			cmark_iter_reset(it, drop_raw_text(n),
+			                 CMARK_EVENT_ENTER);
+	}
+	cmark_iter_free(it);
+	return doc;
+}
+
+static int is_block_with_text(cmark_node_type t)
+{
+	return t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ||
+	       t == CMARK_NODE_CODE_BLOCK;
+}
+
+void markdown_node_text(cmark_node *node, struct buf *out)
+{
+	cmark_iter *it = cmark_iter_new(node);
+	size_t start = out->len;
+	cmark_event_type ev;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+		const char *lit;
+		size_t len;
+
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (is_block_with_text(t) && out->len > start &&
+		    out->data[out->len - 1] != '\n')
+			buf_addch(out, '\n');
+		switch (t) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			buf_adds(out, cmark_node_get_literal(n));
+			break;
+		case CMARK_NODE_CODE_BLOCK:
+			lit = cmark_node_get_literal(n);
+			len = strlen(lit);
+			/* The literal's last newline ends the block: not text.
+			 */
+			if (len && lit[len - 1] == '\n')
+				len--;
+			buf_add(out, lit, len);
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			buf_addch(out, ' ');
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+}
+
+/* ---- link and image targets ---- */
+
+static int is_scheme_char(int c, int first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return 1;
+	return !first &&
+	       ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.');
+}
+
+/*
+ * Browsers drop tabs and newlines anywhere in a URL and spaces and
+ * controls at its ends before reading the scheme, so "java\tscript:" is
+ * javascript:. Checking a copy cleaned the same way closes that hole.
+ */
+static void browser_clean(const char *s, struct buf *out)
+{
+	size_t n = strlen(s);
+
+	while (n && (unsigned char)s[n - 1] <= ' ')
+		n--;
+	while (n && (unsigned char)*s <= ' ') {
+		s++;
+		n--;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			buf_addch(out, s[i]);
+}
+
+/* Length of s's scheme (without ':'), 0 when s is relative. */
+static size_t scheme_len(const char *s)
+{
+	size_t i = 0;
+
+	while (is_scheme_char((unsigned char)s[i], i == 0))
+		i++;
+	return i && s[i] == ':' ? i : 0;
+}
+
+static int scheme_allowed(const char *s, size_t n)
+{
+	static const char *const ok[] = {"http", "https", "mailto", "tel"};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strlen(ok[i]) == n && !strncasecmp(s, ok[i], n))
+			return 1;
+	return 0;
+}
+
+/* How much of base a relative reference rel keeps (RFC 3986 §5.2.2). */
+static size_t base_kept(const char *base, const char *rel)
+{
+	size_t scheme = scheme_len(base);
+	const char *host, *path;
+
+	if (rel[0] != '/' || !scheme)
+		return strlen(base);
+	if (rel[1] == '/')
+		return scheme + 1;
+	host = base + scheme + 1;
+	if (strncmp(host, "//", 2) != 0)
+		return scheme + 1;
+	path = host + 2 + strcspn(host + 2, "/?#");
+	return (size_t)(path - base);
+}
+
+static void add_url_encoded(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c >= 0x7f || strchr("\"<>\\^`{|}", c)) {
+			buf_addch(out, '%');
+			buf_addch(out, hex[c >> 4]);
+			buf_addch(out, hex[c & 15]);
+		} else {
+			buf_addch(out, c);
+		}
+	}
+}
+
+int markdown_url(const char *dest, const struct markdown_opts *o,
+                 struct buf *out)
+{
+	struct buf clean = BUF_INIT;
+	size_t scheme;
+	int ret = -1;
+
+	browser_clean(dest, &clean);
+	if (!clean.len)
+		goto out;
+	scheme = scheme_len(clean.data);
+	if (scheme && !scheme_allowed(clean.data, scheme))
+		goto out;
+	if (!scheme && o && o->base_url)
+		add_url_encoded(out, o->base_url,
+		                base_kept(o->base_url, clean.data));
+	add_url_encoded(out, clean.data, clean.len);
+	ret = 0;
+out:
+	buf_release(&clean);
+	return ret;
+}
