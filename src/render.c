@@ -204,7 +204,7 @@ static void add_markdown(struct tmpl_data *d, struct tmpl_value *m,
                          const char *key, cmark_node *doc, int heading_offset,
                          const char *base_url)
 {
-	struct markdown_opts o = {heading_offset, base_url, TEXT_WIDTH};
+	struct markdown_opts o = {heading_offset, base_url, TEXT_WIDTH, NULL, NULL};
 	struct buf b = BUF_INIT, name = BUF_INIT;
 
 	markdown_html(doc, &o, &b);
@@ -282,6 +282,9 @@ static struct tmpl_value *article(struct tmpl_data *d,
 			buf_adds(&b, c->image);
 		tmpl_map_str(d, a, "image_url", b.data);
 		tmpl_map_str(d, a, "image_alt", c->image_alt);
+		buf_reset(&b);
+		buf_addf(&b, "[Image: %s]", c->image_alt);
+		add_wrapped(d, a, "image_text", b.data, "", "");
 		buf_reset(&b);
 	}
 	/* Article headings sit below the section (h2) and title (h3). */

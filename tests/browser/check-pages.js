@@ -4,7 +4,7 @@
 // on a 320 px wide phone, and anything fetched from outside (an email or an
 // archive page must be complete on its own).
 //
-//   node tests/browser/check-pages.js --shots DIR page.html [page2.html|URL ...]
+//   node tests/browser/check-pages.js --shots DIR [--allow URLPREFIX] page.html [page2.html|URL ...]
 //
 // Exit 0 when every page passes, 1 on any failure (or missing browser or
 // npm packages), 2 on bad usage.
@@ -29,6 +29,8 @@ function usage(msg) {
   process.exit(2);
 }
 
+const allowed = [];
+
 function parseArgs(argv) {
   const opts = {shots: null, pages: []};
   for (let i = 0; i < argv.length; i++) {
@@ -38,6 +40,11 @@ function parseArgs(argv) {
       opts.shots = argv[++i];
     } else if (a.startsWith('--shots=')) {
       opts.shots = a.slice('--shots='.length);
+    } else if (a === '--allow') {
+      // Addresses the page may refer to (e.g. the email's images on the
+      // public archive): not fetched, and not reported.
+      if (i + 1 >= argv.length) usage('--allow needs an address prefix');
+      allowed.push(argv[++i]);
     } else if (a === '-h' || a === '--help') {
       usage();
     } else if (a.startsWith('-')) {
@@ -95,7 +102,8 @@ function describePage(arg) {
   return {label: arg, url: 'file://' + abs, file: abs, stem: stem || 'page'};
 }
 
-// Pages may load their own files and the local test server, nothing else.
+// Pages may load their own files and the local test server, nothing else
+// (addresses given with --allow are blocked without complaint).
 function isLocal(url) {
   if (url.startsWith('file:') || url.startsWith('data:') ||
       url.startsWith('blob:') || url === 'about:blank')
@@ -121,7 +129,7 @@ async function checkPage(context, axePath, page, shotsDir) {
   await tab.route('**/*', (route) => {
     const url = route.request().url();
     if (isLocal(url)) return route.continue();
-    external.add(url);
+    if (!allowed.some((p) => url.startsWith(p))) external.add(url);
     return route.abort('blockedbyclient');
   });
 

@@ -38,10 +38,11 @@ python3 "$ROOT/tests/mail/link_parity.py" $I/build/email.html $I/build/email.txt
   && pass "link parity" || fail "text part lacks links of the HTML part"
 # Text part wrapped at 72 columns (a single unbreakable word may exceed).
 long=$(python3 - "$I/build/email.txt" <<'PY'
-import sys
+import re, sys
 for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     line = line.rstrip("\n")
-    if len(line) > 72 and " " in line.strip():
+    # A numbered link reference holds one unbreakable URL.
+    if len(line) > 72 and " " in line.strip() and not re.fullmatch(r"\[\d+\] \S+", line):
         print(f"{n}: {line}")
 PY
 )
