@@ -806,7 +806,7 @@ static int tag_read(struct parser *p, size_t start, struct tag *tg)
 
 static int tag_parse(struct parser *p, size_t start)
 {
-	struct tag tg;
+	struct tag tg = {0};
 	size_t ws = start, after;
 	int alone = 0, ret = 0;
 
