@@ -36,6 +36,9 @@ struct markdown_opts {
 
 /*
  * Parses a Markdown body. Invalid UTF-8 and NUL bytes become U+FFFD.
+ * Inline <script>, <style>, <textarea> and <title> tags lose the text up
+ * to their closing tag (a browser would not show it); the tags stay, as
+ * raw HTML nodes, which both renderers drop.
  * Returns the document (caller owns, cmark_node_free); never NULL.
  */
 cmark_node *markdown_parse(const char *text, size_t len);

@@ -746,7 +746,7 @@ static int var_add(struct parser *p, const struct tag *tg)
 static int tag_read(struct parser *p, size_t start, struct tag *tg)
 {
 	size_t q = start + p->olen, cs = q, ce;
-	char closer = 0;
+	char closer;
 	const char *hit;
 
 	tg->start = start;
@@ -754,12 +754,7 @@ static int tag_read(struct parser *p, size_t start, struct tag *tg)
 	tg->type = q < p->len ? p->src[q] : 0;
 	switch (tg->type) {
 	case '{':
-		closer = '}';
-		/* fall through */
 	case '=':
-		if (!closer)
-			closer = '=';
-		/* fall through */
 	case '#':
 	case '^':
 	case '/':
@@ -772,7 +767,8 @@ static int tag_read(struct parser *p, size_t start, struct tag *tg)
 		tg->type = 0;
 		break;
 	}
-	/* The closer ({{{x}}}, {{=a b=}}) sits right before the delimiter. */
+	/* {{{x}}} and {{=a b=}} end in a closer right before the delimiter. */
+	closer = tg->type == '{' ? '}' : tg->type == '=' ? '=' : 0;
 	for (size_t from = cs;;) {
 		hit = find(p->src + from, p->len - from, p->ctag, p->clen);
 		if (!hit || !closer)
@@ -781,18 +777,17 @@ static int tag_read(struct parser *p, size_t start, struct tag *tg)
 			break;
 		from = (size_t)(hit - p->src) + 1;
 	}
-	if (!hit)
+	if (!hit) {
+		char head[2] = {closer == '}' ? '{' : closer, '\0'};
+		char tail[2] = {closer, '\0'};
+
 		return err_set(p->err,
 		               "%s:%u:%u: unclosed tag: no '%s%.*s' after "
 		               "this '%.*s%s'",
-		               p->t->name, tg->line, tg->col,
-		               closer == '}'   ? "}"
-		               : closer == '=' ? "="
-		                               : "",
+		               p->t->name, tg->line, tg->col, tail,
 		               (int)p->clen, p->ctag, (int)p->olen, p->otag,
-		               closer == '}'   ? "{"
-		               : closer == '=' ? "="
-		                               : "");
+		               head);
+	}
 	ce = (size_t)(hit - p->src) - (closer ? 1 : 0);
 	tg->end = (size_t)(hit - p->src) + p->clen;
 	while (cs < ce && is_space(p->src[cs]))

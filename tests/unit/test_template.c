@@ -19,7 +19,8 @@
 
 #include "banned.h"
 
-#define SPEC_DIR "../shared/spec/mustache"
+#define SPEC_DIR   "../shared/spec/mustache"
+#define CORPUS_DIR "tests/fuzz/corpus/template"
 
 /* YAML to template values */
 
@@ -744,6 +745,53 @@ static void test_threads(void)
 	err_release(&err);
 }
 
+static int is_seed(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+/*
+ * The fuzz seeds run here too: bad-* must fail with a message naming the
+ * file and place, the others must parse and render.
+ */
+static void test_corpus(void)
+{
+	struct dirent **list;
+	int n = scandir(CORPUS_DIR, &list, is_seed, by_name);
+
+	CHECK(n >= 5);
+	for (int i = 0; i < n; i++) {
+		char path[512];
+		struct buf src = BUF_INIT, out = BUF_INIT;
+		struct err err = ERR_INIT;
+		struct tmpl *t;
+		int bad = !strncmp(list[i]->d_name, "bad-", 4);
+
+		snprintf(path, sizeof(path), "%s/%s", CORPUS_DIR,
+		         list[i]->d_name);
+		CHECK(buf_read_file(&src, path, 1 << 20) == 0);
+		t = tmpl_parse(src.data, src.len, path, &err);
+		if (bad) {
+			CHECK(t == NULL);
+			CHECK(!strncmp(err_msg(&err), path, strlen(path)) &&
+			      err_msg(&err)[strlen(path)] == ':');
+		} else {
+			if (!t)
+				fprintf(stderr, "%s\n", err_msg(&err));
+			CHECK(t != NULL);
+			CHECK(t && tmpl_render(t, NULL, NULL, TMPL_ESCAPE_HTML,
+			                       &out, &err) == 0);
+		}
+		tmpl_free(t);
+		buf_release(&src);
+		buf_release(&out);
+		err_release(&err);
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -814,6 +862,7 @@ int main(void)
 	test_indentation();
 	test_limits();
 	test_threads();
+	test_corpus();
 	test_speed();
 	return check_done();
 }
