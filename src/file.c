@@ -66,7 +66,7 @@ static int write_all(int fd, const void *data, size_t len)
 }
 
 int file_write_atomic(const char *path, const void *data, size_t len,
-                      mode_t mode, struct err *err)
+                      mode_t mode, int flags, struct err *err)
 {
 	struct buf tmp = BUF_INIT;
 	int fd = -1, ret = -1;
@@ -79,7 +79,8 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 		err_errno(err, "cannot write %s", path);
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 ||
+	    ((flags & FILE_DURABLE) && fsync(fd) < 0)) {
 		err_errno(err, "cannot write %s", path);
 		goto out;
 	}
@@ -124,14 +125,18 @@ int file_create_new(const char *path, const void *data, size_t len, mode_t mode,
 
 int file_copy(const char *src, const char *dst, struct err *err)
 {
-	struct buf data = BUF_INIT;
-	int ret;
+	struct buf data = BUF_INIT, old = BUF_INIT;
+	int ret = 0;
 
 	if (buf_read_file(&data, src, (size_t)1 << 30) < 0) {
 		buf_release(&data);
 		return err_errno(err, "cannot read %s", src);
 	}
-	ret = file_write_atomic(dst, data.data, data.len, 0644, err);
+	/* Rewriting identical files costs more than comparing them. */
+	if (buf_read_file(&old, dst, data.len) < 0 || old.len != data.len ||
+	    memcmp(old.data, data.data, data.len))
+		ret = file_write_atomic(dst, data.data, data.len, 0644, 0, err);
 	buf_release(&data);
+	buf_release(&old);
 	return ret;
 }

@@ -204,7 +204,8 @@ static void add_markdown(struct tmpl_data *d, struct tmpl_value *m,
                          const char *key, cmark_node *doc, int heading_offset,
                          const char *base_url)
 {
-	struct markdown_opts o = {heading_offset, base_url, TEXT_WIDTH, NULL, NULL};
+	struct markdown_opts o = {heading_offset, base_url, TEXT_WIDTH, NULL,
+	                          NULL};
 	struct buf b = BUF_INIT, name = BUF_INIT;
 
 	markdown_html(doc, &o, &b);

@@ -36,7 +36,8 @@ static void usage(FILE *f)
 
 static int write_out(const char *path, const struct buf *b, struct err *err)
 {
-	return file_write_atomic(path, b->data, b->len, 0644, err);
+	/* Compile outputs are rebuilt from their sources: no fsync needed. */
+	return file_write_atomic(path, b->data, b->len, 0644, 0, err);
 }
 
 /* Copies the images the issue uses into its archive folder. */
