@@ -4,8 +4,8 @@
 
 #include "banned.h"
 
-#define LOCAL_MAX 64
-#define LABEL_MAX 63
+#define LOCAL_MAX  64
+#define LABEL_MAX  63
 #define DOMAIN_MAX 255
 
 /* RFC 5322 atext, the characters of a dot-atom besides the dots. */
@@ -67,7 +67,8 @@ static int check_dot_atom(const char *s, size_t n, struct buf *why)
 		return -1;
 	}
 	if (s[0] == '.' || s[n - 1] == '.') {
-		buf_adds(why, "the part before '@' cannot start or end with '.'");
+		buf_adds(why,
+		         "the part before '@' cannot start or end with '.'");
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -75,7 +76,7 @@ static int check_dot_atom(const char *s, size_t n, struct buf *why)
 
 		if (c >= 0x80) {
 			buf_adds(why, "non-ASCII characters before '@' are not "
-				      "supported (they need SMTPUTF8)");
+			              "supported (they need SMTPUTF8)");
 			return -1;
 		}
 		if (c == '.') {
@@ -88,7 +89,7 @@ static int check_dot_atom(const char *s, size_t n, struct buf *why)
 		if (!is_atext(c)) {
 			add_char_name(why, c);
 			buf_adds(why, " is not allowed before '@' unless the "
-				      "part is quoted");
+			              "part is quoted");
 			return -1;
 		}
 	}
@@ -101,7 +102,7 @@ static int check_dot_atom(const char *s, size_t n, struct buf *why)
  * content to content.
  */
 static int scan_quoted(const char *s, size_t n, size_t *end,
-		       struct buf *content, struct buf *why)
+                       struct buf *content, struct buf *why)
 {
 	for (size_t i = 1; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -117,7 +118,7 @@ static int scan_quoted(const char *s, size_t n, size_t *end,
 		}
 		if (c >= 0x80) {
 			buf_adds(why, "non-ASCII characters before '@' are not "
-				      "supported (they need SMTPUTF8)");
+			              "supported (they need SMTPUTF8)");
 			return -1;
 		}
 		buf_addch(content, c);
@@ -130,17 +131,17 @@ static int check_label(const char *s, size_t n, struct buf *why)
 {
 	if (n == 0) {
 		buf_adds(why, "empty label in the domain (two dots in a row, "
-			      "or a dot at an end)");
+		              "or a dot at an end)");
 		return -1;
 	}
 	if (n > LABEL_MAX) {
 		buf_addf(why, "domain label '%.*s...' is longer than %d octets",
-			 20, s, LABEL_MAX);
+		         20, s, LABEL_MAX);
 		return -1;
 	}
 	if (s[0] == '-' || s[n - 1] == '-') {
 		buf_addf(why, "domain label '%.*s' starts or ends with '-'",
-			 (int)n, s);
+		         (int)n, s);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -148,7 +149,7 @@ static int check_label(const char *s, size_t n, struct buf *why)
 
 		if (c >= 0x80) {
 			buf_adds(why, "non-ASCII domain: write it in its "
-				      "punycode form (xn--...)");
+			              "punycode form (xn--...)");
 			return -1;
 		}
 		if (!(c == '-' || (c >= '0' && c <= '9') ||
@@ -171,11 +172,12 @@ static int domain_reason(const char *d, size_t n, struct buf *why)
 	}
 	if (d[0] == '[') {
 		buf_adds(why, "address literals ([...]) are not accepted; use "
-			      "a domain name");
+		              "a domain name");
 		return -1;
 	}
 	if (n > DOMAIN_MAX) {
-		buf_addf(why, "the domain is longer than %d octets", DOMAIN_MAX);
+		buf_addf(why, "the domain is longer than %d octets",
+		         DOMAIN_MAX);
 		return -1;
 	}
 	for (size_t i = 0; i <= n; i++) {
@@ -189,13 +191,13 @@ static int domain_reason(const char *d, size_t n, struct buf *why)
 	}
 	if (labels < 2) {
 		buf_adds(why, "the domain has no dot (a full domain such as "
-			      "example.org is needed)");
+		              "example.org is needed)");
 		return -1;
 	}
 	/* An all-digit top-level label means an IP address was meant. */
 	if (strspn(d + last, "0123456789") == n - last) {
 		buf_adds(why, "the domain ends in a number (IP addresses are "
-			      "not accepted)");
+		              "not accepted)");
 		return -1;
 	}
 	return 0;
@@ -214,7 +216,7 @@ int address_check_domain(const char *domain, size_t len, struct err *err)
 
 /* Finds the '@' ending the local part; writes the local part to out. */
 static int split_local(const char *s, size_t n, size_t *at, struct buf *out,
-		       struct buf *why)
+                       struct buf *why)
 {
 	struct buf content = BUF_INIT;
 	size_t end;
@@ -225,7 +227,7 @@ static int split_local(const char *s, size_t n, size_t *at, struct buf *out,
 
 		if (!p) {
 			buf_adds(why, "no '@' (an address looks like "
-				      "name@example.org)");
+			              "name@example.org)");
 			goto out;
 		}
 		*at = (size_t)(p - s);
@@ -297,14 +299,14 @@ static int check(const char *s, size_t n, struct buf *out, struct buf *why)
 	}
 	if (memchr(s, '<', n) && s[n - 1] == '>') {
 		buf_adds(why, "write the address alone, without a name or "
-			      "angle brackets");
+		              "angle brackets");
 		return -1;
 	}
 	if (split_local(s, n, &at, out, why) < 0)
 		return -1;
 	if (out->len > LOCAL_MAX) {
 		buf_addf(why, "the part before '@' is longer than %d octets",
-			 LOCAL_MAX);
+		         LOCAL_MAX);
 		return -1;
 	}
 	if (domain_reason(s + at + 1, n - at - 1, why) < 0)
@@ -316,7 +318,7 @@ static int check(const char *s, size_t n, struct buf *out, struct buf *why)
 }
 
 int address_normalise(const char *in, size_t len, struct buf *out,
-		      struct err *err)
+                      struct err *err)
 {
 	struct buf why = BUF_INIT, shown = BUF_INIT;
 	int ret = 0;
@@ -331,7 +333,7 @@ int address_normalise(const char *in, size_t len, struct buf *out,
 	if (check(in, len, out, &why) < 0) {
 		add_shown(&shown, in, len);
 		ret = err_set(err, "invalid address '%s': %s", shown.data,
-			      why.data);
+		              why.data);
 		buf_reset(out);
 	}
 	buf_release(&why);

@@ -29,7 +29,7 @@
  * or -1 with "invalid address 'IN': reason" in err.
  */
 int address_normalise(const char *in, size_t len, struct buf *out,
-		      struct err *err);
+                      struct err *err);
 
 /* The domain of a normalised address (borrowed from addr). */
 const char *address_domain(const char *addr);

@@ -13,98 +13,98 @@ static const struct {
 	const char *want;
 	const char *why;
 } cases[] = {
-	/* valid dot-atoms */
-	{"jo@example.org", "jo@example.org", NULL},
-	{"Jo.Bloggs@Example.ORG", "Jo.Bloggs@example.org", NULL},
-	{"  jo@example.org\t\r\n", "jo@example.org", NULL},
-	{"a@b.co", "a@b.co", NULL},
-	{"first.middle.last@example.org", "first.middle.last@example.org",
-	 NULL},
-	{"user+tag@example.org", "user+tag@example.org", NULL},
-	{"user-name_1@example.org", "user-name_1@example.org", NULL},
-	{"!#$%&'*+-/=?^_`{|}~@example.org", "!#$%&'*+-/=?^_`{|}~@example.org",
-	 NULL},
-	{"o'brien@example.ie", "o'brien@example.ie", NULL},
-	{"x@sub.domain.example.co.uk", "x@sub.domain.example.co.uk", NULL},
-	{"x@a-b.example.org", "x@a-b.example.org", NULL},
-	{"x@123.example.org", "x@123.example.org", NULL},
-	{"x@example.o2", "x@example.o2", NULL},
-	{"1234567890@example.org", "1234567890@example.org", NULL},
-	/* punycode domains */
-	{"info@xn--mnchen-3ya.de", "info@xn--mnchen-3ya.de", NULL},
-	{"a@XN--BCHER-KVA.example", "a@xn--bcher-kva.example", NULL},
-	{"a@example.xn--p1ai", "a@example.xn--p1ai", NULL},
-	/* quoted local parts */
-	{"\"john\"@example.org", "john@example.org", NULL},
-	{"\"john.doe\"@example.org", "john.doe@example.org", NULL},
-	{"\"john doe\"@example.org", "\"john doe\"@example.org", NULL},
-	{"\"a@b\"@example.org", "\"a@b\"@example.org", NULL},
-	{"\"a\\\"b\"@example.org", "\"a\\\"b\"@example.org", NULL},
-	{"\"j..d\"@example.org", "\"j..d\"@example.org", NULL},
-	{"\"\\a\"@example.org", "a@example.org", NULL},
-	/* lengths at the limits */
-	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 "@example.org",
-	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 "@example.org",
-	 NULL},
-	{"x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 ".org",
-	 "x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 ".org",
-	 NULL},
+        /* valid dot-atoms */
+        {"jo@example.org", "jo@example.org", NULL},
+        {"Jo.Bloggs@Example.ORG", "Jo.Bloggs@example.org", NULL},
+        {"  jo@example.org\t\r\n", "jo@example.org", NULL},
+        {"a@b.co", "a@b.co", NULL},
+        {"first.middle.last@example.org", "first.middle.last@example.org",
+         NULL},
+        {"user+tag@example.org", "user+tag@example.org", NULL},
+        {"user-name_1@example.org", "user-name_1@example.org", NULL},
+        {"!#$%&'*+-/=?^_`{|}~@example.org", "!#$%&'*+-/=?^_`{|}~@example.org",
+         NULL},
+        {"o'brien@example.ie", "o'brien@example.ie", NULL},
+        {"x@sub.domain.example.co.uk", "x@sub.domain.example.co.uk", NULL},
+        {"x@a-b.example.org", "x@a-b.example.org", NULL},
+        {"x@123.example.org", "x@123.example.org", NULL},
+        {"x@example.o2", "x@example.o2", NULL},
+        {"1234567890@example.org", "1234567890@example.org", NULL},
+        /* punycode domains */
+        {"info@xn--mnchen-3ya.de", "info@xn--mnchen-3ya.de", NULL},
+        {"a@XN--BCHER-KVA.example", "a@xn--bcher-kva.example", NULL},
+        {"a@example.xn--p1ai", "a@example.xn--p1ai", NULL},
+        /* quoted local parts */
+        {"\"john\"@example.org", "john@example.org", NULL},
+        {"\"john.doe\"@example.org", "john.doe@example.org", NULL},
+        {"\"john doe\"@example.org", "\"john doe\"@example.org", NULL},
+        {"\"a@b\"@example.org", "\"a@b\"@example.org", NULL},
+        {"\"a\\\"b\"@example.org", "\"a\\\"b\"@example.org", NULL},
+        {"\"j..d\"@example.org", "\"j..d\"@example.org", NULL},
+        {"\"\\a\"@example.org", "a@example.org", NULL},
+        /* lengths at the limits */
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "@example.org",
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "@example.org",
+         NULL},
+        {"x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         ".org",
+         "x@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         ".org",
+         NULL},
 
-	/* refused: shape */
-	{"", NULL, "empty"},
-	{"   ", NULL, "empty"},
-	{"plainaddress", NULL, "no '@'"},
-	{"@example.org", NULL, "nothing before '@'"},
-	{"jo@", NULL, "nothing after '@'"},
-	{"jo@@example.org", NULL, "more than one '@'"},
-	{"a@b@example.org", NULL, "more than one '@'"},
-	{"Jo Bloggs <jo@example.org>", NULL, "without a name or angle"},
-	{"<jo@example.org>", NULL, "without a name or angle"},
-	/* refused: local part */
-	{".jo@example.org", NULL, "start or end with '.'"},
-	{"jo.@example.org", NULL, "start or end with '.'"},
-	{"jo..bloggs@example.org", NULL, "two dots in a row"},
-	{"jo bloggs@example.org", NULL, "a space is not allowed before '@'"},
-	{"jo,bloggs@example.org", NULL, "',' is not allowed before '@'"},
-	{"jo(comment)@example.org", NULL, "'(' is not allowed"},
-	{"jo[1]@example.org", NULL, "'[' is not allowed"},
-	{"jo\\@example.org", NULL, "'\\' is not allowed"},
-	{"jo\"x\"@example.org", NULL, "'\"' is not allowed"},
-	{"\"\"@example.org", NULL, "nothing before '@'"},
-	{"\"jo@example.org", NULL, "no closing"},
-	{"\"jo\"x@example.org", NULL, "expected '@' after the quoted part"},
-	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 "@example.org",
-	 NULL, "longer than 64"},
-	/* refused: non-ASCII */
-	{"j\xc3\xb6rg@example.de", NULL, "non-ASCII characters before '@'"},
-	{"\"j\xc3\xb6rg\"@example.de", NULL, "non-ASCII characters before"},
-	{"\xe7\x94\xa8\xe6\x88\xb7@example.cn", NULL, "SMTPUTF8"},
-	{"info@m\xc3\xbcnchen.de", NULL, "punycode"},
-	/* refused: control characters */
-	{"jo\x01@example.org", NULL, "control character"},
-	{"jo@exa\nmple.org", NULL, "control character"},
-	{"jo\x7f@example.org", NULL, "control character"},
-	{"\"jo\tx\"@example.org", NULL, "control character"},
-	/* refused: domain */
-	{"jo@localhost", NULL, "no dot"},
-	{"jo@example", NULL, "no dot"},
-	{"jo@example.org.", NULL, "empty label"},
-	{"jo@.example.org", NULL, "empty label"},
-	{"jo@example..org", NULL, "empty label"},
-	{"jo@-example.org", NULL, "starts or ends with '-'"},
-	{"jo@example-.org", NULL, "starts or ends with '-'"},
-	{"jo@exa_mple.org", NULL, "'_' is not allowed in a domain"},
-	{"jo@exa mple.org", NULL, "a space is not allowed in a domain"},
-	{"jo@[192.0.2.1]", NULL, "address literals"},
-	{"jo@192.0.2.1", NULL, "ends in a number"},
-	{"jo@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 ".org",
-	 NULL, "longer than 63"},
+        /* refused: shape */
+        {"", NULL, "empty"},
+        {"   ", NULL, "empty"},
+        {"plainaddress", NULL, "no '@'"},
+        {"@example.org", NULL, "nothing before '@'"},
+        {"jo@", NULL, "nothing after '@'"},
+        {"jo@@example.org", NULL, "more than one '@'"},
+        {"a@b@example.org", NULL, "more than one '@'"},
+        {"Jo Bloggs <jo@example.org>", NULL, "without a name or angle"},
+        {"<jo@example.org>", NULL, "without a name or angle"},
+        /* refused: local part */
+        {".jo@example.org", NULL, "start or end with '.'"},
+        {"jo.@example.org", NULL, "start or end with '.'"},
+        {"jo..bloggs@example.org", NULL, "two dots in a row"},
+        {"jo bloggs@example.org", NULL, "a space is not allowed before '@'"},
+        {"jo,bloggs@example.org", NULL, "',' is not allowed before '@'"},
+        {"jo(comment)@example.org", NULL, "'(' is not allowed"},
+        {"jo[1]@example.org", NULL, "'[' is not allowed"},
+        {"jo\\@example.org", NULL, "'\\' is not allowed"},
+        {"jo\"x\"@example.org", NULL, "'\"' is not allowed"},
+        {"\"\"@example.org", NULL, "nothing before '@'"},
+        {"\"jo@example.org", NULL, "no closing"},
+        {"\"jo\"x@example.org", NULL, "expected '@' after the quoted part"},
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "@example.org",
+         NULL, "longer than 64"},
+        /* refused: non-ASCII */
+        {"j\xc3\xb6rg@example.de", NULL, "non-ASCII characters before '@'"},
+        {"\"j\xc3\xb6rg\"@example.de", NULL, "non-ASCII characters before"},
+        {"\xe7\x94\xa8\xe6\x88\xb7@example.cn", NULL, "SMTPUTF8"},
+        {"info@m\xc3\xbcnchen.de", NULL, "punycode"},
+        /* refused: control characters */
+        {"jo\x01@example.org", NULL, "control character"},
+        {"jo@exa\nmple.org", NULL, "control character"},
+        {"jo\x7f@example.org", NULL, "control character"},
+        {"\"jo\tx\"@example.org", NULL, "control character"},
+        /* refused: domain */
+        {"jo@localhost", NULL, "no dot"},
+        {"jo@example", NULL, "no dot"},
+        {"jo@example.org.", NULL, "empty label"},
+        {"jo@.example.org", NULL, "empty label"},
+        {"jo@example..org", NULL, "empty label"},
+        {"jo@-example.org", NULL, "starts or ends with '-'"},
+        {"jo@example-.org", NULL, "starts or ends with '-'"},
+        {"jo@exa_mple.org", NULL, "'_' is not allowed in a domain"},
+        {"jo@exa mple.org", NULL, "a space is not allowed in a domain"},
+        {"jo@[192.0.2.1]", NULL, "address literals"},
+        {"jo@192.0.2.1", NULL, "ends in a number"},
+        {"jo@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         ".org",
+         NULL, "longer than 63"},
 };
 
 static void test_table(void)
@@ -115,15 +115,15 @@ static void test_table(void)
 	CHECK(n >= 60);
 	for (size_t i = 0; i < n; i++) {
 		struct err err = ERR_INIT;
-		int r = address_normalise(cases[i].in, strlen(cases[i].in), &out,
-					  &err);
+		int r = address_normalise(cases[i].in, strlen(cases[i].in),
+		                          &out, &err);
 
 		if (cases[i].want) {
 			CHECK(r == 0);
 			CHECK_STR(out.data, cases[i].want);
 			if (r)
 				fprintf(stderr, "  case %zu: %s\n", i,
-					err_msg(&err));
+				        err_msg(&err));
 		} else {
 			CHECK(r == -1);
 			CHECK(out.len == 0);
@@ -132,7 +132,7 @@ static void test_table(void)
 			      0);
 			if (!strstr(err_msg(&err), cases[i].why))
 				fprintf(stderr, "  case %zu (%s): %s\n", i,
-					cases[i].in, err_msg(&err));
+				        cases[i].in, err_msg(&err));
 		}
 		err_release(&err);
 	}
