@@ -232,8 +232,8 @@ static void on_record(int c, void *ctx)
 		return;
 	}
 	if (!r->why.len && r->nfields != r->ncols)
-		buf_addf(&r->why, "%d fields where the header has %d",
-		         r->nfields, r->ncols);
+		buf_addf(&r->why, "%d field%s where the header has %d",
+		         r->nfields, r->nfields == 1 ? "" : "s", r->ncols);
 	row = (struct csvfile_row){
 	        .line = start,
 	        .error = r->why.len ? r->why.data : NULL,
