@@ -1,0 +1,659 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "common.h"
+#include "csvfile.h"
+#include "import.h"
+#include "store.h"
+#include "banned.h"
+
+const char cmd_subscribers_summary[] =
+        "manage subscribers: add, import, export, unsubscribe, erase";
+
+static const char usage_text[] =
+        "usage: bulletin subscribers COMMAND [OPTIONS]\n\n"
+        "  add ADDR [--name N] [--org O]    add someone (active)\n"
+        "  remove ADDR                      delete someone added by mistake\n"
+        "  unsubscribe ADDR [--reason R]    stop mailing someone\n"
+        "  resubscribe ADDR --reason R      make a suppressed address active\n"
+        "                                   again, at the person's request\n"
+        "  list [--status S] [--csv]        list subscribers\n"
+        "  show ADDR                        details and history\n"
+        "  stats                            counts by status\n"
+        "  import FILE.csv [--dry-run] [--status active|pending] [--quiet]\n"
+        "                                   add the people in a CSV file\n"
+        "  export [--status S] FILE.csv     write subscribers to a CSV file\n"
+        "                                   ('-' for standard output)\n"
+        "  data ADDR                        all data held on someone, as JSON\n"
+        "  erase ADDR                       delete someone's data for good,\n"
+        "                                   keeping them suppressed\n\n"
+        "Statuses: pending, active, unsubscribed, bounced, complained.\n"
+        "Unsubscribed, bounced and complained addresses are never made "
+        "active\nagain by add or import; only resubscribe can, and records "
+        "why.\n"
+        "CSV files have a header line naming the columns: email, name,\n"
+        "organisation (others are ignored).\n";
+
+/* What every subcommand has: the workspace, its store, the arguments. */
+struct ctx {
+	struct config cfg;
+	char *prefix; /* where the user stood, relative to the workspace */
+	struct store st;
+	struct err err;
+};
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+static int fail(struct ctx *c)
+{
+	cmd_error(err_msg(&c->err));
+	return EXIT_FAIL;
+}
+
+static int open_store(struct ctx *c)
+{
+	if (cmd_workspace(&c->cfg, &c->prefix) < 0)
+		return -1;
+	if (store_open(&c->st, c->cfg.store, &c->err) < 0) {
+		cmd_error(err_msg(&c->err));
+		config_release(&c->cfg);
+		return -1;
+	}
+	return 0;
+}
+
+/* A path as the user gave it, from the workspace root. Caller owns. */
+static char *user_path(const struct ctx *c, const char *arg)
+{
+	struct buf p = BUF_INIT;
+
+	if (arg[0] != '/' && c->prefix && *c->prefix)
+		buf_addf(&p, "%s/", c->prefix);
+	buf_adds(&p, arg);
+	return buf_detach(&p);
+}
+
+static void format_time(char *out, size_t n, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm))
+		snprintf(out, n, "-");
+	else
+		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int parse_status(const char *arg, int *status)
+{
+	enum store_status s;
+
+	if (store_status_parse(arg, &s) < 0) {
+		fprintf(stderr,
+		        "bulletin: '%s' is not a status: use pending, active, "
+		        "unsubscribed, bounced or complained\n",
+		        arg);
+		return -1;
+	}
+	*status = (int)s;
+	return 0;
+}
+
+/*
+ * Options shared by the subcommands; each says which it takes in
+ * `allowed` (a getopt short-option string).
+ */
+struct args {
+	const char *name, *org, *reason;
+	int status; /* -1: any */
+	int csv, dry_run, quiet;
+	int npos;
+	char **pos;
+};
+
+static int parse_args(int argc, char **argv, const char *allowed, int npos,
+                      struct args *a)
+{
+	static const struct option opts[] = {
+	        {"name", required_argument, NULL, 'n'},
+	        {"org", required_argument, NULL, 'o'},
+	        {"organisation", required_argument, NULL, 'o'},
+	        {"reason", required_argument, NULL, 'r'},
+	        {"status", required_argument, NULL, 's'},
+	        {"csv", no_argument, NULL, 'c'},
+	        {"dry-run", no_argument, NULL, 'd'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	a->status = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (ch == '?' || !strchr(allowed, ch)) {
+			if (ch != '?')
+				fprintf(stderr,
+				        "bulletin: subscribers %s does not "
+				        "take %s\n",
+				        argv[0], argv[optind - 1]);
+			usage(stderr);
+			return -1;
+		}
+		switch (ch) {
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'o':
+			a->org = optarg;
+			break;
+		case 'r':
+			a->reason = optarg;
+			break;
+		case 's':
+			if (parse_status(optarg, &a->status) < 0)
+				return -1;
+			break;
+		case 'c':
+			a->csv = 1;
+			break;
+		case 'd':
+			a->dry_run = 1;
+			break;
+		case 'q':
+			a->quiet = 1;
+			break;
+		}
+	}
+	a->pos = argv + optind;
+	a->npos = argc - optind;
+	if (a->npos != npos) {
+		fprintf(stderr, "bulletin: subscribers %s takes %s\n", argv[0],
+		        npos == 0   ? "no arguments"
+		        : npos == 1 ? "one argument"
+		                    : "two arguments");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* The subscriber with address arg, or a message saying there is none. */
+static int find(struct ctx *c, const char *arg, struct store_subscriber *s)
+{
+	int r = store_find_email(&c->st, arg, s, &c->err);
+
+	if (r < 0)
+		return fail(c);
+	if (r == 0) {
+		if (store_is_erased(&c->st, arg, &c->err) == 1)
+			fprintf(stderr,
+			        "bulletin: %s was erased on request; only a "
+			        "keyed hash of the address is kept\n",
+			        arg);
+		else
+			fprintf(stderr, "bulletin: no subscriber %s\n", arg);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int do_add(struct ctx *c, struct args *a)
+{
+	struct store_signup su = {
+	        .email = a->pos[0],
+	        .name = a->name,
+	        .organisation = a->org,
+	        .source = "cli",
+	        .detail = "added with 'bulletin subscribers add'",
+	        .status = STORE_ACTIVE,
+	};
+	struct store_subscriber s;
+	enum store_outcome outcome;
+	int64_t id;
+	int ret = EXIT_OK;
+
+	if (store_subscribe(&c->st, &su, &outcome, &id, &c->err) < 0)
+		return fail(c);
+	switch (outcome) {
+	case STORE_ADDED:
+	case STORE_UPDATED:
+	case STORE_UNCHANGED:
+		if (store_find_email(&c->st, a->pos[0], &s, &c->err) != 1)
+			return fail(c);
+		printf(outcome == STORE_ADDED     ? "added %s (%s)\n"
+		       : outcome == STORE_UPDATED ? "updated %s (%s)\n"
+		                                  : "%s is already in (%s)\n",
+		       s.email, store_status_name(s.status));
+		store_subscriber_release(&s);
+		return ret;
+	case STORE_SUPPRESSED:
+		if (store_find_email(&c->st, a->pos[0], &s, &c->err) == 1) {
+			fprintf(stderr,
+			        "bulletin: %s is %s and stays so; if they "
+			        "asked to come back, use 'bulletin subscribers "
+			        "resubscribe %s --reason TEXT'\n",
+			        s.email, store_status_name(s.status), s.email);
+			store_subscriber_release(&s);
+		}
+		return EXIT_FAIL;
+	case STORE_ERASED:
+		fprintf(stderr,
+		        "bulletin: %s was erased on request and stays "
+		        "suppressed; if they asked to come back, use "
+		        "'bulletin subscribers resubscribe %s --reason TEXT'\n",
+		        a->pos[0], a->pos[0]);
+		return EXIT_FAIL;
+	}
+	return EXIT_FAIL;
+}
+
+static int do_remove(struct ctx *c, struct args *a)
+{
+	int r = store_remove(&c->st, a->pos[0], &c->err);
+
+	if (r < 0)
+		return fail(c);
+	if (r == 0) {
+		fprintf(stderr, "bulletin: no subscriber %s\n", a->pos[0]);
+		return EXIT_FAIL;
+	}
+	printf("removed %s and its history\n", a->pos[0]);
+	return EXIT_OK;
+}
+
+static int do_unsubscribe(struct ctx *c, struct args *a)
+{
+	struct store_subscriber s;
+	int changed, ret = find(c, a->pos[0], &s);
+
+	if (ret != EXIT_OK)
+		return ret;
+	if (store_status_suppressed(s.status)) {
+		printf("%s is already %s\n", s.email,
+		       store_status_name(s.status));
+	} else if (store_set_status(&c->st, s.id, STORE_UNSUBSCRIBED, "cli",
+	                            a->reason ? a->reason
+	                                      : "unsubscribed with 'bulletin "
+	                                        "subscribers unsubscribe'",
+	                            &changed, &c->err) < 0) {
+		ret = fail(c);
+	} else {
+		printf("unsubscribed %s\n", s.email);
+	}
+	store_subscriber_release(&s);
+	return ret;
+}
+
+static int do_resubscribe(struct ctx *c, struct args *a)
+{
+	int changed, r;
+
+	if (!a->reason || !*a->reason) {
+		fprintf(stderr,
+		        "bulletin: resubscribe needs --reason TEXT: the "
+		        "person's request, when and how they made it\n");
+		return EXIT_USAGE;
+	}
+	r = store_resubscribe(&c->st, a->pos[0], "cli", a->reason, &changed,
+	                      &c->err);
+	if (r < 0)
+		return fail(c);
+	if (r == 0) {
+		fprintf(stderr,
+		        "bulletin: no subscriber %s; use 'bulletin subscribers "
+		        "add'\n",
+		        a->pos[0]);
+		return EXIT_FAIL;
+	}
+	printf(changed ? "%s is active again\n" : "%s is already active\n",
+	       a->pos[0]);
+	return EXIT_OK;
+}
+
+/* CSV output shared by list --csv and export. */
+static void csv_header(struct buf *b)
+{
+	buf_adds(b, "email,name,organisation,status,source,created,"
+	            "confirmed,left,consent_text,consent_at\r\n");
+}
+
+static void csv_row(struct buf *b, const struct store_subscriber *s)
+{
+	char t[32];
+	const int64_t times[] = {s->created, s->confirmed, s->left};
+
+	csvfile_add_field(b, s->email);
+	buf_addch(b, ',');
+	csvfile_add_field(b, s->name);
+	buf_addch(b, ',');
+	csvfile_add_field(b, s->organisation);
+	buf_addf(b, ",%s,%s", store_status_name(s->status), s->source);
+	for (int i = 0; i < 3; i++) {
+		format_time(t, sizeof(t), times[i]);
+		buf_addf(b, ",%s", times[i] ? t : "");
+	}
+	buf_addch(b, ',');
+	csvfile_add_field(b, s->consent_text ? s->consent_text : "");
+	format_time(t, sizeof(t), s->consent_at);
+	buf_addf(b, ",%s\r\n", s->consent_at ? t : "");
+}
+
+struct out {
+	FILE *f;
+	int csv;
+	long n;
+	struct buf line;
+};
+
+static int print_row(const struct store_subscriber *s, void *ctx)
+{
+	struct out *o = ctx;
+
+	buf_reset(&o->line);
+	if (o->csv) {
+		csv_row(&o->line, s);
+	} else {
+		buf_addf(&o->line, "%-12s %s", store_status_name(s->status),
+		         s->email);
+		if (*s->name)
+			buf_addf(&o->line, "  %s", s->name);
+		if (*s->organisation)
+			buf_addf(&o->line, " (%s)", s->organisation);
+		buf_addch(&o->line, '\n');
+	}
+	o->n++;
+	return fwrite(o->line.data, 1, o->line.len, o->f) == o->line.len ? 0
+	                                                                 : -2;
+}
+
+static int write_rows(struct ctx *c, FILE *f, int status, int csv, long *n)
+{
+	struct out o = {.f = f, .csv = csv, .line = BUF_INIT};
+	int r;
+
+	if (csv) {
+		csv_header(&o.line);
+		fwrite(o.line.data, 1, o.line.len, f);
+	}
+	r = store_each(&c->st, status, 0, print_row, &o, &c->err);
+	buf_release(&o.line);
+	*n = o.n;
+	if (r == -1)
+		return fail(c);
+	if (r == -2 || fflush(f) != 0 || ferror(f)) {
+		fprintf(stderr, "bulletin: cannot write the list: %s\n",
+		        strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int do_list(struct ctx *c, struct args *a)
+{
+	long n;
+
+	return write_rows(c, stdout, a->status, a->csv, &n);
+}
+
+static int print_event(const struct store_event *ev, void *ctx)
+{
+	char t[32];
+
+	format_time(t, sizeof(t), ev->at);
+	printf("  %s  %s -> %s  (%s)%s%s\n", t,
+	       ev->old_status < 0
+	               ? "new"
+	               : store_status_name((enum store_status)ev->old_status),
+	       store_status_name(ev->new_status), ev->source,
+	       *ev->detail ? " " : "", ev->detail);
+	return 0;
+}
+
+static int do_show(struct ctx *c, struct args *a)
+{
+	struct store_subscriber s;
+	char created[32], confirmed[32], left[32], consent[32];
+	int ret = find(c, a->pos[0], &s);
+
+	if (ret != EXIT_OK)
+		return ret;
+	format_time(created, sizeof(created), s.created);
+	format_time(confirmed, sizeof(confirmed), s.confirmed);
+	format_time(left, sizeof(left), s.left);
+	printf("email:        %s\n"
+	       "name:         %s\n"
+	       "organisation: %s\n"
+	       "status:       %s\n"
+	       "source:       %s\n"
+	       "created:      %s\n"
+	       "confirmed:    %s\n"
+	       "left:         %s\n",
+	       s.email, s.name, s.organisation, store_status_name(s.status),
+	       s.source, created, confirmed, left);
+	if (s.consent_text) {
+		format_time(consent, sizeof(consent), s.consent_at);
+		printf("consent:      \"%s\" at %s\n", s.consent_text, consent);
+	}
+	printf("history:\n");
+	if (store_each_event(&c->st, s.id, print_event, NULL, &c->err) < 0)
+		ret = fail(c);
+	store_subscriber_release(&s);
+	return ret;
+}
+
+static int do_stats(struct ctx *c, struct args *a)
+{
+	long counts[STORE_NSTATUS], erased, total = 0;
+
+	if (store_counts(&c->st, counts, &erased, &c->err) < 0)
+		return fail(c);
+	for (int i = 0; i < STORE_NSTATUS; i++) {
+		printf("%-13s %ld\n", store_status_name((enum store_status)i),
+		       counts[i]);
+		total += counts[i];
+	}
+	printf("%-13s %ld\n", "total", total);
+	printf("%-13s %ld\n", "erased", erased);
+	return EXIT_OK;
+}
+
+struct import_out {
+	int quiet;
+};
+
+static void print_note(enum import_note note, const char *msg, void *ctx)
+{
+	const struct import_out *o = ctx;
+
+	if (o->quiet && note != IMPORT_REJECTED)
+		return;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static int do_import(struct ctx *c, struct args *a)
+{
+	struct import_options opt = {
+	        .name = a->pos[0],
+	        .status = a->status < 0 ? STORE_ACTIVE
+	                                : (enum store_status)a->status,
+	        .dry_run = a->dry_run,
+	};
+	struct import_out o = {.quiet = a->quiet};
+	struct import_summary sum;
+	char *path;
+	int r;
+
+	if (opt.status != STORE_ACTIVE && opt.status != STORE_PENDING) {
+		fprintf(stderr, "bulletin: import --status is active or "
+		                "pending\n");
+		return EXIT_USAGE;
+	}
+	path = user_path(c, a->pos[0]);
+	r = import_csv(&c->st, path, &opt, print_note, &o, &sum, &c->err);
+	free(path);
+	if (r < 0) {
+		cmd_error(err_msg(&c->err));
+		fprintf(stderr, "bulletin: nothing was imported\n");
+		return EXIT_FAIL;
+	}
+	printf("%s%s: %ld added, %ld updated, %ld unchanged, %ld suppressed "
+	       "(not re-activated), %ld duplicate, %ld rejected\n",
+	       a->dry_run ? "dry run (nothing changed): " : "", a->pos[0],
+	       sum.added, sum.updated, sum.unchanged, sum.suppressed,
+	       sum.duplicates, sum.rejected);
+	return EXIT_OK;
+}
+
+static int do_export(struct ctx *c, struct args *a)
+{
+	struct buf tmp = BUF_INIT;
+	char *path = NULL;
+	FILE *f = stdout;
+	long n = 0;
+	int fd, ret;
+
+	if (!strcmp(a->pos[0], "-"))
+		return write_rows(c, stdout, a->status, 1, &n);
+	/*
+	 * Personal data: the file is made 0600 (mkstemp), and written
+	 * beside the target then renamed, so a failed export leaves no half
+	 * file.
+	 */
+	path = user_path(c, a->pos[0]);
+	buf_addf(&tmp, "%s.XXXXXX", path);
+	fd = mkstemp(tmp.data);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "bulletin: cannot write %s: %s\n", a->pos[0],
+		        strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	ret = write_rows(c, f, a->status, 1, &n);
+	if (ret == EXIT_OK && (fsync(fileno(f)) < 0 || fclose(f) != 0)) {
+		fprintf(stderr, "bulletin: cannot write %s: %s\n", a->pos[0],
+		        strerror(errno));
+		ret = EXIT_FAIL;
+	} else if (ret != EXIT_OK) {
+		fclose(f);
+	}
+	if (ret == EXIT_OK && rename(tmp.data, path) < 0) {
+		fprintf(stderr, "bulletin: cannot write %s: %s\n", a->pos[0],
+		        strerror(errno));
+		ret = EXIT_FAIL;
+	}
+	if (ret != EXIT_OK)
+		unlink(tmp.data);
+	else
+		fprintf(stderr, "wrote %ld subscribers to %s\n", n, a->pos[0]);
+out:
+	free(path);
+	buf_release(&tmp);
+	return ret;
+}
+
+static int do_data(struct ctx *c, struct args *a)
+{
+	struct buf json = BUF_INIT;
+	int ret = EXIT_OK;
+
+	if (store_data_json(&c->st, a->pos[0], &json, &c->err) < 0)
+		ret = fail(c);
+	else
+		fputs(json.data, stdout);
+	buf_release(&json);
+	return ret;
+}
+
+static int do_erase(struct ctx *c, struct args *a)
+{
+	int r = store_erase(&c->st, a->pos[0], &c->err);
+
+	if (r < 0)
+		return fail(c);
+	if (r)
+		printf("erased %s: its data and history are deleted; a keyed "
+		       "hash of the address stays on the suppression list so "
+		       "no import adds it again\n",
+		       a->pos[0]);
+	else
+		printf("no data held on %s; the address is on the suppression "
+		       "list now, so no import adds it\n",
+		       a->pos[0]);
+	return EXIT_OK;
+}
+
+static const struct sub {
+	const char *name;
+	const char *options; /* short names of the options it takes */
+	int npos;
+	int (*run)(struct ctx *c, struct args *a);
+} subs[] = {
+        {"add", "no", 1, do_add},
+        {"remove", "", 1, do_remove},
+        {"unsubscribe", "r", 1, do_unsubscribe},
+        {"resubscribe", "r", 1, do_resubscribe},
+        {"list", "sc", 0, do_list},
+        {"show", "", 1, do_show},
+        {"stats", "", 0, do_stats},
+        {"import", "sdq", 1, do_import},
+        {"export", "s", 1, do_export},
+        {"data", "", 1, do_data},
+        {"erase", "", 1, do_erase},
+        {NULL, NULL, 0, NULL},
+};
+
+int cmd_subscribers(int argc, char **argv)
+{
+	struct ctx c = {.err = ERR_INIT};
+	const struct sub *sub;
+	struct args a;
+	int ret, r;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (sub = subs; sub->name && strcmp(sub->name, argv[1]); sub++)
+		;
+	if (!sub->name) {
+		fprintf(stderr, "bulletin: '%s' is not a subscribers command\n",
+		        argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	r = parse_args(argc - 1, argv + 1, sub->options, sub->npos, &a);
+	if (r)
+		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	if (open_store(&c) < 0) {
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	ret = sub->run(&c, &a);
+	store_close(&c.st);
+	config_release(&c.cfg);
+out:
+	free(c.prefix);
+	err_release(&c.err);
+	return ret;
+}

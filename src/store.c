@@ -1,0 +1,1401 @@
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "json.h"
+#include "token.h"
+#include "banned.h"
+
+/* "bltn": marks a SQLite file as a bulletin store (PRAGMA application_id). */
+#define APPLICATION_ID 0x626c746e
+/* How long one attempt waits for another process's write to finish. */
+#define BUSY_TIMEOUT_MS 10000
+#define BUSY_ATTEMPTS   6
+#define KEY_BYTES       32
+
+/*
+ * The schema, one step per version: migrations[v] takes a store from
+ * user_version v to v + 1. Later parts of the program append steps; a
+ * step never changes once released.
+ */
+static const char *const migrations[] = {
+        /* 1: subscribers, their events, the suppression list */
+        "CREATE TABLE meta ("
+        "  key TEXT PRIMARY KEY,"
+        "  value BLOB NOT NULL"
+        ") WITHOUT ROWID;"
+        "CREATE TABLE subscribers ("
+        "  id INTEGER PRIMARY KEY,"
+        "  email TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+        "  name TEXT NOT NULL DEFAULT '',"
+        "  organisation TEXT NOT NULL DEFAULT '',"
+        "  status TEXT NOT NULL CHECK (status IN ('pending', 'active',"
+        "    'unsubscribed', 'bounced', 'complained')),"
+        "  token TEXT NOT NULL UNIQUE,"
+        "  created_at INTEGER NOT NULL,"
+        "  confirmed_at INTEGER,"
+        "  left_at INTEGER,"
+        "  source TEXT NOT NULL CHECK (source IN ('cli', 'import', 'web')),"
+        "  consent_text TEXT,"
+        "  consent_at INTEGER"
+        ");"
+        "CREATE TABLE events ("
+        "  id INTEGER PRIMARY KEY,"
+        "  at INTEGER NOT NULL,"
+        "  subscriber_id INTEGER NOT NULL"
+        "    REFERENCES subscribers (id) ON DELETE CASCADE,"
+        "  old_status TEXT,"
+        "  new_status TEXT NOT NULL,"
+        "  source TEXT NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE INDEX events_subscriber ON events (subscriber_id);"
+        /*
+         * Erased addresses: only HMAC-SHA256(key, address) is kept, the key
+         * being random per store (in meta). A plain hash would do for
+         * matching but not for privacy: anyone with a list of addresses
+         * could hash it and see who was here, and the same hashes would
+         * link this list to any other that hashed the same addresses. With
+         * a secret key the hashes say nothing away from this store.
+         */
+        "CREATE TABLE suppressed ("
+        "  hash BLOB PRIMARY KEY,"
+        "  erased_at INTEGER NOT NULL"
+        ") WITHOUT ROWID;",
+};
+
+#define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+#define SUB_COLS                                                     \
+	"id, email, name, organisation, status, token, created_at, " \
+	"confirmed_at, left_at, source, consent_text, consent_at"
+
+enum stmt {
+	S_FIND_EMAIL,
+	S_FIND_TOKEN,
+	S_FIND_ID,
+	S_INSERT,
+	S_EVENT,
+	S_DETAILS,
+	S_STATUS,
+	S_IS_ERASED,
+	S_ERASE,
+	S_UNERASE,
+	S_DELETE,
+	S_EACH,
+	S_EACH_ALL,
+	S_COUNTS,
+	S_ERASED_COUNT,
+	S_EVENTS,
+	S_PURGE,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+        [S_FIND_EMAIL] = "SELECT " SUB_COLS " FROM subscribers WHERE email = ?",
+        [S_FIND_TOKEN] = "SELECT " SUB_COLS " FROM subscribers WHERE token = ?",
+        [S_FIND_ID] = "SELECT " SUB_COLS " FROM subscribers WHERE id = ?",
+        [S_INSERT] = "INSERT INTO subscribers (email, name, organisation, "
+                     "status, token, created_at, confirmed_at, source, "
+                     "consent_text, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                     "?, ?, ?) ON CONFLICT (email) DO NOTHING",
+        [S_EVENT] = "INSERT INTO events (at, subscriber_id, old_status, "
+                    "new_status, source, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        [S_DETAILS] = "UPDATE subscribers SET name = ?, organisation = ? "
+                      "WHERE id = ?",
+        [S_STATUS] = "UPDATE subscribers SET status = ?, confirmed_at = "
+                     "coalesce(?, confirmed_at), left_at = ? WHERE id = ?",
+        [S_IS_ERASED] = "SELECT 1 FROM suppressed WHERE hash = ?",
+        [S_ERASE] = "INSERT OR IGNORE INTO suppressed (hash, erased_at) "
+                    "VALUES (?, ?)",
+        [S_UNERASE] = "DELETE FROM suppressed WHERE hash = ?",
+        [S_DELETE] = "DELETE FROM subscribers WHERE id = ?",
+        [S_EACH] = "SELECT " SUB_COLS " FROM subscribers WHERE status = ? "
+                   "AND id > ? ORDER BY id",
+        [S_EACH_ALL] = "SELECT " SUB_COLS " FROM subscribers WHERE id > ? "
+                       "ORDER BY id",
+        [S_COUNTS] = "SELECT status, count(*) FROM subscribers GROUP BY status",
+        [S_ERASED_COUNT] = "SELECT count(*) FROM suppressed",
+        [S_EVENTS] = "SELECT id, at, subscriber_id, old_status, new_status, "
+                     "source, detail FROM events WHERE subscriber_id = ? "
+                     "ORDER BY id",
+        [S_PURGE] = "DELETE FROM subscribers WHERE status = 'pending' AND "
+                    "created_at <= ?",
+};
+
+_Static_assert((int)S_COUNT <= (int)STORE_NSTMT,
+               "struct store has room for stmts");
+
+static const char *const status_names[STORE_NSTATUS] = {
+        "pending", "active", "unsubscribed", "bounced", "complained",
+};
+
+const char *store_status_name(enum store_status status)
+{
+	return status >= 0 && status < STORE_NSTATUS ? status_names[status]
+	                                             : "unknown";
+}
+
+int store_status_parse(const char *name, enum store_status *status)
+{
+	for (int i = 0; i < STORE_NSTATUS; i++) {
+		if (!strcmp(name, status_names[i])) {
+			*status = (enum store_status)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int store_status_suppressed(enum store_status status)
+{
+	return status == STORE_UNSUBSCRIBED || status == STORE_BOUNCED ||
+	       status == STORE_COMPLAINED;
+}
+
+int store_schema_version(void)
+{
+	return STORE_VERSION;
+}
+
+static int64_t now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static int is_damage(int code)
+{
+	code &= 0xff;
+	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+/* Reports the connection's last error, naming the store and what failed. */
+static int db_fail(struct store *st, const char *what, struct err *err)
+{
+	int code = sqlite3_extended_errcode(st->db);
+
+	if (is_damage(code))
+		return err_set(err,
+		               "store %s is damaged (%s); bulletin will not "
+		               "write to it: restore it from a backup",
+		               st->path, sqlite3_errmsg(st->db));
+	if ((code & 0xff) == SQLITE_BUSY)
+		return err_set(err,
+		               "store %s: %s: another process kept it busy "
+		               "for too long; try again",
+		               st->path, what);
+	return err_set(err, "store %s: %s: %s", st->path, what,
+	               sqlite3_errmsg(st->db));
+}
+
+/*
+ * A prepared statement, ready for binding. Statements are prepared once
+ * per open store and reset after each use, so that no read stays open.
+ */
+static sqlite3_stmt *stmt(struct store *st, enum stmt which, struct err *err)
+{
+	if (!st->stmt[which] &&
+	    sqlite3_prepare_v3(st->db, stmt_sql[which], -1,
+	                       SQLITE_PREPARE_PERSISTENT, &st->stmt[which],
+	                       NULL) != SQLITE_OK) {
+		db_fail(st, "cannot prepare a statement", err);
+		return NULL;
+	}
+	return st->stmt[which];
+}
+
+static void done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Binds 0 ("never") as NULL. */
+static void bind_time(sqlite3_stmt *s, int i, int64_t t)
+{
+	if (t)
+		sqlite3_bind_int64(s, i, t);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Runs a statement that returns no rows; resets it. */
+static int run(struct store *st, sqlite3_stmt *s, const char *what,
+               struct err *err)
+{
+	int rc = sqlite3_step(s);
+
+	done(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, what, err);
+	return 0;
+}
+
+static int exec(struct store *st, const char *sql, const char *what,
+                struct err *err)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, what, err);
+	return 0;
+}
+
+static int status_of(const unsigned char *text)
+{
+	enum store_status s;
+
+	if (!text || store_status_parse((const char *)text, &s) < 0)
+		return -1;
+	return (int)s;
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+	return (char *)sqlite3_column_text(s, i);
+}
+
+/* Fills out with pointers into the current row (valid until the step). */
+static void read_row(sqlite3_stmt *s, struct store_subscriber *out)
+{
+	int status = status_of(sqlite3_column_text(s, 4));
+
+	out->id = sqlite3_column_int64(s, 0);
+	out->email = col_text(s, 1);
+	out->name = col_text(s, 2);
+	out->organisation = col_text(s, 3);
+	out->status = status < 0 ? STORE_PENDING : (enum store_status)status;
+	out->token = col_text(s, 5);
+	out->created = sqlite3_column_int64(s, 6);
+	out->confirmed = sqlite3_column_int64(s, 7);
+	out->left = sqlite3_column_int64(s, 8);
+	out->source = col_text(s, 9);
+	out->consent_text = col_text(s, 10);
+	out->consent_at = sqlite3_column_int64(s, 11);
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return xstrdup(s ? s : "");
+}
+
+static void copy_row(sqlite3_stmt *s, struct store_subscriber *out)
+{
+	read_row(s, out);
+	out->email = dup_or_empty(out->email);
+	out->name = dup_or_empty(out->name);
+	out->organisation = dup_or_empty(out->organisation);
+	out->token = dup_or_empty(out->token);
+	out->source = dup_or_empty(out->source);
+	out->consent_text =
+	        out->consent_text ? xstrdup(out->consent_text) : NULL;
+}
+
+void store_subscriber_release(struct store_subscriber *s)
+{
+	free(s->email);
+	free(s->name);
+	free(s->organisation);
+	free(s->token);
+	free(s->source);
+	free(s->consent_text);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Runs a lookup bound to one text or id; 1 found (out filled), 0 not. */
+static int find(struct store *st, enum stmt which, const char *text, int64_t id,
+                struct store_subscriber *out, struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, which, err);
+	int rc, ret;
+
+	if (!s)
+		return -1;
+	if (text)
+		bind_text(s, 1, text);
+	else
+		sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		copy_row(s, out);
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		ret = db_fail(st, "cannot look up a subscriber", err);
+	}
+	done(s);
+	return ret;
+}
+
+int store_find_email(struct store *st, const char *email,
+                     struct store_subscriber *out, struct err *err)
+{
+	struct buf norm = BUF_INIT;
+	int ret;
+
+	/* An address that cannot be valid cannot be held either. */
+	if (address_normalise(email, strlen(email), &norm, NULL) < 0)
+		ret = 0;
+	else
+		ret = find(st, S_FIND_EMAIL, norm.data, 0, out, err);
+	buf_release(&norm);
+	return ret;
+}
+
+int store_find_token(struct store *st, const char *token,
+                     struct store_subscriber *out, struct err *err)
+{
+	if (!token_valid(token))
+		return 0;
+	return find(st, S_FIND_TOKEN, token, 0, out, err);
+}
+
+/* Transactions. */
+
+static int begin_immediate(struct store *st, struct err *err)
+{
+	/*
+	 * IMMEDIATE takes the write lock before reading, so no other
+	 * writer can slip in between our read and our write (no lost
+	 * update). The busy timeout makes each attempt wait; a few attempts
+	 * cover a long import in another process.
+	 */
+	for (int attempt = 1;; attempt++) {
+		int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL,
+		                      NULL);
+
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || attempt == BUSY_ATTEMPTS)
+			return db_fail(st, "cannot start writing", err);
+	}
+}
+
+static int commit(struct store *st, struct err *err)
+{
+	for (int attempt = 1;; attempt++) {
+		int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || attempt == BUSY_ATTEMPTS)
+			return db_fail(st, "cannot commit", err);
+	}
+}
+
+static void rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Starts a write unless the caller's store_begin already did. */
+static int write_begin(struct store *st, struct err *err)
+{
+	return st->in_txn ? 0 : begin_immediate(st, err);
+}
+
+/* Ends what write_begin started: commit when ret >= 0; returns ret. */
+static int write_end(struct store *st, int ret, struct err *err)
+{
+	if (st->in_txn)
+		return ret;
+	if (ret >= 0 && commit(st, err) == 0)
+		return ret;
+	rollback(st);
+	return -1;
+}
+
+int store_begin(struct store *st, struct err *err)
+{
+	if (st->in_txn)
+		return err_set(err, "store %s: already in a transaction",
+		               st->path);
+	if (begin_immediate(st, err) < 0)
+		return -1;
+	/*
+	 * A bulk write touches index pages all over: keep them cached
+	 * (128 MiB at most, and only while the transaction lasts).
+	 */
+	sqlite3_exec(st->db, "PRAGMA cache_size = -131072", NULL, NULL, NULL);
+	st->in_txn = 1;
+	return 0;
+}
+
+static void end_bulk(struct store *st)
+{
+	st->in_txn = 0;
+	/* Back to the default small cache: memory returns to constant. */
+	sqlite3_exec(st->db, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
+}
+
+int store_commit(struct store *st, struct err *err)
+{
+	int ret = commit(st, err);
+
+	if (ret < 0)
+		rollback(st);
+	end_bulk(st);
+	return ret;
+}
+
+void store_rollback(struct store *st)
+{
+	rollback(st);
+	end_bulk(st);
+}
+
+/* Writing blocks. */
+
+static int add_event(struct store *st, int64_t id, int old_status,
+                     enum store_status new_status, const char *source,
+                     const char *detail, struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENT, err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now());
+	sqlite3_bind_int64(s, 2, id);
+	bind_text(s, 3,
+	          old_status < 0
+	                  ? NULL
+	                  : store_status_name((enum store_status)old_status));
+	bind_text(s, 4, store_status_name(new_status));
+	bind_text(s, 5, source);
+	bind_text(s, 6, detail ? detail : "");
+	return run(st, s, "cannot record an event", err);
+}
+
+static int change_status(struct store *st, int64_t id, int old_status,
+                         enum store_status status, const char *source,
+                         const char *detail, struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_STATUS, err);
+	int64_t t = now();
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, store_status_name(status));
+	bind_time(s, 2, status == STORE_ACTIVE ? t : 0);
+	bind_time(s, 3, store_status_suppressed(status) ? t : 0);
+	sqlite3_bind_int64(s, 4, id);
+	if (run(st, s, "cannot change a status", err) < 0)
+		return -1;
+	return add_event(st, id, old_status, status, source, detail, err);
+}
+
+/* The keyed hash standing for an address on the suppression list. */
+static void erased_hash(struct store *st, const char *email,
+                        unsigned char out[SHA256_LEN])
+{
+	struct buf lower = BUF_INIT;
+
+	/* Addresses are unique ignoring ASCII case, and ASCII only. */
+	for (const char *p = email; *p; p++)
+		buf_addch(&lower, *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	sha256_hmac(&st->suppress_key, lower.data, lower.len, out);
+	buf_release(&lower);
+}
+
+static int by_hash(struct store *st, enum stmt which, const char *email,
+                   struct err *err)
+{
+	unsigned char hash[SHA256_LEN];
+	sqlite3_stmt *s = stmt(st, which, err);
+	int rc;
+
+	if (!s)
+		return -1;
+	erased_hash(st, email, hash);
+	sqlite3_bind_blob(s, 1, hash, sizeof(hash), SQLITE_TRANSIENT);
+	if (which == S_ERASE)
+		sqlite3_bind_int64(s, 2, now());
+	rc = sqlite3_step(s);
+	done(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_fail(st, "cannot read the suppression list", err);
+}
+
+static int is_erased(struct store *st, const char *email, struct err *err)
+{
+	return by_hash(st, S_IS_ERASED, email, err);
+}
+
+/* Inserts a new subscriber; 1 done, 0 when the address is taken. */
+static int insert(struct store *st, const char *email,
+                  const struct store_signup *su, int64_t *id, struct err *err)
+{
+	char token[TOKEN_LEN + 1];
+	sqlite3_stmt *s = stmt(st, S_INSERT, err);
+	int64_t t = now();
+	int rc;
+
+	if (!s)
+		return -1;
+	/* Two equal 128-bit tokens will not happen; try again if they do. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (token_new(token, err) < 0)
+			return -1;
+		bind_text(s, 1, email);
+		bind_text(s, 2, su->name ? su->name : "");
+		bind_text(s, 3, su->organisation ? su->organisation : "");
+		bind_text(s, 4, store_status_name(su->status));
+		bind_text(s, 5, token);
+		sqlite3_bind_int64(s, 6, t);
+		bind_time(s, 7, su->status == STORE_ACTIVE ? t : 0);
+		bind_text(s, 8, su->source);
+		bind_text(s, 9, su->consent_text);
+		bind_time(s, 10, su->consent_text ? su->consent_at : 0);
+		rc = sqlite3_step(s);
+		done(s);
+		if (rc != SQLITE_CONSTRAINT_UNIQUE)
+			break;
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "cannot add a subscriber", err);
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 1;
+}
+
+static int differs(const char *given, const char *held)
+{
+	return given && *given && strcmp(given, held) != 0;
+}
+
+/* store_subscribe for an address already held. */
+static int update(struct store *st, const struct store_subscriber *cur,
+                  const struct store_signup *su, enum store_outcome *outcome,
+                  struct err *err)
+{
+	int changed = 0;
+
+	if (store_status_suppressed(cur->status)) {
+		*outcome = STORE_SUPPRESSED;
+		return 0;
+	}
+	if (differs(su->name, cur->name) ||
+	    differs(su->organisation, cur->organisation)) {
+		sqlite3_stmt *s = stmt(st, S_DETAILS, err);
+
+		if (!s)
+			return -1;
+		bind_text(s, 1,
+		          differs(su->name, cur->name) ? su->name : cur->name);
+		bind_text(s, 2,
+		          differs(su->organisation, cur->organisation)
+		                  ? su->organisation
+		                  : cur->organisation);
+		sqlite3_bind_int64(s, 3, cur->id);
+		if (run(st, s, "cannot update a subscriber", err) < 0)
+			return -1;
+		changed = 1;
+	}
+	if (cur->status == STORE_PENDING && su->status == STORE_ACTIVE) {
+		if (change_status(st, cur->id, cur->status, STORE_ACTIVE,
+		                  su->source, su->detail, err) < 0)
+			return -1;
+		changed = 1;
+	}
+	*outcome = changed ? STORE_UPDATED : STORE_UNCHANGED;
+	return 0;
+}
+
+static int subscribe(struct store *st, const char *email,
+                     const struct store_signup *su, enum store_outcome *outcome,
+                     int64_t *id, struct err *err)
+{
+	struct store_subscriber cur;
+	int r = is_erased(st, email, err);
+
+	if (r < 0)
+		return -1;
+	if (r) {
+		*outcome = STORE_ERASED;
+		return 0;
+	}
+	r = insert(st, email, su, id, err);
+	if (r < 0)
+		return -1;
+	if (r) {
+		*outcome = STORE_ADDED;
+		return add_event(st, *id, -1, su->status, su->source,
+		                 su->detail, err);
+	}
+	r = find(st, S_FIND_EMAIL, email, 0, &cur, err);
+	if (r <= 0)
+		return r < 0 ? -1 : db_fail(st, "subscriber vanished", err);
+	*id = cur.id;
+	r = update(st, &cur, su, outcome, err);
+	store_subscriber_release(&cur);
+	return r;
+}
+
+int store_subscribe(struct store *st, const struct store_signup *su,
+                    enum store_outcome *outcome, int64_t *id, struct err *err)
+{
+	struct buf email = BUF_INIT;
+	int64_t got = 0;
+	int ret = -1;
+
+	if (su->status != STORE_ACTIVE && su->status != STORE_PENDING) {
+		err_set(err, "a new subscriber is pending or active, not %s",
+		        store_status_name(su->status));
+		goto out;
+	}
+	if (address_normalise(su->email, strlen(su->email), &email, err) < 0)
+		goto out;
+	if (write_begin(st, err) < 0)
+		goto out;
+	ret = subscribe(st, email.data, su, outcome, &got, err);
+	ret = write_end(st, ret, err);
+	if (ret == 0 && id)
+		*id = got;
+out:
+	buf_release(&email);
+	return ret;
+}
+
+static int refuse_unsuppress(const struct store_subscriber *cur,
+                             enum store_status status, struct err *err)
+{
+	return err_set(err,
+	               "%s is %s: only 'bulletin subscribers resubscribe' "
+	               "(with the person's request as the reason) can make it "
+	               "%s again",
+	               cur->email, store_status_name(cur->status),
+	               store_status_name(status));
+}
+
+static int set_status(struct store *st, int64_t id, enum store_status status,
+                      const char *source, const char *detail, int *changed,
+                      struct err *err)
+{
+	struct store_subscriber cur;
+	int r = find(st, S_FIND_ID, NULL, id, &cur, err);
+
+	if (r <= 0)
+		return r;
+	*changed = cur.status != status;
+	if (store_status_suppressed(cur.status) &&
+	    !store_status_suppressed(status))
+		r = refuse_unsuppress(&cur, status, err);
+	else if (*changed)
+		r = change_status(st, id, (int)cur.status, status, source,
+		                  detail, err) < 0
+		            ? -1
+		            : 1;
+	store_subscriber_release(&cur);
+	return r;
+}
+
+int store_set_status(struct store *st, int64_t id, enum store_status status,
+                     const char *source, const char *detail, int *changed,
+                     struct err *err)
+{
+	int ignored, ret;
+
+	if (!changed)
+		changed = &ignored;
+	*changed = 0;
+	if (write_begin(st, err) < 0)
+		return -1;
+	ret = set_status(st, id, status, source, detail, changed, err);
+	return write_end(st, ret, err);
+}
+
+int store_unsubscribe_by_token(struct store *st, const char *token,
+                               const char *source, const char *detail,
+                               int *changed, struct err *err)
+{
+	struct store_subscriber cur;
+	int ret, ignored;
+
+	if (!changed)
+		changed = &ignored;
+	*changed = 0;
+	if (!token_valid(token))
+		return 0;
+	if (write_begin(st, err) < 0)
+		return -1;
+	ret = find(st, S_FIND_TOKEN, token, 0, &cur, err);
+	if (ret == 1) {
+		if (!store_status_suppressed(cur.status)) {
+			*changed = 1;
+			if (change_status(st, cur.id, (int)cur.status,
+			                  STORE_UNSUBSCRIBED, source, detail,
+			                  err) < 0)
+				ret = -1;
+		}
+		store_subscriber_release(&cur);
+	}
+	return write_end(st, ret, err);
+}
+
+static int resubscribe(struct store *st, const char *email, const char *source,
+                       const char *reason, int *changed, struct err *err)
+{
+	struct store_subscriber cur;
+	struct store_signup su = {
+	        .email = email,
+	        .source = "cli",
+	        .detail = reason,
+	        .status = STORE_ACTIVE,
+	};
+	int64_t id;
+	int r = find(st, S_FIND_EMAIL, email, 0, &cur, err);
+
+	if (r < 0)
+		return -1;
+	if (r) {
+		*changed = cur.status != STORE_ACTIVE;
+		if (*changed)
+			r = change_status(st, cur.id, (int)cur.status,
+			                  STORE_ACTIVE, source, reason, err) < 0
+			            ? -1
+			            : 1;
+		store_subscriber_release(&cur);
+		return r;
+	}
+	r = is_erased(st, email, err);
+	if (r <= 0)
+		return r;
+	if (by_hash(st, S_UNERASE, email, err) < 0)
+		return -1;
+	if (!strcmp(source, "web") || !strcmp(source, "import"))
+		su.source = source;
+	r = insert(st, email, &su, &id, err);
+	if (r <= 0)
+		return r < 0 ? -1 : db_fail(st, "address taken", err);
+	*changed = 1;
+	return add_event(st, id, -1, STORE_ACTIVE, source, reason, err) < 0 ? -1
+	                                                                    : 1;
+}
+
+int store_resubscribe(struct store *st, const char *email, const char *source,
+                      const char *reason, int *changed, struct err *err)
+{
+	struct buf norm = BUF_INIT;
+	int ret = -1, ignored;
+
+	if (!changed)
+		changed = &ignored;
+	*changed = 0;
+	if (!reason || !*reason) {
+		err_set(err,
+		        "resubscribing %s needs a reason (the person's "
+		        "request: when and how they asked)",
+		        email);
+		goto out;
+	}
+	if (address_normalise(email, strlen(email), &norm, err) < 0)
+		goto out;
+	if (write_begin(st, err) < 0)
+		goto out;
+	ret = resubscribe(st, norm.data, source, reason, changed, err);
+	ret = write_end(st, ret, err);
+out:
+	buf_release(&norm);
+	return ret;
+}
+
+static int delete_row(struct store *st, int64_t id, struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_DELETE, err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return run(st, s, "cannot delete a subscriber", err);
+}
+
+static int remove_one(struct store *st, const char *email, struct err *err)
+{
+	struct store_subscriber cur;
+	int r = find(st, S_FIND_EMAIL, email, 0, &cur, err);
+
+	if (r <= 0)
+		return r;
+	if (store_status_suppressed(cur.status))
+		r = err_set(err,
+		            "%s is %s: removing it would let a later import "
+		            "add it back; use 'erase' to delete the personal "
+		            "data and keep the address suppressed",
+		            cur.email, store_status_name(cur.status));
+	else if (delete_row(st, cur.id, err) < 0)
+		r = -1;
+	store_subscriber_release(&cur);
+	return r;
+}
+
+/* Runs fn on the normalised address inside one write transaction. */
+static int with_address(struct store *st, const char *email,
+                        int (*fn)(struct store *, const char *, struct err *),
+                        struct err *err)
+{
+	struct buf norm = BUF_INIT;
+	int ret = -1;
+
+	if (address_normalise(email, strlen(email), &norm, err) < 0)
+		goto out;
+	if (write_begin(st, err) < 0)
+		goto out;
+	ret = fn(st, norm.data, err);
+	ret = write_end(st, ret, err);
+out:
+	buf_release(&norm);
+	return ret;
+}
+
+int store_remove(struct store *st, const char *email, struct err *err)
+{
+	return with_address(st, email, remove_one, err);
+}
+
+static int erase_one(struct store *st, const char *email, struct err *err)
+{
+	struct store_subscriber cur;
+	int r = find(st, S_FIND_EMAIL, email, 0, &cur, err);
+
+	if (r < 0)
+		return -1;
+	if (r) {
+		int64_t id = cur.id;
+
+		store_subscriber_release(&cur);
+		if (delete_row(st, id, err) < 0)
+			return -1;
+	}
+	if (by_hash(st, S_ERASE, email, err) < 0)
+		return -1;
+	return r;
+}
+
+int store_erase(struct store *st, const char *email, struct err *err)
+{
+	return with_address(st, email, erase_one, err);
+}
+
+int store_is_erased(struct store *st, const char *email, struct err *err)
+{
+	struct buf norm = BUF_INIT;
+	int ret = 0;
+
+	if (address_normalise(email, strlen(email), &norm, NULL) == 0)
+		ret = is_erased(st, norm.data, err);
+	buf_release(&norm);
+	return ret;
+}
+
+/* Reading many. */
+
+int store_each(struct store *st, int status, int64_t after_id,
+               int (*fn)(const struct store_subscriber *s, void *ctx),
+               void *ctx, struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, status < 0 ? S_EACH_ALL : S_EACH, err);
+	struct store_subscriber sub;
+	int rc, ret = 0;
+
+	if (!s)
+		return -1;
+	if (status < 0) {
+		sqlite3_bind_int64(s, 1, after_id);
+	} else {
+		bind_text(s, 1, store_status_name((enum store_status)status));
+		sqlite3_bind_int64(s, 2, after_id);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_row(s, &sub);
+		ret = fn(&sub, ctx);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(st, "cannot read the subscribers", err);
+	done(s);
+	return ret;
+}
+
+int store_each_active(struct store *st, int64_t after_id,
+                      int (*fn)(const struct store_subscriber *s, void *ctx),
+                      void *ctx, struct err *err)
+{
+	return store_each(st, STORE_ACTIVE, after_id, fn, ctx, err);
+}
+
+int store_counts(struct store *st, long counts[STORE_NSTATUS], long *erased,
+                 struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_COUNTS, err);
+	int rc;
+
+	memset(counts, 0, sizeof(long) * STORE_NSTATUS);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int status = status_of(sqlite3_column_text(s, 0));
+
+		if (status >= 0)
+			counts[status] = (long)sqlite3_column_int64(s, 1);
+	}
+	done(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "cannot count the subscribers", err);
+	s = stmt(st, S_ERASED_COUNT, err);
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	*erased = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
+	done(s);
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "cannot count the suppression list", err);
+	return 0;
+}
+
+int store_each_event(struct store *st, int64_t subscriber_id,
+                     int (*fn)(const struct store_event *ev, void *ctx),
+                     void *ctx, struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_EVENTS, err);
+	int rc, ret = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, subscriber_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int to = status_of(sqlite3_column_text(s, 4));
+		struct store_event ev = {
+		        .id = sqlite3_column_int64(s, 0),
+		        .at = sqlite3_column_int64(s, 1),
+		        .subscriber_id = sqlite3_column_int64(s, 2),
+		        .old_status = status_of(sqlite3_column_text(s, 3)),
+		        .new_status =
+		                to < 0 ? STORE_PENDING : (enum store_status)to,
+		        .source = col_text(s, 5),
+		        .detail = col_text(s, 6),
+		};
+
+		ret = fn(&ev, ctx);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(st, "cannot read the events", err);
+	done(s);
+	return ret;
+}
+
+/* The data export. */
+
+static void add_time(struct buf *b, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char text[32];
+
+	if (!t || !gmtime_r(&tt, &tm)) {
+		buf_adds(b, "null");
+		return;
+	}
+	strftime(text, sizeof(text), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+	buf_adds(b, text);
+}
+
+static void add_member(struct buf *b, const char *key, const char *value)
+{
+	buf_addf(b, ",\n    \"%s\": ", key);
+	json_add_string(b, value);
+}
+
+static void add_time_member(struct buf *b, const char *key, int64_t t)
+{
+	buf_addf(b, ",\n    \"%s\": ", key);
+	add_time(b, t);
+}
+
+static int add_event_json(const struct store_event *ev, void *ctx)
+{
+	struct buf *b = ctx;
+
+	buf_adds(b, b->data[b->len - 1] == '[' ? "\n    {" : ",\n    {");
+	buf_adds(b, "\"at\": ");
+	add_time(b, ev->at);
+	buf_adds(b, ", \"from\": ");
+	json_add_string(b, ev->old_status < 0
+	                        ? NULL
+	                        : store_status_name(
+	                                  (enum store_status)ev->old_status));
+	buf_adds(b, ", \"to\": ");
+	json_add_string(b, store_status_name(ev->new_status));
+	buf_adds(b, ", \"source\": ");
+	json_add_string(b, ev->source);
+	buf_adds(b, ", \"detail\": ");
+	json_add_string(b, ev->detail);
+	buf_addch(b, '}');
+	return 0;
+}
+
+static void add_subscriber_json(struct buf *b, const struct store_subscriber *s)
+{
+	buf_adds(b, "{\n    \"email\": ");
+	json_add_string(b, s->email);
+	add_member(b, "name", s->name);
+	add_member(b, "organisation", s->organisation);
+	add_member(b, "status", store_status_name(s->status));
+	add_member(b, "token", s->token);
+	add_member(b, "source", s->source);
+	add_time_member(b, "created", s->created);
+	add_time_member(b, "confirmed", s->confirmed);
+	add_time_member(b, "left", s->left);
+	add_member(b, "consent_text", s->consent_text);
+	add_time_member(b, "consent_at", s->consent_at);
+	buf_adds(b, "\n  }");
+}
+
+int store_data_json(struct store *st, const char *email, struct buf *out,
+                    struct err *err)
+{
+	struct store_subscriber sub;
+	int found = store_find_email(st, email, &sub, err);
+	int erased = found < 0 ? -1 : store_is_erased(st, email, err);
+
+	if (erased < 0) {
+		if (found > 0)
+			store_subscriber_release(&sub);
+		return -1;
+	}
+	buf_adds(out, "{\n  \"address\": ");
+	json_add_string(out, email);
+	buf_adds(out, ",\n  \"subscriber\": ");
+	if (found)
+		add_subscriber_json(out, &sub);
+	else
+		buf_adds(out, "null");
+	buf_adds(out, ",\n  \"events\": [");
+	if (found && store_each_event(st, sub.id, add_event_json, out, err) < 0)
+		found = -1;
+	buf_adds(out, out->data[out->len - 1] == '[' ? "]" : "\n  ]");
+	buf_addf(out, ",\n  \"erased_and_suppressed\": %s\n}\n",
+	         erased ? "true" : "false");
+	if (found > 0)
+		store_subscriber_release(&sub);
+	return found < 0 ? -1 : 0;
+}
+
+int store_purge_pending(struct store *st, int64_t older_than, long *purged,
+                        struct err *err)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	*purged = 0;
+	if (write_begin(st, err) < 0)
+		return -1;
+	s = stmt(st, S_PURGE, err);
+	ret = s ? 0 : -1;
+	if (s) {
+		sqlite3_bind_int64(s, 1, now() - older_than);
+		ret = run(st, s, "cannot purge pending subscribers", err);
+		if (ret == 0)
+			*purged = (long)sqlite3_changes(st->db);
+	}
+	return write_end(st, ret, err);
+}
+
+/* Opening. */
+
+static int make_parents(const char *path, struct err *err)
+{
+	struct buf dir = BUF_INIT;
+	int ret = 0;
+
+	buf_adds(&dir, path);
+	for (size_t i = 1; i < dir.len; i++) {
+		if (dir.data[i] != '/')
+			continue;
+		dir.data[i] = '\0';
+		/* The folder of personal data is for its owner only. */
+		if (mkdir(dir.data, 0700) < 0 && errno != EEXIST) {
+			ret = err_errno(err, "cannot create %s for the store",
+			                dir.data);
+			break;
+		}
+		dir.data[i] = '/';
+	}
+	buf_release(&dir);
+	return ret;
+}
+
+/*
+ * Creates the file with mode 0600 before SQLite sees it (SQLite would use
+ * 0644 less the umask, and gives its -wal and -shm files the mode of the
+ * database).
+ */
+static int prepare_file(const char *path, struct err *err)
+{
+	struct stat sb;
+	int fd;
+
+	if (stat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode))
+			return err_set(err, "store %s is not a regular file",
+			               path);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return err_errno(err, "cannot use the store %s", path);
+	if (make_parents(path, err) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return err_errno(err, "cannot create the store %s", path);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int pragma_int(struct store *st, const char *sql, int64_t *value)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int64(s, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int refuse(struct store *st, const char *why, struct err *err)
+{
+	return err_set(err,
+	               "%s is not a bulletin store (%s); bulletin leaves it "
+	               "as it is: set 'store:' in bulletin.yaml to another "
+	               "path, or restore the store from a backup",
+	               st->path, why);
+}
+
+/*
+ * Finds the schema version of the file, refusing anything bulletin did
+ * not write or cannot read. Only reads.
+ */
+static int identify(struct store *st, int64_t *version, struct err *err)
+{
+	int64_t app = 0, objects = 0, tables = 0;
+	int rc = pragma_int(st, "PRAGMA application_id", &app);
+
+	if (rc != SQLITE_OK)
+		return refuse(st, sqlite3_errmsg(st->db), err);
+	rc = pragma_int(st, "PRAGMA user_version", version);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(st, "SELECT count(*) FROM sqlite_schema",
+		                &objects);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(st,
+		                "SELECT count(*) FROM sqlite_schema WHERE "
+		                "type = 'table' AND name IN ('meta', "
+		                "'subscribers', 'events', 'suppressed')",
+		                &tables);
+	if (rc != SQLITE_OK)
+		return is_damage(rc) ? db_fail(st, "cannot read", err)
+		                     : refuse(st, sqlite3_errmsg(st->db), err);
+	if (app == 0 && *version == 0 && objects == 0)
+		return 0; /* an empty database: nothing in it to lose */
+	if (app != APPLICATION_ID)
+		return refuse(st, "a SQLite database of another program", err);
+	if (*version > STORE_VERSION)
+		return err_set(err,
+		               "store %s has schema version %lld, newer than "
+		               "this bulletin understands (%d): use a newer "
+		               "bulletin; the store is left as it is",
+		               st->path, (long long)*version, STORE_VERSION);
+	if (*version < 1 || tables != 4)
+		return err_set(err,
+		               "store %s is damaged (its tables are missing); "
+		               "bulletin will not write to it: restore it from "
+		               "a backup",
+		               st->path);
+	return 0;
+}
+
+static int create_key(struct store *st, struct err *err)
+{
+	unsigned char key[KEY_BYTES];
+	char token[TOKEN_LEN + 1];
+	sqlite3_stmt *s;
+	int rc;
+
+	/* Two tokens' worth of kernel randomness: 256 bits. */
+	for (size_t i = 0; i < KEY_BYTES; i += TOKEN_BYTES) {
+		if (token_new(token, err) < 0)
+			return -1;
+		memcpy(key + i, token, TOKEN_BYTES);
+	}
+	rc = sqlite3_prepare_v2(st->db,
+	                        "INSERT INTO meta (key, value) VALUES "
+	                        "('suppression_key', ?)",
+	                        -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(st, "cannot store the key", err);
+	sqlite3_bind_blob(s, 1, key, sizeof(key), SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "cannot store the key", err);
+	return 0;
+}
+
+static int migrate(struct store *st, struct err *err)
+{
+	struct buf sql = BUF_INIT;
+	int64_t version;
+	int ret = -1;
+
+	if (begin_immediate(st, err) < 0)
+		return -1;
+	/* Another process may have migrated while we waited. */
+	if (identify(st, &version, err) < 0)
+		goto out;
+	if (version == 0) {
+		buf_addf(&sql, "PRAGMA application_id = %d;", APPLICATION_ID);
+		if (exec(st, sql.data, "cannot mark the store", err) < 0)
+			goto out;
+	}
+	for (int64_t v = version; v < STORE_VERSION; v++) {
+		if (exec(st, migrations[v], "cannot update the schema", err) <
+		    0)
+			goto out;
+		if (v == 0 && create_key(st, err) < 0)
+			goto out;
+	}
+	buf_reset(&sql);
+	buf_addf(&sql, "PRAGMA user_version = %d", STORE_VERSION);
+	if (exec(st, sql.data, "cannot update the schema", err) < 0)
+		goto out;
+	ret = commit(st, err);
+out:
+	if (ret < 0)
+		rollback(st);
+	buf_release(&sql);
+	return ret;
+}
+
+static int load_key(struct store *st, struct err *err)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	        st->db, "SELECT value FROM meta WHERE key = 'suppression_key'",
+	        -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return db_fail(st, "cannot read the key", err);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEY_BYTES)
+		sha256_hmac_init(&st->suppress_key, sqlite3_column_blob(s, 0),
+		                 KEY_BYTES);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE
+		               ? err_set(err,
+		                         "store %s is damaged (its key is "
+		                         "missing): restore it from a backup",
+		                         st->path)
+		               : db_fail(st, "cannot read the key", err);
+	return 0;
+}
+
+static int set_wal(struct store *st, struct err *err)
+{
+	sqlite3_stmt *s;
+	int wal = 0;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
+	                       NULL) != SQLITE_OK)
+		return db_fail(st, "cannot set the journal mode", err);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		wal = !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	if (!wal)
+		return db_fail(st, "cannot use write-ahead logging", err);
+	return 0;
+}
+
+int store_open(struct store *st, const char *path, struct err *err)
+{
+	int64_t version;
+
+	memset(st, 0, sizeof(*st));
+	st->path = xstrdup(path);
+	if (prepare_file(path, err) < 0)
+		goto fail;
+	if (sqlite3_open_v2(path, &st->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		err_set(err, "cannot open the store %s: %s", path,
+		        st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	/*
+	 * Until the file is known to be ours, closing must not checkpoint
+	 * (which would write to a foreign WAL database).
+	 */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	if (identify(st, &version, err) < 0)
+		goto fail;
+	if (exec(st, "PRAGMA foreign_keys = ON", "cannot set up", err) < 0)
+		goto fail;
+	if (version < STORE_VERSION && migrate(st, err) < 0)
+		goto fail;
+	if (set_wal(st, err) < 0)
+		goto fail;
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+	/* FULL: an unsubscribe once reported done survives a power cut. */
+	if (exec(st, "PRAGMA synchronous = FULL", "cannot set up", err) < 0)
+		goto fail;
+	if (load_key(st, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void store_close(struct store *st)
+{
+	for (int i = 0; i < STORE_NSTMT; i++)
+		if (st->stmt[i])
+			sqlite3_finalize(st->stmt[i]);
+	if (st->db) {
+		rollback(st);
+		sqlite3_close(st->db);
+	}
+	free(st->path);
+	memset(st, 0, sizeof(*st));
+}

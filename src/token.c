@@ -1,0 +1,81 @@
+#include "token.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "address.h"
+#include "banned.h"
+
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int random_bytes(unsigned char *p, size_t n, struct err *err)
+{
+	while (n) {
+		ssize_t got = getrandom(p, n, 0);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_errno(err, "cannot get random bytes");
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+/* Unpadded base64url of n bytes; out has room for 4 * ceil(n / 3) + 1. */
+static void encode(const unsigned char *in, size_t n, char *out)
+{
+	size_t o = 0;
+	unsigned bits = 0, nbits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bits = bits << 8 | in[i];
+		nbits += 8;
+		while (nbits >= 6) {
+			nbits -= 6;
+			out[o++] = alphabet[(bits >> nbits) & 63];
+		}
+	}
+	if (nbits)
+		out[o++] = alphabet[(bits << (6 - nbits)) & 63];
+	out[o] = '\0';
+}
+
+int token_new(char out[TOKEN_LEN + 1], struct err *err)
+{
+	unsigned char raw[TOKEN_BYTES];
+
+	if (random_bytes(raw, sizeof(raw), err) < 0)
+		return -1;
+	encode(raw, sizeof(raw), out);
+	return 0;
+}
+
+int token_valid(const char *s)
+{
+	size_t n = strspn(s, alphabet);
+
+	return n == TOKEN_LEN && s[n] == '\0';
+}
+
+char *token_message_id(const char *domain, struct err *err)
+{
+	char token[TOKEN_LEN + 1];
+	struct buf id = BUF_INIT;
+	struct err why = ERR_INIT;
+
+	if (address_check_domain(domain, strlen(domain), &why) < 0) {
+		err_set(err, "cannot make a Message-ID for '%s': %s", domain,
+		        err_msg(&why));
+		err_release(&why);
+		return NULL;
+	}
+	if (token_new(token, err) < 0)
+		return NULL;
+	buf_addf(&id, "<%s@%s>", token, domain);
+	return buf_detach(&id);
+}

@@ -1,0 +1,31 @@
+#ifndef TOKEN_H
+#define TOKEN_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/*
+ * Unguessable tokens: 128 bits from the kernel's random generator
+ * (getrandom), written as 22 characters of unpadded base64url (RFC 4648
+ * section 5) so they can stand in URLs, in the local part of an
+ * envelope sender and in Message-IDs without escaping.
+ */
+
+#define TOKEN_BYTES 16
+#define TOKEN_LEN   22 /* characters, without the NUL */
+
+/* Writes a new token and a NUL to out. Returns 0, or -1 with err set. */
+int token_new(char out[TOKEN_LEN + 1], struct err *err);
+
+/* Whether s has the shape of a token (22 base64url characters). */
+int token_valid(const char *s);
+
+/*
+ * A new Message-ID "<TOKEN@domain>" (RFC 5322 3.6.4) for a message sent
+ * from domain. Returns it (caller owns), or NULL with err set when the
+ * domain is not a valid domain name or no random bytes could be had.
+ */
+char *token_message_id(const char *domain, struct err *err);
+
+#endif

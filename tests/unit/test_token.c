@@ -1,0 +1,95 @@
+#include "token.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+static void test_shape(void)
+{
+	char t[TOKEN_LEN + 1];
+	struct err err = ERR_INIT;
+
+	CHECK(token_new(t, &err) == 0);
+	CHECK(strlen(t) == TOKEN_LEN);
+	CHECK(strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                "0123456789-_") == TOKEN_LEN);
+	CHECK(token_valid(t));
+	CHECK(!token_valid(""));
+	CHECK(!token_valid("AAAAAAAAAAAAAAAAAAAAA"));   /* 21 */
+	CHECK(!token_valid("AAAAAAAAAAAAAAAAAAAAAAA")); /* 23 */
+	CHECK(!token_valid("AAAAAAAAAAAAAAAAAAAAA+"));
+	CHECK(!token_valid("AAAAAAAAAAAAAAAAAAAAA/"));
+	CHECK(!token_valid("AAAAAAAAAAAAAAAAAAAAA="));
+	CHECK(token_valid("AAAAAAAAAAAAAAAAAAAA-_"));
+	err_release(&err);
+}
+
+/*
+ * Randomness that could be checked offline: no repeats among many tokens,
+ * and every bit position of the 128 set about half the time (a stuck or
+ * truncated source would show here). The last character carries only 2
+ * bits, so 22 characters = 21 * 6 + 2 = 128 bits.
+ */
+static void test_random(void)
+{
+	enum { N = 4096 };
+	char(*t)[TOKEN_LEN + 1] = calloc(N, sizeof(*t));
+	long ones[TOKEN_LEN * 6] = {0};
+	const char *alpha =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	        "0123456789-_";
+	struct err err = ERR_INIT;
+	int repeats = 0, last_low_bits = 0;
+
+	for (int i = 0; i < N; i++) {
+		CHECK(token_new(t[i], &err) == 0);
+		for (int c = 0; c < TOKEN_LEN; c++) {
+			int v = (int)(strchr(alpha, t[i][c]) - alpha);
+
+			for (int b = 0; b < 6; b++)
+				ones[c * 6 + b] += (v >> (5 - b)) & 1;
+		}
+		last_low_bits |= (int)(strchr(alpha, t[i][21]) - alpha) & 15;
+	}
+	for (int i = 0; i < N; i++)
+		for (int j = i + 1; j < N; j++)
+			repeats += memcmp(t[i], t[j], TOKEN_LEN) == 0;
+	CHECK(repeats == 0);
+	for (int b = 0; b < 128; b++)
+		CHECK(ones[b] > N * 4 / 10 && ones[b] < N * 6 / 10);
+	/* the padding bits of the last character are always zero */
+	CHECK(last_low_bits == 0);
+	free(t);
+	err_release(&err);
+}
+
+static void test_message_id(void)
+{
+	struct err err = ERR_INIT;
+	char *a = token_message_id("het-news.example.org", &err);
+	char *b = token_message_id("het-news.example.org", &err);
+
+	CHECK(a && b);
+	if (a && b) {
+		CHECK(strlen(a) == 1 + TOKEN_LEN + 1 + 20 + 1);
+		CHECK(a[0] == '<' && a[strlen(a) - 1] == '>');
+		CHECK(strstr(a, "@het-news.example.org>") == a + 1 + TOKEN_LEN);
+		CHECK(strcmp(a, b) != 0);
+	}
+	free(a);
+	free(b);
+	CHECK(token_message_id("not a domain", &err) == NULL);
+	CHECK(strstr(err_msg(&err), "'not a domain'") != NULL);
+	err_clear(&err);
+	CHECK(token_message_id("localhost", &err) == NULL);
+	err_release(&err);
+}
+
+int main(void)
+{
+	test_shape();
+	test_random();
+	test_message_id();
+	return check_done();
+}
