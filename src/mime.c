@@ -43,10 +43,28 @@ static char *put_soft_break(char *o)
 	return o + 3;
 }
 
+/* 1 for bytes written as they are anywhere in a line (printable ASCII
+ * but '='), 2 for space and tab, written as they are but at a line end. */
+#define QP_PLAIN(c)                                \
+	((c) > ' ' && (c) < 0x7F && (c) != '=' ? 1 \
+	 : (c) == ' ' || (c) == '\t'           ? 2 \
+	                                       : 0)
+#define QP_PLAIN4(c) \
+	QP_PLAIN(c), QP_PLAIN((c) + 1), QP_PLAIN((c) + 2), QP_PLAIN((c) + 3)
+#define QP_PLAIN16(c)                                         \
+	QP_PLAIN4(c), QP_PLAIN4((c) + 4), QP_PLAIN4((c) + 8), \
+	        QP_PLAIN4((c) + 12)
+#define QP_PLAIN64(c)                                              \
+	QP_PLAIN16(c), QP_PLAIN16((c) + 16), QP_PLAIN16((c) + 32), \
+	        QP_PLAIN16((c) + 48)
+static const unsigned char qp_plain[256] = {QP_PLAIN64(0), QP_PLAIN64(64),
+                                            QP_PLAIN64(128), QP_PLAIN64(192)};
+
 /*
  * One pass, writing straight into reserved space: this runs over every
- * byte of every message, so the common case (a printable character in
- * the middle of a line) costs two compares and a store.
+ * byte of every message, so a run of plain characters is copied by a loop
+ * that does one table look-up per byte and nothing else, bounded by the
+ * room left on the line.
  */
 void mime_qp_encode(struct buf *out, const char *s, size_t n, int flags)
 {
@@ -57,21 +75,31 @@ void mime_qp_encode(struct buf *out, const char *s, size_t n, int flags)
 	buf_grow(out, qp_bound(n));
 	o = out->data + out->len;
 	while (p < end) {
-		unsigned char c = *p;
+		const unsigned char *run = p, *lim;
+		unsigned char c;
 		size_t width;
 		int encode;
 
-		if (c > ' ' && c < 0x7F && c != '=' && (c != 'F' || col != 0)) {
-			if (col >= QP_COLS) {
-				o = put_soft_break(o);
-				col = 0;
-				continue;
+		/* "F" opening a line may begin "From ": the slow path. */
+		if (col > 0 || *p != 'F') {
+			lim = (size_t)(end - p) > QP_COLS - col
+			              ? p + (QP_COLS - col)
+			              : end;
+			while (p < lim) {
+				unsigned char k = qp_plain[*p];
+
+				if (k == 2 && p + 1 < end && p[1] != '\r' &&
+				    p[1] != '\n')
+					k = 1;
+				if (k != 1)
+					break;
+				*o++ = (char)*p++;
 			}
-			*o++ = (char)c;
-			col++;
-			p++;
-			continue;
+			col += (size_t)(p - run);
+			if (p == end)
+				break;
 		}
+		c = *p;
 		if (c == '\r' || c == '\n') {
 			p += c == '\r' && p + 1 < end && p[1] == '\n' ? 2 : 1;
 			*o++ = '\r';
@@ -81,18 +109,17 @@ void mime_qp_encode(struct buf *out, const char *s, size_t n, int flags)
 		}
 		if (c == ' ' || c == '\t') {
 			/* Whitespace at a line end would be stripped in
-			 * transit, so it is encoded there; before a soft
-			 * break that a piece ends with, it is not at an end. */
+			 * transit, so it is encoded there; before the soft
+			 * break a piece ends with, it is not at an end. */
 			if (p + 1 == end)
 				encode = !(flags & MIME_QP_PIECE);
 			else
 				encode = p[1] == '\r' || p[1] == '\n';
-		} else if (c == 'F') {
-			/* At a line start (col is 0): mbox readers turn
-			 * "From " into ">From ". */
+		} else if (c == 'F' && col == 0) {
+			/* mbox readers turn "From " into ">From ". */
 			encode = end - p >= 5 && memcmp(p, "From ", 5) == 0;
 		} else {
-			encode = 1;
+			encode = qp_plain[c] != 1;
 		}
 		width = encode ? 3 : 1;
 		if (col + width > QP_COLS) {

@@ -168,7 +168,7 @@ def header_once(msg, found):
 
 def check_headers(msg, args, found):
     header_once(msg, found)
-    date = msg.get("Date")
+    date = raw_header(msg, "Date")
     if date is not None:
         if not re.search(r"[+-]\d{4}$", str(date).strip()):
             found.append(f"Date '{date}' has no numeric zone")
@@ -201,13 +201,21 @@ def check_headers(msg, args, found):
     check_list_headers(msg, args, found)
 
 
+def raw_header(msg, name):
+    """The first field called name as written, unfolded, or None
+    (policy.strict's header objects show a normalised value)."""
+    for k, v in msg.raw_items():
+        if k.lower() == name.lower():
+            return re.sub(r"\r?\n", "", v).strip()
+    return None
+
+
 def display_name(msg):
     """The To display name decoded as RFC 2047 §6.2 says: whitespace between
     adjacent encoded-words is dropped. (The address parser of policy.strict
     keeps it, so a long name split over several words gains spaces there;
     mail clients follow the RFC.)"""
-    raw = next(v for k, v in msg.raw_items() if k.lower() == "to")
-    raw = re.sub(r"\r?\n", "", raw)
+    raw = raw_header(msg, "To")
     phrase = raw.rpartition("<")[0].strip() if "<" in raw else ""
     if phrase.startswith('"') and phrase.endswith('"'):
         return re.sub(r"\\(.)", r"\1", phrase[1:-1])
