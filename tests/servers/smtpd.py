@@ -32,6 +32,7 @@ import fnmatch
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 import signal
@@ -261,6 +262,8 @@ async def serve(args):
 
 
 def main():
+    # aiosmtpd 1.4 logs a warning about its own use of Session.login_data.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     ap = argparse.ArgumentParser(
         description="Scriptable SMTP test server (see the module doc).")
     ap.add_argument("--host", default="127.0.0.1")

@@ -167,7 +167,7 @@ static int make_certs(void)
 
 	buf_addf(
 	        &cmd,
-	        "cd %s && "
+	        "cd %s && ("
 	        "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n"
 	        "basicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' "
 	        ">ext.cnf && "
@@ -179,7 +179,8 @@ static int make_certs(void)
 	        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
 	        "-nodes -keyout server.key -out server.csr -subj /CN=localhost "
 	        "&& openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key "
-	        "-CAcreateserial -out server.crt -days 2 -extfile ext.cnf",
+	        "-CAcreateserial -out server.crt -days 2 -extfile ext.cnf"
+	        ") >openssl.log 2>&1",
 	        tmpdir);
 	ret = run(cmd.data) == 0 ? 0 : -1;
 	if (ret < 0)
@@ -491,6 +492,67 @@ static void test_implicit_tls(void)
 	buf_release(&got);
 }
 
+/* A message from mime_write goes through SMTP byte for byte, and the
+ * independent checker accepts what the server stored. */
+static void test_mime_over_smtp(void)
+{
+	static const char text[] = ".\n..two dots\n.one dot\nFrom here\n"
+	                           "Unsubscribe: https://example.org/u/T\n";
+	static const char html[] =
+	        "<p>dots</p>\n.\n..x\n<a href=\""
+	        "https://example.org/u/T\">Unsubscribe</a>\n";
+	struct mime_message m = {
+	        .from_name = "News",
+	        .from_addr = "news@example.org",
+	        .to_name = "Ann \"Dot\" Smith",
+	        .to_addr = "ann@example.net",
+	        .subject = "Dots: . and ..",
+	        .list_name = "News",
+	        .list_id = "news.example.org",
+	        .unsubscribe_url = "https://example.org/u/T",
+	        .unsubscribe_mailto = "mailto:u+T@example.org",
+	        .text = {text, sizeof(text) - 1, 0},
+	        .html = {html, sizeof(html) - 1, 0},
+	};
+	struct server s = {0};
+	struct buf msg = BUF_INIT, got = BUF_INIT, cmd = BUF_INIT;
+	struct err err = ERR_INIT;
+	struct transport *t;
+	struct transport_conn *c;
+	struct transport_result res;
+
+	CHECK(mime_write(&msg, &m, NULL, &err) == 0);
+	if (server_start(&s, "mime", NULL) < 0) {
+		CHECK(!"smtpd.py started");
+		goto out;
+	}
+	t = open_smtp("smtp", s.port, NULL);
+	c = t ? transport_conn_open(t, NULL) : NULL;
+	if (c) {
+		transport_send(c, "bounces+t@example.org", "ann@example.net",
+		               msg.data, msg.len, &res);
+		CHECK(res.cls == TRANSPORT_SENT);
+		transport_conn_close(c);
+	}
+	transport_free(t);
+	CHECK(stored_message(&s, &got) == 0);
+	CHECK(got.len == msg.len && memcmp(got.data, msg.data, msg.len) == 0);
+	buf_addf(&cmd,
+	         "python3 tests/mail/check_message.py "
+	         "--expect-list-unsubscribe --expect-list-id "
+	         "--expect-body-unsubscribe --expect-to-name 'Ann \"Dot\" "
+	         "Smith' "
+	         "%s",
+	         s.maildir);
+	CHECK(run(cmd.data) == 0);
+out:
+	server_stop(&s);
+	buf_release(&msg);
+	buf_release(&got);
+	buf_release(&cmd);
+	err_release(&err);
+}
+
 static void expect_open_error(const char *url,
                               const struct transport_options *opt,
                               const char *want)
@@ -536,6 +598,7 @@ int main(void)
 	}
 	test_open_errors();
 	test_plain();
+	test_mime_over_smtp();
 	test_timeout();
 	if (make_certs() == 0) {
 		test_starttls();
