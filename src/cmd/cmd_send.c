@@ -40,6 +40,7 @@ static void on_signal(int sig)
 struct progress_state {
 	int tty;
 	double last_log;
+	long last_done;
 };
 
 static void show_progress(void *ctx, const struct campaign_progress *p)
@@ -65,8 +66,10 @@ static void show_progress(void *ctx, const struct campaign_progress *p)
 			bar, p->done, p->total, rate, p->failed, p->retries,
 			(int)eta / 60, (int)eta % 60);
 		fflush(stderr);
-	} else if (p->elapsed - ps->last_log >= 5 || p->done == p->total) {
+	} else if (p->done != ps->last_done &&
+		   (p->elapsed - ps->last_log >= 5 || p->done == p->total)) {
 		ps->last_log = p->elapsed;
+		ps->last_done = p->done;
 		fprintf(stderr,
 			"bulletin: send: %ld/%ld done, %ld sent, %ld failed, "
 			"%ld deferred, %.0f/s\n",
@@ -96,7 +99,7 @@ static int real_send(const struct config *cfg,
 		     const struct campaign_issue *ci, int dry_run,
 		     int resend_uncertain)
 {
-	struct progress_state ps = {isatty(2), 0};
+	struct progress_state ps = {isatty(2), 0, 0};
 	struct campaign_opts o = {
 		.dry_run = dry_run,
 		.resend_uncertain = resend_uncertain,
@@ -137,6 +140,13 @@ static int real_send(const struct config *cfg,
 			printf("  %ld could not be built: %s\n", p.failed,
 			       why.data);
 		ret = p.failed ? EXIT_FAIL : EXIT_OK;
+		goto out;
+	}
+	if (!p.total && !p.uncertain && outcome == CAMPAIGN_DONE) {
+		printf("%s: nothing to send: every active subscriber has it "
+		       "already ('bulletin status %s' shows the details)\n",
+		       ci->id, ci->id);
+		ret = EXIT_OK;
 		goto out;
 	}
 	printf("%s: %ld sent, %ld failed, %ld deferred, %ld skipped (left "
