@@ -438,7 +438,7 @@ struct node {
 	unsigned char bol;
 	unsigned char standalone; /* partials: indent the partial's lines */
 	unsigned line, col;
-	const char *s; /* text, or the tag's name (NUL-terminated) */
+	const char *s; /* text, or the name (NUL-terminated for partials) */
 	size_t n;
 	const struct part *parts; /* names; nparts 0 means "." */
 	size_t nparts;
