@@ -1070,10 +1070,11 @@ static int add_event_json(const struct store_event *ev, void *ctx)
 	buf_adds(b, "\"at\": ");
 	add_time(b, ev->at);
 	buf_adds(b, ", \"from\": ");
-	json_add_string(b, ev->old_status < 0
-	                        ? NULL
-	                        : store_status_name(
-	                                  (enum store_status)ev->old_status));
+	json_add_string(
+	        b,
+	        ev->old_status < 0
+	                ? NULL
+	                : store_status_name((enum store_status)ev->old_status));
 	buf_adds(b, ", \"to\": ");
 	json_add_string(b, store_status_name(ev->new_status));
 	buf_adds(b, ", \"source\": ");
