@@ -173,8 +173,10 @@ static int import_row(const struct csvfile_row *row, void *ctx)
 		return 0;
 	}
 	buf_reset(&im->key);
-	for (const char *p = im->email.data; *p; p++)
-		buf_addch(&im->key, *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	buf_add(&im->key, im->email.data, im->email.len);
+	for (char *p = im->key.data; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
 	first = seen_add(&im->seen, im->key.data, row->line);
 	if (first) {
 		im->sum->duplicates++;

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "err.h"
 #include "sha256.h"
+#include "token.h"
 
 /*
  * The subscriber store: one SQLite file holding the subscribers, the
@@ -72,7 +73,10 @@ struct store {
 	char *path;
 	struct sha256_hmac suppress_key;
 	int in_txn; /* between store_begin and store_commit */
+	long txn_erased; /* entries on the suppression list, during in_txn */
 	struct sqlite3_stmt *stmt[STORE_NSTMT];
+	struct token_pool tokens;
+	struct buf email; /* scratch: a normalised address */
 };
 
 /* The schema version this build reads and writes. */

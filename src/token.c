@@ -55,6 +55,23 @@ int token_new(char out[TOKEN_LEN + 1], struct err *err)
 	return 0;
 }
 
+int token_pool_new(struct token_pool *pool, char out[TOKEN_LEN + 1],
+		   struct err *err)
+{
+	unsigned char *raw;
+
+	if (pool->left < TOKEN_BYTES) {
+		if (random_bytes(pool->bytes, sizeof(pool->bytes), err) < 0)
+			return -1;
+		pool->left = sizeof(pool->bytes);
+	}
+	raw = pool->bytes + sizeof(pool->bytes) - pool->left;
+	encode(raw, TOKEN_BYTES, out);
+	explicit_bzero(raw, TOKEN_BYTES);
+	pool->left -= TOKEN_BYTES;
+	return 0;
+}
+
 int token_valid(const char *s)
 {
 	size_t n = strspn(s, alphabet);

@@ -18,6 +18,23 @@
 /* Writes a new token and a NUL to out. Returns 0, or -1 with err set. */
 int token_new(char out[TOKEN_LEN + 1], struct err *err);
 
+/*
+ * Random bytes fetched in blocks, for making many tokens (an import)
+ * without a system call each. Bytes are wiped as they are used. A pool
+ * must not be shared across fork(), which would hand both processes the
+ * same tokens.
+ */
+struct token_pool {
+	unsigned char bytes[4096];
+	size_t left; /* unused bytes at the end of bytes */
+};
+
+#define TOKEN_POOL_INIT {.left = 0}
+
+/* As token_new, drawing from pool. */
+int token_pool_new(struct token_pool *pool, char out[TOKEN_LEN + 1],
+		   struct err *err);
+
 /* Whether s has the shape of a token (22 base64url characters). */
 int token_valid(const char *s);
 
