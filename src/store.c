@@ -41,7 +41,8 @@ static const char *const migrations[] = {
         "  status TEXT NOT NULL CHECK (status = 'pending' OR status = 'active'"
         "    OR status = 'unsubscribed' OR status = 'bounced'"
         "    OR status = 'complained'),"
-        "  token TEXT NOT NULL UNIQUE,"
+        /* the random half of the public token (see token.h) */
+        "  token_secret TEXT NOT NULL,"
         "  created_at INTEGER NOT NULL,"
         "  confirmed_at INTEGER,"
         "  left_at INTEGER,"
@@ -77,13 +78,12 @@ static const char *const migrations[] = {
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-#define SUB_COLS                                                     \
-	"id, email, name, organisation, status, token, created_at, " \
+#define SUB_COLS                                                            \
+	"id, email, name, organisation, status, token_secret, created_at, " \
 	"confirmed_at, left_at, source, consent_text, consent_at"
 
 enum stmt {
 	S_FIND_EMAIL,
-	S_FIND_TOKEN,
 	S_FIND_ID,
 	S_INSERT,
 	S_EVENT,
@@ -104,10 +104,9 @@ enum stmt {
 
 static const char *const stmt_sql[S_COUNT] = {
         [S_FIND_EMAIL] = "SELECT " SUB_COLS " FROM subscribers WHERE email = ?",
-        [S_FIND_TOKEN] = "SELECT " SUB_COLS " FROM subscribers WHERE token = ?",
         [S_FIND_ID] = "SELECT " SUB_COLS " FROM subscribers WHERE id = ?",
         [S_INSERT] = "INSERT INTO subscribers (email, name, organisation, "
-                     "status, token, created_at, confirmed_at, source, "
+                     "status, token_secret, created_at, confirmed_at, source, "
                      "consent_text, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
                      "?, ?, ?) ON CONFLICT (email) DO NOTHING",
         [S_EVENT] = "INSERT INTO events (at, subscriber_id, old_status, "
@@ -273,16 +272,22 @@ static char *col_text(sqlite3_stmt *s, int i)
 }
 
 /* Fills out with pointers into the current row (valid until the step). */
-static void read_row(sqlite3_stmt *s, struct store_subscriber *out)
+static void read_row(struct store *st, sqlite3_stmt *s,
+                     struct store_subscriber *out)
 {
 	int status = status_of(sqlite3_column_text(s, 4));
+	const char *secret = col_text(s, 5);
 
 	out->id = sqlite3_column_int64(s, 0);
 	out->email = col_text(s, 1);
 	out->name = col_text(s, 2);
 	out->organisation = col_text(s, 3);
 	out->status = status < 0 ? STORE_PENDING : (enum store_status)status;
-	out->token = col_text(s, 5);
+	if (secret && strlen(secret) == TOKEN_LEN)
+		token_join(sqlite3_column_int64(s, 0), secret, st->token);
+	else
+		st->token[0] = '\0';
+	out->token = st->token;
 	out->created = sqlite3_column_int64(s, 6);
 	out->confirmed = sqlite3_column_int64(s, 7);
 	out->left = sqlite3_column_int64(s, 8);
@@ -296,9 +301,10 @@ static char *dup_or_empty(const char *s)
 	return xstrdup(s ? s : "");
 }
 
-static void copy_row(sqlite3_stmt *s, struct store_subscriber *out)
+static void copy_row(struct store *st, sqlite3_stmt *s,
+                     struct store_subscriber *out)
 {
-	read_row(s, out);
+	read_row(st, s, out);
 	out->email = dup_or_empty(out->email);
 	out->name = dup_or_empty(out->name);
 	out->organisation = dup_or_empty(out->organisation);
@@ -334,7 +340,7 @@ static int find(struct store *st, enum stmt which, const char *text, int64_t id,
 		sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		copy_row(s, out);
+		copy_row(st, s, out);
 		ret = 1;
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
@@ -360,12 +366,38 @@ int store_find_email(struct store *st, const char *email,
 	return ret;
 }
 
+/* Compares secrets in time that does not depend on where they differ. */
+static int same_secret(const char *a, const char *b)
+{
+	unsigned diff = 0;
+
+	for (int i = 0; i < TOKEN_LEN; i++)
+		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
+	return diff == 0;
+}
+
+static int find_token(struct store *st, const char *token,
+                      struct store_subscriber *out, struct err *err)
+{
+	char secret[TOKEN_LEN + 1];
+	int64_t id;
+	int r;
+
+	if (token_split(token, &id, secret) < 0)
+		return 0;
+	r = find(st, S_FIND_ID, NULL, id, out, err);
+	if (r == 1 && (strlen(out->token) != TOKEN_PUBLIC_LEN ||
+	               !same_secret(out->token + TOKEN_ID_LEN, secret))) {
+		store_subscriber_release(out);
+		r = 0;
+	}
+	return r;
+}
+
 int store_find_token(struct store *st, const char *token,
                      struct store_subscriber *out, struct err *err)
 {
-	if (!token_valid(token))
-		return 0;
-	return find(st, S_FIND_TOKEN, token, 0, out, err);
+	return find_token(st, token, out, err);
 }
 
 /* Transactions. */
@@ -524,7 +556,7 @@ static int change_status(struct store *st, int64_t id, int old_status,
 
 /* The keyed hash standing for an address on the suppression list. */
 static void erased_hash(struct store *st, const char *email,
-			unsigned char out[SHA256_LEN])
+                        unsigned char out[SHA256_LEN])
 {
 	char lower[ADDRESS_MAX + 1];
 	size_t n = strlen(email);
@@ -534,8 +566,8 @@ static void erased_hash(struct store *st, const char *email,
 		n = ADDRESS_MAX; /* never: only normalised addresses come */
 	for (size_t i = 0; i < n; i++)
 		lower[i] = email[i] >= 'A' && email[i] <= 'Z'
-				   ? (char)(email[i] + 32)
-				   : email[i];
+		                   ? (char)(email[i] + 32)
+		                   : email[i];
 	sha256_hmac(&st->suppress_key, lower, n, out);
 }
 
@@ -577,25 +609,20 @@ static int insert(struct store *st, const char *email,
 
 	if (!s)
 		return -1;
-	/* Two equal 128-bit tokens will not happen; try again if they do. */
-	for (int attempt = 0; attempt < 3; attempt++) {
-		if (token_pool_new(&st->tokens, token, err) < 0)
-			return -1;
-		bind_text(s, 1, email);
-		bind_text(s, 2, su->name ? su->name : "");
-		bind_text(s, 3, su->organisation ? su->organisation : "");
-		bind_text(s, 4, store_status_name(su->status));
-		bind_text(s, 5, token);
-		sqlite3_bind_int64(s, 6, t);
-		bind_time(s, 7, su->status == STORE_ACTIVE ? t : 0);
-		bind_text(s, 8, su->source);
-		bind_text(s, 9, su->consent_text);
-		bind_time(s, 10, su->consent_text ? su->consent_at : 0);
-		rc = sqlite3_step(s);
-		done(s);
-		if (rc != SQLITE_CONSTRAINT_UNIQUE)
-			break;
-	}
+	if (token_pool_new(&st->tokens, token, err) < 0)
+		return -1;
+	bind_text(s, 1, email);
+	bind_text(s, 2, su->name ? su->name : "");
+	bind_text(s, 3, su->organisation ? su->organisation : "");
+	bind_text(s, 4, store_status_name(su->status));
+	bind_text(s, 5, token);
+	sqlite3_bind_int64(s, 6, t);
+	bind_time(s, 7, su->status == STORE_ACTIVE ? t : 0);
+	bind_text(s, 8, su->source);
+	bind_text(s, 9, su->consent_text);
+	bind_time(s, 10, su->consent_text ? su->consent_at : 0);
+	rc = sqlite3_step(s);
+	done(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, "cannot add a subscriber", err);
 	if (sqlite3_changes(st->db) == 0)
@@ -761,11 +788,9 @@ int store_unsubscribe_by_token(struct store *st, const char *token,
 	if (!changed)
 		changed = &ignored;
 	*changed = 0;
-	if (!token_valid(token))
-		return 0;
 	if (write_begin(st, err) < 0)
 		return -1;
-	ret = find(st, S_FIND_TOKEN, token, 0, &cur, err);
+	ret = find_token(st, token, &cur, err);
 	if (ret == 1) {
 		if (!store_status_suppressed(cur.status)) {
 			*changed = 1;
@@ -954,7 +979,7 @@ int store_each(struct store *st, int status, int64_t after_id,
 		sqlite3_bind_int64(s, 2, after_id);
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_row(s, &sub);
+		read_row(st, s, &sub);
 		ret = fn(&sub, ctx);
 		if (ret)
 			break;
@@ -1062,10 +1087,11 @@ static int add_event_json(const struct store_event *ev, void *ctx)
 	buf_adds(b, "\"at\": ");
 	add_time(b, ev->at);
 	buf_adds(b, ", \"from\": ");
-	json_add_string(b, ev->old_status < 0
-	                        ? NULL
-	                        : store_status_name(
-	                                  (enum store_status)ev->old_status));
+	json_add_string(
+	        b,
+	        ev->old_status < 0
+	                ? NULL
+	                : store_status_name((enum store_status)ev->old_status));
 	buf_adds(b, ", \"to\": ");
 	json_add_string(b, store_status_name(ev->new_status));
 	buf_adds(b, ", \"source\": ");
@@ -1266,16 +1292,11 @@ static int identify(struct store *st, int64_t *version, struct err *err)
 static int create_key(struct store *st, struct err *err)
 {
 	unsigned char key[KEY_BYTES];
-	char token[TOKEN_LEN + 1];
 	sqlite3_stmt *s;
 	int rc;
 
-	/* Two tokens' worth of kernel randomness: 256 bits. */
-	for (size_t i = 0; i < KEY_BYTES; i += TOKEN_BYTES) {
-		if (token_new(token, err) < 0)
-			return -1;
-		memcpy(key + i, token, TOKEN_BYTES);
-	}
+	if (token_random_bytes(key, sizeof(key), err) < 0)
+		return -1;
 	rc = sqlite3_prepare_v2(st->db,
 	                        "INSERT INTO meta (key, value) VALUES "
 	                        "('suppression_key', ?)",

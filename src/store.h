@@ -72,11 +72,12 @@ struct store {
 	struct sqlite3 *db;
 	char *path;
 	struct sha256_hmac suppress_key;
-	int in_txn; /* between store_begin and store_commit */
+	int in_txn;      /* between store_begin and store_commit */
 	long txn_erased; /* entries on the suppression list, during in_txn */
 	struct sqlite3_stmt *stmt[STORE_NSTMT];
 	struct token_pool tokens;
-	struct buf email; /* scratch: a normalised address */
+	struct buf email;                 /* scratch: a normalised address */
+	char token[TOKEN_PUBLIC_LEN + 1]; /* of the row passed to a callback */
 };
 
 /* The schema version this build reads and writes. */
