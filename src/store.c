@@ -708,25 +708,26 @@ static int subscribe(struct store *st, const char *email,
 int store_subscribe(struct store *st, const struct store_signup *su,
                     enum store_outcome *outcome, int64_t *id, struct err *err)
 {
-	struct buf email = BUF_INIT;
 	int64_t got = 0;
-	int ret = -1;
+	int ret;
 
-	if (su->status != STORE_ACTIVE && su->status != STORE_PENDING) {
-		err_set(err, "a new subscriber is pending or active, not %s",
-		        store_status_name(su->status));
-		goto out;
+	if (su->status != STORE_ACTIVE && su->status != STORE_PENDING)
+		return err_set(err,
+		               "a new subscriber is pending or active, not %s",
+		               store_status_name(su->status));
+	if (su->normalised) {
+		buf_reset(&st->email);
+		buf_adds(&st->email, su->email);
+	} else if (address_normalise(su->email, strlen(su->email), &st->email,
+	                             err) < 0) {
+		return -1;
 	}
-	if (address_normalise(su->email, strlen(su->email), &email, err) < 0)
-		goto out;
 	if (write_begin(st, err) < 0)
-		goto out;
-	ret = subscribe(st, email.data, su, outcome, &got, err);
+		return -1;
+	ret = subscribe(st, st->email.data, su, outcome, &got, err);
 	ret = write_end(st, ret, err);
 	if (ret == 0 && id)
 		*id = got;
-out:
-	buf_release(&email);
 	return ret;
 }
 

@@ -111,6 +111,8 @@ struct store_signup {
 	const char *consent_text; /* web: the wording shown, else NULL */
 	int64_t consent_at;
 	enum store_status status; /* STORE_ACTIVE or STORE_PENDING */
+	/* email is address_normalise's output already: skip doing it again */
+	int normalised;
 };
 
 enum store_outcome {
