@@ -1256,6 +1256,8 @@ static int identify(struct store *st, int64_t *version, struct err *err)
 	int64_t app = 0, objects = 0, tables = 0;
 	int rc = pragma_int(st, "PRAGMA application_id", &app);
 
+	if ((rc & 0xff) == SQLITE_CORRUPT)
+		return db_fail(st, "cannot read", err);
 	if (rc != SQLITE_OK)
 		return refuse(st, sqlite3_errmsg(st->db), err);
 	rc = pragma_int(st, "PRAGMA user_version", version);
