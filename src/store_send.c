@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "token.h"
 #include "banned.h"
 
 static const char *const state_names[SEND_NSTATES] = {
@@ -193,7 +194,7 @@ int store_journal_prepare(struct store *st, int64_t campaign,
 enum jstmt { J_CLAIM, J_MARK, J_ACTIVE, J_SET, J_COUNT };
 
 static const char *const jsql[J_COUNT] = {
-        [J_CLAIM] = "SELECT s.id, s.email, s.name, s.token, s.status = "
+        [J_CLAIM] = "SELECT s.id, s.email, s.name, s.token_secret, s.status = "
                     "'active' FROM journal j JOIN subscribers s ON s.id = "
                     "j.subscriber_id WHERE j.campaign_id = ?1 AND j.status = "
                     "'pending' ORDER BY j.subscriber_id LIMIT ?2",
@@ -271,10 +272,17 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 			}
 			struct store_recipient *r = &out[n++];
 
+			const unsigned char *secret = sqlite3_column_text(s, 3);
+			char token[TOKEN_PUBLIC_LEN + 1];
+
 			r->id = sqlite3_column_int64(s, 0);
 			r->email = col(s, 1);
 			r->name = col(s, 2);
-			r->token = col(s, 3);
+			/* Links carry the public token: the id and the secret.
+			 */
+			token_join(r->id, secret ? (const char *)secret : "",
+			           token);
+			r->token = xstrdup(token);
 		}
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
