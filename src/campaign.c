@@ -302,6 +302,20 @@ struct scratch {
 	struct buf html, text, name, unsub, mailto, feedback, msg, msgid;
 };
 
+/* Every buffer starts empty, not NULL: build() reads name.data even when
+ * the subscriber has no name and nothing was ever added to it. */
+static void scratch_init(struct scratch *s)
+{
+	buf_init(&s->html);
+	buf_init(&s->text);
+	buf_init(&s->name);
+	buf_init(&s->unsub);
+	buf_init(&s->mailto);
+	buf_init(&s->feedback);
+	buf_init(&s->msg);
+	buf_init(&s->msgid);
+}
+
 static void scratch_release(struct scratch *s)
 {
 	buf_release(&s->html);
@@ -390,10 +404,11 @@ int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
 		   const struct campaign_recipient *r, int test,
 		   struct buf *out, struct buf *message_id, struct err *err)
 {
-	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
-	int ret = build(cfg, ci, r, test, &s, err);
+	struct scratch s;
+	int ret;
 
+	scratch_init(&s);
+	ret = build(cfg, ci, r, test, &s, err);
 	if (!ret) {
 		buf_add(out, s.msg.data, s.msg.len);
 		if (message_id)
@@ -901,11 +916,11 @@ static int dry_run_one(const struct store_subscriber *s, void *ctx)
 
 static int dry_run(struct run *run, struct err *err)
 {
-	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	struct scratch s;
 	int ret;
 
 	/* The dry run builds every message and hands none over. */
+	scratch_init(&s);
 	run->dry = &s;
 	ret = store_each_active(run->st, 0, dry_run_one, run, err);
 	run->dry = NULL;
@@ -971,6 +986,7 @@ int campaign_send(const struct config *cfg, struct store *st,
 	for (size_t i = 0; i < nthreads; i++) {
 		w[i].run = &run;
 		w[i].index = i;
+		scratch_init(&w[i].s);
 		if (pthread_create(&threads[i], NULL, worker_main, &w[i])) {
 			pthread_mutex_lock(&run.lock);
 			run.workers_left -= (int)(nthreads - i);
@@ -1058,8 +1074,7 @@ int campaign_test_send(const struct config *cfg,
 		       size_t n, const char *smtp_password, struct buf *results,
 		       struct err *err)
 {
-	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	struct scratch s;
 	struct transport *t = open_relay(cfg, 0, smtp_password, err);
 	struct transport_conn *conn = NULL;
 	struct buf from = BUF_INIT;
@@ -1067,6 +1082,7 @@ int campaign_test_send(const struct config *cfg,
 
 	if (!t)
 		return -1;
+	scratch_init(&s);
 	conn = transport_conn_open(t, err);
 	if (!conn) {
 		transport_free(t);
