@@ -684,16 +684,15 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 		   size_t len)
 {
 	struct run *run = w->run;
-	char reply[TRANSPORT_TEXT_MAX + 32];
+	/* The server's whole reply, code included, or what failed when no
+	 * reply came. */
+	const char *reply = res->text;
 
 	(*attempts)++;
-	if (res->code)
-		snprintf(reply, sizeof(reply), "%d %s", res->code, res->text);
-	else
-		snprintf(reply, sizeof(reply), "%s", res->text);
 	count_attempt(run, res->cls != TRANSPORT_SENT, reply);
+	/* The journal adds each result's attempts to the row: this one. */
 	if (res->cls == TRANSPORT_SENT) {
-		add_result(w, r->id, SEND_SENT, *attempts, reply, msgid, 0);
+		add_result(w, r->id, SEND_SENT, 1, reply, msgid, 0);
 		run->p.sent++;
 		run->p.done++;
 		run->p.bytes += (long long)len;
@@ -701,7 +700,7 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 	}
 	if (res->cls == TRANSPORT_PERMANENT &&
 	    res->reason != TRANSPORT_SENDER) {
-		add_result(w, r->id, SEND_FAILED, *attempts, reply, NULL,
+		add_result(w, r->id, SEND_FAILED, 1, reply, NULL,
 			   res->reason == TRANSPORT_BAD_MAILBOX);
 		run->p.failed++;
 		run->p.done++;
@@ -709,7 +708,7 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 	}
 	/* Temporary: deferred now, tried again after a backoff if the run
 	 * has attempts left for it. */
-	add_result(w, r->id, SEND_DEFERRED, *attempts, reply, NULL, 0);
+	add_result(w, r->id, SEND_DEFERRED, 1, reply, NULL, 0);
 	if (*attempts <= run->cfg->retry_attempts && !run->stop) {
 		struct retry *q;
 
