@@ -547,7 +547,11 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 		run->stop = 2;
 		buf_adds(&run->why, "stopped on request");
 	}
-	if (w->next < w->nbatch && !run->stop) {
+	/* What is left of the batch goes back to 'pending' when the worker
+	 * ends: keep it until then. */
+	if (run->stop)
+		return 0;
+	if (w->next < w->nbatch) {
 		*r = &w->batch[w->next];
 		*attempts = &w->attempts[w->next++];
 		return 1;
