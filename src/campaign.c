@@ -535,6 +535,21 @@ static void fail_run(struct run *run, struct err *err)
 	}
 }
 
+/* Writes and commits w's results now; under the lock. */
+static void commit_results(struct worker *w)
+{
+	struct run *run = w->run;
+	struct err err = ERR_INIT;
+
+	if (store_begin(run->st, &err) < 0 || flush_results(w, &err) < 0 ||
+	    store_commit(run->st, &err) < 0) {
+		if (run->st->in_txn)
+			store_rollback(run->st);
+		fail_run(run, &err);
+	}
+	err_release(&err);
+}
+
 /* Takes the next recipient for w; under the lock. 0 none, 1 got one. */
 static int take(struct worker *w, struct store_recipient **r, int **attempts)
 {
@@ -716,6 +731,11 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 	if (*attempts <= run->cfg->retry_attempts && !run->stop) {
 		struct retry *q;
 
+		/* Any connection may take the retry and record its outcome:
+		 * this 'deferred' must reach the journal first, or flushed
+		 * later it would overwrite that outcome. */
+		commit_results(w);
+
 		if (run->nretries == run->cap_retries) {
 			run->cap_retries = run->cap_retries * 2 + 16;
 			run->retries = xrealloc(run->retries,
@@ -871,15 +891,8 @@ static void *worker_main(void *arg)
 	}
 	/* Write what is left. */
 	pthread_mutex_lock(&run->lock);
-	if (w->nresults) {
-		if (store_begin(run->st, &err) < 0 ||
-		    flush_results(w, &err) < 0 ||
-		    store_commit(run->st, &err) < 0) {
-			if (run->st->in_txn)
-				store_rollback(run->st);
-			fail_run(run, &err);
-		}
-	}
+	if (w->nresults)
+		commit_results(w);
 	/* Claimed but never tried (a pause or a stop): back to pending. */
 	for (int k = w->next; k < w->nbatch; k++)
 		store_journal_set(run->j, w->batch[k].id, SEND_PENDING, 0,
