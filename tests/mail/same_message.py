@@ -3,15 +3,19 @@
 two builds of one recipient's message: the Date, the Message-ID and the
 MIME boundaries.
 
-  same_message.py A B
+  same_message.py [--mask REGEX]... A B
 
 Trace fields an MTA put on top (Return-Path, Received, ...) are dropped,
 and a file with LF line ends (a Maildir written by Postfix) is read as
 CRLF. Compares the header fields in order, then each MIME part's headers
 and decoded content byte for byte, then the whole normalised message.
-Prints each difference; exit status 1 if there is any.
+Prints each difference; exit status 1 if there is any. With --mask, text
+matching REGEX (a Python regular expression) is replaced by "MASK" in
+header fields and decoded contents before comparing, and the encoded
+forms are not compared (a masked difference may wrap lines differently).
 """
 
+import argparse
 import re
 import sys
 from email import policy
@@ -47,14 +51,29 @@ def normalise(raw):
     return raw
 
 
-def describe(part):
-    return [(k, re.sub(r"\s+", " ", v)) for k, v in part.raw_items()]
+def describe(part, mask):
+    return [(k, mask(re.sub(r"\s+", " ", v))) for k, v in part.raw_items()]
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    a_path, b_path = sys.argv[1:]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mask", action="append", default=[], metavar="REGEX")
+    ap.add_argument("a")
+    ap.add_argument("b")
+    args = ap.parse_args()
+    a_path, b_path = args.a, args.b
+    masks = [re.compile(m) for m in args.mask]
+
+    def mask(text):
+        for m in masks:
+            text = m.sub("MASK", text)
+        return text
+
+    def mask_bytes(data):
+        for m in masks:
+            data = re.sub(m.pattern.encode(), b"MASK", data)
+        return data
+
     a, b = normalise(load(a_path)), normalise(load(b_path))
     ma = BytesParser(policy=policy.default).parsebytes(a)
     mb = BytesParser(policy=policy.default).parsebytes(b)
@@ -63,7 +82,7 @@ def main():
     if len(pa) != len(pb):
         problems.append(f"{len(pa)} MIME parts against {len(pb)}")
     for n, (x, y) in enumerate(zip(pa, pb)):
-        hx, hy = describe(x), describe(y)
+        hx, hy = describe(x, mask), describe(y, mask)
         if hx != hy:
             for fx, fy in zip(hx + [None] * len(hy), hy + [None] * len(hx)):
                 if fx != fy:
@@ -71,7 +90,8 @@ def main():
                     break
         if x.is_multipart():
             continue
-        dx, dy = x.get_payload(decode=True), y.get_payload(decode=True)
+        dx = mask_bytes(x.get_payload(decode=True))
+        dy = mask_bytes(y.get_payload(decode=True))
         if dx != dy:
             lx, ly = dx.split(b"\n"), dy.split(b"\n")
             k = next((i for i, (u, v) in enumerate(zip(lx, ly)) if u != v),
@@ -81,7 +101,7 @@ def main():
                 f"differs at line {k + 1}: "
                 f"{lx[k] if k < len(lx) else b'(end)'!r} against "
                 f"{ly[k] if k < len(ly) else b'(end)'!r}")
-    if not problems and a != b:
+    if not problems and not masks and a != b:
         la, lb = a.split(b"\r\n"), b.split(b"\r\n")
         k = next((i for i, (u, v) in enumerate(zip(la, lb)) if u != v),
                  min(len(la), len(lb)))
