@@ -556,6 +556,7 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 	struct run *run = w->run;
 	struct err err = ERR_INIT;
 	double t = now_s();
+	long skipped = 0;
 	int n;
 
 	if (run->o->stop && *run->o->stop && !run->stop) {
@@ -606,13 +607,17 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 	} else if (store_begin(run->st, &err) < 0 ||
 		   flush_results(w, &err) < 0 ||
 		   (n = store_journal_claim(run->j, w->batch, CLAIM_BATCH,
-					    &err)) < 0 ||
+					    &skipped, &err)) < 0 ||
 		   store_commit(run->st, &err) < 0) {
 		if (run->st->in_txn)
 			store_rollback(run->st);
 		fail_run(run, &err);
 		n = 0;
+		skipped = 0; /* rolled back */
 	}
+	/* People who left before their row was claimed. */
+	run->p.skipped += skipped;
+	run->p.done += skipped;
 	err_release(&err);
 	if (n == 0) {
 		if (!run->stop)

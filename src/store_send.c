@@ -250,7 +250,7 @@ static int step_done(struct store_journal *j, sqlite3_stmt *s,
 }
 
 int store_journal_claim(struct store_journal *j, struct store_recipient *out,
-			int max, struct err *err)
+			int max, long *skipped, struct err *err)
 {
 	sqlite3_stmt *s = j->s[J_CLAIM];
 	int64_t now = (int64_t)time(NULL);
@@ -261,6 +261,8 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 	/* Rows come back either to claim or, for people who have left
 	 * since the run began, to skip; repeat until some are claimed. */
 	do {
+		int first = n;
+
 		nleft = 0;
 		sqlite3_bind_int64(s, 1, j->campaign);
 		sqlite3_bind_int(s, 2, max - n);
@@ -282,20 +284,24 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 			fail(j->st, "cannot claim recipients", err);
 			goto out;
 		}
-		for (int i = 0; i < nleft; i++)
+		for (int i = 0; i < nleft; i++) {
 			if (store_journal_set(j, left[i], SEND_SKIPPED, 0,
 					      "left before sending", NULL,
 					      err) < 0)
 				goto out;
+			(*skipped)++;
+		}
+		/* Marked before asking again: still 'pending', this pass's
+		 * rows would come back and be sent twice. */
+		for (int i = first; i < n; i++) {
+			sqlite3_bind_int64(j->s[J_MARK], 1, j->campaign);
+			sqlite3_bind_int64(j->s[J_MARK], 2, out[i].id);
+			sqlite3_bind_int64(j->s[J_MARK], 3, now);
+			if (step_done(j, j->s[J_MARK],
+				      "cannot claim recipients", err) < 0)
+				goto out;
+		}
 	} while (nleft && n < max);
-	for (int i = 0; i < n; i++) {
-		sqlite3_bind_int64(j->s[J_MARK], 1, j->campaign);
-		sqlite3_bind_int64(j->s[J_MARK], 2, out[i].id);
-		sqlite3_bind_int64(j->s[J_MARK], 3, now);
-		if (step_done(j, j->s[J_MARK], "cannot claim recipients", err) <
-		    0)
-			goto out;
-	}
 	ret = n;
 out:
 	if (ret < 0)

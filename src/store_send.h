@@ -80,11 +80,12 @@ void store_journal_close(struct store_journal *j);
  * Claims up to max 'pending' rows whose subscriber is active, in
  * subscriber order, marking them 'sending'; fills out[] and returns how
  * many (0: none left), or -1. Rows whose subscriber has left are marked
- * 'skipped'. Call inside store_begin/store_commit, and commit before
- * handing any of the messages over.
+ * 'skipped' and counted in *skipped (added to). Call inside
+ * store_begin/store_commit, and commit before handing any of the
+ * messages over.
  */
 int store_journal_claim(struct store_journal *j, struct store_recipient *out,
-			int max, struct err *err);
+			int max, long *skipped, struct err *err);
 
 /*
  * Whether the subscriber may still be mailed (active): 1 yes, 0 no, -1
