@@ -891,7 +891,6 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&run->lock);
 		relay_result(run, relay, &res);
 		settle(w, r, attempts, &res, w->s.msgid.data, w->s.msg.len);
-		pthread_cond_broadcast(&run->changed);
 		pthread_mutex_unlock(&run->lock);
 	}
 	/* Write what is left. */
