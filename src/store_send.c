@@ -160,6 +160,12 @@ int store_journal_prepare(struct store *st, int64_t campaign,
 
 	if (store_begin(st, err) < 0)
 		return -1;
+	/*
+	 * These statements go through the tables in order and need no more
+	 * than the default cache; store_begin's bulk cache would fill with
+	 * every page of a large list and make memory grow with it.
+	 */
+	sqlite3_exec(st->db, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
 	if (exec_campaign(st,
 			  resend_uncertain
 				  ? "UPDATE journal SET status = 'pending', "
