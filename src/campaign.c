@@ -467,6 +467,7 @@ struct run {
 	struct err err;
 	int workers_left;
 	int no_more;	     /* nothing left to claim */
+	long unclaimed;	     /* rows of the journal not claimed yet */
 	struct scratch *dry; /* the dry run's buffers */
 };
 
@@ -556,7 +557,7 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 	struct run *run = w->run;
 	struct err err = ERR_INIT;
 	double t = now_s();
-	long skipped = 0;
+	long skipped = 0, want;
 	int n;
 
 	if (run->o->stop && *run->o->stop && !run->stop) {
@@ -602,11 +603,16 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 	for (int k = 0; k < w->nbatch; k++)
 		store_recipient_release(&w->batch[k]);
 	w->nbatch = w->next = 0;
+	/* Smaller batches towards the end of the list, so that on a slow
+	 * server no connection is left with several messages to send while
+	 * the others have finished. */
+	want = run->unclaimed / run->cfg->connections;
+	want = want < 1 ? 1 : want > CLAIM_BATCH ? CLAIM_BATCH : want;
 	if (run->stop || run->no_more) {
 		n = 0;
 	} else if (store_begin(run->st, &err) < 0 ||
 		   flush_results(w, &err) < 0 ||
-		   (n = store_journal_claim(run->j, w->batch, CLAIM_BATCH,
+		   (n = store_journal_claim(run->j, w->batch, (int)want,
 					    &skipped, &err)) < 0 ||
 		   store_commit(run->st, &err) < 0) {
 		if (run->st->in_txn)
@@ -618,6 +624,7 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 	/* People who left before their row was claimed. */
 	run->p.skipped += skipped;
 	run->p.done += skipped;
+	run->unclaimed -= n + skipped;
 	err_release(&err);
 	if (n == 0) {
 		if (!run->stop)
@@ -986,6 +993,7 @@ int campaign_send(const struct config *cfg, struct store *st,
 		goto out;
 	run.p.uncertain = uncertain;
 	run.p.total = counts[SEND_PENDING];
+	run.unclaimed = run.p.total;
 	run.j = store_journal_open(st, c.id, err);
 	if (!run.j)
 		goto out;
