@@ -199,6 +199,41 @@ out:
 	return ret;
 }
 
+static void encode_pieces(const struct render_split *sp,
+			  struct campaign_qp *qp)
+{
+	buf_init(&qp->data);
+	qp->end = xcalloc(sp->n ? sp->n : 1, sizeof(*qp->end));
+	for (size_t i = 0; i < sp->n; i++) {
+		mime_qp_encode(&qp->data, sp->v[i].text, sp->v[i].len,
+			       MIME_QP_PIECE);
+		qp->end[i] = qp->data.len;
+	}
+}
+
+static void qp_release(struct campaign_qp *qp)
+{
+	buf_release(&qp->data);
+	free(qp->end);
+	qp->end = NULL;
+}
+
+static int check_cids(const struct campaign_issue *ci, struct err *err)
+{
+	struct mime_image *images = xcalloc(ci->nimages + 1, sizeof(*images));
+	int ret;
+
+	for (size_t i = 0; i < ci->nimages; i++)
+		images[i] = (struct mime_image){
+			.cid = ci->images[i].cid,
+			.content_type = ci->images[i].content_type,
+		};
+	ret = mime_check_cids(ci->html.data, ci->html.len, images,
+			      ci->nimages, err);
+	free(images);
+	return ret;
+}
+
 int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 			const char *id, struct err *err)
 {
@@ -240,6 +275,11 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 		goto fail;
 	render_split_init(&ci->html_split, ci->html.data, ci->html.len);
 	render_split_init(&ci->text_split, ci->text.data, ci->text.len);
+	encode_pieces(&ci->html_split, &ci->html_qp);
+	encode_pieces(&ci->text_split, &ci->text_qp);
+	/* mime_write checks cid: references only in HTML it encodes. */
+	if (check_cids(ci, err) < 0)
+		goto fail;
 	free(which);
 	buf_release(&dir);
 	return 0;
@@ -258,6 +298,8 @@ void campaign_issue_release(struct campaign_issue *ci)
 	buf_release(&ci->text);
 	render_split_release(&ci->html_split);
 	render_split_release(&ci->text_split);
+	qp_release(&ci->html_qp);
+	qp_release(&ci->text_qp);
 	for (size_t i = 0; i < ci->nimages; i++) {
 		free(ci->images[i].cid);
 		free(ci->images[i].content_type);
@@ -300,6 +342,7 @@ static void clean_name(const char *s, struct buf *out)
 /* Per-thread scratch space, reused message after message. */
 struct scratch {
 	struct buf html, text, name, unsub, mailto, feedback, msg, msgid;
+	struct buf field;
 };
 
 /* Every buffer starts empty, not NULL: build() reads name.data even when
@@ -314,6 +357,7 @@ static void scratch_init(struct scratch *s)
 	buf_init(&s->feedback);
 	buf_init(&s->msg);
 	buf_init(&s->msgid);
+	buf_init(&s->field);
 }
 
 static void scratch_release(struct scratch *s)
@@ -326,6 +370,31 @@ static void scratch_release(struct scratch *s)
 	buf_release(&s->feedback);
 	buf_release(&s->msg);
 	buf_release(&s->msgid);
+	buf_release(&s->field);
+}
+
+/*
+ * A recipient's copy of a body, encoded: the pieces encoded once for
+ * everyone, joined by this recipient's values encoded here. Only the
+ * values cost anything per message.
+ */
+static void personalise_qp(const struct render_split *sp,
+			   const struct campaign_qp *qp,
+			   const struct render_fields *f, int html,
+			   struct scratch *s, struct buf *out)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < sp->n; i++) {
+		buf_add(out, qp->data.data + start, qp->end[i] - start);
+		start = qp->end[i];
+		if (sp->v[i].field < 0)
+			continue;
+		buf_reset(&s->field);
+		render_field(f, sp->v[i].field, html, &s->field);
+		mime_qp_encode(out, s->field.data, s->field.len,
+			       MIME_QP_PIECE);
+	}
 }
 
 static int build(const struct config *cfg, const struct campaign_issue *ci,
@@ -358,8 +427,8 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 	fill_token(cfg->unsubscribe_mailto, token, &s->mailto);
 	buf_adds(&s->mailto, "?subject=unsubscribe");
 	f = (struct render_fields){s->name.data, r->email, s->unsub.data};
-	render_personalise(&ci->html_split, &f, 1, &s->html);
-	render_personalise(&ci->text_split, &f, 0, &s->text);
+	personalise_qp(&ci->html_split, &ci->html_qp, &f, 1, s, &s->html);
+	personalise_qp(&ci->text_split, &ci->text_qp, &f, 0, s, &s->text);
 	/* Feedback-ID (Gmail): campaign:list:kind:sender. */
 	buf_addf(&s->feedback, "%s:%s:newsletter:bulletin", ci->id,
 		 cfg->list_id);
@@ -389,8 +458,8 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 		.unsubscribe_url = s->unsub.data,
 		.unsubscribe_mailto = s->mailto.data,
 		.feedback_id = s->feedback.data,
-		.text = {s->text.data, s->text.len, 0},
-		.html = {s->html.data, s->html.len, 0},
+		.text = {s->text.data, s->text.len, 1},
+		.html = {s->html.data, s->html.len, 1},
 		.images = images,
 		.nimages = ci->nimages,
 	};

@@ -77,4 +77,18 @@ python3 "$ROOT/tests/mail/same_message.py" --mask '^(\[TEST\] )?(?=One year on)'
   --mask '^.*(?=<amira\.hassan@)' --mask 'Hello( Amira Hassan)?,' \
   "$real" "$testmsg" && pass "test message = real message but for [TEST], the token and the name" ||
   fail "the test message differs in more than subject, token and name"
+
+# With images embedded (multipart/related, cid: references): a test send
+# and a preview are well formed and every cid: resolves.
+delivery embed_images=true
+"$BULLETIN" compile 2026-12 >/dev/null
+rm -f outbox/new/*
+"$BULLETIN" send 2026-12 --to embed@elsewhere.net >"$T/embed.out" 2>&1 || { fail "test send with embedded images:"; cat "$T/embed.out" >&2; }
+"$BULLETIN" preview 2026-12 --subscriber zoe.okafor@example.net --eml "$T/embed.eml" >/dev/null
+[ "$(grep -l 'multipart/related' "$T/embed.eml" outbox/new/* | wc -l)" = 2 ] &&
+  [ "$(grep -l 'src=3D"cid:' "$T/embed.eml" outbox/new/* | wc -l)" = 2 ] &&
+  pass "images embedded" || fail "no multipart/related with cid: images"
+python3 "$ROOT/tests/mail/check_message.py" --expect-list-unsubscribe --expect-list-id \
+  --expect-body-unsubscribe "$T/embed.eml" outbox >"$T/check-embed.out" 2>&1 &&
+  pass "embedded-image messages pass check_message.py" || { fail "embedded images:"; cat "$T/check-embed.out" >&2; }
 finish
