@@ -74,9 +74,12 @@ for line in open(sys.argv[4]):
         for r in e["rcpts"]:
             received[r.lower()] = received.get(r.lower(), 0) + 1
 bad, skipped, before, far, claimed = [], 0, 0, 0, 0
-# The hand-over (the last check, then MAIL and RCPT) takes well under
-# this; a RCPT later than the unsubscribe's end by more is a violation.
-SLACK = 0.25
+# The hand-over (the last check, then MAIL and RCPT) takes milliseconds,
+# but a loaded machine may pause a thread between the check and the RCPT:
+# a RCPT later than the unsubscribe's end by more than this is a
+# violation. (Were the check missing, no claimed row would be skipped,
+# which is asserted below.)
+SLACK = 1.0
 for addr, (t0, t1, offset, was) in sorted(unsubs.items()):
     st, n = journal.get(addr), received.get(addr, 0)
     if addr not in events:
