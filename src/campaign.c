@@ -200,6 +200,40 @@ out:
 	return ret;
 }
 
+static void encode_pieces(const struct render_split *sp, struct campaign_qp *qp)
+{
+	buf_init(&qp->data);
+	qp->end = xcalloc(sp->n ? sp->n : 1, sizeof(*qp->end));
+	for (size_t i = 0; i < sp->n; i++) {
+		mime_qp_encode(&qp->data, sp->v[i].text, sp->v[i].len,
+		               MIME_QP_PIECE);
+		qp->end[i] = qp->data.len;
+	}
+}
+
+static void qp_release(struct campaign_qp *qp)
+{
+	buf_release(&qp->data);
+	free(qp->end);
+	qp->end = NULL;
+}
+
+static int check_cids(const struct campaign_issue *ci, struct err *err)
+{
+	struct mime_image *images = xcalloc(ci->nimages + 1, sizeof(*images));
+	int ret;
+
+	for (size_t i = 0; i < ci->nimages; i++)
+		images[i] = (struct mime_image){
+		        .cid = ci->images[i].cid,
+		        .content_type = ci->images[i].content_type,
+		};
+	ret = mime_check_cids(ci->html.data, ci->html.len, images, ci->nimages,
+	                      err);
+	free(images);
+	return ret;
+}
+
 int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
                         const char *id, struct err *err)
 {
@@ -241,6 +275,11 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 		goto fail;
 	render_split_init(&ci->html_split, ci->html.data, ci->html.len);
 	render_split_init(&ci->text_split, ci->text.data, ci->text.len);
+	encode_pieces(&ci->html_split, &ci->html_qp);
+	encode_pieces(&ci->text_split, &ci->text_qp);
+	/* mime_write checks cid: references only in HTML it encodes. */
+	if (check_cids(ci, err) < 0)
+		goto fail;
 	free(which);
 	buf_release(&dir);
 	return 0;
@@ -259,6 +298,8 @@ void campaign_issue_release(struct campaign_issue *ci)
 	buf_release(&ci->text);
 	render_split_release(&ci->html_split);
 	render_split_release(&ci->text_split);
+	qp_release(&ci->html_qp);
+	qp_release(&ci->text_qp);
 	for (size_t i = 0; i < ci->nimages; i++) {
 		free(ci->images[i].cid);
 		free(ci->images[i].content_type);
@@ -300,7 +341,23 @@ static void clean_name(const char *s, struct buf *out)
 /* Per-thread scratch space, reused message after message. */
 struct scratch {
 	struct buf html, text, name, unsub, mailto, feedback, msg, msgid;
+	struct buf field;
 };
+
+/* Every buffer starts empty, not NULL: build() reads name.data even when
+ * the subscriber has no name and nothing was ever added to it. */
+static void scratch_init(struct scratch *s)
+{
+	buf_init(&s->html);
+	buf_init(&s->text);
+	buf_init(&s->name);
+	buf_init(&s->unsub);
+	buf_init(&s->mailto);
+	buf_init(&s->feedback);
+	buf_init(&s->msg);
+	buf_init(&s->msgid);
+	buf_init(&s->field);
+}
 
 static void scratch_release(struct scratch *s)
 {
@@ -312,6 +369,30 @@ static void scratch_release(struct scratch *s)
 	buf_release(&s->feedback);
 	buf_release(&s->msg);
 	buf_release(&s->msgid);
+	buf_release(&s->field);
+}
+
+/*
+ * A recipient's copy of a body, encoded: the pieces encoded once for
+ * everyone, joined by this recipient's values encoded here. Only the
+ * values cost anything per message.
+ */
+static void personalise_qp(const struct render_split *sp,
+                           const struct campaign_qp *qp,
+                           const struct render_fields *f, int html,
+                           struct scratch *s, struct buf *out)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < sp->n; i++) {
+		buf_add(out, qp->data.data + start, qp->end[i] - start);
+		start = qp->end[i];
+		if (sp->v[i].field < 0)
+			continue;
+		buf_reset(&s->field);
+		render_field(f, sp->v[i].field, html, &s->field);
+		mime_qp_encode(out, s->field.data, s->field.len, MIME_QP_PIECE);
+	}
 }
 
 static int build(const struct config *cfg, const struct campaign_issue *ci,
@@ -344,8 +425,8 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 	fill_token(cfg->unsubscribe_mailto, token, &s->mailto);
 	buf_adds(&s->mailto, "?subject=unsubscribe");
 	f = (struct render_fields){s->name.data, r->email, s->unsub.data};
-	render_personalise(&ci->html_split, &f, 1, &s->html);
-	render_personalise(&ci->text_split, &f, 0, &s->text);
+	personalise_qp(&ci->html_split, &ci->html_qp, &f, 1, s, &s->html);
+	personalise_qp(&ci->text_split, &ci->text_qp, &f, 0, s, &s->text);
 	/* Feedback-ID (Gmail): campaign:list:kind:sender. */
 	buf_addf(&s->feedback, "%s:%s:newsletter:bulletin", ci->id,
 	         cfg->list_id);
@@ -375,8 +456,8 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 	        .unsubscribe_url = s->unsub.data,
 	        .unsubscribe_mailto = s->mailto.data,
 	        .feedback_id = s->feedback.data,
-	        .text = {s->text.data, s->text.len, 0},
-	        .html = {s->html.data, s->html.len, 0},
+	        .text = {s->text.data, s->text.len, 1},
+	        .html = {s->html.data, s->html.len, 1},
 	        .images = images,
 	        .nimages = ci->nimages,
 	};
@@ -390,10 +471,11 @@ int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
                    const struct campaign_recipient *r, int test,
                    struct buf *out, struct buf *message_id, struct err *err)
 {
-	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-	                    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
-	int ret = build(cfg, ci, r, test, &s, err);
+	struct scratch s;
+	int ret;
 
+	scratch_init(&s);
+	ret = build(cfg, ci, r, test, &s, err);
 	if (!ret) {
 		buf_add(out, s.msg.data, s.msg.len);
 		if (message_id)
@@ -452,6 +534,7 @@ struct run {
 	struct err err;
 	int workers_left;
 	int no_more;         /* nothing left to claim */
+	long unclaimed;      /* rows of the journal not claimed yet */
 	struct scratch *dry; /* the dry run's buffers */
 };
 
@@ -520,19 +603,39 @@ static void fail_run(struct run *run, struct err *err)
 	}
 }
 
+/* Writes and commits w's results now; under the lock. */
+static void commit_results(struct worker *w)
+{
+	struct run *run = w->run;
+	struct err err = ERR_INIT;
+
+	if (store_begin(run->st, &err) < 0 || flush_results(w, &err) < 0 ||
+	    store_commit(run->st, &err) < 0) {
+		if (run->st->in_txn)
+			store_rollback(run->st);
+		fail_run(run, &err);
+	}
+	err_release(&err);
+}
+
 /* Takes the next recipient for w; under the lock. 0 none, 1 got one. */
 static int take(struct worker *w, struct store_recipient **r, int **attempts)
 {
 	struct run *run = w->run;
 	struct err err = ERR_INIT;
 	double t = now_s();
+	long skipped = 0, want;
 	int n;
 
 	if (run->o->stop && *run->o->stop && !run->stop) {
 		run->stop = 2;
 		buf_adds(&run->why, "stopped on request");
 	}
-	if (w->next < w->nbatch && !run->stop) {
+	/* What is left of the batch goes back to 'pending' when the worker
+	 * ends: keep it until then. */
+	if (run->stop)
+		return 0;
+	if (w->next < w->nbatch) {
 		*r = &w->batch[w->next];
 		*attempts = &w->attempts[w->next++];
 		return 1;
@@ -567,18 +670,28 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 	for (int k = 0; k < w->nbatch; k++)
 		store_recipient_release(&w->batch[k]);
 	w->nbatch = w->next = 0;
+	/* Smaller batches towards the end of the list, so that on a slow
+	 * server no connection is left with several messages to send while
+	 * the others have finished. */
+	want = run->unclaimed / run->cfg->connections;
+	want = want < 1 ? 1 : want > CLAIM_BATCH ? CLAIM_BATCH : want;
 	if (run->stop || run->no_more) {
 		n = 0;
 	} else if (store_begin(run->st, &err) < 0 ||
 	           flush_results(w, &err) < 0 ||
-	           (n = store_journal_claim(run->j, w->batch, CLAIM_BATCH,
-	                                    &err)) < 0 ||
+	           (n = store_journal_claim(run->j, w->batch, (int)want,
+	                                    &skipped, &err)) < 0 ||
 	           store_commit(run->st, &err) < 0) {
 		if (run->st->in_txn)
 			store_rollback(run->st);
 		fail_run(run, &err);
 		n = 0;
+		skipped = 0; /* rolled back */
 	}
+	/* People who left before their row was claimed. */
+	run->p.skipped += skipped;
+	run->p.done += skipped;
+	run->unclaimed -= n + skipped;
 	err_release(&err);
 	if (n == 0) {
 		if (!run->stop)
@@ -670,16 +783,15 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
                    size_t len)
 {
 	struct run *run = w->run;
-	char reply[TRANSPORT_TEXT_MAX + 32];
+	/* The server's whole reply, code included, or what failed when no
+	 * reply came. */
+	const char *reply = res->text;
 
 	(*attempts)++;
-	if (res->code)
-		snprintf(reply, sizeof(reply), "%d %s", res->code, res->text);
-	else
-		snprintf(reply, sizeof(reply), "%s", res->text);
 	count_attempt(run, res->cls != TRANSPORT_SENT, reply);
+	/* The journal adds each result's attempts to the row: this one. */
 	if (res->cls == TRANSPORT_SENT) {
-		add_result(w, r->id, SEND_SENT, *attempts, reply, msgid, 0);
+		add_result(w, r->id, SEND_SENT, 1, reply, msgid, 0);
 		run->p.sent++;
 		run->p.done++;
 		run->p.bytes += (long long)len;
@@ -687,7 +799,7 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 	}
 	if (res->cls == TRANSPORT_PERMANENT &&
 	    res->reason != TRANSPORT_SENDER) {
-		add_result(w, r->id, SEND_FAILED, *attempts, reply, NULL,
+		add_result(w, r->id, SEND_FAILED, 1, reply, NULL,
 		           res->reason == TRANSPORT_BAD_MAILBOX);
 		run->p.failed++;
 		run->p.done++;
@@ -695,9 +807,14 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 	}
 	/* Temporary: deferred now, tried again after a backoff if the run
 	 * has attempts left for it. */
-	add_result(w, r->id, SEND_DEFERRED, *attempts, reply, NULL, 0);
+	add_result(w, r->id, SEND_DEFERRED, 1, reply, NULL, 0);
 	if (*attempts <= run->cfg->retry_attempts && !run->stop) {
 		struct retry *q;
+
+		/* Any connection may take the retry and record its outcome:
+		 * this 'deferred' must reach the journal first, or flushed
+		 * later it would overwrite that outcome. */
+		commit_results(w);
 
 		if (run->nretries == run->cap_retries) {
 			run->cap_retries = run->cap_retries * 2 + 16;
@@ -849,20 +966,12 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&run->lock);
 		relay_result(run, relay, &res);
 		settle(w, r, attempts, &res, w->s.msgid.data, w->s.msg.len);
-		pthread_cond_broadcast(&run->changed);
 		pthread_mutex_unlock(&run->lock);
 	}
 	/* Write what is left. */
 	pthread_mutex_lock(&run->lock);
-	if (w->nresults) {
-		if (store_begin(run->st, &err) < 0 ||
-		    flush_results(w, &err) < 0 ||
-		    store_commit(run->st, &err) < 0) {
-			if (run->st->in_txn)
-				store_rollback(run->st);
-			fail_run(run, &err);
-		}
-	}
+	if (w->nresults)
+		commit_results(w);
 	/* Claimed but never tried (a pause or a stop): back to pending. */
 	for (int k = w->next; k < w->nbatch; k++)
 		store_journal_set(run->j, w->batch[k].id, SEND_PENDING, 0, NULL,
@@ -902,11 +1011,11 @@ static int dry_run_one(const struct store_subscriber *s, void *ctx)
 
 static int dry_run(struct run *run, struct err *err)
 {
-	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-	                    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	struct scratch s;
 	int ret;
 
 	/* The dry run builds every message and hands none over. */
+	scratch_init(&s);
 	run->dry = &s;
 	ret = store_each_active(run->st, 0, dry_run_one, run, err);
 	run->dry = NULL;
@@ -952,6 +1061,7 @@ int campaign_send(const struct config *cfg, struct store *st,
 		goto out;
 	run.p.uncertain = uncertain;
 	run.p.total = counts[SEND_PENDING];
+	run.unclaimed = run.p.total;
 	run.j = store_journal_open(st, c.id, err);
 	if (!run.j)
 		goto out;
@@ -972,6 +1082,7 @@ int campaign_send(const struct config *cfg, struct store *st,
 	for (size_t i = 0; i < nthreads; i++) {
 		w[i].run = &run;
 		w[i].index = i;
+		scratch_init(&w[i].s);
 		if (pthread_create(&threads[i], NULL, worker_main, &w[i])) {
 			pthread_mutex_lock(&run.lock);
 			run.workers_left -= (int)(nthreads - i);
@@ -1059,8 +1170,7 @@ int campaign_test_send(const struct config *cfg,
                        size_t n, const char *smtp_password, struct buf *results,
                        struct err *err)
 {
-	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-	                    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	struct scratch s;
 	struct transport *t = open_relay(cfg, 0, smtp_password, err);
 	struct transport_conn *conn = NULL;
 	struct buf from = BUF_INIT;
@@ -1068,6 +1178,7 @@ int campaign_test_send(const struct config *cfg,
 
 	if (!t)
 		return -1;
+	scratch_init(&s);
 	conn = transport_conn_open(t, err);
 	if (!conn) {
 		transport_free(t);

@@ -22,6 +22,15 @@ struct campaign_issue {
 	char *id, *subject;
 	struct buf html, text; /* build/email.html and .txt */
 	struct render_split html_split, text_split;
+	/*
+	 * The text of each piece of html_split and text_split, encoded
+	 * quoted-printable once for everyone (MIME_QP_PIECE, so a recipient's
+	 * encoded values join them): piece i is data[end[i - 1], end[i]).
+	 */
+	struct campaign_qp {
+		struct buf data;
+		size_t *end;
+	} html_qp, text_qp;
 	/* Inline images (delivery.embed_images), base64 once for all. */
 	struct campaign_image {
 		char *cid, *content_type;

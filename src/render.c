@@ -512,33 +512,37 @@ static void add_value(struct buf *out, const char *v, int html)
 		buf_adds(out, v);
 }
 
+void render_field(const struct render_fields *f, int field, int html,
+		  struct buf *out)
+{
+	switch (field) {
+	case 0:
+		add_value(out, *f->name ? f->name : f->email, html);
+		break;
+	case 1:
+		add_value(out, f->email, html);
+		break;
+	case 2:
+		add_value(out, f->unsubscribe_url, html);
+		break;
+	case 3:
+		if (*f->name) {
+			buf_adds(out, "Hello ");
+			add_value(out, f->name, html);
+			buf_addch(out, ',');
+		} else {
+			buf_adds(out, "Hello,");
+		}
+		break;
+	}
+}
+
 void render_personalise(const struct render_split *s,
                         const struct render_fields *f, int html,
                         struct buf *out)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		const struct render_piece *p = &s->v[i];
-
-		buf_add(out, p->text, p->len);
-		switch (p->field) {
-		case 0:
-			add_value(out, *f->name ? f->name : f->email, html);
-			break;
-		case 1:
-			add_value(out, f->email, html);
-			break;
-		case 2:
-			add_value(out, f->unsubscribe_url, html);
-			break;
-		case 3:
-			if (*f->name) {
-				buf_adds(out, "Hello ");
-				add_value(out, f->name, html);
-				buf_addch(out, ',');
-			} else {
-				buf_adds(out, "Hello,");
-			}
-			break;
-		}
+		buf_add(out, s->v[i].text, s->v[i].len);
+		render_field(f, s->v[i].field, html, out);
 	}
 }

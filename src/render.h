@@ -50,6 +50,9 @@ void render_split_release(struct render_split *s);
 void render_personalise(const struct render_split *s,
                         const struct render_fields *f, int html,
                         struct buf *out);
+/* Appends the value of one marker (a piece's field; -1: nothing). */
+void render_field(const struct render_fields *f, int field, int html,
+                  struct buf *out);
 
 struct render_output {
 	struct buf email_html, email_txt, archive_html;

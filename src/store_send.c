@@ -161,6 +161,12 @@ int store_journal_prepare(struct store *st, int64_t campaign,
 
 	if (store_begin(st, err) < 0)
 		return -1;
+	/*
+	 * These statements go through the tables in order and need no more
+	 * than the default cache; store_begin's bulk cache would fill with
+	 * every page of a large list and make memory grow with it.
+	 */
+	sqlite3_exec(st->db, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
 	if (exec_campaign(st,
 	                  resend_uncertain
 	                          ? "UPDATE journal SET status = 'pending', "
@@ -251,7 +257,7 @@ static int step_done(struct store_journal *j, sqlite3_stmt *s, const char *what,
 }
 
 int store_journal_claim(struct store_journal *j, struct store_recipient *out,
-                        int max, struct err *err)
+                        int max, long *skipped, struct err *err)
 {
 	sqlite3_stmt *s = j->s[J_CLAIM];
 	int64_t now = (int64_t)time(NULL);
@@ -262,6 +268,8 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 	/* Rows come back either to claim or, for people who have left
 	 * since the run began, to skip; repeat until some are claimed. */
 	do {
+		int first = n;
+
 		nleft = 0;
 		sqlite3_bind_int64(s, 1, j->campaign);
 		sqlite3_bind_int(s, 2, max - n);
@@ -272,17 +280,21 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 			}
 			struct store_recipient *r = &out[n++];
 
-			const unsigned char *secret = sqlite3_column_text(s, 3);
-			char token[TOKEN_PUBLIC_LEN + 1];
-
 			r->id = sqlite3_column_int64(s, 0);
 			r->email = col(s, 1);
 			r->name = col(s, 2);
-			/* Links carry the public token: the id and the secret.
-			 */
-			token_join(r->id, secret ? (const char *)secret : "",
-			           token);
-			r->token = xstrdup(token);
+			{
+				/* Links carry the public token: the id and the
+				 * secret. */
+				const unsigned char *secret =
+				        sqlite3_column_text(s, 3);
+				char token[TOKEN_PUBLIC_LEN + 1];
+
+				token_join(r->id,
+				           secret ? (const char *)secret : "",
+				           token);
+				r->token = xstrdup(token);
+			}
 		}
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
@@ -290,20 +302,24 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 			fail(j->st, "cannot claim recipients", err);
 			goto out;
 		}
-		for (int i = 0; i < nleft; i++)
+		for (int i = 0; i < nleft; i++) {
 			if (store_journal_set(j, left[i], SEND_SKIPPED, 0,
 			                      "left before sending", NULL,
 			                      err) < 0)
 				goto out;
+			(*skipped)++;
+		}
+		/* Marked before asking again: still 'pending', this pass's
+		 * rows would come back and be sent twice. */
+		for (int i = first; i < n; i++) {
+			sqlite3_bind_int64(j->s[J_MARK], 1, j->campaign);
+			sqlite3_bind_int64(j->s[J_MARK], 2, out[i].id);
+			sqlite3_bind_int64(j->s[J_MARK], 3, now);
+			if (step_done(j, j->s[J_MARK],
+			              "cannot claim recipients", err) < 0)
+				goto out;
+		}
 	} while (nleft && n < max);
-	for (int i = 0; i < n; i++) {
-		sqlite3_bind_int64(j->s[J_MARK], 1, j->campaign);
-		sqlite3_bind_int64(j->s[J_MARK], 2, out[i].id);
-		sqlite3_bind_int64(j->s[J_MARK], 3, now);
-		if (step_done(j, j->s[J_MARK], "cannot claim recipients", err) <
-		    0)
-			goto out;
-	}
 	ret = n;
 out:
 	if (ret < 0)
