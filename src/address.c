@@ -195,7 +195,12 @@ static int domain_reason(const char *d, size_t n, struct buf *why)
 		return -1;
 	}
 	/* An all-digit top-level label means an IP address was meant. */
-	if (strspn(d + last, "0123456789") == n - last) {
+	size_t digits = last;
+
+	/* d is not NUL-terminated: count within n (found by fuzzing). */
+	while (digits < n && d[digits] >= '0' && d[digits] <= '9')
+		digits++;
+	if (digits == n) {
 		buf_adds(why, "the domain ends in a number (IP addresses are "
 		              "not accepted)");
 		return -1;

@@ -236,6 +236,13 @@ static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 		               name, yamldoc_line(y, v), yamldoc_col(v));
 	while (yamldoc_item(y, v, n))
 		n++;
+	/* "sections:" given twice: the last one counts (found by fuzzing). */
+	for (size_t i = 0; i < cfg->nsections; i++) {
+		free(cfg->sections[i].key);
+		free(cfg->sections[i].title);
+	}
+	free(cfg->sections);
+	cfg->nsections = 0;
 	cfg->sections = xcalloc(n ? n : 1, sizeof(*cfg->sections));
 	for (size_t i = 0; (it = yamldoc_item(y, v, i)); i++) {
 		const char *key = yamldoc_scalar(yamldoc_get(y, it, "key"));

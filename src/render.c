@@ -444,3 +444,101 @@ out:
 	tmpl_data_free(d);
 	return ret;
 }
+
+static const char *const marks[] = {
+	RENDER_MARK_NAME,
+	RENDER_MARK_EMAIL,
+	RENDER_MARK_UNSUBSCRIBE,
+	RENDER_MARK_GREETING,
+};
+#define NMARKS (sizeof(marks) / sizeof(marks[0]))
+
+void render_split_init(struct render_split *s, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t cap = 8;
+
+	s->v = xmalloc(cap * sizeof(*s->v));
+	s->n = 0;
+	for (;;) {
+		const char *hit = NULL;
+		int field = -1;
+
+		/* Every marker starts "[[bulletin:"; find the next one. */
+		for (const char *q = p; q < end;) {
+			const char *m = memmem(q, (size_t)(end - q), "[[bulletin:",
+					       11);
+
+			if (!m)
+				break;
+			for (size_t i = 0; i < NMARKS; i++) {
+				size_t ml = strlen(marks[i]);
+
+				if ((size_t)(end - m) >= ml &&
+				    !memcmp(m, marks[i], ml)) {
+					hit = m;
+					field = (int)i;
+					break;
+				}
+			}
+			if (hit)
+				break;
+			q = m + 11;
+		}
+		if (s->n == cap) {
+			cap *= 2;
+			s->v = xrealloc(s->v, cap * sizeof(*s->v));
+		}
+		s->v[s->n++] = (struct render_piece){
+			p, (size_t)((hit ? hit : end) - p), field};
+		if (!hit)
+			break;
+		p = hit + strlen(marks[field]);
+	}
+}
+
+void render_split_release(struct render_split *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void add_value(struct buf *out, const char *v, int html)
+{
+	if (html)
+		buf_add_html(out, v, strlen(v));
+	else
+		buf_adds(out, v);
+}
+
+void render_personalise(const struct render_split *s,
+			const struct render_fields *f, int html,
+			struct buf *out)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct render_piece *p = &s->v[i];
+
+		buf_add(out, p->text, p->len);
+		switch (p->field) {
+		case 0:
+			add_value(out, *f->name ? f->name : f->email, html);
+			break;
+		case 1:
+			add_value(out, f->email, html);
+			break;
+		case 2:
+			add_value(out, f->unsubscribe_url, html);
+			break;
+		case 3:
+			if (*f->name) {
+				buf_adds(out, "Hello ");
+				add_value(out, f->name, html);
+				buf_addch(out, ',');
+			} else {
+				buf_adds(out, "Hello,");
+			}
+			break;
+		}
+	}
+}

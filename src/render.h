@@ -23,6 +23,34 @@
 /* "Hello Name," or "Hello," when the name is not known. */
 #define RENDER_MARK_GREETING "[[bulletin:greeting]]"
 
+/* One subscriber's values for the markers. */
+struct render_fields {
+	const char *name; /* "" when not known */
+	const char *email;
+	const char *unsubscribe_url;
+};
+
+/*
+ * A compiled output cut at its markers once, so that each recipient's
+ * copy is a few memcpy calls (sending runs at thousands a second).
+ */
+struct render_split {
+	struct render_piece {
+		const char *text; /* borrowed from the compiled output */
+		size_t len;
+		int field; /* the marker after the text; -1 after the last */
+	} *v;
+	size_t n;
+};
+
+/* Cuts text (borrowed: it must outlive s) at every marker. */
+void render_split_init(struct render_split *s, const char *text, size_t len);
+void render_split_release(struct render_split *s);
+/* Appends the copy for one recipient; html escapes the values. */
+void render_personalise(const struct render_split *s,
+			const struct render_fields *f, int html,
+			struct buf *out);
+
 struct render_output {
 	struct buf email_html, email_txt, archive_html;
 };

@@ -70,6 +70,34 @@ static const char *const migrations[] = {
         "  hash BLOB PRIMARY KEY,"
         "  erased_at INTEGER NOT NULL"
         ") WITHOUT ROWID;",
+        /*
+         * 2: sending (src/store_send.c). One campaign per issue sent; one
+         * journal row per recipient. A row in 'sending' was claimed and
+         * may have reached the server: after a crash it is uncertain.
+         */
+        "CREATE TABLE campaigns ("
+        "  id INTEGER PRIMARY KEY,"
+        "  issue TEXT NOT NULL UNIQUE,"
+        "  subject TEXT NOT NULL,"
+        "  started_at INTEGER NOT NULL,"
+        "  finished_at INTEGER,"
+        "  seconds REAL NOT NULL DEFAULT 0"
+        ");"
+        "CREATE TABLE journal ("
+        "  campaign_id INTEGER NOT NULL"
+        "    REFERENCES campaigns (id) ON DELETE CASCADE,"
+        "  subscriber_id INTEGER NOT NULL"
+        "    REFERENCES subscribers (id) ON DELETE CASCADE,"
+        "  status TEXT NOT NULL CHECK (status IN ('pending', 'sending',"
+        "    'sent', 'deferred', 'failed', 'uncertain', 'skipped')),"
+        "  attempts INTEGER NOT NULL DEFAULT 0,"
+        "  reply TEXT NOT NULL DEFAULT '',"
+        "  message_id TEXT,"
+        "  updated_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (campaign_id, subscriber_id)"
+        ") WITHOUT ROWID;"
+        "CREATE INDEX journal_status ON journal (campaign_id, status,"
+        "  subscriber_id);",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

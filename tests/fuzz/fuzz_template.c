@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	/* Keep runaway templates (nested loops, self-inclusion) quick. */
-	tmpl_set_limits(t, 1 << 20, 200000);
+	tmpl_set_limits(t, 64 << 10, 20000);
 	d = tmpl_data_new();
 	struct tmpl_value *ctx = context(d);
 

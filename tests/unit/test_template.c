@@ -496,6 +496,18 @@ static void test_escape(void)
 	CHECK_RENDER(src, m, NULL, TMPL_ESCAPE_NONE,
 	             "<a href=\"u\">&'|<a href=\"u\">&'|<a href=\"u\">&'|"
 	             "<a href=\"u\">&'|<a href=\"u\">&'");
+
+	/* A NUL inside a value is copied, and escaping goes on after it. */
+	struct buf out = BUF_INIT;
+	struct err err = ERR_INIT;
+	struct tmpl *t = tmpl_parse("[{{z}}]", 7, "t", &err);
+
+	tmpl_map_set(m, "z", tmpl_strn(d, "a\0<'\0", 5));
+	CHECK(t && tmpl_render(t, m, NULL, TMPL_ESCAPE_HTML, &out, &err) == 0);
+	CHECK(out.len == 14 && !memcmp(out.data, "[a\0&lt;&#39;\0]", 14));
+	tmpl_free(t);
+	buf_release(&out);
+	err_release(&err);
 	tmpl_data_free(d);
 }
 

@@ -1,0 +1,1104 @@
+#include "campaign.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "mime.h"
+#include "store_send.h"
+#include "token.h"
+#include "transport.h"
+#include "banned.h"
+
+/* Rows a connection claims at once: at most this many are uncertain per
+ * connection after a crash. */
+#define CLAIM_BATCH 8
+/* Consecutive connection failures that set a relay aside for the run. */
+#define RELAY_FAILURES 5
+#define MAX_BUILD (8 << 20)
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Loading the compiled issue. */
+
+static time_t mtime_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_mtime : 0;
+}
+
+/* The newest file directly in dir (or its subfolders one level down,
+ * for templates/web), skipping build/. */
+static time_t newest_in(const char *dir, char **which)
+{
+	struct buf p = BUF_INIT;
+	struct dirent *de;
+	time_t newest = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "build"))
+			continue;
+		buf_reset(&p);
+		buf_addf(&p, "%s/%s", dir, de->d_name);
+		if (stat(p.data, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (st.st_mtime > newest) {
+			newest = st.st_mtime;
+			free(*which);
+			*which = xstrdup(p.data);
+		}
+	}
+	if (d)
+		closedir(d);
+	buf_release(&p);
+	return newest;
+}
+
+static int read_build(struct buf *b, const char *id, const char *name,
+		      struct err *err)
+{
+	struct buf p = BUF_INIT;
+	int ret = 0;
+
+	buf_addf(&p, "issues/%s/build/%s", id, name);
+	if (buf_read_file(b, p.data, MAX_BUILD) < 0)
+		ret = err_errno(err,
+				"%s: cannot read the compiled issue (run "
+				"'bulletin compile %s' first)",
+				p.data, id);
+	buf_release(&p);
+	return ret;
+}
+
+static char *issue_title(const char *id, struct err *err)
+{
+	struct diags d = DIAGS_INIT;
+	struct issue is;
+	char *title = NULL;
+
+	if (issue_load_meta(&is, id, &d, err) == 0) {
+		if (is.title && *is.title)
+			title = xstrdup(is.title);
+		else
+			err_set(err, "issues/%s/issue.yaml: the issue has no "
+				     "title",
+				id);
+		issue_release(&is);
+	}
+	diags_release(&d);
+	return title;
+}
+
+static const char *image_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")))
+		return "image/jpeg";
+	if (dot && !strcasecmp(dot, ".gif"))
+		return "image/gif";
+	return "image/png";
+}
+
+/*
+ * With delivery.embed_images, every image the HTML loads from the
+ * issue's archive folder travels inside the message instead: its src
+ * becomes cid:NAME@DOMAIN and the bytes are encoded once for everyone.
+ */
+static int embed_images(struct campaign_issue *ci, const struct config *cfg,
+			struct err *err)
+{
+	struct buf prefix = BUF_INIT, html = BUF_INIT, path = BUF_INIT,
+		   raw = BUF_INIT;
+	const char *p = ci->html.data;
+	int ret = -1;
+
+	buf_adds(&prefix, "src=\"");
+	render_issue_url(cfg, ci->id, &prefix);
+	for (;;) {
+		const char *hit = strstr(p, prefix.data), *name, *q;
+		size_t i;
+
+		if (!hit) {
+			buf_adds(&html, p);
+			break;
+		}
+		name = hit + prefix.len;
+		q = strchr(name, '"');
+		if (!q)
+			q = name + strlen(name);
+		buf_add(&html, p, (size_t)(name - p) - (prefix.len - 5));
+		for (i = 0; i < ci->nimages; i++)
+			if (!strncmp(ci->images[i].cid, name,
+				     (size_t)(q - name)) &&
+			    ci->images[i].cid[q - name] == '@')
+				break;
+		if (i == ci->nimages) {
+			struct campaign_image *im;
+
+			buf_reset(&path);
+			buf_addf(&path, "issues/%s/%.*s", ci->id,
+				 (int)(q - name), name);
+			buf_reset(&raw);
+			if (buf_read_file(&raw, path.data, 16 << 20) < 0) {
+				err_errno(err, "%s: cannot embed the image",
+					  path.data);
+				goto out;
+			}
+			ci->images = xrealloc(ci->images,
+					      (ci->nimages + 1) *
+						      sizeof(*ci->images));
+			im = &ci->images[ci->nimages++];
+			buf_reset(&path);
+			buf_addf(&path, "%.*s@%s", (int)(q - name), name,
+				 cfg->from_domain);
+			im->cid = buf_detach(&path);
+			im->content_type = xstrdup(image_type(im->cid));
+			buf_init(&im->data);
+			mime_base64_encode(&im->data, raw.data, raw.len);
+		}
+		buf_addf(&html, "cid:%s", ci->images[i].cid);
+		p = q;
+	}
+	buf_release(&ci->html);
+	ci->html = html;
+	buf_init(&html);
+	ret = 0;
+out:
+	buf_release(&prefix);
+	buf_release(&html);
+	buf_release(&path);
+	buf_release(&raw);
+	return ret;
+}
+
+int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
+			const char *id, struct err *err)
+{
+	struct buf dir = BUF_INIT;
+	char *which = NULL;
+	time_t built, newest;
+
+	memset(ci, 0, sizeof(*ci));
+	buf_init(&ci->html);
+	buf_init(&ci->text);
+	ci->id = xstrdup(id);
+	if (read_build(&ci->html, id, "email.html", err) < 0 ||
+	    read_build(&ci->text, id, "email.txt", err) < 0)
+		goto fail;
+	buf_addf(&dir, "issues/%s/build/email.html", id);
+	built = mtime_of(dir.data);
+	buf_reset(&dir);
+	buf_addf(&dir, "issues/%s", id);
+	newest = newest_in(dir.data, &which);
+	if (newest_in("templates", &which) > newest)
+		newest = mtime_of(which);
+	if (mtime_of("bulletin.yaml") > newest) {
+		newest = mtime_of("bulletin.yaml");
+		free(which);
+		which = xstrdup("bulletin.yaml");
+	}
+	if (newest > built) {
+		err_set(err,
+			"%s changed after issues/%s was compiled: run "
+			"'bulletin compile %s' and check it again before "
+			"sending",
+			which, id, id);
+		goto fail;
+	}
+	ci->subject = issue_title(id, err);
+	if (!ci->subject)
+		goto fail;
+	if (cfg->embed_images && embed_images(ci, cfg, err) < 0)
+		goto fail;
+	render_split_init(&ci->html_split, ci->html.data, ci->html.len);
+	render_split_init(&ci->text_split, ci->text.data, ci->text.len);
+	free(which);
+	buf_release(&dir);
+	return 0;
+fail:
+	free(which);
+	buf_release(&dir);
+	campaign_issue_release(ci);
+	return -1;
+}
+
+void campaign_issue_release(struct campaign_issue *ci)
+{
+	free(ci->id);
+	free(ci->subject);
+	buf_release(&ci->html);
+	buf_release(&ci->text);
+	render_split_release(&ci->html_split);
+	render_split_release(&ci->text_split);
+	for (size_t i = 0; i < ci->nimages; i++) {
+		free(ci->images[i].cid);
+		free(ci->images[i].content_type);
+		buf_release(&ci->images[i].data);
+	}
+	free(ci->images);
+	memset(ci, 0, sizeof(*ci));
+}
+
+/* Building one message. */
+
+static void fill_token(const char *pattern, const char *token,
+		       struct buf *out)
+{
+	const char *t = strstr(pattern, "{token}");
+
+	if (!t) {
+		buf_adds(out, pattern);
+		return;
+	}
+	buf_add(out, pattern, (size_t)(t - pattern));
+	buf_adds(out, token);
+	buf_adds(out, t + 7);
+}
+
+void campaign_envelope_from(const struct config *cfg, const char *token,
+			    struct buf *out)
+{
+	fill_token(cfg->return_path, token, out);
+}
+
+/* Names go into the body and the To header: no control characters. */
+static void clean_name(const char *s, struct buf *out)
+{
+	for (; *s; s++)
+		buf_addch(out, (unsigned char)*s < 0x20 || *s == 0x7f ? ' '
+								       : *s);
+}
+
+/* Per-thread scratch space, reused message after message. */
+struct scratch {
+	struct buf html, text, name, unsub, mailto, feedback, msg, msgid;
+};
+
+static void scratch_release(struct scratch *s)
+{
+	buf_release(&s->html);
+	buf_release(&s->text);
+	buf_release(&s->name);
+	buf_release(&s->unsub);
+	buf_release(&s->mailto);
+	buf_release(&s->feedback);
+	buf_release(&s->msg);
+	buf_release(&s->msgid);
+}
+
+static int build(const struct config *cfg, const struct campaign_issue *ci,
+		 const struct campaign_recipient *r, int test,
+		 struct scratch *s, struct err *err)
+{
+	struct mime_image *images = NULL;
+	struct buf subject = BUF_INIT;
+	char fake[TOKEN_LEN + 1];
+	const char *token = r->token;
+	struct render_fields f;
+	int ret;
+
+	if (!token) {
+		/* A test recipient has no token: a random one leads nowhere. */
+		if (token_new(fake, err) < 0)
+			return -1;
+		token = fake;
+	}
+	buf_reset(&s->html);
+	buf_reset(&s->text);
+	buf_reset(&s->name);
+	buf_reset(&s->unsub);
+	buf_reset(&s->mailto);
+	buf_reset(&s->feedback);
+	buf_reset(&s->msgid);
+	clean_name(r->name ? r->name : "", &s->name);
+	buf_addf(&s->unsub, "%s/unsubscribe/%s", cfg->base_url, token);
+	buf_adds(&s->mailto, "mailto:");
+	fill_token(cfg->unsubscribe_mailto, token, &s->mailto);
+	buf_adds(&s->mailto, "?subject=unsubscribe");
+	f = (struct render_fields){s->name.data, r->email, s->unsub.data};
+	render_personalise(&ci->html_split, &f, 1, &s->html);
+	render_personalise(&ci->text_split, &f, 0, &s->text);
+	/* Feedback-ID (Gmail): campaign:list:kind:sender. */
+	buf_addf(&s->feedback, "%s:%s:newsletter:bulletin", ci->id,
+		 cfg->list_id);
+	if (test)
+		buf_adds(&subject, "[TEST] ");
+	buf_adds(&subject, ci->subject);
+	if (ci->nimages) {
+		images = xcalloc(ci->nimages, sizeof(*images));
+		for (size_t i = 0; i < ci->nimages; i++)
+			images[i] = (struct mime_image){
+				.cid = ci->images[i].cid,
+				.content_type = ci->images[i].content_type,
+				.data = ci->images[i].data.data,
+				.len = ci->images[i].data.len,
+				.encoded = 1,
+			};
+	}
+	struct mime_message m = {
+		.from_name = cfg->from_name,
+		.from_addr = cfg->from_addr,
+		.reply_to = *cfg->reply_to ? cfg->reply_to : NULL,
+		.to_name = s->name.data,
+		.to_addr = r->email,
+		.subject = subject.data,
+		.list_name = cfg->name,
+		.list_id = cfg->list_id,
+		.unsubscribe_url = s->unsub.data,
+		.unsubscribe_mailto = s->mailto.data,
+		.feedback_id = s->feedback.data,
+		.text = {s->text.data, s->text.len, 0},
+		.html = {s->html.data, s->html.len, 0},
+		.images = images,
+		.nimages = ci->nimages,
+	};
+	ret = mime_write(&s->msg, &m, &s->msgid, err);
+	free(images);
+	buf_release(&subject);
+	return ret;
+}
+
+int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
+		   const struct campaign_recipient *r, int test,
+		   struct buf *out, struct buf *message_id, struct err *err)
+{
+	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
+			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	int ret = build(cfg, ci, r, test, &s, err);
+
+	if (!ret) {
+		buf_add(out, s.msg.data, s.msg.len);
+		if (message_id)
+			buf_add(message_id, s.msgid.data, s.msgid.len);
+	}
+	scratch_release(&s);
+	return ret;
+}
+
+/* Transports. */
+
+static struct transport *open_relay(const struct config *cfg, size_t i,
+				    const char *password, struct err *err)
+{
+	struct transport_options o = {
+		.tls = !strcmp(cfg->tls, "none") ? TRANSPORT_TLS_NONE
+						 : TRANSPORT_TLS_DEFAULT,
+		.ca_file = *cfg->ca_file ? cfg->ca_file : NULL,
+		.username = *cfg->smtp_user ? cfg->smtp_user : NULL,
+		.password = password,
+	};
+
+	return transport_open(cfg->transports[i], &o, err);
+}
+
+/* The shared state of a send; everything below lock is under it. */
+struct run {
+	const struct config *cfg;
+	const struct campaign_issue *ci;
+	const struct campaign_opts *o;
+	struct store *st;
+	struct store_journal *j;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct transport **relays;
+	struct relay_state {
+		int failures; /* consecutive connection failures */
+		int aside;
+		char last[TRANSPORT_TEXT_MAX];
+	} *relay;
+	size_t nrelays;
+	struct campaign_progress p;
+	double started, next_slot;
+	/* The last pause_window attempts: 1 = failed. */
+	unsigned char *window;
+	long wpos, wfilled, wfails;
+	/* Recipients waiting to be tried again. */
+	struct retry {
+		struct store_recipient r;
+		int attempts;
+		double due;
+	} *retries;
+	size_t nretries, cap_retries;
+	int stop; /* 1 paused, 2 stopped, 3 failed */
+	struct buf why;
+	struct err err;
+	int workers_left;
+	int no_more;	     /* nothing left to claim */
+	struct scratch *dry; /* the dry run's buffers */
+};
+
+/* What one connection thread holds. */
+struct worker {
+	struct run *run;
+	size_t index;
+	struct store_recipient batch[CLAIM_BATCH];
+	int attempts[CLAIM_BATCH];
+	int nbatch, next;
+	/* Results not yet written to the journal (flushed with the next
+	 * claim, in the same transaction). */
+	struct pending_result {
+		int64_t id;
+		enum send_state state;
+		int attempts;
+		char *reply;
+		char *message_id;
+		int bounce; /* a 5.1.x: mark the subscriber bounced */
+	} results[CLAIM_BATCH * 2];
+	int nresults;
+	struct scratch s;
+};
+
+static void result_free(struct pending_result *r)
+{
+	free(r->reply);
+	free(r->message_id);
+}
+
+/* Writes the worker's results; inside the caller's transaction. */
+static int flush_results(struct worker *w, struct err *err)
+{
+	struct run *run = w->run;
+	int ret = 0;
+
+	for (int i = 0; i < w->nresults && !ret; i++) {
+		struct pending_result *r = &w->results[i];
+
+		ret = store_journal_set(run->j, r->id, r->state, r->attempts,
+					r->reply, r->message_id, err);
+		if (!ret && r->bounce) {
+			struct buf detail = BUF_INIT;
+
+			buf_addf(&detail, "sending %s: %s", run->ci->id,
+				 r->reply);
+			ret = store_set_status(run->st, r->id, STORE_BOUNCED,
+					       "send", detail.data, NULL,
+					       err) < 0
+				      ? -1
+				      : 0;
+			buf_release(&detail);
+		}
+	}
+	for (int i = 0; i < w->nresults; i++)
+		result_free(&w->results[i]);
+	w->nresults = 0;
+	return ret;
+}
+
+static void fail_run(struct run *run, struct err *err)
+{
+	if (!run->stop) {
+		run->stop = 3;
+		err_set(&run->err, "%s", err_msg(err));
+	}
+}
+
+/* Takes the next recipient for w; under the lock. 0 none, 1 got one. */
+static int take(struct worker *w, struct store_recipient **r, int **attempts)
+{
+	struct run *run = w->run;
+	struct err err = ERR_INIT;
+	double t = now_s();
+	int n;
+
+	if (run->o->stop && *run->o->stop && !run->stop) {
+		run->stop = 2;
+		buf_adds(&run->why, "stopped on request");
+	}
+	if (w->next < w->nbatch && !run->stop) {
+		*r = &w->batch[w->next];
+		*attempts = &w->attempts[w->next++];
+		return 1;
+	}
+	/* A due retry first, then a new batch from the journal. */
+	for (size_t i = 0; i < run->nretries && !run->stop; i++) {
+		if (run->retries[i].due > t)
+			continue;
+		for (int k = 0; k < w->nbatch; k++)
+			store_recipient_release(&w->batch[k]);
+		w->batch[0] = run->retries[i].r;
+		w->attempts[0] = run->retries[i].attempts;
+		run->retries[i] = run->retries[--run->nretries];
+		w->nbatch = 1;
+		w->next = 1;
+		if (store_begin(run->st, &err) < 0 ||
+		    flush_results(w, &err) < 0 ||
+		    store_journal_set(run->j, w->batch[0].id, SEND_SENDING, 0,
+				      NULL, NULL, &err) < 0 ||
+		    store_commit(run->st, &err) < 0) {
+			if (run->st->in_txn)
+				store_rollback(run->st);
+			fail_run(run, &err);
+			w->nbatch = 0;
+			err_release(&err);
+			return 0;
+		}
+		*r = &w->batch[0];
+		*attempts = &w->attempts[0];
+		return 1;
+	}
+	for (int k = 0; k < w->nbatch; k++)
+		store_recipient_release(&w->batch[k]);
+	w->nbatch = w->next = 0;
+	if (run->stop || run->no_more) {
+		n = 0;
+	} else if (store_begin(run->st, &err) < 0 ||
+		   flush_results(w, &err) < 0 ||
+		   (n = store_journal_claim(run->j, w->batch, CLAIM_BATCH,
+					    &err)) < 0 ||
+		   store_commit(run->st, &err) < 0) {
+		if (run->st->in_txn)
+			store_rollback(run->st);
+		fail_run(run, &err);
+		n = 0;
+	}
+	err_release(&err);
+	if (n == 0) {
+		if (!run->stop)
+			run->no_more = 1;
+		return 0;
+	}
+	for (int k = 0; k < n; k++)
+		w->attempts[k] = 0;
+	w->nbatch = n;
+	w->next = 1;
+	*r = &w->batch[0];
+	*attempts = &w->attempts[0];
+	return 1;
+}
+
+static void add_result(struct worker *w, int64_t id, enum send_state state,
+		       int attempts, const char *reply, const char *msgid,
+		       int bounce)
+{
+	struct pending_result *r = &w->results[w->nresults++];
+
+	r->id = id;
+	r->state = state;
+	r->attempts = attempts;
+	r->reply = reply ? xstrdup(reply) : NULL;
+	r->message_id = msgid ? xstrdup(msgid) : NULL;
+	r->bounce = bounce;
+}
+
+/* Counts an attempt in the failure window; pauses when it says so. */
+static void count_attempt(struct run *run, int failed, const char *reply)
+{
+	long size = run->cfg->pause_window;
+
+	if (run->wfilled == size)
+		run->wfails -= run->window[run->wpos];
+	else
+		run->wfilled++;
+	run->window[run->wpos] = (unsigned char)failed;
+	run->wfails += failed;
+	run->wpos = (run->wpos + 1) % size;
+	if (run->wfilled == size &&
+	    (double)run->wfails > run->cfg->pause_failure_share * (double)size &&
+	    !run->stop) {
+		run->stop = 1;
+		buf_addf(&run->why,
+			 "paused: %ld of the last %ld attempts failed (more "
+			 "than %.0f%%); the last reply was \"%s\". Check the "
+			 "relay and the list, then run the same command "
+			 "again to resume",
+			 run->wfails, size,
+			 run->cfg->pause_failure_share * 100, reply);
+	}
+}
+
+static void relay_result(struct run *run, size_t relay,
+			 const struct transport_result *res)
+{
+	struct relay_state *rs = &run->relay[relay];
+
+	if (res->reason == TRANSPORT_CONNECTION ||
+	    res->reason == TRANSPORT_TLS || res->reason == TRANSPORT_AUTH) {
+		snprintf(rs->last, sizeof(rs->last), "%s", res->text);
+		if (++rs->failures >= RELAY_FAILURES && !rs->aside) {
+			rs->aside = 1;
+			run->p.relays_aside++;
+		}
+	} else {
+		rs->failures = 0;
+	}
+}
+
+/* The relay for worker i: its own unless set aside. SIZE_MAX if none. */
+static size_t pick_relay(struct run *run, size_t i)
+{
+	for (size_t k = 0; k < run->nrelays; k++) {
+		size_t r = (i + k) % run->nrelays;
+
+		if (!run->relay[r].aside)
+			return r;
+	}
+	return (size_t)-1;
+}
+
+/* Records what became of one message; under the lock. */
+static void settle(struct worker *w, struct store_recipient *r, int *attempts,
+		   const struct transport_result *res, const char *msgid,
+		   size_t len)
+{
+	struct run *run = w->run;
+	char reply[TRANSPORT_TEXT_MAX + 32];
+
+	(*attempts)++;
+	if (res->code)
+		snprintf(reply, sizeof(reply), "%d %s", res->code, res->text);
+	else
+		snprintf(reply, sizeof(reply), "%s", res->text);
+	count_attempt(run, res->cls != TRANSPORT_SENT, reply);
+	if (res->cls == TRANSPORT_SENT) {
+		add_result(w, r->id, SEND_SENT, *attempts, reply, msgid, 0);
+		run->p.sent++;
+		run->p.done++;
+		run->p.bytes += (long long)len;
+		return;
+	}
+	if (res->cls == TRANSPORT_PERMANENT &&
+	    res->reason != TRANSPORT_SENDER) {
+		add_result(w, r->id, SEND_FAILED, *attempts, reply, NULL,
+			   res->reason == TRANSPORT_BAD_MAILBOX);
+		run->p.failed++;
+		run->p.done++;
+		return;
+	}
+	/* Temporary: deferred now, tried again after a backoff if the run
+	 * has attempts left for it. */
+	add_result(w, r->id, SEND_DEFERRED, *attempts, reply, NULL, 0);
+	if (*attempts <= run->cfg->retry_attempts && !run->stop) {
+		struct retry *q;
+
+		if (run->nretries == run->cap_retries) {
+			run->cap_retries = run->cap_retries * 2 + 16;
+			run->retries = xrealloc(run->retries,
+						run->cap_retries *
+							sizeof(*run->retries));
+		}
+		q = &run->retries[run->nretries++];
+		q->r = *r;
+		memset(r, 0, sizeof(*r)); /* the retry owns the strings now */
+		q->attempts = *attempts;
+		q->due = now_s() + run->cfg->retry_delay *
+					   pow(2.0, (double)(*attempts - 1));
+		run->p.retries++;
+		run->no_more = 0;
+		return;
+	}
+	run->p.deferred++;
+	run->p.done++;
+}
+
+/* Waits for the pacing slot (delivery.rate): smooth, not bursty. */
+static void pace(struct run *run)
+{
+	double wait = 0;
+
+	if (run->cfg->rate <= 0)
+		return;
+	pthread_mutex_lock(&run->lock);
+	double t = now_s();
+	if (run->next_slot < t)
+		run->next_slot = t;
+	wait = run->next_slot - t;
+	run->next_slot += 1.0 / run->cfg->rate;
+	pthread_mutex_unlock(&run->lock);
+	sleep_s(wait);
+}
+
+/* Whether retries are still waiting for their time; under the lock. */
+static double next_retry(struct run *run)
+{
+	double due = 0;
+
+	for (size_t i = 0; i < run->nretries; i++)
+		if (!due || run->retries[i].due < due)
+			due = run->retries[i].due;
+	return due;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *run = w->run;
+	struct transport_conn *conn = NULL;
+	size_t relay = (size_t)-1;
+	struct err err = ERR_INIT;
+
+	for (;;) {
+		struct store_recipient *r;
+		int *attempts, got, active;
+		struct transport_result res;
+		struct campaign_recipient cr;
+		struct buf from = BUF_INIT;
+		size_t want;
+
+		pthread_mutex_lock(&run->lock);
+		got = take(w, &r, &attempts);
+		if (!got) {
+			double due = run->stop ? 0 : next_retry(run);
+
+			if (!due) {
+				pthread_mutex_unlock(&run->lock);
+				break;
+			}
+			pthread_mutex_unlock(&run->lock);
+			sleep_s(due - now_s() > 0.2 ? 0.2 : due - now_s());
+			continue;
+		}
+		want = pick_relay(run, w->index);
+		pthread_mutex_unlock(&run->lock);
+		if (want == (size_t)-1) {
+			pthread_mutex_lock(&run->lock);
+			if (!run->stop) {
+				run->stop = 1;
+				buf_addf(&run->why,
+					 "paused: every relay failed again and "
+					 "again (last: \"%s\"); check "
+					 "delivery.transport, then run the "
+					 "same command again to resume",
+					 run->relay[0].last);
+			}
+			/* This one was claimed and not sent: not uncertain. */
+			add_result(w, r->id, SEND_DEFERRED, 0,
+				   "not sent: no relay available", NULL, 0);
+			pthread_mutex_unlock(&run->lock);
+			continue;
+		}
+		if (want != relay && conn) {
+			transport_conn_close(conn);
+			conn = NULL;
+		}
+		relay = want;
+		if (!conn) {
+			conn = transport_conn_open(run->relays[relay], &err);
+			if (!conn) {
+				pthread_mutex_lock(&run->lock);
+				fail_run(run, &err);
+				add_result(w, r->id, SEND_DEFERRED, 0,
+					   err_msg(&err), NULL, 0);
+				pthread_mutex_unlock(&run->lock);
+				err_clear(&err);
+				continue;
+			}
+		}
+		cr = (struct campaign_recipient){r->email, r->name, r->token};
+		buf_reset(&w->s.msg);
+		if (build(run->cfg, run->ci, &cr, 0, &w->s, &err) < 0) {
+			pthread_mutex_lock(&run->lock);
+			add_result(w, r->id, SEND_FAILED, 1, err_msg(&err),
+				   NULL, 0);
+			run->p.failed++;
+			run->p.done++;
+			pthread_mutex_unlock(&run->lock);
+			err_clear(&err);
+			continue;
+		}
+		pace(run);
+		/* The last moment to honour an unsubscribe: just before the
+		 * message is handed over. */
+		pthread_mutex_lock(&run->lock);
+		active = store_journal_still_active(run->j, r->id, &err);
+		if (active <= 0) {
+			if (active < 0)
+				fail_run(run, &err);
+			add_result(w, r->id, SEND_SKIPPED, 0,
+				   "left before sending", NULL, 0);
+			run->p.skipped++;
+			run->p.done++;
+			pthread_mutex_unlock(&run->lock);
+			err_clear(&err);
+			continue;
+		}
+		pthread_mutex_unlock(&run->lock);
+		campaign_envelope_from(run->cfg, r->token, &from);
+		memset(&res, 0, sizeof(res));
+		transport_send(conn, from.data, r->email, w->s.msg.data,
+			       w->s.msg.len, &res);
+		buf_release(&from);
+		pthread_mutex_lock(&run->lock);
+		relay_result(run, relay, &res);
+		settle(w, r, attempts, &res, w->s.msgid.data, w->s.msg.len);
+		pthread_cond_broadcast(&run->changed);
+		pthread_mutex_unlock(&run->lock);
+	}
+	/* Write what is left. */
+	pthread_mutex_lock(&run->lock);
+	if (w->nresults) {
+		if (store_begin(run->st, &err) < 0 ||
+		    flush_results(w, &err) < 0 ||
+		    store_commit(run->st, &err) < 0) {
+			if (run->st->in_txn)
+				store_rollback(run->st);
+			fail_run(run, &err);
+		}
+	}
+	/* Claimed but never tried (a pause or a stop): back to pending. */
+	for (int k = w->next; k < w->nbatch; k++)
+		store_journal_set(run->j, w->batch[k].id, SEND_PENDING, 0,
+				  NULL, NULL, &err);
+	for (int k = 0; k < w->nbatch; k++)
+		store_recipient_release(&w->batch[k]);
+	run->workers_left--;
+	pthread_cond_broadcast(&run->changed);
+	pthread_mutex_unlock(&run->lock);
+	if (conn)
+		transport_conn_close(conn);
+	err_release(&err);
+	return NULL;
+}
+
+static int dry_run_one(const struct store_subscriber *s, void *ctx)
+{
+	struct run *run = ctx;
+	struct campaign_recipient r = {s->email, s->name, s->token};
+	struct scratch *sc = run->dry;
+	struct err err = ERR_INIT;
+
+	buf_reset(&sc->msg);
+	if (build(run->cfg, run->ci, &r, 0, sc, &err) < 0) {
+		run->p.failed++;
+		if (!run->why.len)
+			buf_addf(&run->why, "%s", err_msg(&err));
+	} else {
+		run->p.sent++;
+		run->p.bytes += (long long)sc->msg.len;
+	}
+	run->p.total++;
+	run->p.done++;
+	err_release(&err);
+	return 0;
+}
+
+static int dry_run(struct run *run, struct err *err)
+{
+	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
+			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	int ret;
+
+	/* The dry run builds every message and hands none over. */
+	run->dry = &s;
+	ret = store_each_active(run->st, 0, dry_run_one, run, err);
+	run->dry = NULL;
+	scratch_release(&s);
+	return ret;
+}
+
+int campaign_send(const struct config *cfg, struct store *st,
+		  const struct campaign_issue *ci,
+		  const struct campaign_opts *o, struct campaign_progress *p,
+		  struct buf *why, struct err *err)
+{
+	struct run run;
+	struct store_campaign c = {0};
+	struct worker *w = NULL;
+	pthread_t *threads = NULL;
+	long counts[SEND_NSTATES], added = 0, uncertain = 0;
+	size_t nthreads = (size_t)cfg->connections, started = 0;
+	int ret = -1;
+
+	memset(&run, 0, sizeof(run));
+	run.cfg = cfg;
+	run.ci = ci;
+	run.o = o;
+	run.st = st;
+	buf_init(&run.why);
+	err_init(&run.err);
+	run.started = now_s();
+	if (o->dry_run) {
+		ret = dry_run(&run, err) < 0 ? -1 : CAMPAIGN_DONE;
+		run.p.elapsed = now_s() - run.started;
+		*p = run.p;
+		buf_add(why, run.why.data, run.why.len);
+		buf_release(&run.why);
+		err_release(&run.err);
+		return ret;
+	}
+	if (store_send_fast_commits(st, err) < 0 ||
+	    store_campaign_open(st, ci->id, ci->subject, &c, err) < 0 ||
+	    store_journal_prepare(st, c.id, o->resend_uncertain, &uncertain,
+				  &added, err) < 0 ||
+	    store_journal_counts(st, c.id, counts, err) < 0)
+		goto out;
+	run.p.uncertain = uncertain;
+	run.p.total = counts[SEND_PENDING];
+	run.j = store_journal_open(st, c.id, err);
+	if (!run.j)
+		goto out;
+	run.nrelays = cfg->ntransports;
+	run.relays = xcalloc(run.nrelays, sizeof(*run.relays));
+	run.relay = xcalloc(run.nrelays, sizeof(*run.relay));
+	for (size_t i = 0; i < run.nrelays; i++) {
+		run.relays[i] = open_relay(cfg, i, o->smtp_password, err);
+		if (!run.relays[i])
+			goto out;
+	}
+	run.window = xcalloc((size_t)cfg->pause_window, 1);
+	pthread_mutex_init(&run.lock, NULL);
+	pthread_cond_init(&run.changed, NULL);
+	w = xcalloc(nthreads, sizeof(*w));
+	threads = xcalloc(nthreads, sizeof(*threads));
+	run.workers_left = (int)nthreads;
+	for (size_t i = 0; i < nthreads; i++) {
+		w[i].run = &run;
+		w[i].index = i;
+		if (pthread_create(&threads[i], NULL, worker_main, &w[i])) {
+			pthread_mutex_lock(&run.lock);
+			run.workers_left -= (int)(nthreads - i);
+			pthread_mutex_unlock(&run.lock);
+			break;
+		}
+		started++;
+	}
+	pthread_mutex_lock(&run.lock);
+	while (run.workers_left > 0) {
+		struct timespec ts;
+		struct campaign_progress snap;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&run.changed, &run.lock, &ts);
+		run.p.elapsed = now_s() - run.started;
+		snap = run.p;
+		if (o->progress) {
+			pthread_mutex_unlock(&run.lock);
+			o->progress(o->ctx, &snap);
+			pthread_mutex_lock(&run.lock);
+		}
+	}
+	pthread_mutex_unlock(&run.lock);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	/* Retries never tried again (a pause or a stop) stay deferred. */
+	for (size_t i = 0; i < run.nretries; i++) {
+		run.p.deferred++;
+		store_recipient_release(&run.retries[i].r);
+	}
+	run.p.elapsed = now_s() - run.started;
+	if (run.stop == 3) {
+		err_set(err, "%s", err_msg(&run.err));
+		goto out;
+	}
+	{
+		long left[SEND_NSTATES];
+		int finished = 0;
+
+		if (store_journal_counts(st, c.id, left, err) < 0)
+			goto out;
+		finished = !run.stop && !left[SEND_PENDING] &&
+			   !left[SEND_DEFERRED] && !left[SEND_SENDING];
+		if (store_campaign_update(st, c.id, run.p.elapsed,
+					  finished ? (int64_t)time(NULL) : 0,
+					  err) < 0)
+			goto out;
+	}
+	buf_add(why, run.why.data, run.why.len);
+	ret = run.stop == 1   ? CAMPAIGN_PAUSED
+	      : run.stop == 2 ? CAMPAIGN_STOPPED
+			      : CAMPAIGN_DONE;
+out:
+	*p = run.p;
+	if (w)
+		for (size_t i = 0; i < nthreads; i++)
+			scratch_release(&w[i].s);
+	free(w);
+	free(threads);
+	if (run.window) {
+		pthread_mutex_destroy(&run.lock);
+		pthread_cond_destroy(&run.changed);
+	}
+	free(run.window);
+	free(run.retries);
+	for (size_t i = 0; run.relays && i < run.nrelays; i++)
+		transport_free(run.relays[i]);
+	free(run.relays);
+	free(run.relay);
+	store_journal_close(run.j);
+	store_campaign_release(&c);
+	buf_release(&run.why);
+	err_release(&run.err);
+	return ret;
+}
+
+int campaign_test_send(const struct config *cfg,
+		       const struct campaign_issue *ci, const char *const *to,
+		       size_t n, const char *smtp_password, struct buf *results,
+		       struct err *err)
+{
+	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
+			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	struct transport *t = open_relay(cfg, 0, smtp_password, err);
+	struct transport_conn *conn = NULL;
+	struct buf from = BUF_INIT;
+	int failed = 0;
+
+	if (!t)
+		return -1;
+	conn = transport_conn_open(t, err);
+	if (!conn) {
+		transport_free(t);
+		return -1;
+	}
+	campaign_envelope_from(cfg, "test", &from);
+	for (size_t i = 0; i < n; i++) {
+		struct campaign_recipient r = {to[i], "", NULL};
+		struct transport_result res;
+		struct err e = ERR_INIT;
+
+		buf_reset(&s.msg);
+		memset(&res, 0, sizeof(res));
+		if (mime_check_address(to[i], &e) < 0 ||
+		    build(cfg, ci, &r, 1, &s, &e) < 0) {
+			buf_addf(results, "%s: not sent: %s\n", to[i],
+				 err_msg(&e));
+			failed++;
+		} else if (transport_send(conn, from.data, to[i], s.msg.data,
+					  s.msg.len, &res) < 0) {
+			buf_addf(results, "%s: not sent: %d %s\n", to[i],
+				 res.code, res.text);
+			failed++;
+		} else {
+			buf_addf(results, "%s: sent (%s)\n", to[i],
+				 s.msgid.data);
+		}
+		err_release(&e);
+	}
+	buf_release(&from);
+	scratch_release(&s);
+	transport_conn_close(conn);
+	transport_free(t);
+	return failed;
+}

@@ -1,0 +1,252 @@
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "cmd.h"
+#include "common.h"
+#include "store.h"
+#include "banned.h"
+
+const char cmd_send_summary[] = "send a compiled issue to every subscriber";
+
+static void usage(FILE *f)
+{
+	fputs("usage: bulletin send ISSUE [--dry-run] [--resend-uncertain]\n"
+	      "       bulletin send ISSUE --to ADDR [--to ADDR ...]\n\n"
+	      "Sends the compiled issue to every active subscriber, one\n"
+	      "personalised message each, through delivery.transport.\n"
+	      "Running it again resumes: people already sent to are skipped.\n\n"
+	      "  --to ADDR            a test send to ADDR (subject [TEST]),\n"
+	      "                       not recorded; ADDR need not subscribe\n"
+	      "  --dry-run            build every message, send nothing\n"
+	      "  --resend-uncertain   send again to people whose message was\n"
+	      "                       being handed over when a run died\n\n"
+	      "The SMTP password is read from BULLETIN_SMTP_PASSWORD.\n",
+	      f);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct progress_state {
+	int tty;
+	double last_log;
+	long last_done;
+};
+
+static void show_progress(void *ctx, const struct campaign_progress *p)
+{
+	struct progress_state *ps = ctx;
+	double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
+	long left = p->total - p->done;
+	double eta = rate > 0 ? (double)left / rate : 0;
+
+	if (ps->tty) {
+		int width = 30, filled = p->total ? (int)((double)width *
+							  (double)p->done /
+							  (double)p->total)
+						  : width;
+		char bar[64];
+
+		for (int i = 0; i < width; i++)
+			bar[i] = i < filled ? '#' : '.';
+		bar[width] = '\0';
+		fprintf(stderr,
+			"\r[%s] %ld/%ld  %.0f/s  %ld failed  %ld retrying  "
+			"ETA %d:%02d ",
+			bar, p->done, p->total, rate, p->failed, p->retries,
+			(int)eta / 60, (int)eta % 60);
+		fflush(stderr);
+	} else if (p->done != ps->last_done &&
+		   (p->elapsed - ps->last_log >= 5 || p->done == p->total)) {
+		ps->last_log = p->elapsed;
+		ps->last_done = p->done;
+		fprintf(stderr,
+			"bulletin: send: %ld/%ld done, %ld sent, %ld failed, "
+			"%ld deferred, %.0f/s\n",
+			p->done, p->total, p->sent, p->failed, p->deferred,
+			rate);
+	}
+}
+
+static int test_send(const struct config *cfg,
+		     const struct campaign_issue *ci, const char **to, size_t n)
+{
+	struct buf results = BUF_INIT;
+	struct err err = ERR_INIT;
+	int failed = campaign_test_send(cfg, ci, to, n,
+					getenv("BULLETIN_SMTP_PASSWORD"),
+					&results, &err);
+
+	fputs(results.data, stdout);
+	if (failed < 0)
+		cmd_error(err_msg(&err));
+	buf_release(&results);
+	err_release(&err);
+	return failed == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static int real_send(const struct config *cfg,
+		     const struct campaign_issue *ci, int dry_run,
+		     int resend_uncertain)
+{
+	struct progress_state ps = {isatty(2), 0, 0};
+	struct campaign_opts o = {
+		.dry_run = dry_run,
+		.resend_uncertain = resend_uncertain,
+		.smtp_password = getenv("BULLETIN_SMTP_PASSWORD"),
+		.progress = show_progress,
+		.ctx = &ps,
+		.stop = &stop_requested,
+	};
+	struct campaign_progress p;
+	struct sigaction sa;
+	struct store st;
+	struct buf why = BUF_INIT;
+	struct err err = ERR_INIT;
+	int outcome, ret = EXIT_FAIL;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (store_open(&st, cfg->store, &err) < 0) {
+		cmd_error(err_msg(&err));
+		err_release(&err);
+		return EXIT_FAIL;
+	}
+	outcome = campaign_send(cfg, &st, ci, &o, &p, &why, &err);
+	if (ps.tty)
+		fputc('\n', stderr);
+	if (outcome < 0) {
+		cmd_error(err_msg(&err));
+		goto out;
+	}
+	if (dry_run) {
+		printf("dry run of %s: %ld message%s built, %lld bytes "
+		       "(%.1f KB each), nothing sent\n",
+		       ci->id, p.sent, p.sent == 1 ? "" : "s", p.bytes,
+		       p.sent ? (double)p.bytes / (double)p.sent / 1024 : 0.0);
+		if (p.failed)
+			printf("  %ld could not be built: %s\n", p.failed,
+			       why.data);
+		ret = p.failed ? EXIT_FAIL : EXIT_OK;
+		goto out;
+	}
+	if (!p.total && !p.uncertain && outcome == CAMPAIGN_DONE) {
+		printf("%s: nothing to send: every active subscriber has it "
+		       "already ('bulletin status %s' shows the details)\n",
+		       ci->id, ci->id);
+		ret = EXIT_OK;
+		goto out;
+	}
+	printf("%s: %ld sent, %ld failed, %ld deferred, %ld skipped (left "
+	       "before sending) of %ld in %.1f s (%.0f/s)\n",
+	       ci->id, p.sent, p.failed, p.deferred, p.skipped, p.total,
+	       p.elapsed, p.elapsed > 0 ? (double)p.done / p.elapsed : 0.0);
+	if (p.uncertain)
+		printf("  %ld uncertain: a run died while handing their "
+		       "messages over, so they may have them already; they "
+		       "were not sent again (--resend-uncertain would)\n",
+		       p.uncertain);
+	if (p.deferred)
+		printf("  %ld deferred after temporary failures: run the "
+		       "same command later to try them again\n",
+		       p.deferred);
+	if (p.relays_aside)
+		printf("  %d relay%s set aside after failing again and "
+		       "again\n",
+		       p.relays_aside, p.relays_aside == 1 ? "" : "s");
+	if (p.failed || p.uncertain || p.deferred)
+		printf("  'bulletin status %s' lists them with the server's "
+		       "replies\n",
+		       ci->id);
+	if (outcome != CAMPAIGN_DONE) {
+		fprintf(stderr, "bulletin: %s\n", why.data);
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	store_close(&st);
+	buf_release(&why);
+	err_release(&err);
+	return ret;
+}
+
+int cmd_send(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"to", required_argument, NULL, 't'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"resend-uncertain", no_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char **to = NULL;
+	size_t nto = 0;
+	int dry_run = 0, resend = 0, c, ret = EXIT_FAIL;
+	struct config cfg;
+	struct campaign_issue ci;
+	struct err err = ERR_INIT;
+	char *prefix = NULL, *id = NULL;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			to = realloc(to, (nto + 1) * sizeof(*to));
+			if (!to)
+				abort();
+			to[nto++] = optarg;
+			break;
+		case 'n':
+			dry_run = 1;
+			break;
+		case 'r':
+			resend = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			free(to);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			free(to);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || (nto && (dry_run || resend))) {
+		usage(stderr);
+		free(to);
+		return EXIT_USAGE;
+	}
+	if (cmd_workspace(&cfg, &prefix) < 0) {
+		free(to);
+		return EXIT_FAIL;
+	}
+	id = cmd_issue_id(argv[optind], prefix);
+	if (!id)
+		goto out;
+	if (campaign_issue_load(&ci, &cfg, id, &err) < 0) {
+		cmd_error(err_msg(&err));
+		goto out;
+	}
+	ret = nto ? test_send(&cfg, &ci, to, nto)
+		  : real_send(&cfg, &ci, dry_run, resend);
+	campaign_issue_release(&ci);
+out:
+	free(to);
+	free(id);
+	free(prefix);
+	err_release(&err);
+	config_release(&cfg);
+	return ret;
+}

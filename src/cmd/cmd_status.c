@@ -1,0 +1,150 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "common.h"
+#include "store.h"
+#include "store_send.h"
+#include "banned.h"
+
+const char cmd_status_summary[] = "how the sending of an issue went";
+
+/* Rows listed in full; the rest are counted. */
+#define SHOW_MAX 50
+
+static void usage(FILE *f)
+{
+	fputs("usage: bulletin status ISSUE\n\n"
+	      "Shows how many messages of the issue were sent, deferred,\n"
+	      "failed or are uncertain, each failure with the server's\n"
+	      "reply, and how long sending took.\n",
+	      f);
+}
+
+struct listing {
+	long shown, more;
+};
+
+static int show_row(const struct store_journal_row *r, void *ctx)
+{
+	struct listing *l = ctx;
+
+	if (l->shown >= SHOW_MAX) {
+		l->more++;
+		return 0;
+	}
+	printf("  %-9s %s (%d attempt%s): %s\n",
+	       store_send_state_name(r->state), *r->email ? r->email : "(erased)",
+	       r->attempts, r->attempts == 1 ? "" : "s",
+	       *r->reply ? r->reply : "no reply recorded");
+	l->shown++;
+	return 0;
+}
+
+static void when(const char *label, int64_t t)
+{
+	char text[64];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	localtime_r(&tt, &tm);
+	strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S %z", &tm);
+	printf("%s %s\n", label, text);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	static const int listed[] = {SEND_FAILED, SEND_DEFERRED,
+				     SEND_UNCERTAIN, SEND_SENDING};
+	struct config cfg;
+	struct store st;
+	struct store_campaign c = {0};
+	struct err err = ERR_INIT;
+	long counts[SEND_NSTATES];
+	char *prefix = NULL, *id = NULL;
+	int ch, ret = EXIT_FAIL, open = 0, found;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cmd_workspace(&cfg, &prefix) < 0)
+		return EXIT_FAIL;
+	id = cmd_issue_id(argv[optind], prefix);
+	if (!id)
+		goto out;
+	if (store_open(&st, cfg.store, &err) < 0)
+		goto fail;
+	open = 1;
+	found = store_campaign_find(&st, id, &c, &err);
+	if (found < 0)
+		goto fail;
+	if (!found) {
+		printf("%s has not been sent yet ('bulletin send %s')\n", id,
+		       id);
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (store_journal_counts(&st, c.id, counts, &err) < 0)
+		goto fail;
+	printf("%s: \"%s\"\n", id, c.subject);
+	when("  started: ", c.started);
+	if (c.finished)
+		when("  finished:", c.finished);
+	else
+		printf("  finished: not yet\n");
+	printf("  time sending: %.1f s\n", c.seconds);
+	printf("  sent %ld, deferred %ld, failed %ld, uncertain %ld, "
+	       "skipped %ld, pending %ld\n",
+	       counts[SEND_SENT], counts[SEND_DEFERRED], counts[SEND_FAILED],
+	       counts[SEND_UNCERTAIN] + counts[SEND_SENDING],
+	       counts[SEND_SKIPPED], counts[SEND_PENDING]);
+	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+		struct listing l = {0, 0};
+
+		if (!counts[listed[i]])
+			continue;
+		printf("\n%s:\n", listed[i] == SEND_SENDING
+					  ? "being handed over (or uncertain, "
+					    "if no send is running)"
+					  : store_send_state_name(listed[i]));
+		if (store_journal_each(&st, c.id, listed[i], show_row, &l,
+				       &err) < 0)
+			goto fail;
+		if (l.more)
+			printf("  ... and %ld more\n", l.more);
+	}
+	if (counts[SEND_UNCERTAIN])
+		printf("\nUncertain messages were being handed over when a "
+		       "send died: the\nserver may have accepted them. 'bulletin "
+		       "send %s --resend-uncertain'\nsends them again.\n",
+		       id);
+	ret = EXIT_OK;
+	goto out;
+fail:
+	cmd_error(err_msg(&err));
+out:
+	store_campaign_release(&c);
+	if (open)
+		store_close(&st);
+	free(id);
+	free(prefix);
+	err_release(&err);
+	config_release(&cfg);
+	return ret;
+}

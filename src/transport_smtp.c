@@ -1,0 +1,404 @@
+/*
+ * The SMTP transport: libcurl's easy interface, one easy handle per
+ * connection so libcurl keeps the session open from one message to the
+ * next. Not the multi interface: it blocks while waiting for the reply to
+ * the final "." of DATA, so one multi handle would serialise all its
+ * connections behind a slow server; the caller runs one thread per
+ * connection instead.
+ *
+ * libcurl dot-stuffs the message on the wire, so it is passed as built.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "mime.h"
+#include "transport_impl.h"
+
+#include "banned.h"
+
+/* A reply longer than this is cut: the text is only for people. */
+#define REPLY_MAX 1024
+
+struct smtp {
+	char *url; /* scheme://host:port/helo, as libcurl wants it */
+	long use_ssl;
+	char *ca_file, *username, *password;
+	long connect_timeout_ms, reply_timeout_s;
+};
+
+struct smtp_conn {
+	const struct smtp *s;
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+	/* The message going out. */
+	const char *msg;
+	size_t left;
+	int data_started, data_done;
+	/*
+	 * The reply being received, the last complete one, and the last
+	 * refusal (4xx or 5xx): after one, libcurl ends the session with
+	 * QUIT, so the last reply is then the "221 Bye".
+	 */
+	struct buf reply, last, refusal;
+	int fresh; /* the next transaction needs a new connection */
+};
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void smtp_release(void *impl)
+{
+	struct smtp *s = impl;
+
+	free(s->url);
+	free(s->ca_file);
+	free(s->username);
+	wipe_free(s->password);
+	free(s);
+	curl_global_cleanup();
+}
+
+/* libcurl hands over each line of a server reply as a "header". */
+static size_t on_reply_line(char *p, size_t size, size_t n, void *data)
+{
+	struct smtp_conn *c = data;
+	size_t len = size * n, room = REPLY_MAX - c->reply.len;
+
+	buf_add(&c->reply, p, len < room ? len : room);
+	/* "250-..." goes on; "250 ..." (or a bare "250") ends the reply. */
+	if (len < 4 || p[3] != '-') {
+		struct buf *keep =
+		        c->reply.data[0] == '4' || c->reply.data[0] == '5'
+		                ? &c->refusal
+		                : &c->last;
+
+		buf_reset(keep);
+		buf_add(keep, c->reply.data, c->reply.len);
+		buf_reset(&c->reply);
+	}
+	return len;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *data)
+{
+	/* SMTP uploads have no body to speak of; nothing may reach stdout. */
+	return size * n;
+}
+
+static size_t on_read(char *out, size_t size, size_t n, void *data)
+{
+	struct smtp_conn *c = data;
+	size_t room = size * n, take = c->left < room ? c->left : room;
+
+	c->data_started = 1;
+	memcpy(out, c->msg, take);
+	c->msg += take;
+	c->left -= take;
+	if (!take)
+		c->data_done = 1;
+	return take;
+}
+
+static void *smtp_conn_open(struct transport *t, struct err *err)
+{
+	const struct smtp *s = t->impl;
+	struct smtp_conn *c = xcalloc(1, sizeof(*c));
+	CURL *h = curl_easy_init();
+
+	if (!h) {
+		free(c);
+		err_set(err, "smtp %s: libcurl could not make a handle",
+		        s->url);
+		return NULL;
+	}
+	c->s = s;
+	c->curl = h;
+	buf_init(&c->reply);
+	buf_init(&c->last);
+	buf_init(&c->refusal);
+	curl_easy_setopt(h, CURLOPT_URL, s->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	/* Threads: no signals for timeouts. */
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, c);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_reply_line);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, s->use_ssl);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (s->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
+	if (s->username) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, s->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD,
+		                 s->password ? s->password : "");
+	}
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	                 s->reply_timeout_s);
+	/* A server that stops reading the message is caught the same way. */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, s->reply_timeout_s);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	return c;
+}
+
+static void smtp_conn_close(void *impl)
+{
+	struct smtp_conn *c = impl;
+
+	/* Sends QUIT on the open connection, if any. */
+	curl_easy_cleanup(c->curl);
+	buf_release(&c->reply);
+	buf_release(&c->last);
+	buf_release(&c->refusal);
+	free(c);
+}
+
+static enum transport_reason reason_of(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_USE_SSL_FAILED:
+		return TRANSPORT_TLS;
+	case CURLE_LOGIN_DENIED:
+	case CURLE_AUTH_ERROR:
+		return TRANSPORT_AUTH;
+	default:
+		return TRANSPORT_CONNECTION;
+	}
+}
+
+static enum transport_stage stage_of(const struct smtp_conn *c)
+{
+	if (c->data_done)
+		return TRANSPORT_STAGE_DOT;
+	if (c->data_started)
+		return TRANSPORT_STAGE_DATA;
+	/* libcurl says which command a refusal answered (lib/smtp.c). */
+	if (strncmp(c->errbuf, "MAIL failed", 11) == 0)
+		return TRANSPORT_STAGE_MAIL;
+	if (strncmp(c->errbuf, "RCPT failed", 11) == 0)
+		return TRANSPORT_STAGE_RCPT;
+	if (strncmp(c->errbuf, "DATA failed", 11) == 0)
+		return TRANSPORT_STAGE_DATA;
+	return TRANSPORT_STAGE_CONNECT;
+}
+
+/* What the text of a failure without a reply starts with, by stage. */
+static const char *const stage_no_reply[] = {
+        [TRANSPORT_STAGE_CONNECT] = "",
+        [TRANSPORT_STAGE_MAIL] = "no reply to MAIL FROM: ",
+        [TRANSPORT_STAGE_RCPT] = "no reply to RCPT TO: ",
+        [TRANSPORT_STAGE_DATA] = "lost while sending the message: ",
+        [TRANSPORT_STAGE_DOT] = "no reply after the whole message was sent "
+                                "(it may have been accepted): ",
+};
+
+/* A bad envelope address never goes to the server: it could carry a
+ * command of its own. */
+static int bad_address(const char *addr, enum transport_reason reason,
+                       struct transport_result *res)
+{
+	struct err err = ERR_INIT;
+
+	mime_check_address(addr, &err);
+	transport_set_text(res, "%s", err_msg(&err));
+	err_release(&err);
+	res->cls = TRANSPORT_PERMANENT;
+	res->reason = reason;
+	return -1;
+}
+
+static int smtp_send(void *impl, const char *envelope_from, const char *rcpt,
+                     const char *msg, size_t len, struct transport_result *res)
+{
+	struct smtp_conn *c = impl;
+	struct curl_slist *rcpts;
+	CURLcode rc;
+
+	if (mime_check_address(envelope_from, NULL) < 0)
+		return bad_address(envelope_from, TRANSPORT_SENDER, res);
+	if (mime_check_address(rcpt, NULL) < 0)
+		return bad_address(rcpt, TRANSPORT_BAD_MAILBOX, res);
+	rcpts = curl_slist_append(NULL, rcpt);
+	if (!rcpts) {
+		transport_set_text(res, "out of memory");
+		res->reason = TRANSPORT_LOCAL;
+		transport_classify(res);
+		return -1;
+	}
+	c->msg = msg;
+	c->left = len;
+	c->data_started = c->data_done = 0;
+	c->errbuf[0] = '\0';
+	buf_reset(&c->reply);
+	buf_reset(&c->last);
+	buf_reset(&c->refusal);
+	curl_easy_setopt(c->curl, CURLOPT_MAIL_FROM, envelope_from);
+	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, (long)c->fresh);
+	rc = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpts);
+
+	res->stage = rc == CURLE_OK ? TRANSPORT_STAGE_DOT : stage_of(c);
+	if (rc == CURLE_OK) {
+		transport_parse_reply(res, c->last.data, c->last.len);
+		/* libcurl only ends well on a 250 to the final dot. */
+		if (res->code / 100 != 2)
+			res->code = 250;
+	} else if (c->refusal.len) {
+		transport_parse_reply(res, c->refusal.data, c->refusal.len);
+		res->reason = reason_of(rc);
+	} else {
+		/* Nothing refused: the connection failed or no reply came. */
+		res->reason = reason_of(rc);
+		transport_set_text(res, "%s%s", stage_no_reply[res->stage],
+		                   c->errbuf[0] ? c->errbuf
+		                                : curl_easy_strerror(rc));
+	}
+	transport_classify(res);
+	c->fresh = res->reopen;
+	return res->cls == TRANSPORT_SENT ? 0 : -1;
+}
+
+static const struct transport_ops smtp_ops = {
+        .conn_open = smtp_conn_open,
+        .conn_close = smtp_conn_close,
+        .send = smtp_send,
+        .release = smtp_release,
+};
+
+static int is_loopback(const char *host)
+{
+	unsigned char addr[16];
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, addr) == 1)
+		return addr[0] == 127;
+	return strcmp(host, "::1") == 0;
+}
+
+/* Host names and literal addresses only: nothing libcurl would read as
+ * user info, a path or a query. */
+static int host_ok(const char *s, size_t n, int bracketed)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		      (bracketed && c == ':')))
+			return 0;
+	}
+	return 1;
+}
+
+int transport_smtp_init(struct transport *t, const char *url,
+                        const struct transport_options *opt, struct err *err)
+{
+	int implicit = strncmp(url, "smtps://", 8) == 0;
+	const char *p = url + (implicit ? 8 : 7), *host, *end;
+	char *hostname;
+	long port = implicit ? 465 : 25;
+	int bracketed = *p == '[', loopback;
+	struct buf curl_url = BUF_INIT;
+	struct smtp *s;
+
+	host = p + bracketed;
+	end = bracketed ? strchr(host, ']') : host + strcspn(host, ":/");
+	if (!end || !host_ok(host, (size_t)(end - host), bracketed))
+		return err_set(err,
+		               "transport '%s': bad host; use %s://HOST:PORT",
+		               url, implicit ? "smtps" : "smtp");
+	p = end + bracketed;
+	if (*p == ':') {
+		char *num_end;
+
+		port = strtol(p + 1, &num_end, 10);
+		if (num_end == p + 1 || port < 1 || port > 65535)
+			return err_set(err, "transport '%s': bad port", url);
+		p = num_end;
+	}
+	if (*p && strcmp(p, "/") != 0)
+		return err_set(err,
+		               "transport '%s': nothing may follow the port "
+		               "(credentials come from the options, not the "
+		               "url)",
+		               url);
+	hostname = xstrndup(host, (size_t)(end - host));
+	loopback = is_loopback(hostname);
+	free(hostname);
+	if (implicit && opt->tls == TRANSPORT_TLS_NONE)
+		return err_set(err,
+		               "transport '%s': smtps:// is always TLS; "
+		               "use smtp:// for tls none",
+		               url);
+	if (opt->helo && !host_ok(opt->helo, strlen(opt->helo), 0))
+		return err_set(err,
+		               "transport '%s': helo name '%s' is not a "
+		               "host name",
+		               url, opt->helo);
+	s = xcalloc(1, sizeof(*s));
+	if (implicit || opt->tls == TRANSPORT_TLS_REQUIRED ||
+	    (opt->tls == TRANSPORT_TLS_DEFAULT && !loopback))
+		s->use_ssl = CURLUSESSL_ALL;
+	else
+		s->use_ssl = CURLUSESSL_NONE;
+	if (opt->username && s->use_ssl == CURLUSESSL_NONE) {
+		free(s);
+		return err_set(err,
+		               "transport '%s': a username is set but TLS is "
+		               "off; AUTH is only sent inside TLS",
+		               url);
+	}
+	buf_addf(&curl_url, "%s://%s%.*s%s:%ld/%s", implicit ? "smtps" : "smtp",
+	         bracketed ? "[" : "", (int)(end - host), host,
+	         bracketed ? "]" : "", port, opt->helo ? opt->helo : "");
+	s->url = buf_detach(&curl_url);
+	s->ca_file = opt->ca_file ? xstrdup(opt->ca_file) : NULL;
+	s->username = opt->username ? xstrdup(opt->username) : NULL;
+	s->password = opt->password ? xstrdup(opt->password) : NULL;
+	s->connect_timeout_ms =
+	        opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 30000;
+	s->reply_timeout_s = opt->reply_timeout_ms > 0
+	                             ? (opt->reply_timeout_ms + 999) / 1000
+	                             : 600;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		free(s->url);
+		free(s->ca_file);
+		free(s->username);
+		wipe_free(s->password);
+		free(s);
+		return err_set(err, "transport '%s': libcurl would not start",
+		               url);
+	}
+	t->ops = &smtp_ops;
+	t->impl = s;
+	return 0;
+}
