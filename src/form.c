@@ -162,9 +162,10 @@ int form_parse_urlencoded(struct form *f, const char *body, size_t len,
 			                  &value) < 0)) {
 				buf_release(&name);
 				buf_release(&value);
-				err_set(err, "form field has a bad percent "
-				             "escape (expected %%XX with two hex "
-				             "digits, not %%00)");
+				err_set(err,
+				        "form field has a bad percent "
+				        "escape (expected %%XX with two hex "
+				        "digits, not %%00)");
 				return FORM_MALFORMED;
 			}
 			r = add_field(f, &name, &value, err);
@@ -365,8 +366,8 @@ static int after_delimiter(const char **pp, const char *end)
 	return 0;
 }
 
-int form_parse_multipart(struct form *f, const char *boundary,
-                         const char *body, size_t len, struct err *err)
+int form_parse_multipart(struct form *f, const char *boundary, const char *body,
+                         size_t len, struct err *err)
 {
 	const char *end = body + len, *p;
 	struct buf delim = BUF_INIT;
@@ -377,7 +378,8 @@ int form_parse_multipart(struct form *f, const char *boundary,
 		return bad_multipart("the boundary is empty or too long", err);
 	/* The first delimiter may start the body, or follow a preamble. */
 	buf_addf(&delim, "\r\n--%s", boundary);
-	if (len >= delim.len - 2 && !memcmp(body, delim.data + 2, delim.len - 2))
+	if (len >= delim.len - 2 &&
+	    !memcmp(body, delim.data + 2, delim.len - 2))
 		p = body + delim.len - 2;
 	else if ((p = memmem(body, len, delim.data, delim.len)))
 		p += delim.len;

@@ -55,8 +55,8 @@ int form_parse(struct form *f, const char *content_type, const char *body,
 /* The two encodings, for callers that know which they have. */
 int form_parse_urlencoded(struct form *f, const char *body, size_t len,
                           struct err *err);
-int form_parse_multipart(struct form *f, const char *boundary,
-                         const char *body, size_t len, struct err *err);
+int form_parse_multipart(struct form *f, const char *boundary, const char *body,
+                         size_t len, struct err *err);
 
 /* The value of the first field called name, or NULL (borrowed from f). */
 const char *form_get(const struct form *f, const char *name);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -123,8 +124,7 @@ static void log_exchange(struct exchange *e)
 		return;
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	buf_addf(&line, "%s - - [%s] \"", e->client[0] ? e->client : "-",
-	         when);
+	buf_addf(&line, "%s - - [%s] \"", e->client[0] ? e->client : "-", when);
 	add_escaped(&line, e->ex.req.method_name ? e->ex.req.method_name : "-",
 	            e->ex.req.method_name ? strlen(e->ex.req.method_name) : 1);
 	buf_addch(&line, ' ');
@@ -404,7 +404,8 @@ static int begin(struct exchange *e, const char *url, const char *method)
 	cl = header(e, "Content-Length");
 	if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
 		return 413;
-	if (url[0] != '/' || form_percent_decode(url, strlen(url), &e->path) < 0)
+	if (url[0] != '/' ||
+	    form_percent_decode(url, strlen(url), &e->path) < 0)
 		return 400;
 	q->path = e->path.data;
 	return 0;
@@ -459,29 +460,29 @@ static size_t keep_raw(void *cls, struct MHD_Connection *c, char *s)
 
 /* Binding. */
 
-static int split_listen(const char *listen, char *host, size_t hn,
+static int split_listen(const char *where, char *host, size_t hn,
                         const char **port, struct err *err)
 {
 	const char *colon;
 	size_t len;
 
-	if (listen[0] == '[') {
-		const char *close = strchr(listen, ']');
+	if (where[0] == '[') {
+		const char *close = strchr(where, ']');
 
 		if (!close || close[1] != ':')
 			goto bad;
-		len = (size_t)(close - listen - 1);
+		len = (size_t)(close - where - 1);
 		colon = close + 1;
-		listen++;
+		where++;
 	} else {
-		colon = strrchr(listen, ':');
+		colon = strrchr(where, ':');
 		if (!colon)
 			goto bad;
-		len = (size_t)(colon - listen);
+		len = (size_t)(colon - where);
 	}
 	if (len == 0 || len >= hn || !colon[1])
 		goto bad;
-	memcpy(host, listen, len);
+	memcpy(host, where, len);
 	host[len] = '\0';
 	*port = colon + 1;
 	return 0;
@@ -489,10 +490,10 @@ bad:
 	return err_set(err,
 	               "listen address '%s' is not ADDRESS:PORT (e.g. "
 	               "127.0.0.1:8080 or [::1]:8080)",
-	               listen);
+	               where);
 }
 
-static int bind_listen(const char *listen, char *bound, size_t bn,
+static int bind_listen(const char *where, char *bound, size_t bn,
                        struct err *err)
 {
 	struct addrinfo hints = {0}, *res = NULL, *ai;
@@ -500,14 +501,14 @@ static int bind_listen(const char *listen, char *bound, size_t bn,
 	const char *port;
 	int fd = -1, rc, saved = 0;
 
-	if (split_listen(listen, host, sizeof(host), &port, err) < 0)
+	if (split_listen(where, host, sizeof(host), &port, err) < 0)
 		return -1;
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0) {
-		err_set(err, "listen address '%s': %s", listen,
+		err_set(err, "listen address '%s': %s", where,
 		        gai_strerror(rc));
 		return -1;
 	}
@@ -528,7 +529,7 @@ static int bind_listen(const char *listen, char *bound, size_t bn,
 	freeaddrinfo(res);
 	if (fd < 0) {
 		errno = saved;
-		err_errno(err, "cannot listen on %s", listen);
+		err_errno(err, "cannot listen on %s", where);
 		return -1;
 	}
 	struct sockaddr_storage ss;

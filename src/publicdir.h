@@ -17,8 +17,8 @@
 struct publicdir_file {
 	int fd; /* open for reading; the caller closes it */
 	uint64_t size;
-	char etag[48];            /* from inode, size and modification time */
-	const char *content_type; /* static, from the file name's extension */
+	char etag[48];             /* from inode, size and modification time */
+	const char *content_type;  /* static, from the file name's extension */
 	const char *cache_control; /* static: pages revalidate, images keep */
 };
 

@@ -28,12 +28,18 @@
 #define STOP_GRACE    10.0
 
 static const char *const page_names[] = {
-        "web/subscribe.html",   "web/check-inbox.html",
-        "web/confirm.html",     "web/confirmed.html",
-        "web/unsubscribe.html", "web/unsubscribed.html",
-        "web/suppressed.html",  "web/400.html",
-        "web/404.html",         "web/413.html",
-        "web/429.html",         "web/error.html",
+        "web/subscribe.html",
+        "web/check-inbox.html",
+        "web/confirm.html",
+        "web/confirmed.html",
+        "web/unsubscribe.html",
+        "web/unsubscribed.html",
+        "web/suppressed.html",
+        "web/400.html",
+        "web/404.html",
+        "web/413.html",
+        "web/429.html",
+        "web/error.html",
         NULL,
 };
 static const char *const partial_names[] = {
@@ -161,8 +167,8 @@ char *web_mask_address(const char *email)
 	if (!at || at == email)
 		return xstrdup("•••");
 	/* The whole first character, however many bytes it has. */
-	while (email + first < at && ((unsigned char)email[first] & 0xC0) ==
-	                                     0x80)
+	while (email + first < at &&
+	       ((unsigned char)email[first] & 0xC0) == 0x80)
 		first++;
 	buf_add(&b, email, first);
 	buf_adds(&b, "•••");
@@ -230,10 +236,11 @@ static void error_page(struct web *w, struct http_exchange *ex, int status,
 	struct tmpl_value *root = page_data(w, d, title);
 
 	tmpl_map_str(d, root, "message", message);
-	tmpl_map_str(d, root, "status", status == 405   ? "405"
-	                                : status == 415 ? "415"
-	                                : status == 503 ? "503"
-	                                                : "500");
+	tmpl_map_str(d, root, "status",
+	             status == 405   ? "405"
+	             : status == 415 ? "415"
+	             : status == 503 ? "503"
+	                             : "500");
 	render(w, ex, status, "web/error.html", root);
 	tmpl_data_free(d);
 }
@@ -344,8 +351,7 @@ static int run_confirm(struct store *st, struct writer_job *job,
 	if (p->sub.status != STORE_PENDING)
 		return 0; /* active already, or left: nothing to do */
 	if (store_set_status(st, p->sub.id, STORE_ACTIVE, "web",
-	                     "confirmed from the emailed link", NULL,
-	                     err) < 0)
+	                     "confirmed from the emailed link", NULL, err) < 0)
 		return -1;
 	p->sub.status = STORE_ACTIVE;
 	return 0;
@@ -418,11 +424,11 @@ static void suppressed_page(struct web *w, struct http_exchange *ex)
 
 static void confirmed_page(struct web *w, struct http_exchange *ex)
 {
-	simple(w, ex, 200, "web/confirmed.html", "Your subscription is confirmed");
+	simple(w, ex, 200, "web/confirmed.html",
+	       "Your subscription is confirmed");
 }
 
-static void done_confirm(struct writer_job *job, int ret,
-                         const struct err *err)
+static void done_confirm(struct writer_job *job, int ret, const struct err *err)
 {
 	struct pending *p = (struct pending *)job;
 	struct web *w = p->w;
@@ -459,8 +465,8 @@ static void check_inbox_page(struct web *w, struct http_exchange *ex,
  */
 static void mail_signup(struct web *w, const struct store_subscriber *s)
 {
-	struct web_mail m = {.email = s->email, .name = s->name,
-	                     .token = s->token};
+	struct web_mail m = {
+	        .email = s->email, .name = s->name, .token = s->token};
 	long wait;
 
 	if (s->status == STORE_PENDING)
@@ -472,8 +478,9 @@ static void mail_signup(struct web *w, const struct store_subscriber *s)
 	else
 		return; /* bounced or complained: never mail it again */
 	if (!ratelimit_take(w->confirmations, s->email, monotonic(), &wait)) {
-		say(w, "bulletin: sign-up email not sent: the address had "
-		       "%ld today already",
+		say(w,
+		    "bulletin: sign-up email not sent: the address had "
+		    "%ld today already",
 		    w->cfg->confirmations_per_day);
 		return;
 	}
@@ -756,15 +763,15 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	}
 	if (!*sf.email)
 		sf.email_error = "Enter your email address";
-	else if (address_normalise(sf.email, strlen(sf.email), &email,
-	                           &err) < 0)
+	else if (address_normalise(sf.email, strlen(sf.email), &email, &err) <
+	         0)
 		sf.email_error = "Enter an email address in the correct "
 		                 "format, like name@example.org";
 	sf.name_error = check_text(sf.name, "Your name must be 100 "
 	                                    "characters or fewer");
-	sf.organisation_error = check_text(sf.organisation,
-	                                   "The organisation must be 100 "
-	                                   "characters or fewer");
+	sf.organisation_error =
+	        check_text(sf.organisation, "The organisation must be 100 "
+	                                    "characters or fewer");
 	if (!sf.consent)
 		sf.consent_error = "Tick the box to agree to receive the "
 		                   "newsletter";
@@ -954,8 +961,9 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	if (web_purge(w, &purged, err) < 0)
 		goto fail;
 	if (purged)
-		say(w, "bulletin: purged %ld pending sign-up(s) older than %ld "
-		       "days",
+		say(w,
+		    "bulletin: purged %ld pending sign-up(s) older than %ld "
+		    "days",
 		    purged, cfg->pending_days);
 	w->signups = ratelimit_new(cfg->signups_per_hour, 3600, LIMIT_KEYS);
 	w->confirmations =
