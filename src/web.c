@@ -725,6 +725,14 @@ static void limit_key(const char *client, char *out, size_t n)
 	snprintf(out, n, "%s", client);
 }
 
+static int honeypot_filled(const struct form *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->fields[i].name, "website") && f->fields[i].value[0])
+			return 1;
+	return 0;
+}
+
 static int subscribe_post(struct web *w, struct http_exchange *ex)
 {
 	struct signup_form sf = {0};
@@ -734,7 +742,7 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	struct form f;
 	char key[64];
 	long wait;
-	const char *consent, *honeypot;
+	const char *consent;
 
 	limit_key(ex->req.client, key, sizeof(key));
 	if (!ratelimit_take(w->signups, key, monotonic(), &wait)) {
@@ -749,13 +757,12 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	sf.name = form_get(&f, "name");
 	sf.organisation = form_get(&f, "organisation");
 	consent = form_get(&f, "consent");
-	honeypot = form_get(&f, "website");
 	sf.email = sf.email ? sf.email : "";
 	sf.name = sf.name ? sf.name : "";
 	sf.organisation = sf.organisation ? sf.organisation : "";
 	sf.consent = consent && !strcmp(consent, "yes");
 	/* Only a robot fills in the field people cannot see. */
-	if (honeypot && *honeypot) {
+	if (honeypot_filled(&f)) {
 		say(w, "bulletin: sign-up ignored: the hidden field was filled "
 		       "in");
 		check_inbox_page(w, ex, sf.email);
