@@ -498,7 +498,7 @@ static int bind_listen(const char *where, char *bound, size_t bn,
 {
 	struct addrinfo hints = {0}, *res = NULL, *ai;
 	char host[256], text[ADDRESS_MAX];
-	const char *port;
+	const char *port = NULL;
 	int fd = -1, rc, saved = 0;
 
 	if (split_listen(where, host, sizeof(host), &port, err) < 0)

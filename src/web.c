@@ -728,7 +728,8 @@ static void limit_key(const char *client, char *out, size_t n)
 static int honeypot_filled(const struct form *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (!strcmp(f->fields[i].name, "website") && f->fields[i].value[0])
+		if (!strcmp(f->fields[i].name, "website") &&
+		    f->fields[i].value[0])
 			return 1;
 	return 0;
 }
@@ -982,6 +983,11 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 fail:
 	web_stop(w);
 	return NULL;
+}
+
+void web_stats(struct web *w, unsigned long *writes, unsigned long *commits)
+{
+	writer_stats(w->writer, commits, writes);
 }
 
 const char *web_address(const struct web *w)

@@ -68,6 +68,9 @@ const char *web_address(const struct web *w);
 /* Deletes pending sign-ups never confirmed within cfg->pending_days. */
 int web_purge(struct web *w, long *purged, struct err *err);
 
+/* Store writes so far, and the commits (disk flushes) they took. */
+void web_stats(struct web *w, unsigned long *writes, unsigned long *commits);
+
 /*
  * Stops accepting, lets requests in progress finish (up to a few
  * seconds), then closes the store.

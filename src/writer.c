@@ -3,11 +3,23 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "store_web.h"
 
 #include "banned.h"
 
 /* Jobs in one transaction at most, so one batch cannot hold the lock long. */
 #define MAX_BATCH 256
+/* How often the log is copied into the database, in milliseconds. */
+#define CHECKPOINT_MS 100
+/*
+ * Past this many pages the writer finishes the copying itself (the few
+ * pages written since the last background pass), so that its next
+ * commit starts the log afresh: a log rewritten in place is flushed
+ * faster than one that grows, and must not grow without end.
+ */
+#define LOG_PAGES_MAX 4096
 
 struct writer {
 	struct store st;
@@ -17,6 +29,12 @@ struct writer {
 	struct writer_job *head, **tail;
 	int stopping;
 	unsigned long commits, jobs;
+	/* checkpoints, on a connection and thread of their own */
+	struct store ckpt;
+	int log_pages; /* the log's length at the last background pass */
+	pthread_t ckpt_thread;
+	pthread_cond_t ckpt_wake; /* only at stop */
+	int ckpt_started;
 };
 
 /* Runs one job in a transaction of its own. */
@@ -66,6 +84,15 @@ static void run_batch(struct writer *w, struct writer_job *batch)
 	}
 }
 
+static void finish_checkpoint(struct writer *w)
+{
+	struct err err = ERR_INIT;
+
+	store_web_checkpoint(&w->st, NULL, &err);
+	err_release(&err);
+	__atomic_store_n(&w->log_pages, 0, __ATOMIC_RELAXED);
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
@@ -90,8 +117,43 @@ static void *writer_main(void *arg)
 			w->tail = &w->head;
 		w->jobs += n + 1;
 		pthread_mutex_unlock(&w->lock);
+		if (__atomic_load_n(&w->log_pages, __ATOMIC_RELAXED) >
+		    LOG_PAGES_MAX)
+			finish_checkpoint(w);
 		run_batch(w, batch);
 	}
+	return NULL;
+}
+
+static void *checkpoint_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping) {
+		struct timespec until;
+		struct err err = ERR_INIT;
+		int pages = 0;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CHECKPOINT_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->ckpt_wake, &w->lock, &until);
+		if (w->stopping)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		/* A failure leaves the log to be copied next time, or at close.
+		 */
+		if (store_web_checkpoint(&w->ckpt, &pages, &err) == 0)
+			__atomic_store_n(&w->log_pages, pages,
+			                 __ATOMIC_RELAXED);
+		err_release(&err);
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
@@ -99,22 +161,40 @@ struct writer *writer_start(const char *path, struct err *err)
 {
 	struct writer *w = xcalloc(1, sizeof(*w));
 
-	if (store_open(&w->st, path, err) < 0) {
-		free(w);
-		return NULL;
-	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->ckpt_wake, NULL);
 	w->tail = &w->head;
+	if (store_open(&w->st, path, err) < 0)
+		goto fail;
+	if (store_web_defer_checkpoints(&w->st, err) < 0 ||
+	    store_open(&w->ckpt, path, err) < 0)
+		goto fail;
+	if (pthread_create(&w->ckpt_thread, NULL, checkpoint_main, w) != 0) {
+		err_set(err, "cannot start the store checkpoint thread");
+		goto fail;
+	}
+	w->ckpt_started = 1;
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		err_set(err, "cannot start the store writer thread");
-		store_close(&w->st);
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->wake);
-		free(w);
-		return NULL;
+		goto fail;
 	}
 	return w;
+fail:
+	if (w->ckpt_started) {
+		pthread_mutex_lock(&w->lock);
+		w->stopping = 1;
+		pthread_cond_signal(&w->ckpt_wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->ckpt_thread, NULL);
+	}
+	store_close(&w->ckpt);
+	store_close(&w->st);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->ckpt_wake);
+	free(w);
+	return NULL;
 }
 
 void writer_submit(struct writer *w, struct writer_job *job)
@@ -197,10 +277,14 @@ void writer_stop(struct writer *w)
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	pthread_cond_signal(&w->wake);
+	pthread_cond_signal(&w->ckpt_wake);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	pthread_join(w->ckpt_thread, NULL);
+	store_close(&w->ckpt);
 	store_close(&w->st);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->ckpt_wake);
 	free(w);
 }

@@ -135,6 +135,7 @@ int cmd_serve(int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct webmail *mail = NULL;
 	struct web *w = NULL;
+	unsigned long writes, commits;
 	sigset_t stop;
 	int ret = EXIT_FAIL;
 
@@ -177,6 +178,10 @@ int cmd_serve(int argc, char **argv)
 	        "Ctrl-C\n",
 	        cfg.name, web_address(w), cfg.store);
 	wait_for_stop(w, &stop);
+	web_stats(w, &writes, &commits);
+	fprintf(stderr,
+	        "bulletin: %lu store write(s) in %lu commit(s) to disk\n",
+	        writes, commits);
 	ret = EXIT_OK;
 out:
 	if (err.set)
