@@ -259,8 +259,12 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 	int nleft = 0;
 
 	/* Rows come back either to claim or, for people who have left
-	 * since the run began, to skip; repeat until some are claimed. */
+	 * since the run began, to skip; repeat until some are claimed.
+	 * Each pass marks what it claimed, so the next pass (which reads
+	 * the rows still pending) cannot claim them again. */
 	do {
+		int first = n;
+
 		nleft = 0;
 		sqlite3_bind_int64(s, 1, j->campaign);
 		sqlite3_bind_int(s, 2, max - n);
@@ -287,15 +291,15 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 					      "left before sending", NULL,
 					      err) < 0)
 				goto out;
+		for (int i = first; i < n; i++) {
+			sqlite3_bind_int64(j->s[J_MARK], 1, j->campaign);
+			sqlite3_bind_int64(j->s[J_MARK], 2, out[i].id);
+			sqlite3_bind_int64(j->s[J_MARK], 3, now);
+			if (step_done(j, j->s[J_MARK], "cannot claim recipients",
+				      err) < 0)
+				goto out;
+		}
 	} while (nleft && n < max);
-	for (int i = 0; i < n; i++) {
-		sqlite3_bind_int64(j->s[J_MARK], 1, j->campaign);
-		sqlite3_bind_int64(j->s[J_MARK], 2, out[i].id);
-		sqlite3_bind_int64(j->s[J_MARK], 3, now);
-		if (step_done(j, j->s[J_MARK], "cannot claim recipients", err) <
-		    0)
-			goto out;
-	}
 	ret = n;
 out:
 	if (ret < 0)
