@@ -92,6 +92,9 @@ subject_to() { grep -h '^Subject:' $(grep -l "^To: .*<$1>" "$WS"/outbox/new/*) |
   && pass "active: told so" || fail "active: $(subject_to active@example.org)"
 [ "$(subject_to left@example.org)" = "Subject: Joining Luton Health Equity Town News again" ] \
   && pass "unsubscribed: told how to come back" || fail "left: $(subject_to left@example.org)"
+if python3 tests/mail/check_message.py "$WS/outbox" > "$T/check.out" 2>&1; then
+  pass "every sign-up email passes the message checker ($(tail -1 "$T/check.out"))"
+else fail "sign-up emails fail the message checker:"; cat "$T/check.out" >&2; fi
 [ "$(count_to bounced@example.org)" = 0 ] && pass "bounced: no email" || fail "bounced address mailed"
 [ "$(count_to erased@example.org)" = 0 ] && pass "erased: no email" || fail "erased address mailed"
 [ "$(field active@example.org status)" = active ] && pass "active unchanged" || fail "active changed"
