@@ -316,9 +316,9 @@ static int check(const char *s, size_t n, struct buf *out, struct buf *why)
 	}
 	if (domain_reason(s + at + 1, n - at - 1, why) < 0)
 		return -1;
-	buf_addch(out, '@');
-	for (size_t i = at + 1; i < n; i++)
-		buf_addch(out, lower((unsigned char)s[i]));
+	buf_add(out, s + at, n - at);
+	for (size_t i = out->len - (n - at) + 1; i < out->len; i++)
+		out->data[i] = (char)lower((unsigned char)out->data[i]);
 	return 0;
 }
 

@@ -194,7 +194,6 @@ static int bad_value(struct yamldoc *y, yaml_node_t *n, const char *name,
 static int load_list(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
                      const char *name, const struct key *k, struct err *err)
 {
-	yaml_node_t *it;
 	size_t n = 0;
 
 	if (v->type == YAML_SCALAR_NODE)
@@ -204,7 +203,7 @@ static int load_list(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 	free_list(cfg->transports, cfg->ntransports);
 	cfg->transports = NULL;
 	cfg->ntransports = 0;
-	while ((it = yamldoc_item(y, v, n)))
+	while (yamldoc_item(y, v, n))
 		n++;
 	if (!n)
 		return err_set(err,
