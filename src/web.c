@@ -307,7 +307,7 @@ struct pending {
 	struct web *w;
 	struct http_exchange *ex;
 	enum pending_kind kind;
-	char token[TOKEN_LEN + 1];
+	char token[TOKEN_PUBLIC_LEN + 1];
 	const char *source, *detail;
 	/* sign-up: the fields, checked */
 	struct buf email, name, organisation;
@@ -545,7 +545,7 @@ static int confirm_route(struct web *w, struct http_exchange *ex,
 		if (r < 0)
 			return HTTP_ANSWER;
 		p = pending_new(w, ex, P_CONFIRM);
-		memcpy(p->token, token, TOKEN_LEN + 1);
+		memcpy(p->token, token, TOKEN_PUBLIC_LEN + 1);
 		p->job.run = run_confirm;
 		p->job.done = done_confirm;
 		return defer(w, p);
@@ -595,7 +595,7 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
 			return HTTP_ANSWER;
 		}
 		p = pending_new(w, ex, P_UNSUBSCRIBE);
-		memcpy(p->token, token, TOKEN_LEN + 1);
+		memcpy(p->token, token, TOKEN_PUBLIC_LEN + 1);
 		/* RFC 8058: the mail client's button, not our page's. */
 		oneclick = form_get(&f, "List-Unsubscribe");
 		if (oneclick && !strcmp(oneclick, "One-Click")) {
@@ -888,6 +888,15 @@ static const char *token_after(const char *path, const char *prefix)
 	return path + n;
 }
 
+/* Whether token has the shape of a public token (id and secret). */
+static int token_shaped(const char *token)
+{
+	char secret[TOKEN_LEN + 1];
+	int64_t id;
+
+	return token_split(token, &id, secret) == 0;
+}
+
 static int handle(void *ctx, struct http_exchange *ex)
 {
 	struct web *w = ctx;
@@ -898,7 +907,7 @@ static int handle(void *ctx, struct http_exchange *ex)
 	if ((token = token_after(path, "/confirm/")) ||
 	    (token = token_after(path, "/unsubscribe/"))) {
 		/* A forged or cut token is a page that does not exist. */
-		if (!token_valid(token)) {
+		if (!token_shaped(token)) {
 			not_found(w, ex);
 			return HTTP_ANSWER;
 		}

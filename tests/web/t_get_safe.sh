@@ -51,8 +51,13 @@ expect_grep "$T/g4.b" "has left the list" "confirming a left address says to get
 
 # Forged (right shape, unknown), cut, too long, bad characters.
 before=$(store_dump)
-forged=AAAAAAAAAAAAAAAAAAAAAA
-for tok in "$forged" "${ta:0:21}" "${ta}A" "${ta:0:21}!" "${ta:0:21}%2F" ""; do
+# A token is the subscriber's id (8 characters) and a secret (22): a
+# real id with a wrong secret (its own, or another subscriber's) must
+# fail like any other forgery.
+wrong_secret=${ta:0:8}AAAAAAAAAAAAAAAAAAAAAA
+[ "$wrong_secret" != "$ta" ] || wrong_secret=${ta:0:8}BBBBBBBBBBBBBBBBBBBBBB
+for tok in "$wrong_secret" "${tg:0:8}${ta:8}" AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \
+           "${ta:0:29}" "${ta}A" "${ta:0:29}!" "${ta:0:29}%2F" "${ta:8}" ""; do
   for route in confirm unsubscribe; do
     expect_status t404 404 "GET /$route/<${tok:0:5}…> (forged or cut)" "$URL/$route/$tok"
     expect_status t404p 404 "POST /$route/<${tok:0:5}…> (forged or cut)" -X POST \
