@@ -24,7 +24,8 @@ static void test_urlencoded(void)
 {
 	struct form f;
 
-	CHECK(parse(&f, url, "email=a%40example.org&name=Ann+Lee&consent=yes") ==
+	CHECK(parse(&f, url,
+	            "email=a%40example.org&name=Ann+Lee&consent=yes") ==
 	      FORM_OK);
 	CHECK(f.n == 3);
 	CHECK_STR(form_get(&f, "email"), "a@example.org");
@@ -61,9 +62,9 @@ static void test_urlencoded(void)
 static void test_urlencoded_bad(void)
 {
 	static const char *const bad[] = {
-	        "a=%",       "a=%4",     "a=%zz",      "a=%4g",
-	        "%=1",       "a=%00",    "a=%C3",      "a=%C3%28",
-	        "a=%C0%80",  "a=%ED%A0%80", "a=%F4%90%80%80", "a=\xff",
+	        "a=%",      "a=%4",        "a=%zz",          "a=%4g",
+	        "%=1",      "a=%00",       "a=%C3",          "a=%C3%28",
+	        "a=%C0%80", "a=%ED%A0%80", "a=%F4%90%80%80", "a=\xff",
 	};
 	struct form f;
 

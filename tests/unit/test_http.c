@@ -139,8 +139,8 @@ static void test_requests(int port)
 	    "close\r\n\r\n",
 	    &b);
 	CHECK(has(&b, "\r\n\r\nGET /a../b c 0"));
-	get(port, "GET /bad%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-	    &b);
+	get(port,
+	    "GET /bad%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &b);
 	CHECK(!strncmp(b.data, "HTTP/1.1 400 ", 13));
 	CHECK(has(&b, "refused 400"));
 	check_security_headers(&b);

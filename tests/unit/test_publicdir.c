@@ -85,9 +85,16 @@ static void test_find(void)
 	close(f.fd);
 
 	static const char *const refused[] = {
-	        "../secret.txt", "2026-12/../../secret.txt", "./index.html",
-	        "2026-12//index.html", ".hidden", "out.txt", "link/index.html",
-	        "missing.html", "2026-12/index.html/", "/etc/passwd",
+	        "../secret.txt",
+	        "2026-12/../../secret.txt",
+	        "./index.html",
+	        "2026-12//index.html",
+	        ".hidden",
+	        "out.txt",
+	        "link/index.html",
+	        "missing.html",
+	        "2026-12/index.html/",
+	        "/etc/passwd",
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		int r = find(refused[i], &f);
@@ -104,7 +111,8 @@ static void test_types(void)
 {
 	CHECK_STR(publicdir_content_type("feed.xml"),
 	          "application/atom+xml; charset=utf-8");
-	CHECK_STR(publicdir_content_type("style.css"), "text/css; charset=utf-8");
+	CHECK_STR(publicdir_content_type("style.css"),
+	          "text/css; charset=utf-8");
 	CHECK_STR(publicdir_content_type("a.png"), "image/png");
 	CHECK_STR(publicdir_content_type("noext"), "application/octet-stream");
 	CHECK_STR(publicdir_content_type("a.b/noext"),
