@@ -493,10 +493,25 @@ bad:
 	               where);
 }
 
+static unsigned port_of(const struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 in6;
+	struct sockaddr_in in;
+
+	if (ss->ss_family == AF_INET6) {
+		memcpy(&in6, ss, sizeof(in6));
+		return ntohs(in6.sin6_port);
+	}
+	memcpy(&in, ss, sizeof(in));
+	return ntohs(in.sin_port);
+}
+
 static int bind_listen(const char *where, char *bound, size_t bn,
                        struct err *err)
 {
 	struct addrinfo hints = {0}, *res = NULL, *ai;
+	struct sockaddr_storage ss = {0};
+	socklen_t sl = sizeof(ss);
 	char host[256], text[ADDRESS_MAX];
 	const char *port = NULL;
 	int fd = -1, rc, saved = 0;
@@ -532,15 +547,14 @@ static int bind_listen(const char *where, char *bound, size_t bn,
 		err_errno(err, "cannot listen on %s", where);
 		return -1;
 	}
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		err_errno(err, "cannot listen on %s", where);
+		close(fd);
+		return -1;
+	}
 	sockaddr_text((struct sockaddr *)&ss, text, sizeof(text));
 	snprintf(bound, bn, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-	         text,
-	         ntohs(ss.ss_family == AF_INET6
-	                       ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	                       : ((struct sockaddr_in *)&ss)->sin_port));
+	         text, port_of(&ss));
 	return fd;
 }
 
@@ -608,8 +622,8 @@ void http_stop(struct http_server *s, double grace)
 	fd = MHD_quiesce_daemon(s->daemon);
 	if (fd >= 0)
 		close(fd);
-	for (double waited = 0; waited < grace && http_in_flight(s);
-	     waited += 0.01)
+	for (long ticks = (long)(grace * 100); ticks > 0 && http_in_flight(s);
+	     ticks--)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
 	free(s);

@@ -35,7 +35,7 @@ struct ratelimit *ratelimit_new(long limit, double period, size_t max_keys)
 	rl->nbuckets = 16;
 	while (rl->nbuckets < rl->max_keys && rl->nbuckets < (1u << 16))
 		rl->nbuckets <<= 1;
-	rl->buckets = xcalloc(rl->nbuckets, sizeof(*rl->buckets));
+	rl->buckets = xcalloc(rl->nbuckets, sizeof(struct entry *));
 	rl->last_sweep = -INFINITY;
 	return rl;
 }

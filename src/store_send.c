@@ -303,8 +303,8 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 			sqlite3_bind_int64(j->s[J_MARK], 1, j->campaign);
 			sqlite3_bind_int64(j->s[J_MARK], 2, out[i].id);
 			sqlite3_bind_int64(j->s[J_MARK], 3, now);
-			if (step_done(j, j->s[J_MARK], "cannot claim recipients",
-				      err) < 0)
+			if (step_done(j, j->s[J_MARK],
+			              "cannot claim recipients", err) < 0)
 				goto out;
 		}
 	} while (nleft && n < max);
