@@ -1,0 +1,630 @@
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "form.h"
+#include "banned.h"
+
+#define CONNECTION_TIMEOUT 30 /* seconds a silent connection is kept */
+#define CONNECTION_LIMIT   1000
+#define LISTEN_BACKLOG     512
+#define ADDRESS_MAX        64
+
+/*
+ * Nothing from elsewhere, no script at all (the pages need none), style
+ * sheets and images from here only, forms posting only here, and no
+ * page of this site inside another's frame.
+ */
+static const char csp[] =
+        "default-src 'none'; style-src 'self'; img-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_config cfg;
+	char address[ADDRESS_MAX];
+	atomic_uint in_flight;
+};
+
+/* One request, from its first line until its response is sent. */
+struct exchange {
+	struct http_exchange ex; /* first: http_exchange * converts back */
+	struct http_server *server;
+	struct MHD_Connection *conn;
+	char *uri; /* as received, for the log */
+	struct buf path, body;
+	char client[ADDRESS_MAX];
+	int begun;    /* the request line and headers were looked at */
+	int started;  /* the handler was called */
+	int too_big;  /* the body passed HTTP_BODY_MAX */
+	int answered; /* resp holds the answer */
+	int status;   /* as sent, for the log */
+	uint64_t bytes;
+	struct timespec start;
+};
+
+static struct exchange *of(struct http_exchange *ex)
+{
+	return (struct exchange *)ex;
+}
+
+/* The log line. */
+
+static void add_escaped(struct buf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			buf_addf(out, "\\x%02x", c);
+		else
+			buf_addch(out, c);
+	}
+}
+
+/* Whether a path segment could hold an email address. */
+static int looks_personal(const char *s, size_t n)
+{
+	return memchr(s, '@', n) || memmem(s, n, "%40", 3);
+}
+
+void http_log_path(const char *uri, const char *const *secret_prefixes,
+                   struct buf *out)
+{
+	size_t n = strcspn(uri, "?");
+
+	for (const char *const *p = secret_prefixes; p && *p; p++) {
+		size_t k = strlen(*p);
+
+		if (n > k && !strncmp(uri, *p, k)) {
+			add_escaped(out, uri, k);
+			buf_adds(out, "[redacted]");
+			goto query;
+		}
+	}
+	for (size_t i = 0; i < n;) {
+		size_t seg = strcspn(uri + i + 1, "/?") + 1;
+
+		if (seg > n - i)
+			seg = n - i;
+		if (looks_personal(uri + i, seg)) {
+			buf_adds(out, "/[redacted]");
+		} else {
+			add_escaped(out, uri + i, seg);
+		}
+		i += seg;
+	}
+query:
+	if (uri[n])
+		buf_adds(out, "?...");
+}
+
+static void log_exchange(struct exchange *e)
+{
+	struct http_server *s = e->server;
+	struct buf line = BUF_INIT;
+	char when[64];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (!s->cfg.log)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	buf_addf(&line, "%s - - [%s] \"", e->client[0] ? e->client : "-", when);
+	add_escaped(&line, e->ex.req.method_name ? e->ex.req.method_name : "-",
+	            e->ex.req.method_name ? strlen(e->ex.req.method_name) : 1);
+	buf_addch(&line, ' ');
+	http_log_path(e->uri ? e->uri : "-", s->cfg.secret_prefixes, &line);
+	if (e->status)
+		buf_addf(&line, " HTTP/1.1\" %d %llu", e->status,
+		         (unsigned long long)e->bytes);
+	else
+		buf_adds(&line, " HTTP/1.1\" - -");
+	s->cfg.log(s->cfg.ctx, line.data);
+	buf_release(&line);
+}
+
+/* Exchanges: made when a request line arrives, freed when it is done. */
+
+static void *exchange_new(void *cls, const char *uri,
+                          struct MHD_Connection *conn)
+{
+	struct http_server *s = cls;
+	struct exchange *e = xcalloc(1, sizeof(*e));
+
+	e->server = s;
+	e->conn = conn;
+	e->uri = xstrdup(uri ? uri : "");
+	buf_init(&e->path);
+	buf_init(&e->body);
+	buf_init(&e->ex.resp.body);
+	e->ex.resp.fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &e->start);
+	atomic_fetch_add(&s->in_flight, 1);
+	return e;
+}
+
+static void exchange_free(struct exchange *e)
+{
+	if (e->ex.resp.fd >= 0)
+		close(e->ex.resp.fd);
+	buf_release(&e->ex.resp.body);
+	free(e->ex.resp.location);
+	buf_release(&e->path);
+	buf_release(&e->body);
+	free(e->uri);
+	free(e);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct exchange *e = *con_cls;
+
+	if (!e)
+		return;
+	log_exchange(e);
+	*con_cls = NULL;
+	exchange_free(e);
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+/* The request, as the handler sees it. */
+
+static enum http_method method_of(const char *m)
+{
+	if (!strcmp(m, "GET"))
+		return HTTP_GET;
+	if (!strcmp(m, "HEAD"))
+		return HTTP_HEAD;
+	if (!strcmp(m, "POST"))
+		return HTTP_POST;
+	return HTTP_OTHER;
+}
+
+static int is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	return 0;
+}
+
+static void sockaddr_text(const struct sockaddr *sa, char *out, size_t n)
+{
+	const void *a = NULL;
+
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (!a || !inet_ntop(sa->sa_family, a, out, (socklen_t)n))
+		snprintf(out, n, "-");
+}
+
+/*
+ * The last address in X-Forwarded-For: the one the proxy itself saw
+ * (earlier entries are whatever the client claimed). Returns 0 when
+ * there is none that parses as an address.
+ */
+static int forwarded_for(const char *xff, char *out, size_t n)
+{
+	const char *last = strrchr(xff, ',');
+	char tmp[ADDRESS_MAX];
+	unsigned char bin[sizeof(struct in6_addr)];
+	size_t len;
+
+	last = last ? last + 1 : xff;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	len = strcspn(last, " \t");
+	if (len == 0 || len >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, last, len);
+	tmp[len] = '\0';
+	if (inet_pton(AF_INET, tmp, bin) != 1 &&
+	    inet_pton(AF_INET6, tmp, bin) != 1)
+		return 0;
+	snprintf(out, n, "%s", tmp);
+	return 1;
+}
+
+static void find_client(struct exchange *e)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+	        e->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *xff;
+
+	if (!ci || !ci->client_addr) {
+		snprintf(e->client, sizeof(e->client), "-");
+		return;
+	}
+	sockaddr_text(ci->client_addr, e->client, sizeof(e->client));
+	if (is_loopback(ci->client_addr)) {
+		xff = MHD_lookup_connection_value(e->conn, MHD_HEADER_KIND,
+		                                  "X-Forwarded-For");
+		if (xff)
+			forwarded_for(xff, e->client, sizeof(e->client));
+	}
+}
+
+static const char *header(struct exchange *e, const char *name)
+{
+	return MHD_lookup_connection_value(e->conn, MHD_HEADER_KIND, name);
+}
+
+/* Sending the response. */
+
+static void add_headers(struct MHD_Response *r, const struct http_response *h)
+{
+	char n[32];
+
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cache-Control",
+	                        h->cache_control ? h->cache_control
+	                                         : "no-store");
+	if (h->etag[0])
+		MHD_add_response_header(r, "ETag", h->etag);
+	if (h->retry_after > 0) {
+		snprintf(n, sizeof(n), "%ld", h->retry_after);
+		MHD_add_response_header(r, "Retry-After", n);
+	}
+	if (h->allow)
+		MHD_add_response_header(r, "Allow", h->allow);
+	if (h->location)
+		MHD_add_response_header(r, "Location", h->location);
+}
+
+/* Whether an If-None-Match list names etag (weak comparison). */
+static int etag_matches(const char *list, const char *etag)
+{
+	size_t n = strlen(etag);
+
+	while (*list) {
+		size_t len;
+
+		list += strspn(list, " \t,");
+		if (!strncmp(list, "W/", 2))
+			list += 2;
+		len = strcspn(list, " \t,");
+		if ((len == 1 && *list == '*') ||
+		    (len == n && !strncmp(list, etag, n)))
+			return 1;
+		list += len;
+	}
+	return 0;
+}
+
+static enum MHD_Result send_response(struct exchange *e)
+{
+	struct http_response *h = &e->ex.resp;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int status = h->status ? h->status : 200;
+
+	if (status == 200 && h->etag[0] && e->ex.req.if_none_match &&
+	    (e->ex.req.method == HTTP_GET || e->ex.req.method == HTTP_HEAD) &&
+	    etag_matches(e->ex.req.if_none_match, h->etag)) {
+		status = 304;
+		if (h->fd >= 0)
+			close(h->fd);
+		h->fd = -1;
+		buf_reset(&h->body);
+	}
+	if (h->fd >= 0) {
+		r = MHD_create_response_from_fd64(h->fd_size, h->fd);
+		e->bytes = h->fd_size;
+		if (r)
+			h->fd = -1; /* the response closes it */
+	} else {
+		size_t len = h->body.len;
+
+		r = MHD_create_response_from_buffer(len, buf_detach(&h->body),
+		                                    MHD_RESPMEM_MUST_FREE);
+		e->bytes = len;
+	}
+	if (!r)
+		return MHD_NO;
+	if (status != 304)
+		MHD_add_response_header(r, "Content-Type",
+		                        h->content_type
+		                                ? h->content_type
+		                                : "text/html; charset=utf-8");
+	add_headers(r, h);
+	e->status = status;
+	if (e->ex.req.method == HTTP_HEAD)
+		e->bytes = 0;
+	ret = MHD_queue_response(e->conn, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result refuse(struct exchange *e, int status)
+{
+	struct http_server *s = e->server;
+
+	e->ex.resp.status = status;
+	s->cfg.refuse(s->cfg.ctx, &e->ex, status);
+	return send_response(e);
+}
+
+void http_suspend(struct http_exchange *ex)
+{
+	MHD_suspend_connection(of(ex)->conn);
+}
+
+void http_resume(struct http_exchange *ex)
+{
+	struct exchange *e = of(ex);
+
+	e->answered = 1;
+	MHD_resume_connection(e->conn);
+}
+
+/*
+ * The request line and headers are in: fill in the request, refuse what
+ * cannot be handled.
+ */
+static int begin(struct exchange *e, const char *url, const char *method)
+{
+	struct http_request *q = &e->ex.req;
+	const char *cl;
+
+	find_client(e);
+	q->client = e->client;
+	q->method_name = method;
+	q->method = method_of(method);
+	q->content_type = header(e, "Content-Type");
+	q->if_none_match = header(e, "If-None-Match");
+	cl = header(e, "Content-Length");
+	if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
+		return 413;
+	if (url[0] != '/' ||
+	    form_percent_decode(url, strlen(url), &e->path) < 0)
+		return 400;
+	q->path = e->path.data;
+	return 0;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+                              const char *url, const char *method,
+                              const char *version, const char *upload_data,
+                              size_t *upload_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct exchange *e = *con_cls;
+	int r;
+
+	if (!e) /* no URI callback ran: not a request we can answer */
+		return MHD_NO;
+	if (!e->begun) {
+		e->begun = 1;
+		r = begin(e, url, method);
+		if (r)
+			return refuse(e, r);
+		return MHD_YES; /* the body, if any, comes next */
+	}
+	if (*upload_size) {
+		if (e->body.len + *upload_size > HTTP_BODY_MAX)
+			e->too_big = 1;
+		else
+			buf_add(&e->body, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (e->answered)
+		return send_response(e);
+	if (e->started) /* suspended, and woken early: keep waiting */
+		return MHD_YES;
+	if (e->too_big)
+		return refuse(e, 413);
+	e->started = 1;
+	e->ex.req.body = e->body.data;
+	e->ex.req.body_len = e->body.len;
+	if (s->cfg.handle(s->cfg.ctx, &e->ex) == HTTP_LATER)
+		return MHD_YES;
+	e->answered = 1;
+	return send_response(e);
+}
+
+/* The path is kept raw: handle() decodes it strictly (400 if it can't). */
+static size_t keep_raw(void *cls, struct MHD_Connection *c, char *s)
+{
+	return strlen(s);
+}
+
+/* Binding. */
+
+static int split_listen(const char *where, char *host, size_t hn,
+                        const char **port, struct err *err)
+{
+	const char *colon;
+	size_t len;
+
+	if (where[0] == '[') {
+		const char *close = strchr(where, ']');
+
+		if (!close || close[1] != ':')
+			goto bad;
+		len = (size_t)(close - where - 1);
+		colon = close + 1;
+		where++;
+	} else {
+		colon = strrchr(where, ':');
+		if (!colon)
+			goto bad;
+		len = (size_t)(colon - where);
+	}
+	if (len == 0 || len >= hn || !colon[1])
+		goto bad;
+	memcpy(host, where, len);
+	host[len] = '\0';
+	*port = colon + 1;
+	return 0;
+bad:
+	return err_set(err,
+	               "listen address '%s' is not ADDRESS:PORT (e.g. "
+	               "127.0.0.1:8080 or [::1]:8080)",
+	               where);
+}
+
+static unsigned port_of(const struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 in6;
+	struct sockaddr_in in;
+
+	if (ss->ss_family == AF_INET6) {
+		memcpy(&in6, ss, sizeof(in6));
+		return ntohs(in6.sin6_port);
+	}
+	memcpy(&in, ss, sizeof(in));
+	return ntohs(in.sin_port);
+}
+
+static int bind_listen(const char *where, char *bound, size_t bn,
+                       struct err *err)
+{
+	struct addrinfo hints = {0}, *res = NULL, *ai;
+	struct sockaddr_storage ss = {0};
+	socklen_t sl = sizeof(ss);
+	char host[256], text[ADDRESS_MAX];
+	const char *port = NULL;
+	int fd = -1, rc, saved = 0;
+
+	if (split_listen(where, host, sizeof(host), &port, err) < 0)
+		return -1;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		err_set(err, "listen address '%s': %s", where,
+		        gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		int one = 1;
+
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, LISTEN_BACKLOG) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		errno = saved;
+		err_errno(err, "cannot listen on %s", where);
+		return -1;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		err_errno(err, "cannot listen on %s", where);
+		close(fd);
+		return -1;
+	}
+	sockaddr_text((struct sockaddr *)&ss, text, sizeof(text));
+	snprintf(bound, bn, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+	         text, port_of(&ss));
+	return fd;
+}
+
+static int sigpipe_ignored(void)
+{
+	struct sigaction sa;
+
+	return sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+struct http_server *http_start(const struct http_config *hc, struct err *err)
+{
+	struct http_server *s = xcalloc(1, sizeof(*s));
+	unsigned threads = hc->threads;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd;
+
+	s->cfg = *hc;
+	atomic_init(&s->in_flight, 0);
+	if (!threads)
+		threads = ncpu > 0 ? (unsigned)ncpu : 1;
+	fd = bind_listen(hc->listen, s->address, sizeof(s->address), err);
+	if (fd < 0) {
+		free(s);
+		return NULL;
+	}
+	s->daemon = MHD_start_daemon(
+	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	                MHD_ALLOW_SUSPEND_RESUME,
+	        0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	        MHD_OPTION_THREAD_POOL_SIZE, threads,
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT,
+	        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+	        MHD_OPTION_URI_LOG_CALLBACK, exchange_new, s,
+	        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	        MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL,
+	        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, sigpipe_ignored(),
+	        MHD_OPTION_END);
+	if (!s->daemon) {
+		close(fd);
+		free(s);
+		err_set(err, "cannot start the HTTP server on %s", hc->listen);
+		return NULL;
+	}
+	return s;
+}
+
+const char *http_address(const struct http_server *s)
+{
+	return s->address;
+}
+
+unsigned http_in_flight(struct http_server *s)
+{
+	return atomic_load(&s->in_flight);
+}
+
+void http_stop(struct http_server *s, double grace)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	int fd;
+
+	if (!s)
+		return;
+	fd = MHD_quiesce_daemon(s->daemon);
+	if (fd >= 0)
+		close(fd);
+	for (long ticks = (long)(grace * 100); ticks > 0 && http_in_flight(s);
+	     ticks--)
+		nanosleep(&tick, NULL);
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

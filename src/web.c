@@ -1,0 +1,1023 @@
+#include "web.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "address.h"
+#include "defaults.h"
+#include "form.h"
+#include "http.h"
+#include "pages.h"
+#include "publicdir.h"
+#include "ratelimit.h"
+#include "store.h"
+#include "template.h"
+#include "token.h"
+#include "writer.h"
+#include "banned.h"
+
+#define PUBLIC_DIR    "public"
+#define NAME_MAX_LEN  100 /* characters a name or organisation may have */
+#define LIMIT_KEYS    65536
+#define SPARE_READERS 16 /* store connections kept open for reads */
+#define STOP_GRACE    10.0
+
+static const char *const page_names[] = {
+        "web/subscribe.html",
+        "web/check-inbox.html",
+        "web/confirm.html",
+        "web/confirmed.html",
+        "web/unsubscribe.html",
+        "web/unsubscribed.html",
+        "web/suppressed.html",
+        "web/400.html",
+        "web/404.html",
+        "web/413.html",
+        "web/429.html",
+        "web/error.html",
+        NULL,
+};
+static const char *const partial_names[] = {
+        "web/head.html",
+        "web/foot.html",
+        NULL,
+};
+static const char *const secret_prefixes[] = {
+        "/confirm/",
+        "/unsubscribe/",
+        NULL,
+};
+
+/* Store connections for reads, one per request at a time. */
+struct readers {
+	pthread_mutex_t lock;
+	struct store *spare[SPARE_READERS];
+	size_t nspare;
+	const char *path;
+};
+
+struct web {
+	const struct config *cfg;
+	struct web_options opt;
+	struct pages *pages;
+	struct writer *writer;
+	struct readers readers;
+	struct ratelimit *signups;       /* per client address */
+	struct ratelimit *confirmations; /* per email address */
+	struct http_server *http;
+	const char *contact; /* where people write to (borrowed from cfg) */
+};
+
+static void say(struct web *w, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void say(struct web *w, const char *fmt, ...)
+{
+	struct buf line = BUF_INIT;
+	va_list ap;
+
+	if (!w->opt.log)
+		return;
+	va_start(ap, fmt);
+	buf_vaddf(&line, fmt, ap);
+	va_end(ap);
+	w->opt.log(w->opt.ctx, line.data);
+	buf_release(&line);
+}
+
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reads. */
+
+static struct store *reader_get(struct web *w, struct err *err)
+{
+	struct readers *r = &w->readers;
+	struct store *st = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->nspare)
+		st = r->spare[--r->nspare];
+	pthread_mutex_unlock(&r->lock);
+	if (st)
+		return st;
+	st = xmalloc(sizeof(*st));
+	if (store_open(st, r->path, err) < 0) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static void reader_put(struct web *w, struct store *st)
+{
+	struct readers *r = &w->readers;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->nspare < SPARE_READERS) {
+		r->spare[r->nspare++] = st;
+		st = NULL;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (st) {
+		store_close(st);
+		free(st);
+	}
+}
+
+/*
+ * Looks up a token with a reader. Returns 1 found (*out filled), 0 not,
+ * -1 on a store error (logged).
+ */
+static int find_token(struct web *w, const char *token,
+                      struct store_subscriber *out)
+{
+	struct err err = ERR_INIT;
+	struct store *st = reader_get(w, &err);
+	int r = -1;
+
+	if (st) {
+		r = store_find_token(st, token, out, &err);
+		reader_put(w, st);
+	}
+	if (r < 0)
+		say(w, "bulletin: %s", err_msg(&err));
+	err_release(&err);
+	return r;
+}
+
+/* Pages. */
+
+char *web_mask_address(const char *email)
+{
+	struct buf b = BUF_INIT;
+	const char *at = strrchr(email, '@');
+	size_t first = 1;
+
+	if (!at || at == email)
+		return xstrdup("•••");
+	/* The whole first character, however many bytes it has. */
+	while (email + first < at &&
+	       ((unsigned char)email[first] & 0xC0) == 0x80)
+		first++;
+	buf_add(&b, email, first);
+	buf_adds(&b, "•••");
+	buf_adds(&b, at);
+	return buf_detach(&b);
+}
+
+/* The data every page has; returns the root map. */
+static struct tmpl_value *page_data(struct web *w, struct tmpl_data *d,
+                                    const char *title)
+{
+	struct tmpl_value *root = tmpl_map(d), *nl = tmpl_map(d);
+	char days[32];
+
+	/* How long a confirmation link works, for the pages that say so. */
+	snprintf(days, sizeof(days), "%ld", w->cfg->pending_days);
+	tmpl_map_set(nl, "pending_days", tmpl_number(d, days));
+	tmpl_map_str(d, nl, "name", w->cfg->name);
+	tmpl_map_str(d, nl, "language", w->cfg->language);
+	tmpl_map_str(d, nl, "base_url", w->cfg->base_url);
+	tmpl_map_str(d, nl, "contact", w->contact);
+	tmpl_map_set(root, "newsletter", nl);
+	tmpl_map_str(d, root, "title", title);
+	return root;
+}
+
+/* Renders a page into the response; a failure becomes a plain 500. */
+static void render(struct web *w, struct http_exchange *ex, int status,
+                   const char *name, const struct tmpl_value *root)
+{
+	struct err err = ERR_INIT;
+
+	buf_reset(&ex->resp.body);
+	ex->resp.status = status;
+	if (pages_render(w->pages, name, root, &ex->resp.body, &err) < 0) {
+		say(w, "bulletin: %s", err_msg(&err));
+		buf_reset(&ex->resp.body);
+		buf_adds(&ex->resp.body, "Internal error\n");
+		ex->resp.status = 500;
+		ex->resp.content_type = "text/plain; charset=utf-8";
+	}
+	err_release(&err);
+}
+
+/* A page with no data beyond the common: errors and simple notices. */
+static void simple(struct web *w, struct http_exchange *ex, int status,
+                   const char *name, const char *title)
+{
+	struct tmpl_data *d = tmpl_data_new();
+	struct tmpl_value *root = page_data(w, d, title);
+
+	render(w, ex, status, name, root);
+	tmpl_data_free(d);
+}
+
+static void not_found(struct web *w, struct http_exchange *ex)
+{
+	simple(w, ex, 404, "web/404.html", "Page not found");
+}
+
+static void error_page(struct web *w, struct http_exchange *ex, int status,
+                       const char *title, const char *message)
+{
+	struct tmpl_data *d = tmpl_data_new();
+	struct tmpl_value *root = page_data(w, d, title);
+
+	tmpl_map_str(d, root, "message", message);
+	tmpl_map_str(d, root, "status",
+	             status == 405   ? "405"
+	             : status == 415 ? "415"
+	             : status == 503 ? "503"
+	                             : "500");
+	render(w, ex, status, "web/error.html", root);
+	tmpl_data_free(d);
+}
+
+static void server_error(struct web *w, struct http_exchange *ex)
+{
+	error_page(w, ex, 500, "Something went wrong",
+	           "Something went wrong on our side. Please try again in a "
+	           "few minutes.");
+}
+
+static void method_not_allowed(struct web *w, struct http_exchange *ex,
+                               const char *allow)
+{
+	error_page(w, ex, 405, "Method not allowed",
+	           "This address cannot be used that way.");
+	ex->resp.allow = allow;
+}
+
+static void bad_request(struct web *w, struct http_exchange *ex,
+                        const char *why)
+{
+	struct tmpl_data *d = tmpl_data_new();
+	struct tmpl_value *root = page_data(w, d, "Bad request");
+
+	tmpl_map_str(d, root, "message", why);
+	render(w, ex, 400, "web/400.html", root);
+	tmpl_data_free(d);
+}
+
+static void refuse(void *ctx, struct http_exchange *ex, int status)
+{
+	struct web *w = ctx;
+
+	if (status == 413)
+		simple(w, ex, 413, "web/413.html", "Too much data");
+	else
+		bad_request(w, ex, "The address of the page is not valid.");
+}
+
+/* Reads the form in a POST body; answers 400 or 415 itself (returns -1). */
+static int read_form(struct web *w, struct http_exchange *ex, struct form *f)
+{
+	struct err err = ERR_INIT;
+	int r = form_parse(f, ex->req.content_type, ex->req.body,
+	                   ex->req.body_len, &err);
+
+	if (r == FORM_UNSUPPORTED)
+		error_page(w, ex, 415, "Unsupported form data",
+		           "The form was sent in a way this site does not "
+		           "accept.");
+	else if (r < 0)
+		bad_request(w, ex, "The form data could not be read.");
+	err_release(&err);
+	return r < 0 ? -1 : 0;
+}
+
+/* Waiting for the writer. */
+
+enum pending_kind { P_SUBSCRIBE, P_CONFIRM, P_UNSUBSCRIBE };
+
+struct pending {
+	struct writer_job job; /* first: converts back */
+	struct web *w;
+	struct http_exchange *ex;
+	enum pending_kind kind;
+	char token[TOKEN_PUBLIC_LEN + 1];
+	const char *source, *detail;
+	/* sign-up: the fields, checked */
+	struct buf email, name, organisation;
+	int64_t consent_at;
+	/* outputs of run() */
+	int found; /* the token or address is known */
+	struct store_subscriber sub;
+};
+
+static void pending_free(struct pending *p)
+{
+	store_subscriber_release(&p->sub);
+	buf_release(&p->email);
+	buf_release(&p->name);
+	buf_release(&p->organisation);
+	free(p);
+}
+
+static int run_unsubscribe(struct store *st, struct writer_job *job,
+                           struct err *err)
+{
+	struct pending *p = (struct pending *)job;
+	int r = store_unsubscribe_by_token(st, p->token, p->source, p->detail,
+	                                   NULL, err);
+
+	p->found = r == 1;
+	return r < 0 ? -1 : 0;
+}
+
+static int run_confirm(struct store *st, struct writer_job *job,
+                       struct err *err)
+{
+	struct pending *p = (struct pending *)job;
+	int r;
+
+	store_subscriber_release(&p->sub);
+	r = store_find_token(st, p->token, &p->sub, err);
+	p->found = r == 1;
+	if (r <= 0)
+		return r;
+	if (p->sub.status != STORE_PENDING)
+		return 0; /* active already, or left: nothing to do */
+	if (store_set_status(st, p->sub.id, STORE_ACTIVE, "web",
+	                     "confirmed from the emailed link", NULL, err) < 0)
+		return -1;
+	p->sub.status = STORE_ACTIVE;
+	return 0;
+}
+
+static int run_subscribe(struct store *st, struct writer_job *job,
+                         struct err *err)
+{
+	struct pending *p = (struct pending *)job;
+	struct store_signup su = {
+	        .email = p->email.data,
+	        .name = p->name.data,
+	        .organisation = p->organisation.data,
+	        .source = "web",
+	        .detail = "sign-up form",
+	        .consent_text = p->w->cfg->consent,
+	        .consent_at = p->consent_at,
+	        .status = STORE_PENDING,
+	};
+	enum store_outcome outcome;
+	int r;
+
+	store_subscriber_release(&p->sub);
+	p->found = 0;
+	if (store_subscribe(st, &su, &outcome, NULL, err) < 0)
+		return -1;
+	if (outcome == STORE_ERASED)
+		return 0; /* asked to be forgotten: nothing is held to mail */
+	r = store_find_email(st, p->email.data, &p->sub, err);
+	p->found = r == 1;
+	return r < 0 ? -1 : 0;
+}
+
+/* Hands the answer back to the server; p is gone afterwards. */
+static void answer(struct pending *p)
+{
+	struct http_exchange *ex = p->ex;
+
+	pending_free(p);
+	http_resume(ex);
+}
+
+static void unsubscribed_page(struct web *w, struct http_exchange *ex)
+{
+	simple(w, ex, 200, "web/unsubscribed.html", "You have unsubscribed");
+}
+
+static void done_unsubscribe(struct writer_job *job, int ret,
+                             const struct err *err)
+{
+	struct pending *p = (struct pending *)job;
+	struct web *w = p->w;
+
+	if (ret < 0) {
+		say(w, "bulletin: unsubscribe failed: %s", err_msg(err));
+		server_error(w, p->ex);
+	} else if (!p->found) {
+		not_found(w, p->ex);
+	} else {
+		unsubscribed_page(w, p->ex);
+	}
+	answer(p);
+}
+
+static void suppressed_page(struct web *w, struct http_exchange *ex)
+{
+	simple(w, ex, 200, "web/suppressed.html",
+	       "This address has left the list");
+}
+
+static void confirmed_page(struct web *w, struct http_exchange *ex)
+{
+	simple(w, ex, 200, "web/confirmed.html",
+	       "Your subscription is confirmed");
+}
+
+static void done_confirm(struct writer_job *job, int ret, const struct err *err)
+{
+	struct pending *p = (struct pending *)job;
+	struct web *w = p->w;
+
+	if (ret < 0) {
+		say(w, "bulletin: confirming failed: %s", err_msg(err));
+		server_error(w, p->ex);
+	} else if (!p->found) {
+		not_found(w, p->ex);
+	} else if (p->sub.status == STORE_ACTIVE) {
+		confirmed_page(w, p->ex);
+	} else {
+		suppressed_page(w, p->ex);
+	}
+	answer(p);
+}
+
+static void check_inbox_page(struct web *w, struct http_exchange *ex,
+                             const char *email)
+{
+	struct tmpl_data *d = tmpl_data_new();
+	struct tmpl_value *root = page_data(w, d, "Check your inbox");
+
+	tmpl_map_str(d, root, "email", email);
+	render(w, ex, 200, "web/check-inbox.html", root);
+	tmpl_data_free(d);
+}
+
+/*
+ * Mails the person who signed up, whatever their state, so that the page
+ * (the same for everyone) gives nothing away; at most
+ * confirmations_per_day emails an address, so the form cannot be used to
+ * flood someone's inbox.
+ */
+static void mail_signup(struct web *w, const struct store_subscriber *s)
+{
+	struct web_mail m = {
+	        .email = s->email, .name = s->name, .token = s->token};
+	long wait;
+
+	if (s->status == STORE_PENDING)
+		m.kind = WEB_MAIL_CONFIRM;
+	else if (s->status == STORE_ACTIVE)
+		m.kind = WEB_MAIL_ALREADY;
+	else if (s->status == STORE_UNSUBSCRIBED)
+		m.kind = WEB_MAIL_REJOIN;
+	else
+		return; /* bounced or complained: never mail it again */
+	if (!ratelimit_take(w->confirmations, s->email, monotonic(), &wait)) {
+		say(w,
+		    "bulletin: sign-up email not sent: the address had "
+		    "%ld today already",
+		    w->cfg->confirmations_per_day);
+		return;
+	}
+	if (!w->opt.mail || w->opt.mail(w->opt.ctx, &m) < 0)
+		say(w, "bulletin: sign-up email not queued");
+}
+
+static void done_subscribe(struct writer_job *job, int ret,
+                           const struct err *err)
+{
+	struct pending *p = (struct pending *)job;
+	struct web *w = p->w;
+
+	if (ret < 0) {
+		say(w, "bulletin: sign-up failed: %s", err_msg(err));
+		server_error(w, p->ex);
+	} else {
+		if (p->found)
+			mail_signup(w, &p->sub);
+		check_inbox_page(w, p->ex, p->email.data);
+	}
+	answer(p);
+}
+
+static struct pending *pending_new(struct web *w, struct http_exchange *ex,
+                                   enum pending_kind kind)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+
+	p->w = w;
+	p->ex = ex;
+	p->kind = kind;
+	buf_init(&p->email);
+	buf_init(&p->name);
+	buf_init(&p->organisation);
+	return p;
+}
+
+/* Suspends the exchange and queues the job: the writer answers. */
+static int defer(struct web *w, struct pending *p)
+{
+	http_suspend(p->ex);
+	writer_submit(w->writer, &p->job);
+	return HTTP_LATER;
+}
+
+/* Routes. */
+
+static int confirm_route(struct web *w, struct http_exchange *ex,
+                         const char *token)
+{
+	struct store_subscriber s = {0};
+	struct form f;
+	int r;
+
+	if (ex->req.method == HTTP_POST) {
+		struct pending *p;
+
+		form_init(&f);
+		r = read_form(w, ex, &f);
+		form_release(&f);
+		if (r < 0)
+			return HTTP_ANSWER;
+		p = pending_new(w, ex, P_CONFIRM);
+		memcpy(p->token, token, TOKEN_PUBLIC_LEN + 1);
+		p->job.run = run_confirm;
+		p->job.done = done_confirm;
+		return defer(w, p);
+	}
+	if (ex->req.method != HTTP_GET && ex->req.method != HTTP_HEAD) {
+		method_not_allowed(w, ex, "GET, HEAD, POST");
+		return HTTP_ANSWER;
+	}
+	r = find_token(w, token, &s);
+	if (r < 0) {
+		server_error(w, ex);
+	} else if (r == 0) {
+		not_found(w, ex);
+	} else if (s.status == STORE_PENDING) {
+		struct tmpl_data *d = tmpl_data_new();
+		struct tmpl_value *root =
+		        page_data(w, d, "Confirm your subscription");
+		char *masked = web_mask_address(s.email);
+
+		tmpl_map_str(d, root, "masked_email", masked);
+		free(masked);
+		render(w, ex, 200, "web/confirm.html", root);
+		tmpl_data_free(d);
+	} else if (s.status == STORE_ACTIVE) {
+		confirmed_page(w, ex);
+	} else {
+		suppressed_page(w, ex);
+	}
+	store_subscriber_release(&s);
+	return HTTP_ANSWER;
+}
+
+static int unsubscribe_route(struct web *w, struct http_exchange *ex,
+                             const char *token)
+{
+	struct store_subscriber s = {0};
+	int r;
+
+	if (ex->req.method == HTTP_POST) {
+		struct pending *p;
+		struct form f;
+		const char *oneclick;
+
+		form_init(&f);
+		if (read_form(w, ex, &f) < 0) {
+			form_release(&f);
+			return HTTP_ANSWER;
+		}
+		p = pending_new(w, ex, P_UNSUBSCRIBE);
+		memcpy(p->token, token, TOKEN_PUBLIC_LEN + 1);
+		/* RFC 8058: the mail client's button, not our page's. */
+		oneclick = form_get(&f, "List-Unsubscribe");
+		if (oneclick && !strcmp(oneclick, "One-Click")) {
+			p->source = "one-click";
+			p->detail = "List-Unsubscribe-Post";
+		} else {
+			p->source = "web";
+			p->detail = "unsubscribe page";
+		}
+		form_release(&f);
+		p->job.run = run_unsubscribe;
+		p->job.done = done_unsubscribe;
+		return defer(w, p);
+	}
+	if (ex->req.method != HTTP_GET && ex->req.method != HTTP_HEAD) {
+		method_not_allowed(w, ex, "GET, HEAD, POST");
+		return HTTP_ANSWER;
+	}
+	r = find_token(w, token, &s);
+	if (r < 0) {
+		server_error(w, ex);
+	} else if (r == 0) {
+		not_found(w, ex);
+	} else if (store_status_suppressed(s.status)) {
+		unsubscribed_page(w, ex);
+	} else {
+		struct tmpl_data *d = tmpl_data_new();
+		struct tmpl_value *root = page_data(w, d, "Unsubscribe");
+		char *masked = web_mask_address(s.email);
+
+		tmpl_map_str(d, root, "masked_email", masked);
+		free(masked);
+		render(w, ex, 200, "web/unsubscribe.html", root);
+		tmpl_data_free(d);
+	}
+	store_subscriber_release(&s);
+	return HTTP_ANSWER;
+}
+
+/* The sign-up form, with what was typed and what is wrong with it. */
+struct signup_form {
+	const char *email, *name, *organisation;
+	int consent;
+	const char *email_error, *name_error, *organisation_error,
+	        *consent_error;
+};
+
+static void add_error(struct tmpl_data *d, struct tmpl_value *list,
+                      const char *id, const char *message)
+{
+	struct tmpl_value *m;
+
+	if (!message)
+		return;
+	m = tmpl_map(d);
+	tmpl_map_str(d, m, "id", id);
+	tmpl_map_str(d, m, "message", message);
+	tmpl_list_add(list, m);
+}
+
+static void subscribe_page(struct web *w, struct http_exchange *ex, int status,
+                           const struct signup_form *sf)
+{
+	struct tmpl_data *d = tmpl_data_new();
+	struct tmpl_value *errors = tmpl_list(d);
+	struct tmpl_value *root;
+	int has_errors = sf->email_error || sf->name_error ||
+	                 sf->organisation_error || sf->consent_error;
+
+	root = page_data(w, d,
+	                 has_errors ? "Error: subscribe to the newsletter"
+	                            : "Subscribe to the newsletter");
+	tmpl_map_str(d, root, "consent", w->cfg->consent);
+	tmpl_map_str(d, root, "email", sf->email);
+	tmpl_map_str(d, root, "name", sf->name);
+	tmpl_map_str(d, root, "organisation", sf->organisation);
+	tmpl_map_bool(d, root, "consent_given", sf->consent);
+	add_error(d, errors, "email", sf->email_error);
+	add_error(d, errors, "name", sf->name_error);
+	add_error(d, errors, "organisation", sf->organisation_error);
+	add_error(d, errors, "consent", sf->consent_error);
+	tmpl_map_set(root, "errors", errors);
+	tmpl_map_bool(d, root, "has_errors", has_errors);
+	tmpl_map_str(d, root, "email_error", sf->email_error);
+	tmpl_map_str(d, root, "name_error", sf->name_error);
+	tmpl_map_str(d, root, "organisation_error", sf->organisation_error);
+	tmpl_map_str(d, root, "consent_error", sf->consent_error);
+	render(w, ex, status, "web/subscribe.html", root);
+	tmpl_data_free(d);
+}
+
+/* Characters, and whether there is a control character among them. */
+static size_t text_length(const char *s, int *control)
+{
+	size_t n = 0;
+
+	*control = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			*control = 1;
+		n += (*p & 0xC0) != 0x80;
+	}
+	return n;
+}
+
+static const char *check_text(const char *s, const char *what_too_long)
+{
+	int control;
+
+	if (text_length(s, &control) > NAME_MAX_LEN)
+		return what_too_long;
+	if (control)
+		return "Use letters, numbers and punctuation only";
+	return NULL;
+}
+
+/* The client for the sign-up limit: an IPv6 client owns a whole /64. */
+static void limit_key(const char *client, char *out, size_t n)
+{
+	unsigned char a[16];
+
+	if (strchr(client, ':') && inet_pton(AF_INET6, client, a) == 1) {
+		memset(a + 8, 0, 8);
+		if (inet_ntop(AF_INET6, a, out, (socklen_t)n))
+			return;
+	}
+	snprintf(out, n, "%s", client);
+}
+
+static int honeypot_filled(const struct form *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->fields[i].name, "website") &&
+		    f->fields[i].value[0])
+			return 1;
+	return 0;
+}
+
+static int subscribe_post(struct web *w, struct http_exchange *ex)
+{
+	struct signup_form sf = {0};
+	struct err err = ERR_INIT;
+	struct buf email = BUF_INIT;
+	struct pending *p;
+	struct form f;
+	char key[64];
+	long wait;
+	const char *consent;
+
+	limit_key(ex->req.client, key, sizeof(key));
+	if (!ratelimit_take(w->signups, key, monotonic(), &wait)) {
+		simple(w, ex, 429, "web/429.html", "Too many sign-ups");
+		ex->resp.retry_after = wait;
+		return HTTP_ANSWER;
+	}
+	form_init(&f);
+	if (read_form(w, ex, &f) < 0)
+		goto answered;
+	sf.email = form_get(&f, "email");
+	sf.name = form_get(&f, "name");
+	sf.organisation = form_get(&f, "organisation");
+	consent = form_get(&f, "consent");
+	sf.email = sf.email ? sf.email : "";
+	sf.name = sf.name ? sf.name : "";
+	sf.organisation = sf.organisation ? sf.organisation : "";
+	sf.consent = consent && !strcmp(consent, "yes");
+	/* Only a robot fills in the field people cannot see. */
+	if (honeypot_filled(&f)) {
+		say(w, "bulletin: sign-up ignored: the hidden field was filled "
+		       "in");
+		check_inbox_page(w, ex, sf.email);
+		goto answered;
+	}
+	if (!*sf.email)
+		sf.email_error = "Enter your email address";
+	else if (address_normalise(sf.email, strlen(sf.email), &email, &err) <
+	         0)
+		sf.email_error = "Enter an email address in the correct "
+		                 "format, like name@example.org";
+	sf.name_error = check_text(sf.name, "Your name must be 100 "
+	                                    "characters or fewer");
+	sf.organisation_error =
+	        check_text(sf.organisation, "The organisation must be 100 "
+	                                    "characters or fewer");
+	if (!sf.consent)
+		sf.consent_error = "Tick the box to agree to receive the "
+		                   "newsletter";
+	if (sf.email_error || sf.name_error || sf.organisation_error ||
+	    sf.consent_error) {
+		subscribe_page(w, ex, 400, &sf);
+		goto answered;
+	}
+	p = pending_new(w, ex, P_SUBSCRIBE);
+	buf_add(&p->email, email.data, email.len);
+	buf_adds(&p->name, sf.name);
+	buf_adds(&p->organisation, sf.organisation);
+	p->consent_at = (int64_t)time(NULL);
+	p->job.run = run_subscribe;
+	p->job.done = done_subscribe;
+	form_release(&f);
+	buf_release(&email);
+	err_release(&err);
+	return defer(w, p);
+answered:
+	form_release(&f);
+	buf_release(&email);
+	err_release(&err);
+	return HTTP_ANSWER;
+}
+
+static int subscribe_route(struct web *w, struct http_exchange *ex)
+{
+	struct signup_form sf = {.email = "", .name = "", .organisation = ""};
+
+	if (ex->req.method == HTTP_POST)
+		return subscribe_post(w, ex);
+	if (ex->req.method != HTTP_GET && ex->req.method != HTTP_HEAD)
+		method_not_allowed(w, ex, "GET, HEAD, POST");
+	else
+		subscribe_page(w, ex, 200, &sf);
+	return HTTP_ANSWER;
+}
+
+/* Percent-encodes a path for a Location header. */
+static void add_path_escaped(struct buf *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-._~", *p))
+			buf_addch(out, *p);
+		else
+			buf_addf(out, "%%%02X", *p);
+	}
+}
+
+static void builtin_css(struct http_exchange *ex)
+{
+	const struct default_file *css = defaults_find("templates/style.css");
+
+	buf_add(&ex->resp.body, css->data, css->len);
+	ex->resp.content_type = "text/css; charset=utf-8";
+	ex->resp.cache_control = "no-cache";
+}
+
+/* The archive: /X and /issues/X are public/X. */
+static int archive_route(struct web *w, struct http_exchange *ex)
+{
+	const char *path = ex->req.path, *rel = path + 1;
+	struct publicdir_file file;
+	enum publicdir_result r;
+
+	if (ex->req.method != HTTP_GET && ex->req.method != HTTP_HEAD) {
+		method_not_allowed(w, ex, "GET, HEAD");
+		return HTTP_ANSWER;
+	}
+	if (!strncmp(rel, "issues/", 7))
+		rel += 7;
+	else if (!strcmp(rel, "issues"))
+		rel = "";
+	r = publicdir_find(PUBLIC_DIR, rel, &file);
+	if (r == PUBLICDIR_FOUND) {
+		ex->resp.fd = file.fd;
+		ex->resp.fd_size = file.size;
+		ex->resp.content_type = file.content_type;
+		ex->resp.cache_control = file.cache_control;
+		memcpy(ex->resp.etag, file.etag, sizeof(ex->resp.etag));
+	} else if (r == PUBLICDIR_IS_DIR || !strcmp(path, "/issues")) {
+		struct buf loc = BUF_INIT;
+
+		add_path_escaped(&loc, path);
+		buf_addch(&loc, '/');
+		ex->resp.status = 301;
+		ex->resp.location = buf_detach(&loc);
+		ex->resp.content_type = "text/plain; charset=utf-8";
+	} else if (!strcmp(rel, "style.css")) {
+		builtin_css(ex); /* nothing compiled yet */
+	} else {
+		not_found(w, ex);
+	}
+	return HTTP_ANSWER;
+}
+
+/* The rest of path after prefix when it is a token; else NULL. */
+static const char *token_after(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n) != 0)
+		return NULL;
+	return path + n;
+}
+
+/* Whether token has the shape of a public token (id and secret). */
+static int token_shaped(const char *token)
+{
+	char secret[TOKEN_LEN + 1];
+	int64_t id;
+
+	return token_split(token, &id, secret) == 0;
+}
+
+static int handle(void *ctx, struct http_exchange *ex)
+{
+	struct web *w = ctx;
+	const char *path = ex->req.path, *token;
+
+	if (!strcmp(path, "/subscribe"))
+		return subscribe_route(w, ex);
+	if ((token = token_after(path, "/confirm/")) ||
+	    (token = token_after(path, "/unsubscribe/"))) {
+		/* A forged or cut token is a page that does not exist. */
+		if (!token_shaped(token)) {
+			not_found(w, ex);
+			return HTTP_ANSWER;
+		}
+		return path[1] == 'c' ? confirm_route(w, ex, token)
+		                      : unsubscribe_route(w, ex, token);
+	}
+	return archive_route(w, ex);
+}
+
+/* Life cycle. */
+
+struct purge {
+	int64_t older_than;
+	long purged;
+};
+
+static int run_purge(struct store *st, void *ctx, struct err *err)
+{
+	struct purge *pg = ctx;
+
+	return store_purge_pending(st, pg->older_than, &pg->purged, err);
+}
+
+int web_purge(struct web *w, long *purged, struct err *err)
+{
+	struct purge pg = {(int64_t)w->cfg->pending_days * 86400, 0};
+	int ret = writer_run(w->writer, run_purge, &pg, err);
+
+	if (ret == 0 && purged)
+		*purged = pg.purged;
+	return ret;
+}
+
+static void log_access(void *ctx, const char *line)
+{
+	struct web *w = ctx;
+
+	if (w->opt.log)
+		w->opt.log(w->opt.ctx, line);
+}
+
+struct web *web_start(const struct web_options *opt, struct err *err)
+{
+	struct web *w = xcalloc(1, sizeof(*w));
+	const struct config *cfg = opt->cfg;
+	struct http_config hc = {
+	        .listen = opt->listen ? opt->listen : cfg->listen,
+	        .threads = opt->threads,
+	        .handle = handle,
+	        .refuse = refuse,
+	        .log = log_access,
+	        .secret_prefixes = secret_prefixes,
+	        .ctx = w,
+	};
+	long purged = 0;
+
+	w->cfg = cfg;
+	w->opt = *opt;
+	w->contact = *cfg->reply_to ? cfg->reply_to : cfg->from_addr;
+	pthread_mutex_init(&w->readers.lock, NULL);
+	w->readers.path = cfg->store;
+	w->pages = pages_load(page_names, partial_names, err);
+	if (!w->pages)
+		goto fail;
+	w->writer = writer_start(cfg->store, err);
+	if (!w->writer)
+		goto fail;
+	if (web_purge(w, &purged, err) < 0)
+		goto fail;
+	if (purged)
+		say(w,
+		    "bulletin: purged %ld pending sign-up(s) older than %ld "
+		    "days",
+		    purged, cfg->pending_days);
+	w->signups = ratelimit_new(cfg->signups_per_hour, 3600, LIMIT_KEYS);
+	w->confirmations =
+	        ratelimit_new(cfg->confirmations_per_day, 86400, LIMIT_KEYS);
+	w->http = http_start(&hc, err);
+	if (!w->http)
+		goto fail;
+	return w;
+fail:
+	web_stop(w);
+	return NULL;
+}
+
+void web_stats(struct web *w, unsigned long *writes, unsigned long *commits)
+{
+	writer_stats(w->writer, commits, writes);
+}
+
+const char *web_address(const struct web *w)
+{
+	return http_address(w->http);
+}
+
+void web_stop(struct web *w)
+{
+	if (!w)
+		return;
+	/* The writer keeps answering suspended requests until they are done. */
+	http_stop(w->http, STOP_GRACE);
+	writer_stop(w->writer);
+	for (size_t i = 0; i < w->readers.nspare; i++) {
+		store_close(w->readers.spare[i]);
+		free(w->readers.spare[i]);
+	}
+	pthread_mutex_destroy(&w->readers.lock);
+	ratelimit_free(w->signups);
+	ratelimit_free(w->confirmations);
+	pages_free(w->pages);
+	free(w);
+}
