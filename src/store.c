@@ -1456,6 +1456,14 @@ int store_open(struct store *st, const char *path, struct err *err)
 	/* FULL: an unsubscribe once reported done survives a power cut. */
 	if (exec(st, "PRAGMA synchronous = FULL", "cannot set up", err) < 0)
 		goto fail;
+	/*
+	 * A big import grows the WAL to the size of what it wrote; while
+	 * another process (the web endpoint) keeps the store open, the file
+	 * would stay that big. Cut it back after each checkpoint.
+	 */
+	if (exec(st, "PRAGMA journal_size_limit = 67108864", "cannot set up",
+	         err) < 0)
+		goto fail;
 	if (load_key(st, err) < 0)
 		goto fail;
 	return 0;
