@@ -360,6 +360,7 @@ static int find(struct store *st, enum stmt which, const char *text, int64_t id,
 	sqlite3_stmt *s = stmt(st, which, err);
 	int rc, ret;
 
+	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -1;
 	if (text)
@@ -414,7 +415,7 @@ static int find_token(struct store *st, const char *token,
 	if (token_split(token, &id, secret) < 0)
 		return 0;
 	r = find(st, S_FIND_ID, NULL, id, out, err);
-	if (r == 1 && (strlen(out->token) != TOKEN_PUBLIC_LEN ||
+	if (r == 1 && (!out->token || strlen(out->token) != TOKEN_PUBLIC_LEN ||
 	               !same_secret(out->token + TOKEN_ID_LEN, secret))) {
 		store_subscriber_release(out);
 		r = 0;
@@ -661,7 +662,7 @@ static int insert(struct store *st, const char *email,
 
 static int differs(const char *given, const char *held)
 {
-	return given && *given && strcmp(given, held) != 0;
+	return given && *given && strcmp(given, held ? held : "") != 0;
 }
 
 /* store_subscribe for an address already held. */
@@ -843,7 +844,7 @@ static int resubscribe(struct store *st, const char *email, const char *source,
 	        .detail = reason,
 	        .status = STORE_ACTIVE,
 	};
-	int64_t id;
+	int64_t id = 0;
 	int r = find(st, S_FIND_EMAIL, email, 0, &cur, err);
 
 	if (r < 0)
@@ -1282,7 +1283,10 @@ static int refuse(struct store *st, const char *why, struct err *err)
 static int identify(struct store *st, int64_t *version, struct err *err)
 {
 	int64_t app = 0, objects = 0, tables = 0;
-	int rc = pragma_int(st, "PRAGMA application_id", &app);
+	int rc;
+
+	*version = 0;
+	rc = pragma_int(st, "PRAGMA application_id", &app);
 
 	if ((rc & 0xff) == SQLITE_CORRUPT)
 		return db_fail(st, "cannot read", err);
@@ -1345,7 +1349,7 @@ static int create_key(struct store *st, struct err *err)
 static int migrate(struct store *st, struct err *err)
 {
 	struct buf sql = BUF_INIT;
-	int64_t version;
+	int64_t version = 0;
 	int ret = -1;
 
 	if (begin_immediate(st, err) < 0)
@@ -1419,7 +1423,7 @@ static int set_wal(struct store *st, struct err *err)
 
 int store_open(struct store *st, const char *path, struct err *err)
 {
-	int64_t version;
+	int64_t version = 0;
 
 	memset(st, 0, sizeof(*st));
 	buf_init(&st->email);
@@ -1451,6 +1455,14 @@ int store_open(struct store *st, const char *path, struct err *err)
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
 	/* FULL: an unsubscribe once reported done survives a power cut. */
 	if (exec(st, "PRAGMA synchronous = FULL", "cannot set up", err) < 0)
+		goto fail;
+	/*
+	 * A big import grows the WAL to the size of what it wrote; while
+	 * another process (the web endpoint) keeps the store open, the file
+	 * would stay that big. Cut it back after each checkpoint.
+	 */
+	if (exec(st, "PRAGMA journal_size_limit = 67108864", "cannot set up",
+	         err) < 0)
 		goto fail;
 	if (load_key(st, err) < 0)
 		goto fail;

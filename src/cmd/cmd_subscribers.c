@@ -519,52 +519,62 @@ static int do_import(struct ctx *c, struct args *a)
 	return EXIT_OK;
 }
 
-static int do_export(struct ctx *c, struct args *a)
+static int write_error(const char *name)
+{
+	fprintf(stderr, "bulletin: cannot write %s: %s\n", name,
+	        strerror(errno));
+	return EXIT_FAIL;
+}
+
+/*
+ * Personal data: the file is made 0600 (mkstemp), and written beside the
+ * target then renamed, so a failed export leaves no half file.
+ */
+static int export_file(struct ctx *c, struct args *a, const char *path)
 {
 	struct buf tmp = BUF_INIT;
-	char *path = NULL;
-	FILE *f = stdout;
 	long n = 0;
+	FILE *f;
 	int fd, ret;
 
-	if (!strcmp(a->pos[0], "-"))
-		return write_rows(c, stdout, a->status, 1, &n);
-	/*
-	 * Personal data: the file is made 0600 (mkstemp), and written
-	 * beside the target then renamed, so a failed export leaves no half
-	 * file.
-	 */
-	path = user_path(c, a->pos[0]);
 	buf_addf(&tmp, "%s.XXXXXX", path);
 	fd = mkstemp(tmp.data);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		fprintf(stderr, "bulletin: cannot write %s: %s\n", a->pos[0],
-		        strerror(errno));
-		if (fd >= 0)
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		ret = write_error(a->pos[0]);
+		if (fd >= 0) {
 			close(fd);
-		ret = EXIT_FAIL;
+			unlink(tmp.data);
+		}
 		goto out;
 	}
 	ret = write_rows(c, f, a->status, 1, &n);
-	if (ret == EXIT_OK && (fsync(fileno(f)) < 0 || fclose(f) != 0)) {
-		fprintf(stderr, "bulletin: cannot write %s: %s\n", a->pos[0],
-		        strerror(errno));
-		ret = EXIT_FAIL;
-	} else if (ret != EXIT_OK) {
-		fclose(f);
-	}
-	if (ret == EXIT_OK && rename(tmp.data, path) < 0) {
-		fprintf(stderr, "bulletin: cannot write %s: %s\n", a->pos[0],
-		        strerror(errno));
-		ret = EXIT_FAIL;
-	}
+	if (ret == EXIT_OK && fsync(fileno(f)) < 0)
+		ret = write_error(a->pos[0]);
+	if (fclose(f) != 0 && ret == EXIT_OK)
+		ret = write_error(a->pos[0]);
+	if (ret == EXIT_OK && rename(tmp.data, path) < 0)
+		ret = write_error(a->pos[0]);
 	if (ret != EXIT_OK)
 		unlink(tmp.data);
 	else
 		fprintf(stderr, "wrote %ld subscribers to %s\n", n, a->pos[0]);
 out:
-	free(path);
 	buf_release(&tmp);
+	return ret;
+}
+
+static int do_export(struct ctx *c, struct args *a)
+{
+	long n = 0;
+	char *path;
+	int ret;
+
+	if (!strcmp(a->pos[0], "-"))
+		return write_rows(c, stdout, a->status, 1, &n);
+	path = user_path(c, a->pos[0]);
+	ret = export_file(c, a, path);
+	free(path);
 	return ret;
 }
 
