@@ -317,14 +317,20 @@ void bounce_rcpt_judge(struct bounce_rcpt *r, const char *text)
 {
 	const char *said = *r->diagnostic ? r->diagnostic : text ? text : "";
 	const char *st = r->status;
-	int enhanced = st[0] && st[1] == '.';
+	char quoted[12];
+	int enhanced;
 
 	if (!*st && *said)
 		bounce_status_find(said, r->status);
 	enhanced = st[0] && st[1] == '.';
+	/* The server's own words may carry a more exact code than Status. */
+	bounce_status_find(said, quoted);
 	r->policy = (enhanced && st[2] == '7' && st[3] == '.') ||
+	            (quoted[0] && quoted[1] == '.' && quoted[2] == '7' &&
+	             quoted[3] == '.') ||
 	            lower_has(said, policy_words, 1);
 	r->mailbox_full = (enhanced && !strcmp(st + 1, ".2.2")) ||
+	                  (quoted[0] && !strcmp(quoted + 1, ".2.2")) ||
 	                  lower_has(said, mailbox_full_words, 0);
 	if (r->action == BOUNCE_ACTION_DELAYED || r->mailbox_full)
 		r->kind = BOUNCE_SOFT;
