@@ -429,10 +429,13 @@ static int end_batch(struct pass *p, struct err *err)
 	}
 	if (store_commit(p->st, err) < 0)
 		return -1;
-	for (size_t k = 0; k < p->nmark; k++)
-		if (mailbox_mark(&p->mb, p->to_mark[k], err) < 0)
+	for (size_t k = 0; k < p->nmark; k++) {
+		int r = mailbox_mark(&p->mb, p->to_mark[k], err);
+
+		if (r < 0)
 			return -1;
-	p->stats->marked += (long)p->nmark;
+		p->stats->marked += r;
+	}
 	p->nmark = 0;
 	return mailbox_flush(&p->mb, err);
 }

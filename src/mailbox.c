@@ -328,15 +328,27 @@ static int verify_chain(mailstream *s, const char *host, const char *ca_file,
 	       : -1;
 	if (rc < 0 || status) {
 		gnutls_datum_t why = {NULL, 0};
+		const char *hint = "";
+		size_t len;
 
 		if (rc >= 0)
 			gnutls_certificate_verification_status_print(
 			        status, GNUTLS_CRT_X509, &why, 0);
+		len = why.data ? strlen((const char *)why.data) : 0;
+		while (len &&
+		       (why.data[len - 1] == ' ' || why.data[len - 1] == '.'))
+			why.data[--len] = '\0';
+		if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
+			hint = ": connect by the name the certificate is for";
+		else if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND |
+		                   GNUTLS_CERT_SIGNER_NOT_CA))
+			hint = ": if your own authority signed it, give its "
+			       "certificate with --ca-file";
 		err_set(err,
 		        "%s: the server's certificate is not trusted (%s); "
-		        "nothing was sent. If it is signed by your own "
-		        "authority, give its certificate with --ca-file",
-		        host, why.data ? (const char *)why.data : "unreadable");
+		        "nothing was sent%s",
+		        host, len ? (const char *)why.data : "unreadable",
+		        hint);
 		gnutls_free(why.data);
 		goto out;
 	}
@@ -452,6 +464,7 @@ static int open_network(struct mailbox *mb, const char *source,
 		err_set(err, "%s: %s", source, mail_error(r));
 		goto out;
 	}
+	mb->connected = 1;
 	if (!tls) {
 		mailsession_parameters(
 		        mb->session,
@@ -668,12 +681,12 @@ int mailbox_mark(struct mailbox *mb, size_t i, struct err *err)
 		if (r != MAIL_NO_ERROR)
 			return err_set(err, "%s: cannot delete message %u: %s",
 			               mb->name, m->msg_index, mail_error(r));
-		return 0;
+		return 1;
 	}
 	if (set_flag(m, MAIL_FLAG_SEEN, MAIL_FLAG_NEW) < 0)
 		return err_set(err, "%s: cannot mark message %s read", mb->name,
 		               m->msg_uid ? m->msg_uid : "?");
-	return 0;
+	return 1;
 }
 
 int mailbox_flush(struct mailbox *mb, struct err *err)
@@ -721,7 +734,7 @@ void mailbox_close(struct mailbox *mb)
 	if (mb->list)
 		mailmessage_list_free(mb->list);
 	if (mb->session) {
-		if (mb->kind != KIND_MAILDIR)
+		if (mb->connected)
 			mailsession_logout(mb->session);
 		mailsession_free(mb->session);
 	}

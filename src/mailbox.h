@@ -40,6 +40,7 @@ struct mailbox_options {
 struct mailbox {
 	int kind;
 	struct mailsession *session;
+	int connected; /* a server greeted us: log out when closing */
 	struct mailmessage_list *list;
 	size_t *todo; /* indices into list of the messages offered */
 	size_t ntodo;
@@ -69,7 +70,11 @@ int mailbox_scan(struct mailbox *mb, size_t *n, struct err *err);
 int mailbox_fetch(struct mailbox *mb, size_t i, const char **data, size_t *len,
                   struct err *err);
 
-/* Marks offered message i processed (done on the server by flush). */
+/*
+ * Marks offered message i processed (on the server at the next flush).
+ * Returns 1, or 0 when this mailbox keeps no mark (POP3 without
+ * delete_processed), or -1.
+ */
 int mailbox_mark(struct mailbox *mb, size_t i, struct err *err);
 
 /* Applies the marks made since the last flush. */

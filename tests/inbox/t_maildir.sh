@@ -101,6 +101,24 @@ cmp -s "$T/before.json" "$T/after.json" && pass "no event or status added by the
 cmp -s "$T/report.txt" "$T/report2.txt" && pass "a run with nothing new keeps the last report" ||
   fail "the report changed after a run with nothing new"
 
+# --watch: a message arriving later is read on a later pass; SIGTERM ends
+# the watch cleanly.
+"$BULLETIN" inbox --watch 1 "maildir:$md" > "$T/watch.txt" 2>&1 &
+wpid=$!
+PIDS+=("$wpid")
+sleep 1
+sed -e "s/$(field ann@example.com token)/$(field erin@example.com token)/g" \
+    -e "s/ann@/erin@/g" -e "s/hard1@/watch1@/g" "$T/msgs/01-hard-ann" > "$md/tmp/w"
+mv "$md/tmp/w" "$md/new/watch"
+for _ in $(seq 50); do
+  [ "$(status erin@example.com)" = bounced ] && break
+  sleep 0.2
+done
+expect_status erin@example.com bounced "--watch: a later message is read on the next pass"
+kill -TERM "$wpid"
+rc=0; wait "$wpid" || rc=$?
+[ "$rc" = 0 ] && pass "--watch stops cleanly on SIGTERM" || fail "--watch exited $rc: $(cat "$T/watch.txt")"
+
 # Mistakes are reported clearly.
 "$BULLETIN" inbox "maildir:$T/nowhere" 2> "$T/err1.txt" && fail "a missing Maildir succeeded"
 expect_grep "$T/err1.txt" "not a Maildir (no cur/ in it)" "missing Maildir named"
