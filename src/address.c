@@ -195,7 +195,12 @@ static int domain_reason(const char *d, size_t n, struct buf *why)
 		return -1;
 	}
 	/* An all-digit top-level label means an IP address was meant. */
-	if (strspn(d + last, "0123456789") == n - last) {
+	size_t digits = last;
+
+	/* d is not NUL-terminated: count within n (found by fuzzing). */
+	while (digits < n && d[digits] >= '0' && d[digits] <= '9')
+		digits++;
+	if (digits == n) {
 		buf_adds(why, "the domain ends in a number (IP addresses are "
 		              "not accepted)");
 		return -1;
@@ -311,9 +316,9 @@ static int check(const char *s, size_t n, struct buf *out, struct buf *why)
 	}
 	if (domain_reason(s + at + 1, n - at - 1, why) < 0)
 		return -1;
-	buf_addch(out, '@');
-	for (size_t i = at + 1; i < n; i++)
-		buf_addch(out, lower((unsigned char)s[i]));
+	buf_add(out, s + at, n - at);
+	for (size_t i = out->len - (n - at) + 1; i < out->len; i++)
+		out->data[i] = (char)lower((unsigned char)out->data[i]);
 	return 0;
 }
 

@@ -128,7 +128,9 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 		return;
 	if ((size_t)n >= b->cap - b->len) {
 		buf_grow(b, (size_t)n);
-		n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		va_copy(cp, ap);
+		n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, cp);
+		va_end(cp);
 	}
 	b->len += (size_t)n;
 }

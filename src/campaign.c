@@ -20,7 +20,7 @@
 #define CLAIM_BATCH 8
 /* Consecutive connection failures that set a relay aside for the run. */
 #define RELAY_FAILURES 5
-#define MAX_BUILD (8 << 20)
+#define MAX_BUILD      (8 << 20)
 
 static double now_s(void)
 {
@@ -82,7 +82,7 @@ static time_t newest_in(const char *dir, char **which)
 }
 
 static int read_build(struct buf *b, const char *id, const char *name,
-		      struct err *err)
+                      struct err *err)
 {
 	struct buf p = BUF_INIT;
 	int ret = 0;
@@ -90,9 +90,9 @@ static int read_build(struct buf *b, const char *id, const char *name,
 	buf_addf(&p, "issues/%s/build/%s", id, name);
 	if (buf_read_file(b, p.data, MAX_BUILD) < 0)
 		ret = err_errno(err,
-				"%s: cannot read the compiled issue (run "
-				"'bulletin compile %s' first)",
-				p.data, id);
+		                "%s: cannot read the compiled issue (run "
+		                "'bulletin compile %s' first)",
+		                p.data, id);
 	buf_release(&p);
 	return ret;
 }
@@ -107,9 +107,10 @@ static char *issue_title(const char *id, struct err *err)
 		if (is.title && *is.title)
 			title = xstrdup(is.title);
 		else
-			err_set(err, "issues/%s/issue.yaml: the issue has no "
-				     "title",
-				id);
+			err_set(err,
+			        "issues/%s/issue.yaml: the issue has no "
+			        "title",
+			        id);
 		issue_release(&is);
 	}
 	diags_release(&d);
@@ -133,10 +134,10 @@ static const char *image_type(const char *name)
  * becomes cid:NAME@DOMAIN and the bytes are encoded once for everyone.
  */
 static int embed_images(struct campaign_issue *ci, const struct config *cfg,
-			struct err *err)
+                        struct err *err)
 {
 	struct buf prefix = BUF_INIT, html = BUF_INIT, path = BUF_INIT,
-		   raw = BUF_INIT;
+	           raw = BUF_INIT;
 	const char *p = ci->html.data;
 	int ret = -1;
 
@@ -157,7 +158,7 @@ static int embed_images(struct campaign_issue *ci, const struct config *cfg,
 		buf_add(&html, p, (size_t)(name - p) - (prefix.len - 5));
 		for (i = 0; i < ci->nimages; i++)
 			if (!strncmp(ci->images[i].cid, name,
-				     (size_t)(q - name)) &&
+			             (size_t)(q - name)) &&
 			    ci->images[i].cid[q - name] == '@')
 				break;
 		if (i == ci->nimages) {
@@ -165,20 +166,20 @@ static int embed_images(struct campaign_issue *ci, const struct config *cfg,
 
 			buf_reset(&path);
 			buf_addf(&path, "issues/%s/%.*s", ci->id,
-				 (int)(q - name), name);
+			         (int)(q - name), name);
 			buf_reset(&raw);
 			if (buf_read_file(&raw, path.data, 16 << 20) < 0) {
 				err_errno(err, "%s: cannot embed the image",
-					  path.data);
+				          path.data);
 				goto out;
 			}
 			ci->images = xrealloc(ci->images,
-					      (ci->nimages + 1) *
-						      sizeof(*ci->images));
+			                      (ci->nimages + 1) *
+			                              sizeof(*ci->images));
 			im = &ci->images[ci->nimages++];
 			buf_reset(&path);
 			buf_addf(&path, "%.*s@%s", (int)(q - name), name,
-				 cfg->from_domain);
+			         cfg->from_domain);
 			im->cid = buf_detach(&path);
 			im->content_type = xstrdup(image_type(im->cid));
 			buf_init(&im->data);
@@ -200,7 +201,7 @@ out:
 }
 
 int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
-			const char *id, struct err *err)
+                        const char *id, struct err *err)
 {
 	struct buf dir = BUF_INIT;
 	char *which = NULL;
@@ -227,10 +228,10 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 	}
 	if (newest > built) {
 		err_set(err,
-			"%s changed after issues/%s was compiled: run "
-			"'bulletin compile %s' and check it again before "
-			"sending",
-			which, id, id);
+		        "%s changed after issues/%s was compiled: run "
+		        "'bulletin compile %s' and check it again before "
+		        "sending",
+		        which, id, id);
 		goto fail;
 	}
 	ci->subject = issue_title(id, err);
@@ -269,8 +270,7 @@ void campaign_issue_release(struct campaign_issue *ci)
 
 /* Building one message. */
 
-static void fill_token(const char *pattern, const char *token,
-		       struct buf *out)
+static void fill_token(const char *pattern, const char *token, struct buf *out)
 {
 	const char *t = strstr(pattern, "{token}");
 
@@ -284,7 +284,7 @@ static void fill_token(const char *pattern, const char *token,
 }
 
 void campaign_envelope_from(const struct config *cfg, const char *token,
-			    struct buf *out)
+                            struct buf *out)
 {
 	fill_token(cfg->return_path, token, out);
 }
@@ -293,8 +293,8 @@ void campaign_envelope_from(const struct config *cfg, const char *token,
 static void clean_name(const char *s, struct buf *out)
 {
 	for (; *s; s++)
-		buf_addch(out, (unsigned char)*s < 0x20 || *s == 0x7f ? ' '
-								       : *s);
+		buf_addch(out,
+		          (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
 }
 
 /* Per-thread scratch space, reused message after message. */
@@ -315,8 +315,8 @@ static void scratch_release(struct scratch *s)
 }
 
 static int build(const struct config *cfg, const struct campaign_issue *ci,
-		 const struct campaign_recipient *r, int test,
-		 struct scratch *s, struct err *err)
+                 const struct campaign_recipient *r, int test,
+                 struct scratch *s, struct err *err)
 {
 	struct mime_image *images = NULL;
 	struct buf subject = BUF_INIT;
@@ -348,7 +348,7 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 	render_personalise(&ci->text_split, &f, 0, &s->text);
 	/* Feedback-ID (Gmail): campaign:list:kind:sender. */
 	buf_addf(&s->feedback, "%s:%s:newsletter:bulletin", ci->id,
-		 cfg->list_id);
+	         cfg->list_id);
 	if (test)
 		buf_adds(&subject, "[TEST] ");
 	buf_adds(&subject, ci->subject);
@@ -356,29 +356,29 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 		images = xcalloc(ci->nimages, sizeof(*images));
 		for (size_t i = 0; i < ci->nimages; i++)
 			images[i] = (struct mime_image){
-				.cid = ci->images[i].cid,
-				.content_type = ci->images[i].content_type,
-				.data = ci->images[i].data.data,
-				.len = ci->images[i].data.len,
-				.encoded = 1,
+			        .cid = ci->images[i].cid,
+			        .content_type = ci->images[i].content_type,
+			        .data = ci->images[i].data.data,
+			        .len = ci->images[i].data.len,
+			        .encoded = 1,
 			};
 	}
 	struct mime_message m = {
-		.from_name = cfg->from_name,
-		.from_addr = cfg->from_addr,
-		.reply_to = *cfg->reply_to ? cfg->reply_to : NULL,
-		.to_name = s->name.data,
-		.to_addr = r->email,
-		.subject = subject.data,
-		.list_name = cfg->name,
-		.list_id = cfg->list_id,
-		.unsubscribe_url = s->unsub.data,
-		.unsubscribe_mailto = s->mailto.data,
-		.feedback_id = s->feedback.data,
-		.text = {s->text.data, s->text.len, 0},
-		.html = {s->html.data, s->html.len, 0},
-		.images = images,
-		.nimages = ci->nimages,
+	        .from_name = cfg->from_name,
+	        .from_addr = cfg->from_addr,
+	        .reply_to = *cfg->reply_to ? cfg->reply_to : NULL,
+	        .to_name = s->name.data,
+	        .to_addr = r->email,
+	        .subject = subject.data,
+	        .list_name = cfg->name,
+	        .list_id = cfg->list_id,
+	        .unsubscribe_url = s->unsub.data,
+	        .unsubscribe_mailto = s->mailto.data,
+	        .feedback_id = s->feedback.data,
+	        .text = {s->text.data, s->text.len, 0},
+	        .html = {s->html.data, s->html.len, 0},
+	        .images = images,
+	        .nimages = ci->nimages,
 	};
 	ret = mime_write(&s->msg, &m, &s->msgid, err);
 	free(images);
@@ -387,11 +387,11 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 }
 
 int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
-		   const struct campaign_recipient *r, int test,
-		   struct buf *out, struct buf *message_id, struct err *err)
+                   const struct campaign_recipient *r, int test,
+                   struct buf *out, struct buf *message_id, struct err *err)
 {
 	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	                    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
 	int ret = build(cfg, ci, r, test, &s, err);
 
 	if (!ret) {
@@ -406,14 +406,14 @@ int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
 /* Transports. */
 
 static struct transport *open_relay(const struct config *cfg, size_t i,
-				    const char *password, struct err *err)
+                                    const char *password, struct err *err)
 {
 	struct transport_options o = {
-		.tls = !strcmp(cfg->tls, "none") ? TRANSPORT_TLS_NONE
-						 : TRANSPORT_TLS_DEFAULT,
-		.ca_file = *cfg->ca_file ? cfg->ca_file : NULL,
-		.username = *cfg->smtp_user ? cfg->smtp_user : NULL,
-		.password = password,
+	        .tls = !strcmp(cfg->tls, "none") ? TRANSPORT_TLS_NONE
+	                                         : TRANSPORT_TLS_DEFAULT,
+	        .ca_file = *cfg->ca_file ? cfg->ca_file : NULL,
+	        .username = *cfg->smtp_user ? cfg->smtp_user : NULL,
+	        .password = password,
 	};
 
 	return transport_open(cfg->transports[i], &o, err);
@@ -433,7 +433,7 @@ struct run {
 		int failures; /* consecutive connection failures */
 		int aside;
 		char last[TRANSPORT_TEXT_MAX];
-	} *relay;
+	} * relay;
 	size_t nrelays;
 	struct campaign_progress p;
 	double started, next_slot;
@@ -445,13 +445,13 @@ struct run {
 		struct store_recipient r;
 		int attempts;
 		double due;
-	} *retries;
+	} * retries;
 	size_t nretries, cap_retries;
 	int stop; /* 1 paused, 2 stopped, 3 failed */
 	struct buf why;
 	struct err err;
 	int workers_left;
-	int no_more;	     /* nothing left to claim */
+	int no_more;         /* nothing left to claim */
 	struct scratch *dry; /* the dry run's buffers */
 };
 
@@ -492,17 +492,17 @@ static int flush_results(struct worker *w, struct err *err)
 		struct pending_result *r = &w->results[i];
 
 		ret = store_journal_set(run->j, r->id, r->state, r->attempts,
-					r->reply, r->message_id, err);
+		                        r->reply, r->message_id, err);
 		if (!ret && r->bounce) {
 			struct buf detail = BUF_INIT;
 
 			buf_addf(&detail, "sending %s: %s", run->ci->id,
-				 r->reply);
+			         r->reply);
 			ret = store_set_status(run->st, r->id, STORE_BOUNCED,
-					       "send", detail.data, NULL,
-					       err) < 0
-				      ? -1
-				      : 0;
+			                       "send", detail.data, NULL,
+			                       err) < 0
+			              ? -1
+			              : 0;
 			buf_release(&detail);
 		}
 	}
@@ -551,7 +551,7 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 		if (store_begin(run->st, &err) < 0 ||
 		    flush_results(w, &err) < 0 ||
 		    store_journal_set(run->j, w->batch[0].id, SEND_SENDING, 0,
-				      NULL, NULL, &err) < 0 ||
+		                      NULL, NULL, &err) < 0 ||
 		    store_commit(run->st, &err) < 0) {
 			if (run->st->in_txn)
 				store_rollback(run->st);
@@ -570,10 +570,10 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 	if (run->stop || run->no_more) {
 		n = 0;
 	} else if (store_begin(run->st, &err) < 0 ||
-		   flush_results(w, &err) < 0 ||
-		   (n = store_journal_claim(run->j, w->batch, CLAIM_BATCH,
-					    &err)) < 0 ||
-		   store_commit(run->st, &err) < 0) {
+	           flush_results(w, &err) < 0 ||
+	           (n = store_journal_claim(run->j, w->batch, CLAIM_BATCH,
+	                                    &err)) < 0 ||
+	           store_commit(run->st, &err) < 0) {
 		if (run->st->in_txn)
 			store_rollback(run->st);
 		fail_run(run, &err);
@@ -595,8 +595,8 @@ static int take(struct worker *w, struct store_recipient **r, int **attempts)
 }
 
 static void add_result(struct worker *w, int64_t id, enum send_state state,
-		       int attempts, const char *reply, const char *msgid,
-		       int bounce)
+                       int attempts, const char *reply, const char *msgid,
+                       int bounce)
 {
 	struct pending_result *r = &w->results[w->nresults++];
 
@@ -621,21 +621,22 @@ static void count_attempt(struct run *run, int failed, const char *reply)
 	run->wfails += failed;
 	run->wpos = (run->wpos + 1) % size;
 	if (run->wfilled == size &&
-	    (double)run->wfails > run->cfg->pause_failure_share * (double)size &&
+	    (double)run->wfails >
+	            run->cfg->pause_failure_share * (double)size &&
 	    !run->stop) {
 		run->stop = 1;
 		buf_addf(&run->why,
-			 "paused: %ld of the last %ld attempts failed (more "
-			 "than %.0f%%); the last reply was \"%s\". Check the "
-			 "relay and the list, then run the same command "
-			 "again to resume",
-			 run->wfails, size,
-			 run->cfg->pause_failure_share * 100, reply);
+		         "paused: %ld of the last %ld attempts failed (more "
+		         "than %.0f%%); the last reply was \"%s\". Check the "
+		         "relay and the list, then run the same command "
+		         "again to resume",
+		         run->wfails, size, run->cfg->pause_failure_share * 100,
+		         reply);
 	}
 }
 
 static void relay_result(struct run *run, size_t relay,
-			 const struct transport_result *res)
+                         const struct transport_result *res)
 {
 	struct relay_state *rs = &run->relay[relay];
 
@@ -665,8 +666,8 @@ static size_t pick_relay(struct run *run, size_t i)
 
 /* Records what became of one message; under the lock. */
 static void settle(struct worker *w, struct store_recipient *r, int *attempts,
-		   const struct transport_result *res, const char *msgid,
-		   size_t len)
+                   const struct transport_result *res, const char *msgid,
+                   size_t len)
 {
 	struct run *run = w->run;
 	char reply[TRANSPORT_TEXT_MAX + 32];
@@ -687,7 +688,7 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 	if (res->cls == TRANSPORT_PERMANENT &&
 	    res->reason != TRANSPORT_SENDER) {
 		add_result(w, r->id, SEND_FAILED, *attempts, reply, NULL,
-			   res->reason == TRANSPORT_BAD_MAILBOX);
+		           res->reason == TRANSPORT_BAD_MAILBOX);
 		run->p.failed++;
 		run->p.done++;
 		return;
@@ -701,15 +702,15 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 		if (run->nretries == run->cap_retries) {
 			run->cap_retries = run->cap_retries * 2 + 16;
 			run->retries = xrealloc(run->retries,
-						run->cap_retries *
-							sizeof(*run->retries));
+			                        run->cap_retries *
+			                                sizeof(*run->retries));
 		}
 		q = &run->retries[run->nretries++];
 		q->r = *r;
 		memset(r, 0, sizeof(*r)); /* the retry owns the strings now */
 		q->attempts = *attempts;
 		q->due = now_s() + run->cfg->retry_delay *
-					   pow(2.0, (double)(*attempts - 1));
+		                           pow(2.0, (double)(*attempts - 1));
 		run->p.retries++;
 		run->no_more = 0;
 		return;
@@ -782,15 +783,15 @@ static void *worker_main(void *arg)
 			if (!run->stop) {
 				run->stop = 1;
 				buf_addf(&run->why,
-					 "paused: every relay failed again and "
-					 "again (last: \"%s\"); check "
-					 "delivery.transport, then run the "
-					 "same command again to resume",
-					 run->relay[0].last);
+				         "paused: every relay failed again and "
+				         "again (last: \"%s\"); check "
+				         "delivery.transport, then run the "
+				         "same command again to resume",
+				         run->relay[0].last);
 			}
 			/* This one was claimed and not sent: not uncertain. */
 			add_result(w, r->id, SEND_DEFERRED, 0,
-				   "not sent: no relay available", NULL, 0);
+			           "not sent: no relay available", NULL, 0);
 			pthread_mutex_unlock(&run->lock);
 			continue;
 		}
@@ -805,7 +806,7 @@ static void *worker_main(void *arg)
 				pthread_mutex_lock(&run->lock);
 				fail_run(run, &err);
 				add_result(w, r->id, SEND_DEFERRED, 0,
-					   err_msg(&err), NULL, 0);
+				           err_msg(&err), NULL, 0);
 				pthread_mutex_unlock(&run->lock);
 				err_clear(&err);
 				continue;
@@ -816,7 +817,7 @@ static void *worker_main(void *arg)
 		if (build(run->cfg, run->ci, &cr, 0, &w->s, &err) < 0) {
 			pthread_mutex_lock(&run->lock);
 			add_result(w, r->id, SEND_FAILED, 1, err_msg(&err),
-				   NULL, 0);
+			           NULL, 0);
 			run->p.failed++;
 			run->p.done++;
 			pthread_mutex_unlock(&run->lock);
@@ -832,7 +833,7 @@ static void *worker_main(void *arg)
 			if (active < 0)
 				fail_run(run, &err);
 			add_result(w, r->id, SEND_SKIPPED, 0,
-				   "left before sending", NULL, 0);
+			           "left before sending", NULL, 0);
 			run->p.skipped++;
 			run->p.done++;
 			pthread_mutex_unlock(&run->lock);
@@ -843,7 +844,7 @@ static void *worker_main(void *arg)
 		campaign_envelope_from(run->cfg, r->token, &from);
 		memset(&res, 0, sizeof(res));
 		transport_send(conn, from.data, r->email, w->s.msg.data,
-			       w->s.msg.len, &res);
+		               w->s.msg.len, &res);
 		buf_release(&from);
 		pthread_mutex_lock(&run->lock);
 		relay_result(run, relay, &res);
@@ -864,8 +865,8 @@ static void *worker_main(void *arg)
 	}
 	/* Claimed but never tried (a pause or a stop): back to pending. */
 	for (int k = w->next; k < w->nbatch; k++)
-		store_journal_set(run->j, w->batch[k].id, SEND_PENDING, 0,
-				  NULL, NULL, &err);
+		store_journal_set(run->j, w->batch[k].id, SEND_PENDING, 0, NULL,
+		                  NULL, &err);
 	for (int k = 0; k < w->nbatch; k++)
 		store_recipient_release(&w->batch[k]);
 	run->workers_left--;
@@ -902,7 +903,7 @@ static int dry_run_one(const struct store_subscriber *s, void *ctx)
 static int dry_run(struct run *run, struct err *err)
 {
 	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	                    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
 	int ret;
 
 	/* The dry run builds every message and hands none over. */
@@ -914,9 +915,9 @@ static int dry_run(struct run *run, struct err *err)
 }
 
 int campaign_send(const struct config *cfg, struct store *st,
-		  const struct campaign_issue *ci,
-		  const struct campaign_opts *o, struct campaign_progress *p,
-		  struct buf *why, struct err *err)
+                  const struct campaign_issue *ci,
+                  const struct campaign_opts *o, struct campaign_progress *p,
+                  struct buf *why, struct err *err)
 {
 	struct run run;
 	struct store_campaign c = {0};
@@ -946,7 +947,7 @@ int campaign_send(const struct config *cfg, struct store *st,
 	if (store_send_fast_commits(st, err) < 0 ||
 	    store_campaign_open(st, ci->id, ci->subject, &c, err) < 0 ||
 	    store_journal_prepare(st, c.id, o->resend_uncertain, &uncertain,
-				  &added, err) < 0 ||
+	                          &added, err) < 0 ||
 	    store_journal_counts(st, c.id, counts, err) < 0)
 		goto out;
 	run.p.uncertain = uncertain;
@@ -955,7 +956,7 @@ int campaign_send(const struct config *cfg, struct store *st,
 	if (!run.j)
 		goto out;
 	run.nrelays = cfg->ntransports;
-	run.relays = xcalloc(run.nrelays, sizeof(*run.relays));
+	run.relays = xcalloc(run.nrelays, sizeof(struct transport *));
 	run.relay = xcalloc(run.nrelays, sizeof(*run.relay));
 	for (size_t i = 0; i < run.nrelays; i++) {
 		run.relays[i] = open_relay(cfg, i, o->smtp_password, err);
@@ -1019,16 +1020,16 @@ int campaign_send(const struct config *cfg, struct store *st,
 		if (store_journal_counts(st, c.id, left, err) < 0)
 			goto out;
 		finished = !run.stop && !left[SEND_PENDING] &&
-			   !left[SEND_DEFERRED] && !left[SEND_SENDING];
+		           !left[SEND_DEFERRED] && !left[SEND_SENDING];
 		if (store_campaign_update(st, c.id, run.p.elapsed,
-					  finished ? (int64_t)time(NULL) : 0,
-					  err) < 0)
+		                          finished ? (int64_t)time(NULL) : 0,
+		                          err) < 0)
 			goto out;
 	}
 	buf_add(why, run.why.data, run.why.len);
 	ret = run.stop == 1   ? CAMPAIGN_PAUSED
 	      : run.stop == 2 ? CAMPAIGN_STOPPED
-			      : CAMPAIGN_DONE;
+	                      : CAMPAIGN_DONE;
 out:
 	*p = run.p;
 	if (w)
@@ -1054,12 +1055,12 @@ out:
 }
 
 int campaign_test_send(const struct config *cfg,
-		       const struct campaign_issue *ci, const char *const *to,
-		       size_t n, const char *smtp_password, struct buf *results,
-		       struct err *err)
+                       const struct campaign_issue *ci, const char *const *to,
+                       size_t n, const char *smtp_password, struct buf *results,
+                       struct err *err)
 {
 	struct scratch s = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
-			    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+	                    BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
 	struct transport *t = open_relay(cfg, 0, smtp_password, err);
 	struct transport_conn *conn = NULL;
 	struct buf from = BUF_INIT;
@@ -1083,16 +1084,16 @@ int campaign_test_send(const struct config *cfg,
 		if (mime_check_address(to[i], &e) < 0 ||
 		    build(cfg, ci, &r, 1, &s, &e) < 0) {
 			buf_addf(results, "%s: not sent: %s\n", to[i],
-				 err_msg(&e));
+			         err_msg(&e));
 			failed++;
 		} else if (transport_send(conn, from.data, to[i], s.msg.data,
-					  s.msg.len, &res) < 0) {
+		                          s.msg.len, &res) < 0) {
 			buf_addf(results, "%s: not sent: %d %s\n", to[i],
-				 res.code, res.text);
+			         res.code, res.text);
 			failed++;
 		} else {
 			buf_addf(results, "%s: sent (%s)\n", to[i],
-				 s.msgid.data);
+			         s.msgid.data);
 		}
 		err_release(&e);
 	}

@@ -26,7 +26,7 @@ struct campaign_issue {
 	struct campaign_image {
 		char *cid, *content_type;
 		struct buf data; /* base64 */
-	} *images;
+	} * images;
 	size_t nimages;
 };
 
@@ -36,7 +36,7 @@ struct campaign_issue {
  * changed since (compile it first): what was previewed is what is sent.
  */
 int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
-			const char *id, struct err *err);
+                        const char *id, struct err *err);
 void campaign_issue_release(struct campaign_issue *ci);
 
 /* Who a message is for. token may be NULL for a test send. */
@@ -50,16 +50,16 @@ struct campaign_recipient {
  * Returns 0, or -1 with err naming the recipient.
  */
 int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
-		   const struct campaign_recipient *r, int test,
-		   struct buf *out, struct buf *message_id, struct err *err);
+                   const struct campaign_recipient *r, int test,
+                   struct buf *out, struct buf *message_id, struct err *err);
 
 /* The envelope sender for a token (return_path with "{token}"). */
 void campaign_envelope_from(const struct config *cfg, const char *token,
-			    struct buf *out);
+                            struct buf *out);
 
 struct campaign_progress {
-	long total;	/* recipients in this run */
-	long done;	/* handed over or settled in this run */
+	long total; /* recipients in this run */
+	long done;  /* handed over or settled in this run */
 	long sent, deferred, failed, skipped;
 	long uncertain; /* left 'sending' by an earlier run */
 	long retries;
@@ -80,7 +80,7 @@ struct campaign_opts {
 };
 
 enum campaign_outcome {
-	CAMPAIGN_DONE,	  /* every recipient settled (some may be deferred) */
+	CAMPAIGN_DONE,    /* every recipient settled (some may be deferred) */
 	CAMPAIGN_PAUSED,  /* too many failures: stopped early, see why */
 	CAMPAIGN_STOPPED, /* opts->stop was set */
 };
@@ -91,9 +91,9 @@ enum campaign_outcome {
  * or -1 with err when the send could not run at all.
  */
 int campaign_send(const struct config *cfg, struct store *st,
-		  const struct campaign_issue *ci,
-		  const struct campaign_opts *o, struct campaign_progress *p,
-		  struct buf *why, struct err *err);
+                  const struct campaign_issue *ci,
+                  const struct campaign_opts *o, struct campaign_progress *p,
+                  struct buf *why, struct err *err);
 
 /*
  * A test send to addresses that need not be subscribers: subject
@@ -101,8 +101,8 @@ int campaign_send(const struct config *cfg, struct store *st,
  * Returns the number that failed, or -1 with err.
  */
 int campaign_test_send(const struct config *cfg,
-		       const struct campaign_issue *ci, const char *const *to,
-		       size_t n, const char *smtp_password, struct buf *results,
-		       struct err *err);
+                       const struct campaign_issue *ci, const char *const *to,
+                       size_t n, const char *smtp_password, struct buf *results,
+                       struct err *err);
 
 #endif

@@ -194,7 +194,6 @@ static int bad_value(struct yamldoc *y, yaml_node_t *n, const char *name,
 static int load_list(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
                      const char *name, const struct key *k, struct err *err)
 {
-	yaml_node_t *it;
 	size_t n = 0;
 
 	if (v->type == YAML_SCALAR_NODE)
@@ -204,7 +203,7 @@ static int load_list(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 	free_list(cfg->transports, cfg->ntransports);
 	cfg->transports = NULL;
 	cfg->ntransports = 0;
-	while ((it = yamldoc_item(y, v, n)))
+	while (yamldoc_item(y, v, n))
 		n++;
 	if (!n)
 		return err_set(err,
@@ -236,6 +235,13 @@ static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 		               name, yamldoc_line(y, v), yamldoc_col(v));
 	while (yamldoc_item(y, v, n))
 		n++;
+	/* "sections:" given twice: the last one counts (found by fuzzing). */
+	for (size_t i = 0; i < cfg->nsections; i++) {
+		free(cfg->sections[i].key);
+		free(cfg->sections[i].title);
+	}
+	free(cfg->sections);
+	cfg->nsections = 0;
 	cfg->sections = xcalloc(n ? n : 1, sizeof(*cfg->sections));
 	for (size_t i = 0; (it = yamldoc_item(y, v, i)); i++) {
 		const char *key = yamldoc_scalar(yamldoc_get(y, it, "key"));

@@ -94,7 +94,21 @@ static int has_control(const unsigned char *s, size_t n)
  */
 static void add_folded(struct buf *b, const unsigned char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+
+	/* The usual field has nothing to fold: copy it whole. */
+	while (i < n && s[i] > ' ')
+		i++;
+	while (i < n && s[i] == ' ' && i + 1 < n && s[i + 1] > ' ') {
+		i++;
+		while (i < n && s[i] > ' ')
+			i++;
+	}
+	if (i == n && (!n || s[0] > ' ')) {
+		buf_add(b, s, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
 		if (s[i] == '\r' || s[i] == '\n' || s[i] == '\t' ||
 		    s[i] == ' ') {
 			if (b->len && b->data[b->len - 1] != ' ')

@@ -556,7 +556,8 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 	}
 	closedir(dh);
 	/* Sorted names make messages and output independent of the disk. */
-	qsort(names, nnames, sizeof(*names), cmp_name);
+	if (nnames)
+		qsort(names, nnames, sizeof(*names), cmp_name);
 	is->v = xcalloc(nnames ? nnames : 1, sizeof(*is->v));
 	for (size_t i = 0; i < nnames; i++) {
 		struct contribution *c = &is->v[is->n++];

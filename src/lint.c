@@ -32,11 +32,9 @@ int lint_syllables(const char *word, size_t len)
 	/* Silent endings: "make", "shared", "boxes" lose a vowel group. */
 	if (n > 2 && w[n - 1] == 'e' && w[n - 2] != 'l')
 		n--;
-	else if (n > 3 && w[n - 1] == 'd' && w[n - 2] == 'e' &&
-	         w[n - 3] != 't' && w[n - 3] != 'd')
-		n -= 2;
-	else if (n > 3 && w[n - 1] == 's' && w[n - 2] == 'e' &&
-	         !strchr("sxzhc", w[n - 3]))
+	else if (n > 3 && w[n - 2] == 'e' &&
+	         ((w[n - 1] == 'd' && w[n - 3] != 't' && w[n - 3] != 'd') ||
+	          (w[n - 1] == 's' && !strchr("sxzhc", w[n - 3]))))
 		n -= 2;
 	for (size_t i = 0; i < n; i++) {
 		int v = is_vowel(w[i]);
@@ -116,7 +114,7 @@ static int vague_link_text(const char *t)
 	        "this link",  "link",          "this",      "this page", "go",
 	        "learn more", "find out more", "more info",
 	};
-	char lower[32];
+	char lower[32] = {0};
 	size_t n = 0;
 
 	while (*t == ' ')

@@ -446,10 +446,10 @@ out:
 }
 
 static const char *const marks[] = {
-	RENDER_MARK_NAME,
-	RENDER_MARK_EMAIL,
-	RENDER_MARK_UNSUBSCRIBE,
-	RENDER_MARK_GREETING,
+        RENDER_MARK_NAME,
+        RENDER_MARK_EMAIL,
+        RENDER_MARK_UNSUBSCRIBE,
+        RENDER_MARK_GREETING,
 };
 #define NMARKS (sizeof(marks) / sizeof(marks[0]))
 
@@ -466,8 +466,8 @@ void render_split_init(struct render_split *s, const char *text, size_t len)
 
 		/* Every marker starts "[[bulletin:"; find the next one. */
 		for (const char *q = p; q < end;) {
-			const char *m = memmem(q, (size_t)(end - q), "[[bulletin:",
-					       11);
+			const char *m =
+			        memmem(q, (size_t)(end - q), "[[bulletin:", 11);
 
 			if (!m)
 				break;
@@ -490,7 +490,7 @@ void render_split_init(struct render_split *s, const char *text, size_t len)
 			s->v = xrealloc(s->v, cap * sizeof(*s->v));
 		}
 		s->v[s->n++] = (struct render_piece){
-			p, (size_t)((hit ? hit : end) - p), field};
+		        p, (size_t)((hit ? hit : end) - p), field};
 		if (!hit)
 			break;
 		p = hit + strlen(marks[field]);
@@ -513,8 +513,8 @@ static void add_value(struct buf *out, const char *v, int html)
 }
 
 void render_personalise(const struct render_split *s,
-			const struct render_fields *f, int html,
-			struct buf *out)
+                        const struct render_fields *f, int html,
+                        struct buf *out)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct render_piece *p = &s->v[i];

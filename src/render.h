@@ -39,7 +39,7 @@ struct render_split {
 		const char *text; /* borrowed from the compiled output */
 		size_t len;
 		int field; /* the marker after the text; -1 after the last */
-	} *v;
+	} * v;
 	size_t n;
 };
 
@@ -48,8 +48,8 @@ void render_split_init(struct render_split *s, const char *text, size_t len);
 void render_split_release(struct render_split *s);
 /* Appends the copy for one recipient; html escapes the values. */
 void render_personalise(const struct render_split *s,
-			const struct render_fields *f, int html,
-			struct buf *out);
+                        const struct render_fields *f, int html,
+                        struct buf *out);
 
 struct render_output {
 	struct buf email_html, email_txt, archive_html;

@@ -38,13 +38,17 @@ static const char *const migrations[] = {
         "  email TEXT NOT NULL COLLATE NOCASE UNIQUE,"
         "  name TEXT NOT NULL DEFAULT '',"
         "  organisation TEXT NOT NULL DEFAULT '',"
-        "  status TEXT NOT NULL CHECK (status IN ('pending', 'active',"
-        "    'unsubscribed', 'bounced', 'complained')),"
-        "  token TEXT NOT NULL UNIQUE,"
+        /* OR chains: an IN list would build a temporary table per row */
+        "  status TEXT NOT NULL CHECK (status = 'pending' OR status = 'active'"
+        "    OR status = 'unsubscribed' OR status = 'bounced'"
+        "    OR status = 'complained'),"
+        /* the random half of the public token (see token.h) */
+        "  token_secret TEXT NOT NULL,"
         "  created_at INTEGER NOT NULL,"
         "  confirmed_at INTEGER,"
         "  left_at INTEGER,"
-        "  source TEXT NOT NULL CHECK (source IN ('cli', 'import', 'web')),"
+        "  source TEXT NOT NULL CHECK (source = 'cli' OR source = 'import'"
+        "    OR source = 'web'),"
         "  consent_text TEXT,"
         "  consent_at INTEGER"
         ");"
@@ -142,13 +146,12 @@ static const char *const migrations[] = {
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-#define SUB_COLS                                                     \
-	"id, email, name, organisation, status, token, created_at, " \
+#define SUB_COLS                                                            \
+	"id, email, name, organisation, status, token_secret, created_at, " \
 	"confirmed_at, left_at, source, consent_text, consent_at"
 
 enum stmt {
 	S_FIND_EMAIL,
-	S_FIND_TOKEN,
 	S_FIND_ID,
 	S_INSERT,
 	S_EVENT,
@@ -169,10 +172,9 @@ enum stmt {
 
 static const char *const stmt_sql[S_COUNT] = {
         [S_FIND_EMAIL] = "SELECT " SUB_COLS " FROM subscribers WHERE email = ?",
-        [S_FIND_TOKEN] = "SELECT " SUB_COLS " FROM subscribers WHERE token = ?",
         [S_FIND_ID] = "SELECT " SUB_COLS " FROM subscribers WHERE id = ?",
         [S_INSERT] = "INSERT INTO subscribers (email, name, organisation, "
-                     "status, token, created_at, confirmed_at, source, "
+                     "status, token_secret, created_at, confirmed_at, source, "
                      "consent_text, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
                      "?, ?, ?) ON CONFLICT (email) DO NOTHING",
         [S_EVENT] = "INSERT INTO events (at, subscriber_id, old_status, "
@@ -338,16 +340,22 @@ static char *col_text(sqlite3_stmt *s, int i)
 }
 
 /* Fills out with pointers into the current row (valid until the step). */
-static void read_row(sqlite3_stmt *s, struct store_subscriber *out)
+static void read_row(struct store *st, sqlite3_stmt *s,
+                     struct store_subscriber *out)
 {
 	int status = status_of(sqlite3_column_text(s, 4));
+	const char *secret = col_text(s, 5);
 
 	out->id = sqlite3_column_int64(s, 0);
 	out->email = col_text(s, 1);
 	out->name = col_text(s, 2);
 	out->organisation = col_text(s, 3);
 	out->status = status < 0 ? STORE_PENDING : (enum store_status)status;
-	out->token = col_text(s, 5);
+	if (secret && strlen(secret) == TOKEN_LEN)
+		token_join(sqlite3_column_int64(s, 0), secret, st->token);
+	else
+		st->token[0] = '\0';
+	out->token = st->token;
 	out->created = sqlite3_column_int64(s, 6);
 	out->confirmed = sqlite3_column_int64(s, 7);
 	out->left = sqlite3_column_int64(s, 8);
@@ -361,9 +369,10 @@ static char *dup_or_empty(const char *s)
 	return xstrdup(s ? s : "");
 }
 
-static void copy_row(sqlite3_stmt *s, struct store_subscriber *out)
+static void copy_row(struct store *st, sqlite3_stmt *s,
+                     struct store_subscriber *out)
 {
-	read_row(s, out);
+	read_row(st, s, out);
 	out->email = dup_or_empty(out->email);
 	out->name = dup_or_empty(out->name);
 	out->organisation = dup_or_empty(out->organisation);
@@ -399,7 +408,7 @@ static int find(struct store *st, enum stmt which, const char *text, int64_t id,
 		sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		copy_row(s, out);
+		copy_row(st, s, out);
 		ret = 1;
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
@@ -425,12 +434,38 @@ int store_find_email(struct store *st, const char *email,
 	return ret;
 }
 
+/* Compares secrets in time that does not depend on where they differ. */
+static int same_secret(const char *a, const char *b)
+{
+	unsigned diff = 0;
+
+	for (int i = 0; i < TOKEN_LEN; i++)
+		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
+	return diff == 0;
+}
+
+static int find_token(struct store *st, const char *token,
+                      struct store_subscriber *out, struct err *err)
+{
+	char secret[TOKEN_LEN + 1];
+	int64_t id;
+	int r;
+
+	if (token_split(token, &id, secret) < 0)
+		return 0;
+	r = find(st, S_FIND_ID, NULL, id, out, err);
+	if (r == 1 && (strlen(out->token) != TOKEN_PUBLIC_LEN ||
+	               !same_secret(out->token + TOKEN_ID_LEN, secret))) {
+		store_subscriber_release(out);
+		r = 0;
+	}
+	return r;
+}
+
 int store_find_token(struct store *st, const char *token,
                      struct store_subscriber *out, struct err *err)
 {
-	if (!token_valid(token))
-		return 0;
-	return find(st, S_FIND_TOKEN, token, 0, out, err);
+	return find_token(st, token, out, err);
 }
 
 /* Transactions. */
@@ -489,6 +524,21 @@ static int write_end(struct store *st, int ret, struct err *err)
 	return -1;
 }
 
+static int count_erased(struct store *st, long *n, struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_ERASED_COUNT, err);
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
+	done(s);
+	if (rc != SQLITE_ROW)
+		return db_fail(st, "cannot count the suppression list", err);
+	return 0;
+}
+
 int store_begin(struct store *st, struct err *err)
 {
 	if (st->in_txn)
@@ -496,6 +546,10 @@ int store_begin(struct store *st, struct err *err)
 		               st->path);
 	if (begin_immediate(st, err) < 0)
 		return -1;
+	if (count_erased(st, &st->txn_erased, err) < 0) {
+		rollback(st);
+		return -1;
+	}
 	/*
 	 * A bulk write touches index pages all over: keep them cached
 	 * (128 MiB at most, and only while the transaction lasts).
@@ -572,13 +626,17 @@ static int change_status(struct store *st, int64_t id, int old_status,
 static void erased_hash(struct store *st, const char *email,
                         unsigned char out[SHA256_LEN])
 {
-	struct buf lower = BUF_INIT;
+	char lower[ADDRESS_MAX + 1];
+	size_t n = strlen(email);
 
-	/* Addresses are unique ignoring ASCII case, and ASCII only. */
-	for (const char *p = email; *p; p++)
-		buf_addch(&lower, *p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	sha256_hmac(&st->suppress_key, lower.data, lower.len, out);
-	buf_release(&lower);
+	/* Addresses are unique ignoring ASCII case, and are ASCII. */
+	if (n > ADDRESS_MAX)
+		n = ADDRESS_MAX; /* never: only normalised addresses come */
+	for (size_t i = 0; i < n; i++)
+		lower[i] = email[i] >= 'A' && email[i] <= 'Z'
+		                   ? (char)(email[i] + 32)
+		                   : email[i];
+	sha256_hmac(&st->suppress_key, lower, n, out);
 }
 
 static int by_hash(struct store *st, enum stmt which, const char *email,
@@ -619,25 +677,20 @@ static int insert(struct store *st, const char *email,
 
 	if (!s)
 		return -1;
-	/* Two equal 128-bit tokens will not happen; try again if they do. */
-	for (int attempt = 0; attempt < 3; attempt++) {
-		if (token_new(token, err) < 0)
-			return -1;
-		bind_text(s, 1, email);
-		bind_text(s, 2, su->name ? su->name : "");
-		bind_text(s, 3, su->organisation ? su->organisation : "");
-		bind_text(s, 4, store_status_name(su->status));
-		bind_text(s, 5, token);
-		sqlite3_bind_int64(s, 6, t);
-		bind_time(s, 7, su->status == STORE_ACTIVE ? t : 0);
-		bind_text(s, 8, su->source);
-		bind_text(s, 9, su->consent_text);
-		bind_time(s, 10, su->consent_text ? su->consent_at : 0);
-		rc = sqlite3_step(s);
-		done(s);
-		if (rc != SQLITE_CONSTRAINT_UNIQUE)
-			break;
-	}
+	if (token_pool_new(&st->tokens, token, err) < 0)
+		return -1;
+	bind_text(s, 1, email);
+	bind_text(s, 2, su->name ? su->name : "");
+	bind_text(s, 3, su->organisation ? su->organisation : "");
+	bind_text(s, 4, store_status_name(su->status));
+	bind_text(s, 5, token);
+	sqlite3_bind_int64(s, 6, t);
+	bind_time(s, 7, su->status == STORE_ACTIVE ? t : 0);
+	bind_text(s, 8, su->source);
+	bind_text(s, 9, su->consent_text);
+	bind_time(s, 10, su->consent_text ? su->consent_at : 0);
+	rc = sqlite3_step(s);
+	done(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, "cannot add a subscriber", err);
 	if (sqlite3_changes(st->db) == 0)
@@ -694,7 +747,8 @@ static int subscribe(struct store *st, const char *email,
                      int64_t *id, struct err *err)
 {
 	struct store_subscriber cur;
-	int r = is_erased(st, email, err);
+	/* In a bulk write, an empty suppression list needs no look-up. */
+	int r = st->in_txn && !st->txn_erased ? 0 : is_erased(st, email, err);
 
 	if (r < 0)
 		return -1;
@@ -722,25 +776,26 @@ static int subscribe(struct store *st, const char *email,
 int store_subscribe(struct store *st, const struct store_signup *su,
                     enum store_outcome *outcome, int64_t *id, struct err *err)
 {
-	struct buf email = BUF_INIT;
 	int64_t got = 0;
-	int ret = -1;
+	int ret;
 
-	if (su->status != STORE_ACTIVE && su->status != STORE_PENDING) {
-		err_set(err, "a new subscriber is pending or active, not %s",
-		        store_status_name(su->status));
-		goto out;
+	if (su->status != STORE_ACTIVE && su->status != STORE_PENDING)
+		return err_set(err,
+		               "a new subscriber is pending or active, not %s",
+		               store_status_name(su->status));
+	if (su->normalised) {
+		buf_reset(&st->email);
+		buf_adds(&st->email, su->email);
+	} else if (address_normalise(su->email, strlen(su->email), &st->email,
+	                             err) < 0) {
+		return -1;
 	}
-	if (address_normalise(su->email, strlen(su->email), &email, err) < 0)
-		goto out;
 	if (write_begin(st, err) < 0)
-		goto out;
-	ret = subscribe(st, email.data, su, outcome, &got, err);
+		return -1;
+	ret = subscribe(st, st->email.data, su, outcome, &got, err);
 	ret = write_end(st, ret, err);
 	if (ret == 0 && id)
 		*id = got;
-out:
-	buf_release(&email);
 	return ret;
 }
 
@@ -802,11 +857,9 @@ int store_unsubscribe_by_token(struct store *st, const char *token,
 	if (!changed)
 		changed = &ignored;
 	*changed = 0;
-	if (!token_valid(token))
-		return 0;
 	if (write_begin(st, err) < 0)
 		return -1;
-	ret = find(st, S_FIND_TOKEN, token, 0, &cur, err);
+	ret = find_token(st, token, &cur, err);
 	if (ret == 1) {
 		if (!store_status_suppressed(cur.status)) {
 			*changed = 1;
@@ -956,6 +1009,7 @@ static int erase_one(struct store *st, const char *email, struct err *err)
 	}
 	if (by_hash(st, S_ERASE, email, err) < 0)
 		return -1;
+	st->txn_erased++;
 	return r;
 }
 
@@ -994,7 +1048,7 @@ int store_each(struct store *st, int status, int64_t after_id,
 		sqlite3_bind_int64(s, 2, after_id);
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_row(s, &sub);
+		read_row(st, s, &sub);
 		ret = fn(&sub, ctx);
 		if (ret)
 			break;
@@ -1030,15 +1084,7 @@ int store_counts(struct store *st, long counts[STORE_NSTATUS], long *erased,
 	done(s);
 	if (rc != SQLITE_DONE)
 		return db_fail(st, "cannot count the subscribers", err);
-	s = stmt(st, S_ERASED_COUNT, err);
-	if (!s)
-		return -1;
-	rc = sqlite3_step(s);
-	*erased = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
-	done(s);
-	if (rc != SQLITE_ROW)
-		return db_fail(st, "cannot count the suppression list", err);
-	return 0;
+	return count_erased(st, erased, err);
 }
 
 int store_each_event(struct store *st, int64_t subscriber_id,
@@ -1110,10 +1156,11 @@ static int add_event_json(const struct store_event *ev, void *ctx)
 	buf_adds(b, "\"at\": ");
 	add_time(b, ev->at);
 	buf_adds(b, ", \"from\": ");
-	json_add_string(b, ev->old_status < 0
-	                        ? NULL
-	                        : store_status_name(
-	                                  (enum store_status)ev->old_status));
+	json_add_string(
+	        b,
+	        ev->old_status < 0
+	                ? NULL
+	                : store_status_name((enum store_status)ev->old_status));
 	buf_adds(b, ", \"to\": ");
 	json_add_string(b, store_status_name(ev->new_status));
 	buf_adds(b, ", \"source\": ");
@@ -1280,6 +1327,8 @@ static int identify(struct store *st, int64_t *version, struct err *err)
 	int64_t app = 0, objects = 0, tables = 0;
 	int rc = pragma_int(st, "PRAGMA application_id", &app);
 
+	if ((rc & 0xff) == SQLITE_CORRUPT)
+		return db_fail(st, "cannot read", err);
 	if (rc != SQLITE_OK)
 		return refuse(st, sqlite3_errmsg(st->db), err);
 	rc = pragma_int(st, "PRAGMA user_version", version);
@@ -1317,16 +1366,11 @@ static int identify(struct store *st, int64_t *version, struct err *err)
 static int create_key(struct store *st, struct err *err)
 {
 	unsigned char key[KEY_BYTES];
-	char token[TOKEN_LEN + 1];
 	sqlite3_stmt *s;
 	int rc;
 
-	/* Two tokens' worth of kernel randomness: 256 bits. */
-	for (size_t i = 0; i < KEY_BYTES; i += TOKEN_BYTES) {
-		if (token_new(token, err) < 0)
-			return -1;
-		memcpy(key + i, token, TOKEN_BYTES);
-	}
+	if (token_random_bytes(key, sizeof(key), err) < 0)
+		return -1;
 	rc = sqlite3_prepare_v2(st->db,
 	                        "INSERT INTO meta (key, value) VALUES "
 	                        "('suppression_key', ?)",
@@ -1421,6 +1465,7 @@ int store_open(struct store *st, const char *path, struct err *err)
 	int64_t version;
 
 	memset(st, 0, sizeof(*st));
+	buf_init(&st->email);
 	st->path = xstrdup(path);
 	if (prepare_file(path, err) < 0)
 		goto fail;
@@ -1468,5 +1513,6 @@ void store_close(struct store *st)
 		sqlite3_close(st->db);
 	}
 	free(st->path);
-	memset(st, 0, sizeof(*st));
+	buf_release(&st->email);
+	explicit_bzero(st, sizeof(*st));
 }

@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "err.h"
 #include "sha256.h"
+#include "token.h"
 
 /*
  * The subscriber store: one SQLite file holding the subscribers, the
@@ -71,8 +72,12 @@ struct store {
 	struct sqlite3 *db;
 	char *path;
 	struct sha256_hmac suppress_key;
-	int in_txn; /* between store_begin and store_commit */
+	int in_txn;      /* between store_begin and store_commit */
+	long txn_erased; /* entries on the suppression list, during in_txn */
 	struct sqlite3_stmt *stmt[STORE_NSTMT];
+	struct token_pool tokens;
+	struct buf email;                 /* scratch: a normalised address */
+	char token[TOKEN_PUBLIC_LEN + 1]; /* of the row passed to a callback */
 };
 
 /* The schema version this build reads and writes. */
@@ -106,6 +111,8 @@ struct store_signup {
 	const char *consent_text; /* web: the wording shown, else NULL */
 	int64_t consent_at;
 	enum store_status status; /* STORE_ACTIVE or STORE_PENDING */
+	/* email is address_normalise's output already: skip doing it again */
+	int normalised;
 };
 
 enum store_outcome {

@@ -10,8 +10,10 @@
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                "abcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static int random_bytes(unsigned char *p, size_t n, struct err *err)
+int token_random_bytes(void *out, size_t n, struct err *err)
 {
+	unsigned char *p = out;
+
 	while (n) {
 		ssize_t got = getrandom(p, n, 0);
 
@@ -49,9 +51,55 @@ int token_new(char out[TOKEN_LEN + 1], struct err *err)
 {
 	unsigned char raw[TOKEN_BYTES];
 
-	if (random_bytes(raw, sizeof(raw), err) < 0)
+	if (token_random_bytes(raw, sizeof(raw), err) < 0)
 		return -1;
 	encode(raw, sizeof(raw), out);
+	return 0;
+}
+
+int token_pool_new(struct token_pool *pool, char out[TOKEN_LEN + 1],
+                   struct err *err)
+{
+	unsigned char *raw;
+
+	if (pool->left < TOKEN_BYTES) {
+		if (token_random_bytes(pool->bytes, sizeof(pool->bytes), err) <
+		    0)
+			return -1;
+		pool->left = sizeof(pool->bytes);
+	}
+	raw = pool->bytes + sizeof(pool->bytes) - pool->left;
+	encode(raw, TOKEN_BYTES, out);
+	explicit_bzero(raw, TOKEN_BYTES);
+	pool->left -= TOKEN_BYTES;
+	return 0;
+}
+
+void token_join(int64_t id, const char *secret, char out[TOKEN_PUBLIC_LEN + 1])
+{
+	unsigned char raw[6];
+
+	for (int i = 0; i < 6; i++)
+		raw[i] = (unsigned char)((uint64_t)id >> (40 - 8 * i));
+	encode(raw, sizeof(raw), out);
+	memcpy(out + TOKEN_ID_LEN, secret, TOKEN_LEN);
+	out[TOKEN_PUBLIC_LEN] = '\0';
+}
+
+int token_split(const char *token, int64_t *id, char secret[TOKEN_LEN + 1])
+{
+	uint64_t v = 0;
+
+	if (strspn(token, alphabet) != TOKEN_PUBLIC_LEN ||
+	    token[TOKEN_PUBLIC_LEN])
+		return -1;
+	for (int i = 0; i < TOKEN_ID_LEN; i++)
+		v = v << 6 | (uint64_t)(strchr(alphabet, token[i]) - alphabet);
+	if (v == 0)
+		return -1;
+	*id = (int64_t)v;
+	memcpy(secret, token + TOKEN_ID_LEN, TOKEN_LEN);
+	secret[TOKEN_LEN] = '\0';
 	return 0;
 }
 

@@ -122,7 +122,8 @@ static int write_archive(const struct config *cfg, struct err *err)
 	}
 	if (dh)
 		closedir(dh);
-	qsort(v, n, sizeof(*v), cmp_issue);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_issue);
 	e = xcalloc(n ? n : 1, sizeof(*e));
 	for (size_t i = 0; i < n; i++)
 		e[i] = (struct render_entry){v[i].id, v[i].title, v[i].date,

@@ -11,7 +11,7 @@
 #include "banned.h"
 
 const char cmd_preview_summary[] =
-	"write one complete message as it would be sent";
+        "write one complete message as it would be sent";
 
 /* Stands in for a subscriber's token: 22 URL-safe characters. */
 #define PREVIEW_TOKEN "preview-not-a-real-tok"
@@ -28,10 +28,10 @@ static void usage(FILE *f)
 int cmd_preview(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"subscriber", required_argument, NULL, 's'},
-		{"eml", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"subscriber", required_argument, NULL, 's'},
+	        {"eml", required_argument, NULL, 'e'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *who = NULL, *eml = NULL;
 	struct config cfg;
@@ -39,7 +39,7 @@ int cmd_preview(int argc, char **argv)
 	struct store_subscriber sub = {0};
 	struct store st;
 	struct campaign_recipient r = {"reader@example.org", "Sample Reader",
-				       PREVIEW_TOKEN};
+	                               PREVIEW_TOKEN};
 	struct buf msg = BUF_INIT, path = BUF_INIT;
 	struct err err = ERR_INIT;
 	char *prefix = NULL, *id = NULL;
@@ -87,18 +87,17 @@ int cmd_preview(int argc, char **argv)
 			goto fail;
 		if (!found) {
 			fprintf(stderr,
-				"bulletin: %s is not in the subscriber "
-				"store; see 'bulletin subscribers list'\n",
-				who);
+			        "bulletin: %s is not in the subscriber "
+			        "store; see 'bulletin subscribers list'\n",
+			        who);
 			goto out;
 		}
 		if (sub.status != STORE_ACTIVE)
 			fprintf(stderr,
-				"bulletin: note: %s is %s and would not be "
-				"sent this issue\n",
-				sub.email, store_status_name(sub.status));
-		r = (struct campaign_recipient){sub.email, sub.name,
-						sub.token};
+			        "bulletin: note: %s is %s and would not be "
+			        "sent this issue\n",
+			        sub.email, store_status_name(sub.status));
+		r = (struct campaign_recipient){sub.email, sub.name, sub.token};
 	}
 	if (campaign_build(&cfg, &ci, &r, 0, &msg, NULL, &err) < 0 ||
 	    file_write_atomic(path.data, msg.data, msg.len, 0644, 0, &err) < 0)

@@ -19,7 +19,8 @@ static void usage(FILE *f)
 	      "       bulletin send ISSUE --to ADDR [--to ADDR ...]\n\n"
 	      "Sends the compiled issue to every active subscriber, one\n"
 	      "personalised message each, through delivery.transport.\n"
-	      "Running it again resumes: people already sent to are skipped.\n\n"
+	      "Running it again resumes: people already sent to are "
+	      "skipped.\n\n"
 	      "  --to ADDR            a test send to ADDR (subject [TEST]),\n"
 	      "                       not recorded; ADDR need not subscribe\n"
 	      "  --dry-run            build every message, send nothing\n"
@@ -51,41 +52,41 @@ static void show_progress(void *ctx, const struct campaign_progress *p)
 	double eta = rate > 0 ? (double)left / rate : 0;
 
 	if (ps->tty) {
-		int width = 30, filled = p->total ? (int)((double)width *
-							  (double)p->done /
-							  (double)p->total)
-						  : width;
+		int width = 30,
+		    filled = p->total ? (int)((double)width * (double)p->done /
+		                              (double)p->total)
+		                      : width;
 		char bar[64];
 
 		for (int i = 0; i < width; i++)
 			bar[i] = i < filled ? '#' : '.';
 		bar[width] = '\0';
 		fprintf(stderr,
-			"\r[%s] %ld/%ld  %.0f/s  %ld failed  %ld retrying  "
-			"ETA %d:%02d ",
-			bar, p->done, p->total, rate, p->failed, p->retries,
-			(int)eta / 60, (int)eta % 60);
+		        "\r[%s] %ld/%ld  %.0f/s  %ld failed  %ld retrying  "
+		        "ETA %d:%02d ",
+		        bar, p->done, p->total, rate, p->failed, p->retries,
+		        (int)eta / 60, (int)eta % 60);
 		fflush(stderr);
 	} else if (p->done != ps->last_done &&
-		   (p->elapsed - ps->last_log >= 5 || p->done == p->total)) {
+	           (p->elapsed - ps->last_log >= 5 || p->done == p->total)) {
 		ps->last_log = p->elapsed;
 		ps->last_done = p->done;
 		fprintf(stderr,
-			"bulletin: send: %ld/%ld done, %ld sent, %ld failed, "
-			"%ld deferred, %.0f/s\n",
-			p->done, p->total, p->sent, p->failed, p->deferred,
-			rate);
+		        "bulletin: send: %ld/%ld done, %ld sent, %ld failed, "
+		        "%ld deferred, %.0f/s\n",
+		        p->done, p->total, p->sent, p->failed, p->deferred,
+		        rate);
 	}
 }
 
-static int test_send(const struct config *cfg,
-		     const struct campaign_issue *ci, const char **to, size_t n)
+static int test_send(const struct config *cfg, const struct campaign_issue *ci,
+                     const char **to, size_t n)
 {
 	struct buf results = BUF_INIT;
 	struct err err = ERR_INIT;
 	int failed = campaign_test_send(cfg, ci, to, n,
-					getenv("BULLETIN_SMTP_PASSWORD"),
-					&results, &err);
+	                                getenv("BULLETIN_SMTP_PASSWORD"),
+	                                &results, &err);
 
 	fputs(results.data, stdout);
 	if (failed < 0)
@@ -95,18 +96,17 @@ static int test_send(const struct config *cfg,
 	return failed == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-static int real_send(const struct config *cfg,
-		     const struct campaign_issue *ci, int dry_run,
-		     int resend_uncertain)
+static int real_send(const struct config *cfg, const struct campaign_issue *ci,
+                     int dry_run, int resend_uncertain)
 {
 	struct progress_state ps = {isatty(2), 0, 0};
 	struct campaign_opts o = {
-		.dry_run = dry_run,
-		.resend_uncertain = resend_uncertain,
-		.smtp_password = getenv("BULLETIN_SMTP_PASSWORD"),
-		.progress = show_progress,
-		.ctx = &ps,
-		.stop = &stop_requested,
+	        .dry_run = dry_run,
+	        .resend_uncertain = resend_uncertain,
+	        .smtp_password = getenv("BULLETIN_SMTP_PASSWORD"),
+	        .progress = show_progress,
+	        .ctx = &ps,
+	        .stop = &stop_requested,
 	};
 	struct campaign_progress p;
 	struct sigaction sa;
@@ -185,11 +185,11 @@ out:
 int cmd_send(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"to", required_argument, NULL, 't'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"resend-uncertain", no_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"to", required_argument, NULL, 't'},
+	        {"dry-run", no_argument, NULL, 'n'},
+	        {"resend-uncertain", no_argument, NULL, 'r'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char **to = NULL;
 	size_t nto = 0;
@@ -240,7 +240,7 @@ int cmd_send(int argc, char **argv)
 		goto out;
 	}
 	ret = nto ? test_send(&cfg, &ci, to, nto)
-		  : real_send(&cfg, &ci, dry_run, resend);
+	          : real_send(&cfg, &ci, dry_run, resend);
 	campaign_issue_release(&ci);
 out:
 	free(to);

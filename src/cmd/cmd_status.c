@@ -37,8 +37,9 @@ static int show_row(const struct store_journal_row *r, void *ctx)
 		return 0;
 	}
 	printf("  %-9s %s (%d attempt%s): %s\n",
-	       store_send_state_name(r->state), *r->email ? r->email : "(erased)",
-	       r->attempts, r->attempts == 1 ? "" : "s",
+	       store_send_state_name(r->state),
+	       *r->email ? r->email : "(erased)", r->attempts,
+	       r->attempts == 1 ? "" : "s",
 	       *r->reply ? r->reply : "no reply recorded");
 	l->shown++;
 	return 0;
@@ -58,11 +59,11 @@ static void when(const char *label, int64_t t)
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
-	static const int listed[] = {SEND_FAILED, SEND_DEFERRED,
-				     SEND_UNCERTAIN, SEND_SENDING};
+	static const int listed[] = {SEND_FAILED, SEND_DEFERRED, SEND_UNCERTAIN,
+	                             SEND_SENDING};
 	struct config cfg;
 	struct store st;
 	struct store_campaign c = {0};
@@ -120,18 +121,19 @@ int cmd_status(int argc, char **argv)
 		if (!counts[listed[i]])
 			continue;
 		printf("\n%s:\n", listed[i] == SEND_SENDING
-					  ? "being handed over (or uncertain, "
-					    "if no send is running)"
-					  : store_send_state_name(listed[i]));
+		                          ? "being handed over (or uncertain, "
+		                            "if no send is running)"
+		                          : store_send_state_name(listed[i]));
 		if (store_journal_each(&st, c.id, listed[i], show_row, &l,
-				       &err) < 0)
+		                       &err) < 0)
 			goto fail;
 		if (l.more)
 			printf("  ... and %ld more\n", l.more);
 	}
 	if (counts[SEND_UNCERTAIN])
 		printf("\nUncertain messages were being handed over when a "
-		       "send died: the\nserver may have accepted them. 'bulletin "
+		       "send died: the\nserver may have accepted them. "
+		       "'bulletin "
 		       "send %s --resend-uncertain'\nsends them again.\n",
 		       id);
 	ret = EXIT_OK;

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    fm.body + fm.body_len != (const char *)data + size)
 		__builtin_trap();
 	if (yamldoc_load(&y, fm.yaml, fm.yaml_len, "f.md", fm.yaml_line - 1,
-			 &err) == 0) {
+	                 &err) == 0) {
 		yaml_node_t *root = yamldoc_root(&y);
 
 		for (size_t i = 0; yamldoc_pair(&y, root, i, &k, &v); i++)

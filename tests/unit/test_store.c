@@ -157,11 +157,25 @@ static void test_subscribe(struct store *st)
 	CHECK_STR(s.source, "import");
 	CHECK(s.status == STORE_ACTIVE);
 	CHECK(s.created > 0 && s.confirmed >= s.created && s.left == 0);
-	CHECK(token_valid(s.token));
+	CHECK(strlen(s.token) == TOKEN_PUBLIC_LEN);
 	CHECK(store_find_token(st, s.token, &t, &err) == 1);
 	CHECK(t.id == s.id);
+	CHECK_STR(t.token, s.token);
 	store_subscriber_release(&t);
+	{
+		/* right id, wrong secret; and the other way round */
+		char forged[TOKEN_PUBLIC_LEN + 1];
+
+		memcpy(forged, s.token, sizeof(forged));
+		forged[TOKEN_PUBLIC_LEN - 1] ^= 1;
+		CHECK(store_find_token(st, forged, &t, &err) == 0);
+		memcpy(forged, s.token, sizeof(forged));
+		forged[TOKEN_ID_LEN - 1] ^= 1;
+		CHECK(store_find_token(st, forged, &t, &err) == 0);
+	}
 	CHECK(store_find_token(st, "AAAAAAAAAAAAAAAAAAAAAA", &t, &err) == 0);
+	CHECK(store_find_token(st, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &t,
+	                       &err) == 0);
 	CHECK(store_find_token(st, "x' OR 1=1 --", &t, &err) == 0);
 	CHECK(store_find_email(st, "nobody@example.org", &t, &err) == 0);
 	CHECK(events_of(st, "ann@example.org") == 1);

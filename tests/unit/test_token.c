@@ -86,8 +86,39 @@ static void test_message_id(void)
 	err_release(&err);
 }
 
+static void test_join_split(void)
+{
+	static const int64_t ids[] = {1,    63,      64,
+	                              4095, 1000000, 281474976710655};
+	char secret[TOKEN_LEN + 1], public[TOKEN_PUBLIC_LEN + 1];
+	char got_secret[TOKEN_LEN + 1];
+	struct err err = ERR_INIT;
+	int64_t id;
+
+	CHECK(token_new(secret, &err) == 0);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		token_join(ids[i], secret, public);
+		CHECK(strlen(public) == TOKEN_PUBLIC_LEN);
+		CHECK(strstr(public, secret) == public + TOKEN_ID_LEN);
+		CHECK(token_split(public, &id, got_secret) == 0);
+		CHECK(id == ids[i]);
+		CHECK_STR(got_secret, secret);
+	}
+	token_join(1, secret, public);
+	CHECK(strncmp(public, "AAAAAAAB", 8) == 0);
+	CHECK(token_split("AAAAAAAA"
+	                  "AAAAAAAAAAAAAAAAAAAAAA",
+	                  &id, got_secret) == -1); /* id 0 */
+	CHECK(token_split(secret, &id, got_secret) == -1);
+	public[5] = '+';
+	CHECK(token_split(public, &id, got_secret) == -1);
+	CHECK(token_split("", &id, got_secret) == -1);
+	err_release(&err);
+}
+
 int main(void)
 {
+	test_join_split();
 	test_shape();
 	test_random();
 	test_message_id();

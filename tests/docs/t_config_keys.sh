@@ -1,0 +1,19 @@
+# Every bulletin.yaml key the program knows is documented in
+# docs/operations.md, with its group.
+source tests/lib.sh
+keys=$(grep -oE '^ *\{"[a-z_]*", "[a-z_]+"' "$ROOT/src/config.c" | sed -E 's/^ *\{"([a-z_]*)", "([a-z_]+)"/\1.\2/')
+[ -n "$keys" ] || fail "no keys found in src/config.c"
+for k in $keys; do
+  name=${k#*.}
+  if [ "$k" = ".sections" ]; then
+    found=$(grep -c "^### sections" "$ROOT/docs/operations.md" || true)
+  else
+    found=$(grep -cF "| \`$name\` |" "$ROOT/docs/operations.md" || true)
+  fi
+  if [ "$found" -gt 0 ]; then
+    pass "$k documented"
+  else
+    fail "$k is not in docs/operations.md's configuration reference"
+  fi
+done
+finish
