@@ -834,14 +834,15 @@ static enum bounce_action dsn_action(const char *action, const char *status)
 	enum bounce_action r = BOUNCE_ACTION_NONE;
 
 	lower_in_place(a);
-	if (!strncmp(a, "fail", 4))
+	/* No Action (against RFC 3464): the status class tells. */
+	if (!*a)
+		r = status && *status == '4'   ? BOUNCE_ACTION_DELAYED
+		    : status && *status == '2' ? BOUNCE_ACTION_NONE
+		                               : BOUNCE_ACTION_FAILED;
+	else if (!strncmp(a, "fail", 4))
 		r = BOUNCE_ACTION_FAILED;
 	else if (!strncmp(a, "delay", 5))
 		r = BOUNCE_ACTION_DELAYED;
-	else if (!*a && status && *status == '4')
-		r = BOUNCE_ACTION_DELAYED;
-	else if (!*a && (!status || *status != '2'))
-		r = BOUNCE_ACTION_FAILED;
 	free(a);
 	return r; /* NONE: delivered, relayed, expanded */
 }

@@ -701,7 +701,7 @@ int bounce_text_scan(struct bounce *b, const char *text, size_t len,
 		const char *ls = low.data + pos, *ts = text + pos;
 		const char *nl = memchr(ls, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - ls) : len - pos;
-		const char *te = ts + n, *a, *which;
+		const char *te, *a, *which;
 		const char *after;
 		struct buf line = BUF_INIT;
 		size_t alen;

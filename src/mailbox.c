@@ -233,7 +233,7 @@ static int tcp_connect(const struct url *u, int timeout, struct err *err)
 /* Whether the peer of fd is this machine (127/8, ::1, ::ffff:127/104). */
 static int peer_is_loopback(int fd)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = {0};
 	socklen_t len = sizeof(ss);
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)

@@ -329,7 +329,8 @@ static void score_flufl(void)
 	bounce_init(&b);
 	if (read_file(&tsv, CORPUS "bounces-flufl/expected.tsv") < 0)
 		return;
-	line = strtok_r(tsv.data, "\n", &save); /* the column names */
+	/* The first line names the columns. */
+	CHECK(strtok_r(tsv.data, "\n", &save) != NULL);
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		char *file = line, *class = strchr(file, '\t'), *addrs;
 		int is_dsn = !strncmp(file, "dsn_", 4), ok, all_full = 1;
@@ -425,7 +426,8 @@ static void score_dir(const char *dir, int (*ok)(const struct bounce *), int *n,
 		names[nn++] = strdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), cmp_names);
+	if (nn)
+		qsort(names, nn, sizeof(*names), cmp_names);
 	bounce_init(&b);
 	for (size_t i = 0; i < nn; i++) {
 		buf_reset(&path);
