@@ -11,6 +11,7 @@
 
 #include "address.h"
 #include "json.h"
+#include "store_inbox.h"
 #include "token.h"
 #include "banned.h"
 
@@ -102,6 +103,45 @@ static const char *const migrations[] = {
         ") WITHOUT ROWID;"
         "CREATE INDEX journal_status ON journal (campaign_id, status,"
         "  subscriber_id);",
+        /*
+         * 3: the inbox (src/store_inbox.c). Each message read is kept by
+         * its Message-ID so that reading a mailbox again changes nothing;
+         * a row names the subscriber it was about (evidence about a
+         * subscriber lives in their events, which erasure deletes) or,
+         * for nobody known, the address reported. Soft bounces are
+         * counted per subscriber until enough of them make a bounce.
+         */
+        "CREATE TABLE inbox_runs ("
+        "  id INTEGER PRIMARY KEY,"
+        "  source TEXT NOT NULL,"
+        "  started_at INTEGER NOT NULL,"
+        "  finished_at INTEGER"
+        ");"
+        "CREATE TABLE inbox_messages ("
+        "  id INTEGER PRIMARY KEY,"
+        "  message_key TEXT NOT NULL UNIQUE,"
+        "  run_id INTEGER NOT NULL REFERENCES inbox_runs (id)"
+        "    ON DELETE CASCADE,"
+        "  processed_at INTEGER NOT NULL,"
+        "  class TEXT NOT NULL,"
+        "  subscriber_id INTEGER REFERENCES subscribers (id)"
+        "    ON DELETE SET NULL,"
+        "  address TEXT NOT NULL DEFAULT '',"
+        "  outcome TEXT NOT NULL DEFAULT '',"
+        "  detail TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE INDEX inbox_messages_run ON inbox_messages (run_id);"
+        "CREATE INDEX inbox_messages_subscriber ON inbox_messages"
+        "  (subscriber_id);"
+        "CREATE TABLE soft_bounces ("
+        "  id INTEGER PRIMARY KEY,"
+        "  subscriber_id INTEGER NOT NULL"
+        "    REFERENCES subscribers (id) ON DELETE CASCADE,"
+        "  at INTEGER NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE INDEX soft_bounces_subscriber ON soft_bounces"
+        "  (subscriber_id, at);",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1172,6 +1212,9 @@ int store_data_json(struct store *st, const char *email, struct buf *out,
 	if (found && store_each_event(st, sub.id, add_event_json, out, err) < 0)
 		found = -1;
 	buf_adds(out, out->data[out->len - 1] == '[' ? "]" : "\n  ]");
+	if (found >= 0 &&
+	    store_inbox_data_json(st, found ? sub.id : 0, out, err) < 0)
+		found = -1;
 	buf_addf(out, ",\n  \"erased_and_suppressed\": %s\n}\n",
 	         erased ? "true" : "false");
 	if (found > 0)

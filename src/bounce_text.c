@@ -1,0 +1,813 @@
+/*
+ * Plain-text delivery reports. Servers that predate RFC 3464, or that
+ * add a human-readable part to it, all follow one of a few shapes:
+ *
+ *   Postfix, qmail    "<addr>: reason" lines
+ *   Exim              "The following address(es) failed:" then
+ *                     indented addresses, each followed by its reason
+ *   Sendmail          "----- The following addresses had permanent
+ *                     fatal errors -----" then addresses
+ *   Exchange, Domino  "did not reach the following recipient(s):",
+ *                     "was not delivered to:" then addresses
+ *   Yahoo, SMTP32...  a phrase with the address on the same line
+ *
+ * So the scanner looks for a trigger phrase, takes addresses that start
+ * a line after it (or stand right after it on its line), and gathers
+ * the lines below each address as what the server said about it.
+ * Addresses inside sentences are never taken as recipients: they are the
+ * sender, the postmaster or the returned message's headers.
+ */
+#include "bounce_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "banned.h"
+
+/* What the scanner keeps of what a server said about one recipient. */
+#define DIAG_MAX 400
+
+static int is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+static int is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+	       c == '\v';
+}
+
+/* RFC 5322 atext plus '.', as found in dot-atom local parts. */
+static int is_local_char(int c)
+{
+	return c && (is_alnum(c) || strchr("!#$%&'*+-/=?^_`{|}~.", c));
+}
+
+static int is_domain_char(int c)
+{
+	return is_alnum(c) || c == '-' || c == '.';
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* The end of a quoted local part starting at p ('"'), or NULL. */
+static const char *quoted_end(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	while (q < end && *q != '"' && q - p <= 66) {
+		if (*q == '\\' && q + 1 < end)
+			q++;
+		if ((unsigned char)*q < 32 || *q == 127)
+			return NULL;
+		q++;
+	}
+	return q < end && *q == '"' && q - p <= 66 ? q + 1 : NULL;
+}
+
+size_t bounce_addr_at(const char *p, const char *end)
+{
+	const char *q = p, *d, *dend, *label;
+	int letter = 0;
+
+	if (p < end && *p == '"') {
+		q = quoted_end(p, end);
+		if (!q || q - p < 3 || q >= end || *q != '@')
+			return 0;
+	} else {
+		while (q < end && is_local_char((unsigned char)*q))
+			q++;
+		if (q == p || q - p > 64 || q >= end || *q != '@' ||
+		    *p == '.' || q[-1] == '.')
+			return 0;
+	}
+	d = q + 1;
+	dend = d;
+	while (dend < end && is_domain_char((unsigned char)*dend))
+		dend++;
+	/* A sentence may end right after the address. */
+	while (dend > d && (dend[-1] == '.' || dend[-1] == '-'))
+		dend--;
+	if (dend == d || dend - d > 253 || *d == '.' || *d == '-' ||
+	    !memchr(d, '.', (size_t)(dend - d)))
+		return 0;
+	label = d;
+	for (const char *c = d; c < dend; c++) {
+		if (*c == '.') {
+			if (c == label)
+				return 0; /* ".." */
+			label = c + 1;
+		}
+	}
+	for (const char *c = label; c < dend; c++)
+		letter |= is_alpha((unsigned char)*c);
+	return letter ? (size_t)(dend - p) : 0;
+}
+
+/*
+ * Where the local part around the '@' at s[at] begins: back over local
+ * characters, then past the junk that free text glues on (quotes, and
+ * the "SMTP=" of X.400 addresses in Exchange reports).
+ */
+static size_t local_start(const char *s, size_t at)
+{
+	size_t i = at;
+
+	if (at >= 3 && s[at - 1] == '"') {
+		for (i = at - 2; i > 0 && at - i <= 66 && s[i] != '"'; i--)
+			;
+		if (s[i] == '"')
+			return i;
+		i = at;
+	}
+
+	while (i > 0 && at - i < 64 && is_local_char((unsigned char)s[i - 1]))
+		i--;
+	while (i < at && (s[i] == '\'' || s[i] == '`' || s[i] == '.' ||
+	                  s[i] == '=' || s[i] == '/'))
+		i++;
+	if (at - i > 5 && !strncasecmp(s + i, "smtp=", 5))
+		i += 5;
+	return i;
+}
+
+size_t bounce_addr_next(const char *s, size_t n, size_t *pos,
+                        const char **start)
+{
+	while (*pos < n) {
+		const char *at = memchr(s + *pos, '@', n - *pos);
+		size_t i, len;
+
+		if (!at)
+			break;
+		i = local_start(s, (size_t)(at - s));
+		len = bounce_addr_at(s + i, s + n);
+		*pos = (size_t)(at - s) + 1;
+		if (len) {
+			*start = s + i;
+			*pos = i + len;
+			return len;
+		}
+	}
+	*pos = n;
+	return 0;
+}
+
+/*
+ * A status code at s: "d.d.d" with class 2, 4 or 5 (digits, not part
+ * of a longer number or of an IP address). Returns its length or 0.
+ */
+static size_t enhanced_at(const char *s, const char *start)
+{
+	size_t i = 1;
+	int parts = 1;
+
+	if (*s != '2' && *s != '4' && *s != '5')
+		return 0;
+	if (s > start && (is_digit((unsigned char)s[-1]) || s[-1] == '.'))
+		return 0;
+	while (parts < 3) {
+		int digits = 0;
+
+		if (s[i] != '.')
+			return 0;
+		i++;
+		while (is_digit((unsigned char)s[i]) && digits < 4) {
+			i++;
+			digits++;
+		}
+		if (!digits || digits > 3)
+			return 0;
+		parts++;
+	}
+	if (is_digit((unsigned char)s[i]) ||
+	    (s[i] == '.' && is_digit((unsigned char)s[i + 1])))
+		return 0;
+	return i;
+}
+
+void bounce_status_find(const char *s, char out[12])
+{
+	out[0] = '\0';
+	for (const char *p = s; *p; p++) {
+		size_t n = enhanced_at(p, s);
+
+		if (n && n < 12) {
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return;
+		}
+	}
+	/* No enhanced code: a reply code standing as a word, "550 ...". */
+	for (const char *p = s; *p; p++) {
+		int word = p == s || (!is_alnum((unsigned char)p[-1]) &&
+		                      p[-1] != '.' && p[-1] != '#');
+
+		if (word && (*p == '4' || *p == '5') && p[1] >= '0' &&
+		    p[1] <= '5' && is_digit((unsigned char)p[2]) &&
+		    (p[3] == ' ' || p[3] == '-' || p[3] == '\0')) {
+			memcpy(out, p, 3);
+			out[3] = '\0';
+			return;
+		}
+	}
+}
+
+/*
+ * Whether lower-case word w occurs in lower-case s starting a word (so
+ * "rbl" is not found in "garbled"), and ending one when whole is set.
+ */
+static int has_word(const char *s, const char *w, int whole)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = strstr(s, w); p; p = strstr(p + 1, w)) {
+		if (p > s && is_alnum((unsigned char)p[-1]))
+			continue;
+		if (whole && is_alnum((unsigned char)p[n]))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+static int has_any(const char *s, const char *const *words, int whole)
+{
+	for (; *words; words++)
+		if (has_word(s, *words, whole))
+			return 1;
+	return 0;
+}
+
+static const char *const mailbox_full_words[] = {
+        "quota",
+        "mailbox is full",
+        "mailbox full",
+        "mailbox was full",
+        "mail box full",
+        "mailfolder is full",
+        "mailbox is over",
+        "exceeded storage",
+        "storage allocation",
+        "over its limit",
+        "mailbox size limit",
+        NULL,
+};
+
+/* Failures that are about the sending server or the message, not the
+ * recipient's address (RFC 3463 X.7.x and its plain-language kin). */
+static const char *const policy_words[] = {
+        "spam",
+        "blacklist",
+        "black list",
+        "blocklist",
+        "block list",
+        "denylist",
+        "blocked",
+        "rbl",
+        "dnsbl",
+        "spamhaus",
+        "spamcop",
+        "barracuda",
+        "reputation",
+        "reverse dns",
+        "ptr record",
+        "ptr",
+        "dmarc",
+        "spf",
+        "dkim",
+        "policy",
+        "junk mail",
+        "bulk mail",
+        "not allowed to send",
+        NULL,
+};
+
+static int lower_has(const char *s, const char *const *words, int whole)
+{
+	struct buf low = BUF_INIT;
+	int r;
+
+	buf_adds(&low, s);
+	for (size_t i = 0; i < low.len; i++)
+		low.data[i] = (char)lower((unsigned char)low.data[i]);
+	r = has_any(low.data, words, whole);
+	buf_release(&low);
+	return r;
+}
+
+void bounce_rcpt_judge(struct bounce_rcpt *r, const char *text)
+{
+	const char *said = *r->diagnostic ? r->diagnostic : text ? text : "";
+	const char *st = r->status;
+	char quoted[12];
+	int enhanced;
+
+	if (!*st && *said)
+		bounce_status_find(said, r->status);
+	enhanced = st[0] && st[1] == '.';
+	/* The server's own words may carry a more exact code than Status. */
+	bounce_status_find(said, quoted);
+	r->policy = (enhanced && st[2] == '7' && st[3] == '.') ||
+	            (quoted[0] && quoted[1] == '.' && quoted[2] == '7' &&
+	             quoted[3] == '.') ||
+	            lower_has(said, policy_words, 1);
+	r->mailbox_full = (enhanced && !strcmp(st + 1, ".2.2")) ||
+	                  (quoted[0] && !strcmp(quoted + 1, ".2.2")) ||
+	                  lower_has(said, mailbox_full_words, 0);
+	if (r->action == BOUNCE_ACTION_DELAYED || r->mailbox_full)
+		r->kind = BOUNCE_SOFT;
+	else
+		r->kind = BOUNCE_HARD;
+}
+
+static const char *const delay_words[] = {
+        "not yet been delivered",
+        "has not been delivered yet",
+        "delivery attempts will continue",
+        "will continue to attempt",
+        "will continue trying",
+        "will keep trying",
+        "will be retried",
+        "will retry",
+        "still trying",
+        "this is just a warning",
+        "this is only a warning",
+        "warning: message",
+        "delivery has been delayed",
+        "has been delayed",
+        "message is delayed",
+        "delayed delivery",
+        NULL,
+};
+
+int bounce_says_delay(const char *s)
+{
+	return has_any(s, delay_words, 0);
+}
+
+int bounce_subject_autoreply(const char *s)
+{
+	static const char *const anywhere[] = {
+	        "out of office",
+	        "out of the office",
+	        "automatic reply",
+	        "auto reply",
+	        "auto-reply",
+	        "autoreply",
+	        "auto response",
+	        "auto-response",
+	        "autoresponse",
+	        "vacation",
+	        "abwesenheitsnotiz",
+	        "automatische antwort",
+	        "r\xc3\xa9ponse automatique",
+	        "respuesta autom\xc3\xa1tica",
+	        "risposta automatica",
+	        NULL,
+	};
+	static const char *const starting[] = {"away", "ooo", "auto:", NULL};
+
+	for (const char *const *w = starting; *w; w++)
+		if (!strncmp(s, *w, strlen(*w)) &&
+		    !is_alnum((unsigned char)s[strlen(*w)]))
+			return 1;
+	return has_any(s, anywhere, 0);
+}
+
+int bounce_subject_failure(const char *s)
+{
+	static const char *const words[] = {
+	        "undeliver",
+	        "undelivered",
+	        "returned mail",
+	        "delivery fail",
+	        "failure notice",
+	        "delivery status",
+	        "not delivered",
+	        "mail delivery",
+	        "failed delivery",
+	        "delivery problem",
+	        "returning message",
+	        "non-delivery",
+	        "nondeliverable",
+	        "could not be delivered",
+	        "permanent",
+	        "warning: message",
+	        "delayed",
+	        "failure delivery",
+	        NULL,
+	};
+
+	return has_any(s, words, 0);
+}
+
+/*
+ * Phrases after which a list of failed addresses follows (or the
+ * address itself, on the same line), lower-case.
+ */
+static const char *const triggers[] = {
+        "following address",
+        "following recipient",
+        "following destination",
+        "following user",
+        "following list",
+        "list of recipients",
+        "one or more destinations",
+        "could not be delivered",
+        "couldn't be delivered",
+        "cannot be delivered",
+        "can't be delivered",
+        "could not deliver",
+        "not be delivered to",
+        "was not delivered to",
+        "wasn't delivered to",
+        "did not reach the following",
+        "failed recipient",
+        "failed addresses",
+        "addresses failed",
+        "delivery to the following",
+        "delivery has failed",
+        "delivery failed",
+        "failed permanently",
+        "unable to deliver",
+        "not able to deliver",
+        "wasn't able to deliver",
+        "undeliverable address",
+        "undeliverable to",
+        "was undeliverable",
+        "intended recipient",
+        "invalid final delivery userid",
+        "error-for:",
+        "permanent fatal error",
+        "not yet been delivered",
+        "your message to:",
+        "did not receive a copy",
+        "mailbox is full:",
+        "n'a pas pu etre delivre",
+        "no pudo ser entregado",
+        "delivery problems",
+        NULL,
+};
+
+/* The end of the trigger phrase found in s, or NULL. */
+static const char *find_trigger(const char *s, const char **which)
+{
+	for (const char *const *t = triggers; *t; t++) {
+		const char *p = strstr(s, *t);
+
+		if (p) {
+			*which = *t;
+			return p + strlen(*t);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Whether a lower-cased line marks where the returned message starts:
+ * "------ This is a copy of the message, including all the headers.",
+ * "--- Below this line is a copy of the message.", "Original message
+ * follows.", or the returned header block itself.
+ */
+static int is_cut_line(const char *s)
+{
+	static const char *const after_rule[] = {
+	        "original",
+	        "copy",
+	        "returned",
+	        "message text",
+	        "message header",
+	        "header of",
+	        "undelivered message",
+	        "message follows",
+	        "mensaje",
+	        "rfc822",
+	        "headers follow",
+	        "unsent message",
+	        NULL,
+	};
+	static const char *const phrases[] = {
+	        "original message follows",
+	        "below this line is a copy",
+	        "your message reads",
+	        "old message:",
+	        "copy of the original message",
+	        "message header follows",
+	        "original message attached",
+	        "returned message follows",
+	        NULL,
+	};
+	const char *p = s;
+	int rule = 0;
+
+	if (!strncmp(s, "received: ", 10) || !strncmp(s, "return-path:", 12))
+		return 1;
+	while (*p == ' ' || *p == '\t' || *p == '|')
+		p++;
+	while (*p == '-' || *p == '=' || *p == '*' || *p == '_') {
+		p++;
+		rule++;
+	}
+	if (rule >= 2)
+		for (const char *const *w = after_rule; *w; w++)
+			if (strstr(p, *w))
+				return 1;
+	for (const char *const *w = phrases; *w; w++)
+		if (strstr(s, *w))
+			return 1;
+	return 0;
+}
+
+/*
+ * A line listing one recipient: the address first, after indentation,
+ * quoting marks, a bullet or "<". Returns its length, with *at where it
+ * starts, or 0.
+ */
+static size_t addr_starting(const char *line, const char *end, const char **at)
+{
+	const char *p = line;
+
+	while (p < end && (is_space((unsigned char)*p) || *p == '>' ||
+	                   *p == '*' || *p == '|' || *p == '"' || *p == '\''))
+		p++;
+	if (p + 1 < end && *p == '-' && p[1] == ' ')
+		p += 2;
+	if (p < end && *p == '<')
+		p++;
+	/* Exchange writes X.400 and SMTP forms: "c=US;a= ;...;dda:SMTP=x" */
+	if (end - p > 2 && lower((unsigned char)p[0]) == 'c' && p[1] == '=') {
+		const char *s = memmem(p, (size_t)(end - p), "SMTP=", 5);
+
+		if (!s)
+			return 0;
+		p = s + 5;
+	}
+	*at = p;
+	return bounce_addr_at(p, end);
+}
+
+/*
+ * "(expanded from: X)", "(generated from X)", "(Originally addressed to
+ * X)": the address that was really sent to, which the line names after
+ * an alias was rewritten. Returns its length with *at, or 0.
+ */
+static size_t addr_alias(const char *low, const char *line, const char *end,
+                         const char **at)
+{
+	static const char *const words[] = {
+	        "expanded from",
+	        "generated from",
+	        "originally addressed to",
+	        NULL,
+	};
+
+	for (const char *const *w = words; *w; w++) {
+		const char *p = strstr(low, *w);
+		size_t pos;
+
+		if (!p)
+			continue;
+		pos = (size_t)(p - low) + strlen(*w);
+		return bounce_addr_next(line, (size_t)(end - line), &pos, at);
+	}
+	return 0;
+}
+
+/* qmail and Postfix: "<addr>:" or "<addr> (expanded from <x>):". */
+static size_t addr_angle_colon(const char *line, const char *end,
+                               const char **at)
+{
+	size_t n;
+
+	if (line >= end || *line != '<')
+		return 0;
+	n = bounce_addr_at(line + 1, end);
+	if (!n || line + 1 + n >= end || line[1 + n] != '>')
+		return 0;
+	if (line + 2 + n < end &&
+	    (line[2 + n] == ':' || !strncmp(line + 2 + n, " (expanded", 10))) {
+		*at = line + 1;
+		return n;
+	}
+	return 0;
+}
+
+static void diag_add(struct buf *diag, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && diag->len < DIAG_MAX; i++) {
+		int c = (unsigned char)s[i];
+
+		if (is_space(c) || c < 32 || c == 127) {
+			if (diag->len && diag->data[diag->len - 1] != ' ')
+				buf_addch(diag, ' ');
+		} else {
+			buf_addch(diag, c);
+		}
+	}
+	if (diag->len && diag->data[diag->len - 1] != ' ')
+		buf_addch(diag, ' ');
+}
+
+struct scan {
+	struct bounce *b;
+	struct buf *diags;       /* one per recipient the scan added */
+	size_t first;            /* b->rcpts[first..] are the scan's */
+	struct bounce_rcpt *cur; /* the one the lines below are about */
+};
+
+static struct buf *diag_of(struct scan *sc, struct bounce_rcpt *r)
+{
+	return &sc->diags[r - sc->b->rcpts - sc->first];
+}
+
+/* A recipient the scan found; NULL when not plausible or known from a
+ * DSN already (which says more than the text). */
+static struct bounce_rcpt *take(struct scan *sc, const char *a, size_t n)
+{
+	struct bounce_rcpt *r = bounce_add_rcpt(sc->b, a, n);
+
+	if (r && (size_t)(r - sc->b->rcpts) < sc->first)
+		return NULL;
+	return r;
+}
+
+/*
+ * An alias line names the address that was really sent to: it takes the
+ * place of the one just listed, which is kept as mentioned.
+ */
+static void retarget(struct scan *sc, const char *a, size_t n)
+{
+	struct bounce *b = sc->b;
+	struct bounce_rcpt *cur = sc->cur, *dup;
+
+	if (!cur || cur != &b->rcpts[b->nrcpts - 1]) {
+		sc->cur = take(sc, a, n);
+		return;
+	}
+	dup = bounce_rcpt_lookup(b, a, n);
+	if (dup == cur)
+		return;
+	bounce_add_mentioned(b, cur->addr, strlen(cur->addr));
+	if (dup) {
+		free(cur->addr);
+		free(cur->diagnostic);
+		buf_reset(diag_of(sc, cur));
+		b->nrcpts--;
+		sc->cur = (size_t)(dup - b->rcpts) >= sc->first ? dup : NULL;
+		return;
+	}
+	free(cur->addr);
+	cur->addr = xstrndup(a, n);
+}
+
+int bounce_text_scan(struct bounce *b, const char *text, size_t len,
+                     const char *subject, int daemon, size_t *cut)
+{
+	struct buf low = BUF_INIT, prev = BUF_INIT, pair = BUF_INIT;
+	struct buf diags[BOUNCE_MAX_RCPTS];
+	struct scan sc = {b, diags, b->nrcpts, NULL};
+	const char *trigger = NULL, *angle = NULL;
+	int in_block = 0, prev_trigger = 0, delay;
+	size_t pos = 0;
+
+	for (size_t i = 0; i < BOUNCE_MAX_RCPTS; i++)
+		buf_init(&diags[i]);
+	buf_grow(&low, len);
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)text[i];
+
+		buf_addch(&low, c ? lower(c) : ' ');
+	}
+	*cut = len;
+	while (pos < len) {
+		const char *ls = low.data + pos, *ts = text + pos;
+		const char *nl = memchr(ls, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - ls) : len - pos;
+		const char *te, *a, *which;
+		const char *after;
+		struct buf line = BUF_INIT;
+		size_t alen;
+
+		while (n && ls[n - 1] == '\r')
+			n--;
+		te = ts + n;
+		buf_add(&line, ls, n);
+		if (is_cut_line(line.data)) {
+			*cut = pos;
+			buf_release(&line);
+			break;
+		}
+		if (strstr(line.data, "transcript of session"))
+			in_block = 0, sc.cur = NULL;
+
+		buf_reset(&pair);
+		buf_addf(&pair, "%s %s", prev.data, line.data);
+		after = find_trigger(line.data, &which);
+		if (after) {
+			size_t p = (size_t)(after - line.data);
+
+			trigger = trigger ? trigger : which;
+			in_block = 1;
+			sc.cur = NULL;
+			alen = bounce_addr_next(ts, n, &p, &a);
+			if (alen) {
+				sc.cur = take(&sc, a, alen);
+				if (sc.cur)
+					diag_add(diag_of(&sc, sc.cur), ts, n);
+			}
+		} else if (!prev_trigger && find_trigger(pair.data, &which)) {
+			/* The phrase was broken over two lines. */
+			trigger = trigger ? trigger : which;
+			in_block = 1;
+			sc.cur = NULL;
+		} else if ((alen = addr_angle_colon(ts, te, &a)) &&
+		           (daemon || in_block)) {
+			const char *al;
+			size_t aln = addr_alias(line.data, ts, te, &al);
+
+			angle = "<address>: reason";
+			in_block = 1;
+			sc.cur = aln ? take(&sc, al, aln) : take(&sc, a, alen);
+			if (sc.cur)
+				diag_add(diag_of(&sc, sc.cur), a + alen + 1,
+				         (size_t)(te - a - alen - 1));
+		} else if (in_block && (alen = addr_starting(ts, te, &a))) {
+			sc.cur = take(&sc, a, alen);
+			if (sc.cur)
+				diag_add(diag_of(&sc, sc.cur), a + alen,
+				         (size_t)(te - a - alen));
+		} else if (in_block &&
+		           (alen = addr_alias(line.data, ts, te, &a))) {
+			retarget(&sc, a, alen);
+		} else if (sc.cur && n) {
+			diag_add(diag_of(&sc, sc.cur), ts, n);
+		}
+		prev_trigger = after != NULL;
+		buf_reset(&prev);
+		buf_add(&prev, line.data, line.len);
+		buf_release(&line);
+		pos += (nl ? (size_t)(nl - ls) + 1 : len - pos);
+	}
+
+	buf_setlen(&low, *cut);
+	delay = bounce_says_delay(low.data) ||
+	        (subject && bounce_says_delay(subject)) ||
+	        (subject &&
+	         (strstr(subject, "delayed") || strstr(subject, "(delay)") ||
+	          !strncmp(subject, "warning:", 8)));
+	for (size_t i = sc.first; i < b->nrcpts; i++) {
+		struct bounce_rcpt *r = &b->rcpts[i];
+		struct buf *d = &diags[i - sc.first];
+
+		while (d->len && d->data[d->len - 1] == ' ')
+			buf_setlen(d, d->len - 1);
+		free(r->diagnostic);
+		r->diagnostic = buf_detach(d);
+		r->action =
+		        delay ? BOUNCE_ACTION_DELAYED : BOUNCE_ACTION_FAILED;
+		bounce_rcpt_judge(r, b->nrcpts == 1 ? low.data : NULL);
+	}
+	/* Every address in the report's text may name the subscriber. */
+	pos = 0;
+	while (pos < *cut) {
+		const char *a;
+		size_t alen = bounce_addr_next(text, *cut, &pos, &a);
+
+		if (alen)
+			bounce_add_mentioned(b, a, alen);
+	}
+	if (trigger || angle) {
+		struct buf r = BUF_INIT;
+
+		buf_addf(&r, "%s report: \"%s\"", delay ? "delay" : "failure",
+		         trigger ? trigger : angle);
+		free(b->reason);
+		b->reason = buf_detach(&r);
+	}
+	for (size_t i = 0; i < BOUNCE_MAX_RCPTS; i++)
+		buf_release(&diags[i]);
+	buf_release(&low);
+	buf_release(&prev);
+	buf_release(&pair);
+	if (!trigger && !(angle && b->nrcpts > sc.first))
+		return 0;
+	return delay ? 2 : 1;
+}

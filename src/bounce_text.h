@@ -1,0 +1,79 @@
+#ifndef BOUNCE_TEXT_H
+#define BOUNCE_TEXT_H
+
+/*
+ * Inside the bounce module: reading the human-readable side of reports
+ * (bounce_text.c) and the helpers bounce.c shares with it. Not for use
+ * outside src/bounce*.c.
+ */
+#include <stddef.h>
+
+#include "bounce.h"
+
+/* Recipients and mentioned addresses kept per message, at most. */
+#define BOUNCE_MAX_RCPTS     256
+#define BOUNCE_MAX_MENTIONED 32
+
+/*
+ * The length of the addr-spec starting exactly at p (before end): a
+ * dot-atom local part, '@', a domain with a dot and a letter in its last
+ * label. 0 when there is none.
+ */
+size_t bounce_addr_at(const char *p, const char *end);
+
+/*
+ * The first address in s[0..n) at or after *pos: its start in *start and
+ * length returned (0 when none); *pos moves past it.
+ */
+size_t bounce_addr_next(const char *s, size_t n, size_t *pos,
+                        const char **start);
+
+/*
+ * Adds addr[0..n) as a recipient, or returns the one already there with
+ * the same address ignoring case. NULL when the address is not plausible
+ * or the list is full. The list never moves: room for BOUNCE_MAX_RCPTS is
+ * made at the first, so pointers into it stay valid.
+ */
+struct bounce_rcpt *bounce_add_rcpt(struct bounce *b, const char *addr,
+                                    size_t n);
+/* The recipient with addr[0..n) ignoring case, or NULL. */
+struct bounce_rcpt *bounce_rcpt_lookup(struct bounce *b, const char *addr,
+                                       size_t n);
+/*
+ * Adds addr[0..n) to the mentioned addresses unless it is a recipient or
+ * there already.
+ */
+void bounce_add_mentioned(struct bounce *b, const char *addr, size_t n);
+
+/* The enhanced status code in s, else an SMTP reply code, else "". */
+void bounce_status_find(const char *s, char out[12]);
+
+/*
+ * Sets r's kind, policy and mailbox_full from its action, status and
+ * diagnostic (text, if not NULL, is judged when the diagnostic is empty).
+ */
+void bounce_rcpt_judge(struct bounce_rcpt *r, const char *text);
+
+/* Whether lower-cased text s says the delivery is only delayed. */
+int bounce_says_delay(const char *s);
+
+/*
+ * Reads the text of a report (the body of a plain-text bounce, or the
+ * readable parts of a MIME one): recipients from the address lists that
+ * servers write after phrases like "the following addresses failed",
+ * with what was said about each. daemon tells whether the sender looks
+ * like a mail system (MAILER-DAEMON, an empty Return-Path, a failure
+ * subject), which lets bare "<addr>:" lines count. Returns 1 when the
+ * text reads as a delivery failure, 2 as a delay, else 0; *cut receives where
+ * a returned message quoted in the text begins (len when none), and
+ * b->reason names the phrase that decided.
+ */
+int bounce_text_scan(struct bounce *b, const char *text, size_t len,
+                     const char *subject, int daemon, size_t *cut);
+
+/* Whether lower-cased subject s reads as an auto-reply. */
+int bounce_subject_autoreply(const char *s);
+/* Whether lower-cased subject s reads as a delivery failure report. */
+int bounce_subject_failure(const char *s);
+
+#endif

@@ -1,0 +1,323 @@
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "common.h"
+#include "inbox.h"
+#include "store.h"
+#include "store_inbox.h"
+#include "banned.h"
+
+const char cmd_inbox_summary[] =
+        "read bounces, complaints and unsubscribe requests from a mailbox";
+
+static void usage(FILE *f)
+{
+	fputs("usage: bulletin inbox SOURCE [--dry-run] [--watch SECONDS] "
+	      "[--delete]\n"
+	      "                     [--report] [--ca-file FILE]\n"
+	      "       bulletin inbox --report\n\n"
+	      "Reads the mailbox that returned mail comes to and updates the\n"
+	      "subscribers: a hard bounce makes the address bounced, soft\n"
+	      "bounces count (inbox.soft_bounce_limit within\n"
+	      "inbox.soft_bounce_days make it bounced), a complaint makes it\n"
+	      "complained, mail to the unsubscribe address unsubscribes.\n"
+	      "Auto-replies are ignored; anything else is left in the mailbox\n"
+	      "and listed. Each message is read once: running again changes\n"
+	      "nothing.\n\n"
+	      "SOURCE is one of\n"
+	      "  maildir:DIR\n"
+	      "  imap://USER@HOST[:PORT]/MAILBOX   (STARTTLS; plain only to "
+	      "this machine)\n"
+	      "  imaps://USER@HOST[:PORT]/MAILBOX\n"
+	      "  pop3://USER@HOST[:PORT]   pop3s://USER@HOST[:PORT]\n"
+	      "The password is read from BULLETIN_INBOX_PASSWORD.\n\n"
+	      "  --dry-run          say what would be done; change nothing\n"
+	      "  --watch SECONDS    read the mailbox again every SECONDS "
+	      "until stopped\n"
+	      "  --delete           POP3: delete processed messages (kept "
+	      "otherwise)\n"
+	      "  --report           print the last run: counts per class and "
+	      "the\n"
+	      "                     addresses affected\n"
+	      "  --ca-file FILE     trust the authorities in FILE (PEM) for "
+	      "TLS\n"
+	      "                     (default: delivery.ca_file, else the "
+	      "system's)\n",
+	      f);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void print_outcome(void *ctx, const struct inbox_outcome *oc)
+{
+	const char *cls = oc->b ? bounce_class_name(oc->b->class) : "unread";
+
+	(void)ctx;
+	if (oc->seen_before)
+		return;
+	printf("%-11s %-32s %s", cls, *oc->address ? oc->address : "-",
+	       oc->action);
+	if (oc->error)
+		printf(": %s", oc->error);
+	else if (oc->b && oc->b->class == BOUNCE_OTHER)
+		printf(": %s", oc->b->reason);
+	if (oc->b && *oc->b->message_id &&
+	    (oc->b->class == BOUNCE_OTHER || !*oc->address))
+		printf(" (Message-ID <%s>)", oc->b->message_id);
+	putchar('\n');
+}
+
+static void print_summary(const struct inbox_stats *s, int dry_run)
+{
+	static const char *const names[] = {"other",       "hard",
+	                                    "soft",        "complaint",
+	                                    "unsubscribe", "auto-reply"};
+	int first = 1;
+
+	printf("inbox%s: %ld message%s", dry_run ? " (dry run)" : "",
+	       s->messages, s->messages == 1 ? "" : "s");
+	for (int c = BOUNCE_HARD; c <= BOUNCE_AUTOREPLY + 1; c++) {
+		int k = c > BOUNCE_AUTOREPLY ? BOUNCE_OTHER : c;
+
+		if (!s->classes[k])
+			continue;
+		printf("%s %ld %s", first ? ":" : ",", s->classes[k], names[k]);
+		first = 0;
+	}
+	if (s->seen_before)
+		printf("; %ld read before", s->seen_before);
+	if (s->unreadable)
+		printf("; %ld unreadable", s->unreadable);
+	printf("; %ld subscriber%s %s", s->changed, s->changed == 1 ? "" : "s",
+	       dry_run ? "would change" : "changed");
+	if (s->soft_counted)
+		printf(", %ld soft bounce%s counted", s->soft_counted,
+		       s->soft_counted == 1 ? "" : "s");
+	if (!dry_run)
+		printf("; %ld marked processed", s->marked);
+	putchar('\n');
+}
+
+struct report {
+	long classes[BOUNCE_AUTOREPLY + 1];
+	long n;
+	struct buf lines;
+};
+
+static int report_row(const struct store_inbox_row *r, void *ctx)
+{
+	struct report *rep = ctx;
+
+	for (int c = 0; c <= BOUNCE_AUTOREPLY; c++)
+		if (!strcmp(r->class, bounce_class_name((enum bounce_class)c)))
+			rep->classes[c]++;
+	rep->n++;
+	if (*r->email)
+		buf_addf(&rep->lines, "  %-32s %-11s %s\n", r->email, r->class,
+		         r->outcome);
+	return 0;
+}
+
+static void print_time(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char when[40];
+
+	if (!t || !gmtime_r(&tt, &tm)) {
+		fputs("(not finished)", stdout);
+		return;
+	}
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fputs(when, stdout);
+}
+
+static int print_report(struct store *st)
+{
+	struct err err = ERR_INIT;
+	struct store_inbox *in = store_inbox_open(st, &err);
+	struct store_inbox_run run = {0, NULL, 0, 0};
+	struct report rep = {{0}, 0, BUF_INIT};
+	int r = in ? store_inbox_last_run(in, &run, &err) : -1, ret = EXIT_FAIL;
+
+	if (r < 0)
+		goto out;
+	if (r == 0) {
+		printf("no inbox run yet\n");
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (store_inbox_each(in, run.id, report_row, &rep, &err) < 0)
+		goto out;
+	printf("last inbox run: %s, ", run.source);
+	print_time(run.started);
+	fputs(" to ", stdout);
+	print_time(run.finished);
+	printf("\n%ld message%s read:\n", rep.n, rep.n == 1 ? "" : "s");
+	for (int c = BOUNCE_HARD; c <= BOUNCE_AUTOREPLY + 1; c++) {
+		int k = c > BOUNCE_AUTOREPLY ? BOUNCE_OTHER : c;
+
+		printf("  %-12s %ld\n", bounce_class_name((enum bounce_class)k),
+		       rep.classes[k]);
+	}
+	if (rep.lines.len)
+		printf("addresses affected:\n%s", rep.lines.data);
+	ret = EXIT_OK;
+out:
+	if (ret != EXIT_OK && err.set)
+		cmd_error(err_msg(&err));
+	store_inbox_run_release(&run);
+	store_inbox_close(in);
+	buf_release(&rep.lines);
+	err_release(&err);
+	return ret;
+}
+
+/* maildir:DIR is relative to where the command was run. */
+static char *resolve_source(const char *source, const char *prefix)
+{
+	struct buf b = BUF_INIT;
+
+	if (!strncmp(source, "maildir:", 8) && source[8] != '/' && *prefix)
+		buf_addf(&b, "maildir:%s/%s", prefix, source + 8);
+	else
+		buf_adds(&b, source);
+	return buf_detach(&b);
+}
+
+static int run_passes(struct store *st, const struct inbox_options *o,
+                      long watch)
+{
+	struct inbox_stats stats;
+	struct err err = ERR_INIT;
+
+	for (;;) {
+		if (inbox_run(st, o, print_outcome, NULL, &stats, &err) < 0) {
+			cmd_error(err_msg(&err));
+			err_release(&err);
+			if (!watch)
+				return EXIT_FAIL;
+			/* Watching: a lost connection is tried again. */
+			err_init(&err);
+		} else {
+			print_summary(&stats, o->dry_run);
+		}
+		fflush(stdout);
+		if (!watch || stop_requested)
+			break;
+		for (long s = 0; s < watch && !stop_requested; s++)
+			sleep(1);
+		if (stop_requested)
+			break;
+	}
+	return EXIT_OK;
+}
+
+int cmd_inbox(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"dry-run", no_argument, NULL, 'n'},
+	        {"watch", required_argument, NULL, 'w'},
+	        {"delete", no_argument, NULL, 'd'},
+	        {"report", no_argument, NULL, 'r'},
+	        {"ca-file", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct inbox_options o;
+	struct config cfg;
+	struct store st;
+	struct err err = ERR_INIT;
+	char *prefix = NULL, *source = NULL, *end;
+	const char *ca_file = NULL;
+	long watch = 0;
+	int c, report = 0, ret = EXIT_FAIL;
+	struct sigaction sa;
+
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 'w':
+			errno = 0;
+			watch = strtol(optarg, &end, 10);
+			if (errno || *end || watch < 1 || watch > 86400) {
+				fprintf(stderr,
+				        "bulletin: --watch '%s': give seconds "
+				        "between 1 and 86400\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			o.mailbox.delete_processed = 1;
+			break;
+		case 'r':
+			report = 1;
+			break;
+		case 'c':
+			ca_file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc - 1 || (optind == argc && !report) ||
+	    (optind == argc &&
+	     (o.dry_run || watch || ca_file || o.mailbox.delete_processed))) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cmd_workspace(&cfg, &prefix) < 0)
+		return EXIT_FAIL;
+	if (store_open(&st, cfg.store, &err) < 0) {
+		cmd_error(err_msg(&err));
+		goto out_config;
+	}
+	if (optind == argc) {
+		ret = print_report(&st);
+		goto out;
+	}
+	source = resolve_source(argv[optind], prefix);
+	o.source = source;
+	o.mailbox.password = getenv("BULLETIN_INBOX_PASSWORD");
+	o.mailbox.ca_file = ca_file ? ca_file : cfg.ca_file;
+	o.mailbox.processed_folder = cfg.processed_folder;
+	o.patterns.return_path = cfg.return_path;
+	o.patterns.unsubscribe = cfg.unsubscribe_mailto;
+	o.soft_limit = cfg.soft_bounce_limit;
+	o.soft_days = cfg.soft_bounce_days;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = run_passes(&st, &o, watch);
+	if (ret == EXIT_OK && report && !o.dry_run)
+		ret = print_report(&st);
+out:
+	store_close(&st);
+out_config:
+	free(source);
+	free(prefix);
+	err_release(&err);
+	config_release(&cfg);
+	return ret;
+}

@@ -1,0 +1,26 @@
+# The bounce fuzz target's checks over the real-world corpora in
+# ../shared/corpus, read in place (never copied into the project), under
+# the sanitizers of the test build.
+source "$(dirname "$0")/../lib.sh"
+replay=$BUILD_DIR/replay_bounce
+c=../shared/corpus
+dirs=("$c/bounces-flufl" "$c/bounces-sisimai/bounce"
+      "$c/bounces-sisimai/complaint" "$c/bounces-sisimai/not-bounce")
+if [ ! -x "$replay" ]; then
+  fail "$replay missing: build the project first"
+  finish
+fi
+for d in "${dirs[@]}"; do
+  [ -d "$d" ] || { fail "$d missing: the shared corpora are needed"; finish; }
+done
+if out=$("$replay" "${dirs[@]}"); then
+  n=$(echo "$out" | sed -n 's/^replayed \([0-9]*\) inputs$/\1/p')
+  if [ "${n:-0}" -ge 330 ]; then
+    pass "bounce fuzz target over $n corpus files"
+  else
+    fail "only ${n:-0} corpus files replayed"
+  fi
+else
+  fail "replay_bounce failed on the corpora"
+fi
+finish
