@@ -46,9 +46,9 @@ void buf_add_html(struct buf *b, const char *s, size_t n);
 int buf_read_file(struct buf *b, const char *path, size_t max);
 
 /* Aborting allocators for the rest of the program. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
+void *xmalloc(size_t n) __attribute__((returns_nonnull));
+void *xcalloc(size_t n, size_t size) __attribute__((returns_nonnull));
+void *xrealloc(void *p, size_t n) __attribute__((returns_nonnull));
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 

@@ -72,9 +72,8 @@ static int link_is_empty(cmark_node *n)
 {
 	cmark_iter *it = cmark_iter_new(n);
 	int empty = 1;
-	cmark_event_type ev;
 
-	while (empty && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+	while (empty && cmark_iter_next(it) != CMARK_EVENT_DONE) {
 		cmark_node *c = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(c);
 		const char *s;

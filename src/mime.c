@@ -349,7 +349,8 @@ int mime_check_cids(const char *html, size_t n, const struct mime_image *images,
 		while (q < end && !strchr("\"' \t\r\n)>", *q))
 			q++;
 		for (i = 0; i < nimages; i++) {
-			if (strlen(images[i].cid) == (size_t)(q - id) &&
+			if (images[i].cid &&
+			    strlen(images[i].cid) == (size_t)(q - id) &&
 			    memcmp(images[i].cid, id, (size_t)(q - id)) == 0)
 				break;
 		}
@@ -473,7 +474,7 @@ static int check_message(const struct mime_message *m, struct err *err)
 		                im->content_type ? im->content_type : "",
 		                "\"(),:;<=>?@[\\]", 100, err) < 0)
 			return -1;
-		if (!strchr(im->content_type, '/'))
+		if (!im->content_type || !strchr(im->content_type, '/'))
 			return err_set(err,
 			               "image content type '%s' is not "
 			               "type/subtype",

@@ -513,7 +513,7 @@ static void add_value(struct buf *out, const char *v, int html)
 }
 
 void render_field(const struct render_fields *f, int field, int html,
-		  struct buf *out)
+                  struct buf *out)
 {
 	switch (field) {
 	case 0:

@@ -19,10 +19,10 @@ enum send_state {
 	SEND_PENDING,
 	SEND_SENDING,
 	SEND_SENT,
-	SEND_DEFERRED,	/* a temporary failure: tried again next run */
-	SEND_FAILED,	/* a permanent failure */
+	SEND_DEFERRED,  /* a temporary failure: tried again next run */
+	SEND_FAILED,    /* a permanent failure */
 	SEND_UNCERTAIN, /* was 'sending' when a run died */
-	SEND_SKIPPED,	/* left before the message was handed over */
+	SEND_SKIPPED,   /* left before the message was handed over */
 	SEND_NSTATES
 };
 
@@ -32,21 +32,21 @@ struct store_campaign {
 	int64_t id;
 	char *issue, *subject;
 	int64_t started, finished; /* Unix seconds; finished 0 = not yet */
-	double seconds;		   /* time spent sending over all runs */
+	double seconds;            /* time spent sending over all runs */
 };
 
 void store_campaign_release(struct store_campaign *c);
 
 /* The campaign of an issue: 1 found (fills c), 0 none, -1 error. */
 int store_campaign_find(struct store *st, const char *issue,
-			struct store_campaign *c, struct err *err);
+                        struct store_campaign *c, struct err *err);
 /* Finds the campaign of an issue or starts one. */
 int store_campaign_open(struct store *st, const char *issue,
-			const char *subject, struct store_campaign *c,
-			struct err *err);
+                        const char *subject, struct store_campaign *c,
+                        struct err *err);
 /* Adds seconds to the campaign's time and sets finished (0: not). */
 int store_campaign_update(struct store *st, int64_t campaign, double seconds,
-			  int64_t finished, struct err *err);
+                          int64_t finished, struct err *err);
 
 /*
  * Prepares a run: rows left 'sending' become 'uncertain' (*uncertain
@@ -55,8 +55,8 @@ int store_campaign_update(struct store *st, int64_t campaign, double seconds,
  * gets a 'pending' row (*added). One transaction.
  */
 int store_journal_prepare(struct store *st, int64_t campaign,
-			  int resend_uncertain, long *uncertain, long *added,
-			  struct err *err);
+                          int resend_uncertain, long *uncertain, long *added,
+                          struct err *err);
 
 /* A recipient claimed for sending (strings owned by the struct). */
 struct store_recipient {
@@ -73,7 +73,7 @@ void store_recipient_release(struct store_recipient *r);
 struct store_journal;
 
 struct store_journal *store_journal_open(struct store *st, int64_t campaign,
-					 struct err *err);
+                                         struct err *err);
 void store_journal_close(struct store_journal *j);
 
 /*
@@ -85,7 +85,7 @@ void store_journal_close(struct store_journal *j);
  * messages over.
  */
 int store_journal_claim(struct store_journal *j, struct store_recipient *out,
-			int max, long *skipped, struct err *err);
+                        int max, long *skipped, struct err *err);
 
 /*
  * Whether the subscriber may still be mailed (active): 1 yes, 0 no, -1
@@ -93,17 +93,17 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
  * unsubscribe landing during the send takes effect for it.
  */
 int store_journal_still_active(struct store_journal *j, int64_t subscriber,
-			       struct err *err);
+                               struct err *err);
 
 /* Records what became of one recipient. reply and message_id may be
  * NULL. attempts is added to the row's count. */
 int store_journal_set(struct store_journal *j, int64_t subscriber,
-		      enum send_state state, int attempts, const char *reply,
-		      const char *message_id, struct err *err);
+                      enum send_state state, int attempts, const char *reply,
+                      const char *message_id, struct err *err);
 
 /* Counts of a campaign's rows by state. */
 int store_journal_counts(struct store *st, int64_t campaign,
-			 long counts[SEND_NSTATES], struct err *err);
+                         long counts[SEND_NSTATES], struct err *err);
 
 /* A journal row as listed by store_journal_each (borrowed strings). */
 struct store_journal_row {
@@ -118,8 +118,8 @@ struct store_journal_row {
 /* Calls fn for each row of the campaign in state (-1: all), by
  * subscriber; a non-zero return stops the walk and is returned. */
 int store_journal_each(struct store *st, int64_t campaign, int state,
-		       int (*fn)(const struct store_journal_row *r, void *ctx),
-		       void *ctx, struct err *err);
+                       int (*fn)(const struct store_journal_row *r, void *ctx),
+                       void *ctx, struct err *err);
 
 /*
  * Commits after each batch stop waiting for the disk (synchronous =

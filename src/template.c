@@ -250,8 +250,10 @@ void tmpl_list_add(struct tmpl_value *list, struct tmpl_value *v)
 		return;
 	l = &list->u.list;
 	if (l->n == l->cap)
-		l->items = grow(&l->d->arena, l->items, l->n, &l->cap,
-		                sizeof(*l->items));
+		/* items is an array of pointers: sizeof one pointer. */
+		l->items = grow(
+		        &l->d->arena, l->items, l->n, &l->cap,
+		        sizeof(*l->items)); // NOLINT(bugprone-sizeof-expression)
 	l->items[l->n++] = v;
 }
 

@@ -110,10 +110,11 @@ void transport_set_text(struct transport_result *res, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
+	// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start above
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		n = 0;
+		tmp[0] = '\0';
 	set_text(res, tmp, strnlen(tmp, sizeof(tmp)));
 }
 
@@ -211,8 +212,11 @@ void transport_classify(struct transport_result *res)
 		/* RFC 5321 §3.8: the server is closing the connection. */
 		res->reason = TRANSPORT_CONNECTION;
 		res->reopen = 1;
-	} else if (subject == 1 && (res->stage == TRANSPORT_STAGE_MAIL ||
-	                            detail == 7 || detail == 8)) {
+	} else if ((subject == 1 && (res->stage == TRANSPORT_STAGE_MAIL ||
+	                             detail == 7 || detail == 8)) ||
+	           (subject != 1 && subject != 7 &&
+	            !(subject == 2 && detail == 2) &&
+	            res->stage == TRANSPORT_STAGE_MAIL)) {
 		/* x.1.7 and x.1.8 are about the sender's address. */
 		res->reason = TRANSPORT_SENDER;
 	} else if (subject == 1) {
@@ -221,8 +225,6 @@ void transport_classify(struct transport_result *res)
 		res->reason = TRANSPORT_MAILBOX_FULL;
 	} else if (subject == 7) {
 		res->reason = TRANSPORT_POLICY;
-	} else if (res->stage == TRANSPORT_STAGE_MAIL) {
-		res->reason = TRANSPORT_SENDER;
 	} else {
 		/* A bare 550 without an enhanced code may be anything (spam
 		 * filters use it too), so it never marks an address bad. */

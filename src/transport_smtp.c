@@ -206,6 +206,8 @@ static enum transport_stage stage_of(const struct smtp_conn *c)
 }
 
 /* What the text of a failure without a reply starts with, by stage. */
+/* Adjacent literals below are joined on purpose. */
+// NOLINTBEGIN(bugprone-suspicious-missing-comma)
 static const char *const stage_no_reply[] = {
         [TRANSPORT_STAGE_CONNECT] = "",
         [TRANSPORT_STAGE_MAIL] = "no reply to MAIL FROM: ",
@@ -214,6 +216,7 @@ static const char *const stage_no_reply[] = {
         [TRANSPORT_STAGE_DOT] = "no reply after the whole message was sent "
                                 "(it may have been accepted): ",
 };
+// NOLINTEND(bugprone-suspicious-missing-comma)
 
 /* A bad envelope address never goes to the server: it could carry a
  * command of its own. */
