@@ -6,72 +6,13 @@
 # subscriber's envelope sender, and names with CR, LF or control
 # characters never break a header.
 source tests/lib.sh
-for tool in /usr/sbin/postfix /usr/sbin/postqueue /usr/bin/sqlite3; do
-  [ -x "$tool" ] || { echo "FAIL: $tool is missing: scripts/deps test installs it" >&2; exit 1; }
-done
-[ "$(id -u)" = 0 ] || { echo "FAIL: a private Postfix instance needs root (its master runs as root)" >&2; exit 1; }
 N=50
 
-# --- The private Postfix instance, in $T/postfix.
-P=$T/postfix
-mkdir -p "$P/conf" "$P/queue" "$P/data" "$P/mail"
-chmod 755 "$T" # postfix and nobody walk into their directories below
-chown postfix "$P/data"
-chown nobody:nogroup "$P/mail"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# master.cf: smtpd on 127.0.0.1:PORT, nothing chrooted (the queue
-# directory holds no copy of /etc).
-awk -v port="$PORT" 'BEGIN { OFS = "  " }
-  /^[a-z0-9]/ && NF >= 8 {
-    if ($1 == "smtp" && $2 == "inet") $1 = "127.0.0.1:" port
-    $5 = "n"
-  }
-  { print }' /etc/postfix/master.cf >"$P/conf/master.cf"
-cat >"$P/conf/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
-mail_owner = postfix
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mx.test.example
-mydestination =
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-maillog_file = $P/maillog
-maillog_file_prefixes = $P
-virtual_mailbox_domains = example.org
-virtual_mailbox_base = $P/mail
-virtual_mailbox_maps = static:example.org/
-virtual_uid_maps = static:$(id -u nobody)
-virtual_gid_maps = static:$(getent group nogroup | cut -d: -f3)
+source tests/postfix.sh
 # A bare LF in DATA is refused (even from loopback): CRLF on the wire is
 # checked by a real MTA, since the Maildir it writes has LF line ends.
-smtpd_forbid_bare_newline = reject
-smtpd_forbid_bare_newline_exclusions =
-EOF
-MAILDIR=$P/mail/example.org
-master_pid=
-stop_postfix() {
-  [ -n "$master_pid" ] || return 0
-  postfix -c "$P/conf" stop >/dev/null 2>&1 || true
-  for _ in $(seq 50); do kill -0 "$master_pid" 2>/dev/null || break; sleep 0.1; done
-  kill "$master_pid" 2>/dev/null || true
-  master_pid=
-}
-trap 'stop_postfix; cleanup' EXIT
-show_maillog() { echo "--- $P/maillog (last 30 lines):" >&2; tail -30 "$P/maillog" >&2 || true; }
-
-postfix -c "$P/conf" start >/dev/null 2>&1 || { fail "postfix did not start"; show_maillog; exit 1; }
-master_pid=$(tr -d ' ' <"$P/queue/pid/master.pid")
-PIDS+=("$master_pid")
-for _ in $(seq 100); do
-  python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null && break
-  sleep 0.1
-done
-python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null \
-  && pass "postfix listens on 127.0.0.1:$PORT" || { fail "postfix does not listen"; show_maillog; exit 1; }
+start_postfix "smtpd_forbid_bare_newline = reject" \
+  "smtpd_forbid_bare_newline_exclusions ="
 
 # The instance refuses a bare LF, so a message it accepts was sent CRLF.
 python3 - "$PORT" <<'PY' && pass "postfix here refuses a bare LF in DATA" || fail "postfix accepted a bare LF: the CRLF check would prove nothing"
