@@ -753,8 +753,15 @@ static void relay_result(struct run *run, size_t relay,
 {
 	struct relay_state *rs = &run->relay[relay];
 
-	if (res->reason == TRANSPORT_CONNECTION ||
-	    res->reason == TRANSPORT_TLS || res->reason == TRANSPORT_AUTH) {
+	/*
+	 * Only failing to reach the relay at all (connect, greeting, TLS,
+	 * login) counts against it: a connection dropped in the middle of
+	 * one message is that message's trouble (the soak test showed a few
+	 * such recipients, retried together, setting a healthy relay aside).
+	 */
+	if (res->stage == TRANSPORT_STAGE_CONNECT &&
+	    (res->reason == TRANSPORT_CONNECTION ||
+	     res->reason == TRANSPORT_TLS || res->reason == TRANSPORT_AUTH)) {
 		snprintf(rs->last, sizeof(rs->last), "%s", res->text);
 		if (++rs->failures >= RELAY_FAILURES && !rs->aside) {
 			rs->aside = 1;

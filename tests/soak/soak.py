@@ -188,7 +188,8 @@ try:
     while True:
         runs += 1
         rc, out = send()
-        log(f"send {runs}: exit {rc}: {out.strip().splitlines()[-1] if out.strip() else ''}")
+        log(f"send {runs}: exit {rc}:\n    " + "\n    ".join(
+            l for l in out.strip().splitlines() if not l.startswith("bulletin: send:")))
         if rc == 0 and ("nothing to send" in out or "deferred" not in out or runs >= 6):
             break
         if runs >= 8:
