@@ -529,6 +529,23 @@ static int defer(struct web *w, struct pending *p)
 
 /* Routes. */
 
+/*
+ * A page about one subscriber reached by a token: it names them only by a
+ * masked address (whoever holds a forwarded link learns no more).
+ */
+static void masked_page(struct web *w, struct http_exchange *ex,
+                        const char *title, const char *page, const char *email)
+{
+	struct tmpl_data *d = tmpl_data_new();
+	struct tmpl_value *root = page_data(w, d, title);
+	char *masked = web_mask_address(email);
+
+	tmpl_map_str(d, root, "masked_email", masked);
+	free(masked);
+	render(w, ex, 200, page, root);
+	tmpl_data_free(d);
+}
+
 static int confirm_route(struct web *w, struct http_exchange *ex,
                          const char *token)
 {
@@ -560,15 +577,8 @@ static int confirm_route(struct web *w, struct http_exchange *ex,
 	} else if (r == 0) {
 		not_found(w, ex);
 	} else if (s.status == STORE_PENDING) {
-		struct tmpl_data *d = tmpl_data_new();
-		struct tmpl_value *root =
-		        page_data(w, d, "Confirm your subscription");
-		char *masked = web_mask_address(s.email);
-
-		tmpl_map_str(d, root, "masked_email", masked);
-		free(masked);
-		render(w, ex, 200, "web/confirm.html", root);
-		tmpl_data_free(d);
+		masked_page(w, ex, "Confirm your subscription",
+		            "web/confirm.html", s.email);
 	} else if (s.status == STORE_ACTIVE) {
 		confirmed_page(w, ex);
 	} else {
@@ -622,14 +632,8 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
 	} else if (store_status_suppressed(s.status)) {
 		unsubscribed_page(w, ex);
 	} else {
-		struct tmpl_data *d = tmpl_data_new();
-		struct tmpl_value *root = page_data(w, d, "Unsubscribe");
-		char *masked = web_mask_address(s.email);
-
-		tmpl_map_str(d, root, "masked_email", masked);
-		free(masked);
-		render(w, ex, 200, "web/unsubscribe.html", root);
-		tmpl_data_free(d);
+		masked_page(w, ex, "Unsubscribe", "web/unsubscribe.html",
+		            s.email);
 	}
 	store_subscriber_release(&s);
 	return HTTP_ANSWER;
