@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1464,6 +1465,18 @@ static int set_wal(struct store *st, struct err *err)
 	return 0;
 }
 
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+/*
+ * No memory statistics: they take a global lock on every allocation (6% of
+ * a bulk import). This must come before SQLite's first use, and every use
+ * starts with store_open.
+ */
+static void configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(struct store *st, const char *path, struct err *err)
 {
 	int64_t version = 0;
@@ -1473,6 +1486,7 @@ int store_open(struct store *st, const char *path, struct err *err)
 	st->path = xstrdup(path);
 	if (prepare_file(path, err) < 0)
 		goto fail;
+	pthread_once(&sqlite_once, configure_sqlite);
 	if (sqlite3_open_v2(path, &st->db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 	                    NULL) != SQLITE_OK) {
@@ -1490,6 +1504,18 @@ int store_open(struct store *st, const char *path, struct err *err)
 	if (identify(st, &version, err) < 0)
 		goto fail;
 	if (exec(st, "PRAGMA foreign_keys = ON", "cannot set up", err) < 0)
+		goto fail;
+	/*
+	 * A new store gets 8 KiB pages (SQLite's default is 4 KiB): a bulk
+	 * import of a million rows then runs about 10% faster, for about 5%
+	 * fewer one-click unsubscribes a second at full load; larger pages
+	 * cost the web endpoint more than they gain (32 KiB halves its
+	 * unsubscribes a second). Measured side by side with scripts/bench
+	 * store and scripts/bench serve. The pragma does nothing once the
+	 * file has content: an older store keeps its page size.
+	 */
+	if (version == 0 &&
+	    exec(st, "PRAGMA page_size = 8192", "cannot set up", err) < 0)
 		goto fail;
 	if (version < STORE_VERSION && migrate(st, err) < 0)
 		goto fail;

@@ -18,6 +18,7 @@ expect_grep "$T/out" "added Jo.Bloggs@example.org (active)" "add names the norma
 [ "$(stat -c %a $db)" = 600 ] && pass "store is mode 600" || fail "store mode $(stat -c %a $db)"
 [ "$(stat -c %a subscribers)" = 700 ] && pass "its folder is 700" || fail "folder mode $(stat -c %a subscribers)"
 [ "$(sqlite3 $db 'PRAGMA journal_mode')" = wal ] && pass "WAL mode" || fail "not WAL"
+[ "$(sqlite3 $db 'PRAGMA page_size')" = 8192 ] && pass "8 KiB pages" || fail "page size $(sqlite3 $db 'PRAGMA page_size')"
 run 0 "add again, other case" -- subscribers add jo.bloggs@example.org
 expect_grep "$T/out" "is already in (active)" "already there"
 run 1 "add an invalid address" -- subscribers add "jo bloggs@example.org"
@@ -106,4 +107,12 @@ expect_grep "$T/err" "use 'erase'" "points to erase"
 run 0 "remove a mistake" -- subscribers remove info@xn--mnchen-3ya.de
 run 1 "gone" -- subscribers show info@xn--mnchen-3ya.de
 expect_grep "$T/err" "no subscriber info@xn--mnchen-3ya.de" "says there is none"
+
+# A store made with SQLite's default 4 KiB pages (as before 8 KiB) keeps
+# them and its subscribers.
+sqlite3 $db "PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM;
+             PRAGMA journal_mode = WAL" > /dev/null
+run 0 "a 4 KiB-page store opens" -- subscribers add kim@example.org
+[ "$(sqlite3 $db 'PRAGMA page_size')" = 4096 ] && pass "it keeps its page size" || fail "page size changed"
+run 0 "its subscribers are there" -- subscribers show jo.bloggs@example.org
 finish
