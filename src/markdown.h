@@ -32,6 +32,13 @@ struct markdown_opts {
 	 */
 	int (*image_width)(void *ctx, const char *src);
 	void *image_ctx; /* borrowed, passed to image_width */
+	/*
+	 * Non-zero: links, images and code blocks carry style attributes, for
+	 * email clients that drop a <style> sheet. Zero, for web pages: their
+	 * stylesheet styles them, and their Content-Security-Policy would
+	 * refuse inline styles anyway.
+	 */
+	int inline_styles;
 };
 
 /*

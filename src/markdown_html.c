@@ -49,6 +49,17 @@ static int in_tight_list(cmark_node *para)
 	       cmark_node_get_list_tight(list);
 }
 
+/* Ends a start tag, with style="css" when the options ask for it. */
+static void add_style(struct html *h, const char *css)
+{
+	if (h->o->inline_styles) {
+		buf_adds(h->out, " style=\"");
+		buf_adds(h->out, css);
+		buf_addch(h->out, '"');
+	}
+	buf_addch(h->out, '>');
+}
+
 static int heading_level(struct html *h, cmark_node *n)
 {
 	int level = cmark_node_get_heading_level(n) + h->o->heading_offset;
@@ -109,7 +120,7 @@ static int open_link(struct html *h, cmark_node *n)
 	buf_add_html(h->out, h->url.data, h->url.len);
 	buf_addch(h->out, '"');
 	add_title(h, n);
-	buf_adds(h->out, " style=\"" LINK_STYLE "\">");
+	add_style(h, LINK_STYLE);
 	if (!link_is_empty(n)) {
 		h->open_link = n;
 		return 0;
@@ -148,7 +159,7 @@ static void image(struct html *h, cmark_node *n)
 	buf_addch(h->out, '"');
 	add_title(h, n);
 	buf_addf(h->out, " width=\"%d\"", image_width(h, src));
-	buf_adds(h->out, " style=\"" IMAGE_STYLE "\">");
+	add_style(h, IMAGE_STYLE);
 }
 
 static void list_open(struct html *h, cmark_node *n)
@@ -180,7 +191,9 @@ static void enter(struct html *h, cmark_node *n, cmark_iter *it)
 		break;
 	case CMARK_NODE_CODE_BLOCK:
 		cr(h);
-		buf_adds(h->out, "<pre style=\"" PRE_STYLE "\"><code>");
+		buf_adds(h->out, "<pre");
+		add_style(h, PRE_STYLE);
+		buf_adds(h->out, "<code>");
 		add_esc(h, cmark_node_get_literal(n));
 		buf_adds(h->out, "</code></pre>\n");
 		break;

@@ -202,10 +202,14 @@ static void add_wrapped_title(struct tmpl_data *d, struct tmpl_value *m,
 
 static void add_markdown(struct tmpl_data *d, struct tmpl_value *m,
                          const char *key, cmark_node *doc, int heading_offset,
-                         const char *base_url)
+                         const char *base_url, int for_email)
 {
-	struct markdown_opts o = {heading_offset, base_url, TEXT_WIDTH, NULL,
-	                          NULL};
+	struct markdown_opts o = {
+	        .heading_offset = heading_offset,
+	        .base_url = base_url,
+	        .width = TEXT_WIDTH,
+	        .inline_styles = for_email,
+	};
 	struct buf b = BUF_INIT, name = BUF_INIT;
 
 	markdown_html(doc, &o, &b);
@@ -289,7 +293,8 @@ static struct tmpl_value *article(struct tmpl_data *d,
 		buf_reset(&b);
 	}
 	/* Article headings sit below the section (h2) and title (h3). */
-	add_markdown(d, a, "body", c->doc, 2, for_email ? url.data : NULL);
+	add_markdown(d, a, "body", c->doc, 2, for_email ? url.data : NULL,
+	             for_email);
 	buf_release(&url);
 	buf_release(&b);
 	return a;
@@ -334,7 +339,7 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
 	if (is->intro && *is->intro) {
 		cmark_node *doc = markdown_parse(is->intro, strlen(is->intro));
 
-		add_markdown(d, iss, "intro", doc, 2, NULL);
+		add_markdown(d, iss, "intro", doc, 2, NULL, for_email);
 		cmark_node_free(doc);
 	}
 	tmpl_map_set(root, "issue", iss);

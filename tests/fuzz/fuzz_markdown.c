@@ -31,14 +31,14 @@
 	} while (0)
 
 static const char *const tags[] = {
-        "p>",         "/p>",     "h1>",         "/h1>",         "h2>",
-        "/h2>",       "h3>",     "/h3>",        "h4>",          "/h4>",
-        "h5>",        "/h5>",    "h6>",         "/h6>",         "em>",
-        "/em>",       "strong>", "/strong>",    "code>",        "/code>",
-        "pre style=", "/pre>",   "blockquote>", "/blockquote>", "ul>",
-        "/ul>",       "ol>",     "ol start=\"", "/ol>",         "li>",
-        "/li>",       "hr>",     "br>",         "a href=\"",    "/a>",
-        "img src=\"",
+        "p>",         "/p>",        "h1>",      "/h1>",        "h2>",
+        "/h2>",       "h3>",        "/h3>",     "h4>",         "/h4>",
+        "h5>",        "/h5>",       "h6>",      "/h6>",        "em>",
+        "/em>",       "strong>",    "/strong>", "code>",       "/code>",
+        "pre style=", "pre>",       "/pre>",    "blockquote>", "/blockquote>",
+        "ul>",        "/ul>",       "ol>",      "ol start=\"", "/ol>",
+        "li>",        "/li>",       "hr>",      "br>",         "a href=\"",
+        "/a>",        "img src=\"",
 };
 
 static int utf8_valid(const unsigned char *s, size_t n)
@@ -158,6 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	        .base_url =
 	                flags & 1 ? "https://news.example.org/2026-12/" : NULL,
 	        .width = flags & 2 ? 72 : (int)(flags % 53),
+	        .inline_styles = !(flags & 4),
 	};
 	cmark_node *doc = markdown_parse((const char *)data, size);
 	struct buf html = BUF_INIT, text = BUF_INIT, again = BUF_INIT;
@@ -171,6 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!utf8_valid((const unsigned char *)text.data, text.len))
 		FAIL("text not UTF-8", text.data);
 	check_tags(html.data);
+	if (!o.inline_styles && strstr(html.data, " style=\""))
+		FAIL("a style attribute for the web", html.data);
 	check_attrs(html.data, " href=\"", text.data);
 	check_attrs(html.data, " src=\"", text.data);
 	markdown_html(doc, &o, &again);

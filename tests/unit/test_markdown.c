@@ -17,8 +17,10 @@
 #define PRE       "<pre style=\"white-space:pre-wrap;overflow-wrap:break-word\">"
 #define BASE      "https://news.example.org/2026-12/"
 
-static const struct markdown_opts plain = {.width = 72};
-static const struct markdown_opts based = {.width = 72, .base_url = BASE};
+/* As for email: inline styles on links, images and code blocks. */
+static const struct markdown_opts plain = {.width = 72, .inline_styles = 1};
+static const struct markdown_opts based = {
+        .width = 72, .base_url = BASE, .inline_styles = 1};
 
 static char *render(const char *md, const struct markdown_opts *o, int html)
 {
@@ -160,7 +162,8 @@ static int fake_width(void *ctx, const char *src)
 static void test_html_images(void)
 {
 	struct markdown_opts sized = {.base_url = BASE,
-	                              .image_width = fake_width};
+	                              .image_width = fake_width,
+	                              .inline_styles = 1};
 
 	CHECK_HTML(&based, "![Parents *at* play](play.jpg \"Play\")",
 	           "<p><img src=\"" BASE "play.jpg\" alt=\"Parents at play\""
@@ -197,6 +200,20 @@ static const char hostile[] =
         "* <img src=x onerror=alert(1)> item\n\n"
         "before <style>p{}</style> after\n\n"
         "[x](javascript:alert(1)) ![y](javascript:alert(1))\n";
+
+/* For web pages: the same markup with no style attribute anywhere. */
+static void test_html_web(void)
+{
+	const struct markdown_opts web = {.width = 72};
+
+	CHECK_HTML(&web, "See [the plan](https://x.org/p \"P\") and <a@b.org>.",
+	           "<p>See <a href=\"https://x.org/p\" title=\"P\">the plan</a>"
+	           " and <a href=\"mailto:a@b.org\">a@b.org</a>.</p>\n");
+	CHECK_HTML(
+	        &web, "![Play](play.jpg)",
+	        "<p><img src=\"play.jpg\" alt=\"Play\" width=\"560\"></p>\n");
+	CHECK_HTML(&web, "    x < y\n", "<pre><code>x &lt; y\n</code></pre>\n");
+}
 
 static void test_raw_html(void)
 {
@@ -687,6 +704,7 @@ int main(void)
 	test_html_blocks();
 	test_html_links();
 	test_html_images();
+	test_html_web();
 	test_raw_html();
 	test_url();
 	test_text_blocks();
