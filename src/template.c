@@ -1175,8 +1175,12 @@ static void indent_add(struct buf *out, const struct indent *ind)
 static void text_add_indented(struct buf *out, const char *s, size_t n,
                               const struct indent *ind)
 {
-	const char *end = s + n;
+	const char *end;
 
+	if (!n)
+		return; /* s may be NULL: an empty text left by a standalone tag
+		         */
+	end = s + n;
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 
