@@ -557,14 +557,6 @@ struct worker {
 	} results[CLAIM_BATCH * 2];
 	int nresults;
 	struct scratch s;
-	/*
-	 * The worker's own connection to the store, for the check just
-	 * before each hand-over: reads run beside the other workers' instead
-	 * of queueing for the run's lock (8% of a fast send). has_reader is 0
-	 * if it could not be opened; the run's connection is used then.
-	 */
-	struct store reader;
-	int has_reader;
 };
 
 static void result_free(struct pending_result *r)
@@ -887,8 +879,6 @@ static void *worker_main(void *arg)
 	size_t relay = (size_t)-1;
 	struct err err = ERR_INIT;
 
-	w->has_reader = store_open(&w->reader, run->st->path, &err) == 0;
-	err_clear(&err);
 	for (;;) {
 		struct store_recipient *r;
 		int *attempts, got, active;
@@ -961,13 +951,8 @@ static void *worker_main(void *arg)
 		pace(run);
 		/* The last moment to honour an unsubscribe: just before the
 		 * message is handed over. */
-		if (w->has_reader) {
-			active = store_is_active(&w->reader, r->id, &err);
-			pthread_mutex_lock(&run->lock);
-		} else {
-			pthread_mutex_lock(&run->lock);
-			active = store_is_active(run->st, r->id, &err);
-		}
+		pthread_mutex_lock(&run->lock);
+		active = store_journal_still_active(run->j, r->id, &err);
 		if (active <= 0) {
 			if (active < 0)
 				fail_run(run, &err);
@@ -1005,8 +990,6 @@ static void *worker_main(void *arg)
 	pthread_mutex_unlock(&run->lock);
 	if (conn)
 		transport_conn_close(conn);
-	if (w->has_reader)
-		store_close(&w->reader);
 	err_release(&err);
 	return NULL;
 }

@@ -159,7 +159,6 @@ enum stmt {
 	S_DETAILS,
 	S_STATUS,
 	S_IS_ERASED,
-	S_IS_ACTIVE,
 	S_ERASE,
 	S_UNERASE,
 	S_DELETE,
@@ -186,8 +185,6 @@ static const char *const stmt_sql[S_COUNT] = {
         [S_STATUS] = "UPDATE subscribers SET status = ?, confirmed_at = "
                      "coalesce(?, confirmed_at), left_at = ? WHERE id = ?",
         [S_IS_ERASED] = "SELECT 1 FROM suppressed WHERE hash = ?",
-        [S_IS_ACTIVE] =
-                "SELECT status = 'active' FROM subscribers WHERE id = ?",
         [S_ERASE] = "INSERT OR IGNORE INTO suppressed (hash, erased_at) "
                     "VALUES (?, ?)",
         [S_UNERASE] = "DELETE FROM suppressed WHERE hash = ?",
@@ -420,25 +417,6 @@ static int find(struct store *st, enum stmt which, const char *text, int64_t id,
 	} else {
 		ret = db_fail(st, "cannot look up a subscriber", err);
 	}
-	done(s);
-	return ret;
-}
-
-int store_is_active(struct store *st, int64_t id, struct err *err)
-{
-	sqlite3_stmt *s = stmt(st, S_IS_ACTIVE, err);
-	int rc, ret;
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		ret = sqlite3_column_int(s, 0) != 0;
-	else if (rc == SQLITE_DONE)
-		ret = 0; /* erased meanwhile */
-	else
-		ret = db_fail(st, "cannot look up a subscriber", err);
 	done(s);
 	return ret;
 }

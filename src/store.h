@@ -142,14 +142,6 @@ int store_find_token(struct store *st, const char *token,
                      struct store_subscriber *out, struct err *err);
 
 /*
- * Whether subscriber id may still be mailed (active): 1 yes, 0 no (or no
- * longer held), -1 error. The sender asks just before each message is
- * handed over, so that an unsubscribe landing during a send takes effect
- * for it.
- */
-int store_is_active(struct store *st, int64_t id, struct err *err);
-
-/*
  * Moves subscriber id to status, appending an event with source and
  * detail; sets the confirmed time on becoming active and the left time on
  * leaving. *changed (unless NULL) says whether the status was different.

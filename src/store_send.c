@@ -197,7 +197,7 @@ int store_journal_prepare(struct store *st, int64_t campaign,
 	return ret;
 }
 
-enum jstmt { J_CLAIM, J_MARK, J_SET, J_COUNT };
+enum jstmt { J_CLAIM, J_MARK, J_ACTIVE, J_SET, J_COUNT };
 
 static const char *const jsql[J_COUNT] = {
         [J_CLAIM] = "SELECT s.id, s.email, s.name, s.token_secret, s.status = "
@@ -206,6 +206,7 @@ static const char *const jsql[J_COUNT] = {
                     "'pending' ORDER BY j.subscriber_id LIMIT ?2",
         [J_MARK] = "UPDATE journal SET status = 'sending', updated_at = ?3 "
                    "WHERE campaign_id = ?1 AND subscriber_id = ?2",
+        [J_ACTIVE] = "SELECT status = 'active' FROM subscribers WHERE id = ?1",
         [J_SET] = "UPDATE journal SET status = ?3, attempts = attempts + ?4, "
                   "reply = coalesce(?5, reply), message_id = coalesce(?6, "
                   "message_id), updated_at = ?7 WHERE campaign_id = ?1 AND "
@@ -325,6 +326,25 @@ out:
 		for (int i = 0; i < n; i++)
 			store_recipient_release(&out[i]);
 	free(left);
+	return ret;
+}
+
+int store_journal_still_active(struct store_journal *j, int64_t subscriber,
+                               struct err *err)
+{
+	sqlite3_stmt *s = j->s[J_ACTIVE];
+	int rc, ret;
+
+	sqlite3_bind_int64(s, 1, subscriber);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		ret = sqlite3_column_int(s, 0) != 0;
+	else if (rc == SQLITE_DONE)
+		ret = 0; /* erased meanwhile */
+	else
+		ret = fail(j->st, "cannot read a subscriber", err);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return ret;
 }
 

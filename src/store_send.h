@@ -87,6 +87,14 @@ void store_journal_close(struct store_journal *j);
 int store_journal_claim(struct store_journal *j, struct store_recipient *out,
                         int max, long *skipped, struct err *err);
 
+/*
+ * Whether the subscriber may still be mailed (active): 1 yes, 0 no, -1
+ * error. Checked just before a message is handed over, so that an
+ * unsubscribe landing during the send takes effect for it.
+ */
+int store_journal_still_active(struct store_journal *j, int64_t subscriber,
+                               struct err *err);
+
 /* Records what became of one recipient. reply and message_id may be
  * NULL. attempts is added to the row's count. */
 int store_journal_set(struct store_journal *j, int64_t subscriber,

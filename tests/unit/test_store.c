@@ -213,12 +213,9 @@ static void test_suppression(struct store *st)
 		snprintf(email, sizeof(email), "gone%zu@example.org", i);
 		CHECK(add(st, email, "", "cli", STORE_ACTIVE) == STORE_ADDED);
 		CHECK(store_find_email(st, email, &s, &err) == 1);
-		CHECK(store_is_active(st, s.id, &err) == 1);
 		CHECK(store_set_status(st, s.id, gone[i], "inbox", "bounce",
 		                       &changed, &err) == 1);
 		CHECK(changed);
-		CHECK(store_is_active(st, s.id, &err) == 0);
-		CHECK(store_is_active(st, 999999, &err) == 0);
 		CHECK(status_of(st, email) == (int)gone[i]);
 		CHECK(events_of(st, email) == 2);
 
