@@ -167,6 +167,43 @@ char *buf_detach(struct buf *b)
 	return p;
 }
 
+static int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int buf_add_unpercent(struct buf *b, const char *s, size_t n, int plus)
+{
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (n - i < 3)
+				return -1;
+			hi = hex_digit((unsigned char)s[i + 1]);
+			lo = hex_digit((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = hi << 4 | lo;
+			i += 2;
+		} else if (c == '+' && plus) {
+			c = ' ';
+		}
+		if (c == 0)
+			return -1;
+		buf_addch(b, c);
+	}
+	return 0;
+}
+
 void buf_add_html(struct buf *b, const char *s, size_t n)
 {
 	size_t start = 0;

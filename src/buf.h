@@ -38,6 +38,12 @@ char *buf_detach(struct buf *b);
 
 /* HTML-escapes s (& < > " ') onto b. */
 void buf_add_html(struct buf *b, const char *s, size_t n);
+/*
+ * Appends s[0..n) with each %XX decoded, and '+' as a space when plus is
+ * set (form bodies). Returns -1 on a '%' not followed by two hex digits
+ * or an escape that decodes to NUL (b then holds what came before).
+ */
+int buf_add_unpercent(struct buf *b, const char *s, size_t n, int plus);
 
 /*
  * Reads a whole file into b (appending), refusing files over max bytes.

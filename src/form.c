@@ -66,47 +66,9 @@ int form_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
-static int hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decoding, with '+' as space when plus is set. */
-static int decode(const char *s, size_t n, int plus, struct buf *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (n - i < 3)
-				return -1;
-			hi = hex((unsigned char)s[i + 1]);
-			lo = hex((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = hi << 4 | lo;
-			i += 2;
-		} else if (c == '+' && plus) {
-			c = ' ';
-		}
-		if (c == 0)
-			return -1;
-		buf_addch(out, c);
-	}
-	return 0;
-}
-
 int form_percent_decode(const char *s, size_t n, struct buf *out)
 {
-	return decode(s, n, 0, out);
+	return buf_add_unpercent(out, s, n, 0);
 }
 
 static int too_many(struct err *err)
@@ -157,9 +119,11 @@ int form_parse_urlencoded(struct form *f, const char *body, size_t len,
 		if (stop > p) {
 			const char *name_end = eq ? eq : stop;
 
-			if (decode(p, (size_t)(name_end - p), 1, &name) < 0 ||
-			    (eq && decode(eq + 1, (size_t)(stop - eq - 1), 1,
-			                  &value) < 0)) {
+			if (buf_add_unpercent(&name, p, (size_t)(name_end - p),
+			                      1) < 0 ||
+			    (eq && buf_add_unpercent(&value, eq + 1,
+			                             (size_t)(stop - eq - 1),
+			                             1) < 0)) {
 				buf_release(&name);
 				buf_release(&value);
 				err_set(err,

@@ -40,35 +40,19 @@ static void url_release(struct url *u)
 	free(u->folder);
 }
 
-static int hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* s[0..n) with %XX decoded; NULL when that would make a NUL or CR/LF. */
+/*
+ * s[0..n) with %XX decoded; NULL on a bad escape or when that would make
+ * a NUL or a line break (which would reach the IMAP or POP3 command).
+ */
 static char *unescape(const char *s, size_t n)
 {
 	struct buf out = BUF_INIT;
 
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c == '%' && i + 2 < n && hex(s[i + 1]) >= 0 &&
-		    hex(s[i + 2]) >= 0) {
-			c = hex(s[i + 1]) * 16 + hex(s[i + 2]);
-			i += 2;
-		}
-		if (c == 0 || c == '\r' || c == '\n') {
-			buf_release(&out);
-			return NULL;
-		}
-		buf_addch(&out, c);
+	if (buf_add_unpercent(&out, s, n, 0) < 0 ||
+	    (out.len && (memchr(out.data, '\r', out.len) ||
+	                 memchr(out.data, '\n', out.len)))) {
+		buf_release(&out);
+		return NULL;
 	}
 	return buf_detach(&out);
 }
@@ -137,6 +121,13 @@ static int parse_url(struct url *u, const char *source, struct err *err)
 		               "BULLETIN_INBOX_PASSWORD instead",
 		               source);
 	u->user = unescape(p, (size_t)(at - p));
+	if (!u->user)
+		return err_set(
+		        err,
+		        "%s: the user name has a bad %%XX escape or a "
+		        "line break: write '@' in it as %%40 and '%%' as "
+		        "%%25",
+		        source);
 	p = at + 1;
 	if (*p == '[') {
 		const char *close = memchr(p, ']', (size_t)(end - p));
@@ -167,7 +158,12 @@ static int parse_url(struct url *u, const char *source, struct err *err)
 			        source, slash);
 		u->folder = unescape(slash + 1, strlen(slash + 1));
 		if (!u->folder)
-			return err_set(err, "%s: bad mailbox name", source);
+			return err_set(
+			        err,
+			        "%s: the folder name has a bad %%XX "
+			        "escape or a line break: write '%%' in it "
+			        "as %%25",
+			        source);
 	} else {
 		u->folder = xstrdup("INBOX");
 	}
