@@ -546,6 +546,38 @@ static void masked_page(struct web *w, struct http_exchange *ex,
 	tmpl_data_free(d);
 }
 
+/*
+ * The GET or HEAD side of a token's page: finds the subscriber. Returns 1
+ * with *s filled, or 0 after answering (405 for another method, 404 for
+ * an unknown token, 500 when the store fails).
+ */
+static int token_page_lookup(struct web *w, struct http_exchange *ex,
+                             const char *token, struct store_subscriber *s)
+{
+	int r;
+
+	if (ex->req.method != HTTP_GET && ex->req.method != HTTP_HEAD) {
+		method_not_allowed(w, ex, "GET, HEAD, POST");
+		return 0;
+	}
+	r = find_token(w, token, s);
+	if (r < 0)
+		server_error(w, ex);
+	else if (r == 0)
+		not_found(w, ex);
+	return r > 0;
+}
+
+/* A POST on a token's page, to be done by the writer. */
+static struct pending *token_job(struct web *w, struct http_exchange *ex,
+                                 enum pending_kind kind, const char *token)
+{
+	struct pending *p = pending_new(w, ex, kind);
+
+	memcpy(p->token, token, TOKEN_PUBLIC_LEN + 1);
+	return p;
+}
+
 static int confirm_route(struct web *w, struct http_exchange *ex,
                          const char *token)
 {
@@ -561,29 +593,20 @@ static int confirm_route(struct web *w, struct http_exchange *ex,
 		form_release(&f);
 		if (r < 0)
 			return HTTP_ANSWER;
-		p = pending_new(w, ex, P_CONFIRM);
-		memcpy(p->token, token, TOKEN_PUBLIC_LEN + 1);
+		p = token_job(w, ex, P_CONFIRM, token);
 		p->job.run = run_confirm;
 		p->job.done = done_confirm;
 		return defer(w, p);
 	}
-	if (ex->req.method != HTTP_GET && ex->req.method != HTTP_HEAD) {
-		method_not_allowed(w, ex, "GET, HEAD, POST");
+	if (!token_page_lookup(w, ex, token, &s))
 		return HTTP_ANSWER;
-	}
-	r = find_token(w, token, &s);
-	if (r < 0) {
-		server_error(w, ex);
-	} else if (r == 0) {
-		not_found(w, ex);
-	} else if (s.status == STORE_PENDING) {
+	if (s.status == STORE_PENDING)
 		masked_page(w, ex, "Confirm your subscription",
 		            "web/confirm.html", s.email);
-	} else if (s.status == STORE_ACTIVE) {
+	else if (s.status == STORE_ACTIVE)
 		confirmed_page(w, ex);
-	} else {
+	else
 		suppressed_page(w, ex);
-	}
 	store_subscriber_release(&s);
 	return HTTP_ANSWER;
 }
@@ -592,7 +615,6 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
                              const char *token)
 {
 	struct store_subscriber s = {0};
-	int r;
 
 	if (ex->req.method == HTTP_POST) {
 		struct pending *p;
@@ -604,8 +626,7 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
 			form_release(&f);
 			return HTTP_ANSWER;
 		}
-		p = pending_new(w, ex, P_UNSUBSCRIBE);
-		memcpy(p->token, token, TOKEN_PUBLIC_LEN + 1);
+		p = token_job(w, ex, P_UNSUBSCRIBE, token);
 		/* RFC 8058: the mail client's button, not our page's. */
 		oneclick = form_get(&f, "List-Unsubscribe");
 		if (oneclick && !strcmp(oneclick, "One-Click")) {
@@ -620,21 +641,13 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
 		p->job.done = done_unsubscribe;
 		return defer(w, p);
 	}
-	if (ex->req.method != HTTP_GET && ex->req.method != HTTP_HEAD) {
-		method_not_allowed(w, ex, "GET, HEAD, POST");
+	if (!token_page_lookup(w, ex, token, &s))
 		return HTTP_ANSWER;
-	}
-	r = find_token(w, token, &s);
-	if (r < 0) {
-		server_error(w, ex);
-	} else if (r == 0) {
-		not_found(w, ex);
-	} else if (store_status_suppressed(s.status)) {
+	if (store_status_suppressed(s.status))
 		unsubscribed_page(w, ex);
-	} else {
+	else
 		masked_page(w, ex, "Unsubscribe", "web/unsubscribe.html",
 		            s.email);
-	}
 	store_subscriber_release(&s);
 	return HTTP_ANSWER;
 }
