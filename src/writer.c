@@ -33,8 +33,8 @@ struct writer {
 	struct store ckpt;
 	int log_pages; /* the log's length at the last background pass */
 	pthread_t ckpt_thread;
-	pthread_cond_t ckpt_wake; /* only at stop */
-	int ckpt_started;
+	pthread_cond_t ckpt_wake;  /* only at stop */
+	int ckpt_started, started; /* which threads are running */
 };
 
 /* Runs one job in a transaction of its own. */
@@ -157,6 +157,28 @@ static void *checkpoint_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Stops whichever threads were started (the writer finishes the jobs
+ * queued first), closes both connections and frees w.
+ */
+static void shut_down(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_cond_signal(&w->ckpt_wake);
+	pthread_mutex_unlock(&w->lock);
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	if (w->ckpt_started)
+		pthread_join(w->ckpt_thread, NULL);
+	store_close(&w->ckpt);
+	store_close(&w->st);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->ckpt_wake);
+	free(w);
+}
 struct writer *writer_start(const char *path, struct err *err)
 {
 	struct writer *w = xcalloc(1, sizeof(*w));
@@ -179,21 +201,10 @@ struct writer *writer_start(const char *path, struct err *err)
 		err_set(err, "cannot start the store writer thread");
 		goto fail;
 	}
+	w->started = 1;
 	return w;
 fail:
-	if (w->ckpt_started) {
-		pthread_mutex_lock(&w->lock);
-		w->stopping = 1;
-		pthread_cond_signal(&w->ckpt_wake);
-		pthread_mutex_unlock(&w->lock);
-		pthread_join(w->ckpt_thread, NULL);
-	}
-	store_close(&w->ckpt);
-	store_close(&w->st);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->wake);
-	pthread_cond_destroy(&w->ckpt_wake);
-	free(w);
+	shut_down(w);
 	return NULL;
 }
 
@@ -272,19 +283,6 @@ void writer_stats(struct writer *w, unsigned long *commits, unsigned long *jobs)
 
 void writer_stop(struct writer *w)
 {
-	if (!w)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = 1;
-	pthread_cond_signal(&w->wake);
-	pthread_cond_signal(&w->ckpt_wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	pthread_join(w->ckpt_thread, NULL);
-	store_close(&w->ckpt);
-	store_close(&w->st);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->wake);
-	pthread_cond_destroy(&w->ckpt_wake);
-	free(w);
+	if (w)
+		shut_down(w);
 }
