@@ -1,8 +1,8 @@
 # Writes a C file embedding the default templates and settings, so that
 # 'bulletin init' and missing templates work from an installed binary.
 # Called as: cmake -DSRC=<source dir> -DOUT=<file.c> -P embed.cmake
-file(GLOB_RECURSE files RELATIVE ${SRC}
-     ${SRC}/templates/*.mustache ${SRC}/templates/*.css)
+# Every file under templates/, the same set CMakeLists.txt rebuilds on.
+file(GLOB_RECURSE files RELATIVE ${SRC} ${SRC}/templates/*)
 list(SORT files)
 list(APPEND files bulletin.yaml)
 set(body "#include \"defaults.h\"\n\n")
