@@ -1,8 +1,8 @@
 # Every bulletin.yaml key the program knows is documented in
 # docs/operations.md, with its group.
 source tests/lib.sh
-keys=$(grep -oE '^ *\{"[a-z_]*", "[a-z_]+"' "$ROOT/src/config.c" | sed -E 's/^ *\{"([a-z_]*)", "([a-z_]+)"/\1.\2/')
-[ -n "$keys" ] || fail "no keys found in src/config.c"
+keys=$(grep -oE '^ *\{"[a-z_]*", "[a-z_]+"' "$ROOT/src/common/config.c" | sed -E 's/^ *\{"([a-z_]*)", "([a-z_]+)"/\1.\2/')
+[ -n "$keys" ] || fail "no keys found in src/common/config.c"
 for k in $keys; do
   name=${k#*.}
   if [ "$k" = ".sections" ]; then

@@ -8,7 +8,7 @@
  * - both outputs are valid UTF-8 and the same when rendered again.
  *
  * clang -fsanitize=fuzzer,address,undefined -Isrc tests/fuzz/fuzz_markdown.c
- *   src/markdown*.c src/buf.c -lcmark
+ *   src/compile/markdown*.c src/common/buf.c -lcmark
  * Built with -DBULLETIN_FUZZ_MAIN instead of -fsanitize=fuzzer, it runs
  * the files named on the command line once each (the seed corpus test).
  */

@@ -10,7 +10,7 @@ sample_workspace
 cd "$T/sample"
 N=5000
 CONNS=4
-BATCH=8 # CLAIM_BATCH in src/campaign.c: rows a connection claims at once
+BATCH=8 # CLAIM_BATCH in src/send/campaign.c: rows a connection claims at once
 
 { echo "email,name"; for i in $(seq -w $N); do echo "r$i@example.org,Reader $i"; done; } >"$T/subs.csv"
 "$BULLETIN" subscribers import "$T/subs.csv" >/dev/null

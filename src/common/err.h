@@ -20,10 +20,13 @@ struct err {
 
 void err_init(struct err *e);
 void err_release(struct err *e);
-/* Records a message (lower-case, no full stop) and returns -1. */
+/*
+ * Records a message (lower-case, no full stop) and returns -1. e may be
+ * NULL, for a caller that wants only the -1: nothing is recorded then.
+ */
 int err_set(struct err *e, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-/* As err_set, appending ": strerror(errno)". */
+/* As err_set, appending ": strerror(errno)"; e may be NULL too. */
 int err_errno(struct err *e, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 /* The message, "" when none (borrowed, valid until err changes). */

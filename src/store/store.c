@@ -77,7 +77,7 @@ static const char *const migrations[] = {
         "  erased_at INTEGER NOT NULL"
         ") WITHOUT ROWID;",
         /*
-         * 2: sending (src/store_send.c). One campaign per issue sent; one
+         * 2: sending (src/store/store_send.c). One campaign per issue sent; one
          * journal row per recipient. A row in 'sending' was claimed and
          * may have reached the server: after a crash it is uncertain.
          */
@@ -105,7 +105,7 @@ static const char *const migrations[] = {
         "CREATE INDEX journal_status ON journal (campaign_id, status,"
         "  subscriber_id);",
         /*
-         * 3: the inbox (src/store_inbox.c). Each message read is kept by
+         * 3: the inbox (src/store/store_inbox.c). Each message read is kept by
          * its Message-ID so that reading a mailbox again changes nothing;
          * a row names the subscriber it was about (evidence about a
          * subscriber lives in their events, which erasure deletes) or,
