@@ -236,7 +236,7 @@ int cmd_compile(int argc, char **argv)
 	if (!id)
 		goto out_cfg;
 	if (issue_load(&is, &cfg, id, &d, &err) < 0) {
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 		goto out_issue;
 	}
 	lint_issue(&is, &cfg, &d);
@@ -264,7 +264,7 @@ int cmd_compile(int argc, char **argv)
 		goto out_issue;
 	}
 	if (write_outputs(&is, &cfg, &report, &json, &err) < 0) {
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 		goto out_issue;
 	}
 	if (!as_json)

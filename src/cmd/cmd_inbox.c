@@ -177,7 +177,7 @@ static int print_report(struct store *st)
 	ret = EXIT_OK;
 out:
 	if (ret != EXIT_OK && err.set)
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 	store_inbox_run_release(&run);
 	store_inbox_close(in);
 	buf_release(&rep.lines);
@@ -205,7 +205,7 @@ static int run_passes(struct store *st, const struct inbox_options *o,
 
 	for (;;) {
 		if (inbox_run(st, o, print_outcome, NULL, &stats, &err) < 0) {
-			cmd_error(err_msg(&err));
+			cmd_fail(&err);
 			err_release(&err);
 			if (!watch)
 				return EXIT_FAIL;
@@ -289,7 +289,7 @@ int cmd_inbox(int argc, char **argv)
 	if (cmd_workspace(&cfg, &prefix) < 0)
 		return EXIT_FAIL;
 	if (store_open(&st, cfg.store, &err) < 0) {
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 		goto out_config;
 	}
 	if (optind == argc) {

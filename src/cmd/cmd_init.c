@@ -99,7 +99,7 @@ int cmd_init(int argc, char **argv)
 	       dir);
 	return EXIT_OK;
 fail:
-	cmd_error(err_msg(&err));
+	cmd_fail(&err);
 	err_release(&err);
 	return EXIT_FAIL;
 }

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +61,9 @@ static int check_date(const char *what, const char *s)
 
 	if (issue_parse_datetime(s, &tm, &has_time) == 0 && !has_time)
 		return 0;
-	fprintf(stderr,
-	        "bulletin: --%s '%s' is not a date: write it as "
-	        "YYYY-MM-DD, e.g. 2027-01-15\n",
-	        what, s);
+	cmd_error("--%s '%s' is not a date: write it as YYYY-MM-DD, e.g. "
+	          "2027-01-15",
+	          what, s);
 	return -1;
 }
 
@@ -109,99 +107,93 @@ static int write_guide(const struct config *cfg, const char *id,
 	return ret;
 }
 
-int cmd_new(int argc, char **argv)
+/* issues/ID/issue.yaml's text. */
+static void issue_yaml(struct buf *yaml, const char *id, const char *title,
+                       const char *date, const char *deadline)
 {
-	static const struct option opts[] = {
-	        {"title", required_argument, NULL, 't'},
-	        {"date", required_argument, NULL, 'd'},
-	        {"deadline", required_argument, NULL, 'l'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
-	const char *title = NULL, *date = NULL, *deadline = NULL, *id;
-	struct config cfg;
-	struct err err = ERR_INIT;
-	struct buf yaml = BUF_INIT, path = BUF_INIT;
 	char today[16];
 	time_t now = time(NULL);
 	struct tm tm;
-	struct stat st;
-	int c, ret = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			title = optarg;
-			break;
-		case 'd':
-			date = optarg;
-			break;
-		case 'l':
-			deadline = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	id = argv[optind];
-	if (!valid_id(id)) {
-		fprintf(stderr,
-		        "bulletin: '%s' cannot be an issue ID: use "
-		        "letters, digits, '-' and '_' (e.g. 2027-01)\n",
-		        id);
-		return EXIT_USAGE;
-	}
-	if ((date && check_date("date", date) < 0) ||
-	    (deadline && check_date("deadline", deadline) < 0))
-		return EXIT_USAGE;
-	if (cmd_workspace(&cfg, NULL) < 0)
-		return EXIT_FAIL;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	buf_adds(yaml, "# One issue of the newsletter. Contributions (*.md) "
+	               "and images go in\n# this folder; CONTRIBUTING.md "
+	               "tells partners how.\ntitle: ");
+	yaml_quoted(yaml, title ? title : id);
+	buf_addf(yaml, "\ndate: %s\n", date ? date : today);
+	if (deadline)
+		buf_addf(yaml, "deadline: %s\n", deadline);
+	buf_adds(yaml, "# preheader: one line shown in the inbox "
+	               "before the email is opened\n"
+	               "# intro: |\n#   A few words from the editor.\n");
+}
+
+/* issues/ID with its issue.yaml and CONTRIBUTING.md; never overwrites. */
+static int make_issue(const struct config *cfg, const char *id,
+                      const char *title, const char *date, const char *deadline,
+                      struct err *err)
+{
+	struct buf yaml = BUF_INIT, path = BUF_INIT;
+	struct stat st;
+	int ret = -1;
+
 	buf_addf(&path, "issues/%s", id);
 	if (stat(path.data, &st) == 0) {
-		fprintf(stderr,
-		        "bulletin: %s already exists; nothing was "
-		        "changed\n",
+		err_set(err, "%s already exists; nothing was changed",
 		        path.data);
 		goto out;
 	}
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	buf_adds(&yaml, "# One issue of the newsletter. Contributions (*.md) "
-	                "and images go in\n# this folder; CONTRIBUTING.md "
-	                "tells partners how.\ntitle: ");
-	yaml_quoted(&yaml, title ? title : id);
-	buf_addf(&yaml, "\ndate: %s\n", date ? date : today);
-	if (deadline)
-		buf_addf(&yaml, "deadline: %s\n", deadline);
-	buf_adds(&yaml, "# preheader: one line shown in the inbox "
-	                "before the email is opened\n"
-	                "# intro: |\n#   A few words from the editor.\n");
-	if (file_mkdirs(path.data, &err) < 0)
-		goto fail;
-	buf_addch(&path, '/');
-	buf_adds(&path, "issue.yaml");
-	if (file_create_new(path.data, yaml.data, yaml.len, 0644, &err) < 0 ||
-	    write_guide(&cfg, id, title ? title : id, deadline, &err) < 0)
-		goto fail;
-	printf("made issues/%s: share issues/%s/CONTRIBUTING.md with "
-	       "partners\n",
-	       id, id);
-	ret = EXIT_OK;
-	goto out;
-fail:
-	cmd_error(err_msg(&err));
+	issue_yaml(&yaml, id, title, date, deadline);
+	if (file_mkdirs(path.data, err) < 0)
+		goto out;
+	buf_adds(&path, "/issue.yaml");
+	if (file_create_new(path.data, yaml.data, yaml.len, 0644, err) < 0 ||
+	    write_guide(cfg, id, title ? title : id, deadline, err) < 0)
+		goto out;
+	ret = 0;
 out:
-	err_release(&err);
 	buf_release(&yaml);
 	buf_release(&path);
-	config_release(&cfg);
 	return ret;
+}
+
+int cmd_new(int argc, char **argv)
+{
+	const char *title = NULL, *date = NULL, *deadline = NULL, *id;
+	const struct cmd_opt opts[] = {
+	        {"title", 1, &title},
+	        {"date", 1, &date},
+	        {"deadline", 1, &deadline},
+	        {NULL, 0, NULL},
+	};
+	struct cmd_run run;
+	struct err err = ERR_INIT;
+	int ret;
+
+	ret = cmd_begin(&run, argc, argv, opts, 1, CMD_NO_WORKSPACE, usage);
+	if (ret >= 0)
+		return ret;
+	id = run.args[0];
+	if (!valid_id(id)) {
+		cmd_error("'%s' cannot be an issue ID: use letters, digits, "
+		          "'-' and '_' (e.g. 2027-01)",
+		          id);
+		return cmd_end(&run, EXIT_USAGE);
+	}
+	if ((date && check_date("date", date) < 0) ||
+	    (deadline && check_date("deadline", deadline) < 0))
+		return cmd_end(&run, EXIT_USAGE);
+	if (cmd_workspace(&run.cfg, NULL) < 0)
+		return cmd_end(&run, EXIT_FAIL);
+	if (make_issue(&run.cfg, id, title, date, deadline, &err) < 0) {
+		ret = cmd_fail(&err);
+	} else {
+		printf("made issues/%s: share issues/%s/CONTRIBUTING.md with "
+		       "partners\n",
+		       id, id);
+		ret = EXIT_OK;
+	}
+	err_release(&err);
+	return cmd_end(&run, ret);
 }

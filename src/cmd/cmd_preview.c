@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,99 +24,85 @@ static void usage(FILE *f)
 	      f);
 }
 
+/*
+ * The subscriber addressed as who, from the store, into *r (its strings
+ * borrowed from *sub). 1 found, 0 not (said), -1 error.
+ */
+static int find_subscriber(const struct config *cfg, const char *who,
+                           struct store_subscriber *sub,
+                           struct campaign_recipient *r, struct err *err)
+{
+	struct store st;
+	int found;
+
+	if (store_open(&st, cfg->store, err) < 0)
+		return -1;
+	found = store_find_email(&st, who, sub, err);
+	store_close(&st);
+	if (found == 0)
+		cmd_error("%s is not in the subscriber store; see 'bulletin "
+		          "subscribers list'",
+		          who);
+	if (found <= 0)
+		return found;
+	if (sub->status != STORE_ACTIVE)
+		cmd_error("note: %s is %s and would not be sent this issue",
+		          sub->email, store_status_name(sub->status));
+	*r = (struct campaign_recipient){sub->email, sub->name, sub->token};
+	return 1;
+}
+
 int cmd_preview(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"subscriber", required_argument, NULL, 's'},
-	        {"eml", required_argument, NULL, 'e'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	const char *who = NULL, *eml = NULL;
-	struct config cfg;
+	const struct cmd_opt opts[] = {
+	        {"subscriber", 1, &who},
+	        {"eml", 1, &eml},
+	        {NULL, 0, NULL},
+	};
+	struct cmd_run run;
 	struct campaign_issue ci;
 	struct store_subscriber sub = {0};
-	struct store st;
 	struct campaign_recipient r = {"reader@example.org", "Sample Reader",
 	                               PREVIEW_TOKEN};
 	struct buf msg = BUF_INIT, path = BUF_INIT;
 	struct err err = ERR_INIT;
-	char *prefix = NULL, *id = NULL;
-	int c, ret = EXIT_FAIL, loaded = 0, found = 0;
+	int ret, found = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			who = optarg;
-			break;
-		case 'e':
-			eml = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1 || !eml) {
+	ret = cmd_begin(&run, argc, argv, opts, 1, CMD_ISSUE, usage);
+	if (ret >= 0)
+		return ret;
+	if (!eml) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return cmd_end(&run, EXIT_USAGE);
 	}
-	if (cmd_workspace(&cfg, &prefix) < 0)
-		return EXIT_FAIL;
 	/* FILE is named from where the user stood. */
-	if (eml[0] != '/' && *prefix)
-		buf_addf(&path, "%s/%s", prefix, eml);
+	if (eml[0] != '/' && *run.prefix)
+		buf_addf(&path, "%s/%s", run.prefix, eml);
 	else
 		buf_adds(&path, eml);
-	id = cmd_issue_id(argv[optind], prefix);
-	if (!id)
+	ret = EXIT_FAIL;
+	if (campaign_issue_load(&ci, &run.cfg, run.issue, &err) < 0)
 		goto out;
-	if (campaign_issue_load(&ci, &cfg, id, &err) < 0)
-		goto fail;
-	loaded = 1;
-	if (who) {
-		if (store_open(&st, cfg.store, &err) < 0)
-			goto fail;
-		found = store_find_email(&st, who, &sub, &err);
-		store_close(&st);
-		if (found < 0)
-			goto fail;
-		if (!found) {
-			fprintf(stderr,
-			        "bulletin: %s is not in the subscriber "
-			        "store; see 'bulletin subscribers list'\n",
-			        who);
-			goto out;
+	if (!who ||
+	    (found = find_subscriber(&run.cfg, who, &sub, &r, &err)) > 0) {
+		if (campaign_build(&run.cfg, &ci, &r, 0, &msg, NULL, &err) ==
+		            0 &&
+		    file_write_atomic(path.data, msg.data, msg.len, 0644, 0,
+		                      &err) == 0) {
+			printf("wrote %s: the message to %s (%zu bytes)\n", eml,
+			       r.email, msg.len);
+			ret = EXIT_OK;
 		}
-		if (sub.status != STORE_ACTIVE)
-			fprintf(stderr,
-			        "bulletin: note: %s is %s and would not be "
-			        "sent this issue\n",
-			        sub.email, store_status_name(sub.status));
-		r = (struct campaign_recipient){sub.email, sub.name, sub.token};
 	}
-	if (campaign_build(&cfg, &ci, &r, 0, &msg, NULL, &err) < 0 ||
-	    file_write_atomic(path.data, msg.data, msg.len, 0644, 0, &err) < 0)
-		goto fail;
-	printf("wrote %s: the message to %s (%zu bytes)\n", eml, r.email,
-	       msg.len);
-	ret = EXIT_OK;
-	goto out;
-fail:
-	cmd_error(err_msg(&err));
+	campaign_issue_release(&ci);
 out:
-	if (loaded)
-		campaign_issue_release(&ci);
+	if (ret != EXIT_OK && err.set)
+		cmd_fail(&err);
 	if (found > 0)
 		store_subscriber_release(&sub);
-	free(id);
-	free(prefix);
 	buf_release(&msg);
 	buf_release(&path);
 	err_release(&err);
-	config_release(&cfg);
-	return ret;
+	return cmd_end(&run, ret);
 }

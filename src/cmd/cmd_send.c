@@ -90,7 +90,7 @@ static int test_send(const struct config *cfg, const struct campaign_issue *ci,
 
 	fputs(results.data, stdout);
 	if (failed < 0)
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 	buf_release(&results);
 	err_release(&err);
 	return failed == 0 ? EXIT_OK : EXIT_FAIL;
@@ -120,7 +120,7 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (store_open(&st, cfg->store, &err) < 0) {
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 		err_release(&err);
 		return EXIT_FAIL;
 	}
@@ -128,7 +128,7 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	if (ps.tty)
 		fputc('\n', stderr);
 	if (outcome < 0) {
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 		goto out;
 	}
 	if (dry_run) {
@@ -236,7 +236,7 @@ int cmd_send(int argc, char **argv)
 	if (!id)
 		goto out;
 	if (campaign_issue_load(&ci, &cfg, id, &err) < 0) {
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 		goto out;
 	}
 	ret = nto ? test_send(&cfg, &ci, to, nto)

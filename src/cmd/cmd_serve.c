@@ -118,7 +118,7 @@ static void wait_for_stop(struct web *w, const sigset_t *stop)
 		if (sig < 0 && errno != EAGAIN)
 			continue;
 		if (web_purge(w, &purged, &err) < 0)
-			cmd_error(err_msg(&err));
+			cmd_fail(&err);
 		else if (purged)
 			fprintf(stderr,
 			        "bulletin: purged %ld pending sign-up(s)\n",
@@ -185,7 +185,7 @@ int cmd_serve(int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	if (err.set)
-		cmd_error(err_msg(&err));
+		cmd_fail(&err);
 	web_stop(w);
 	webmail_stop(mail);
 	err_release(&err);

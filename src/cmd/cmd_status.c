@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,60 +55,23 @@ static void when(const char *label, int64_t t)
 	printf("%s %s\n", label, text);
 }
 
-int cmd_status(int argc, char **argv)
+/* The journal's counts, then each listed state's rows. */
+static int show_campaign(struct store *st, const struct store_campaign *c,
+                         const char *id, struct err *err)
 {
-	static const struct option opts[] = {
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	static const int listed[] = {SEND_FAILED, SEND_DEFERRED, SEND_UNCERTAIN,
 	                             SEND_SENDING};
-	struct config cfg;
-	struct store st;
-	struct store_campaign c = {0};
-	struct err err = ERR_INIT;
 	long counts[SEND_NSTATES];
-	char *prefix = NULL, *id = NULL;
-	int ch, ret = EXIT_FAIL, open = 0, found;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (cmd_workspace(&cfg, &prefix) < 0)
-		return EXIT_FAIL;
-	id = cmd_issue_id(argv[optind], prefix);
-	if (!id)
-		goto out;
-	if (store_open(&st, cfg.store, &err) < 0)
-		goto fail;
-	open = 1;
-	found = store_campaign_find(&st, id, &c, &err);
-	if (found < 0)
-		goto fail;
-	if (!found) {
-		printf("%s has not been sent yet ('bulletin send %s')\n", id,
-		       id);
-		ret = EXIT_OK;
-		goto out;
-	}
-	if (store_journal_counts(&st, c.id, counts, &err) < 0)
-		goto fail;
-	printf("%s: \"%s\"\n", id, c.subject);
-	when("  started: ", c.started);
-	if (c.finished)
-		when("  finished:", c.finished);
+	if (store_journal_counts(st, c->id, counts, err) < 0)
+		return -1;
+	printf("%s: \"%s\"\n", id, c->subject);
+	when("  started: ", c->started);
+	if (c->finished)
+		when("  finished:", c->finished);
 	else
 		printf("  finished: not yet\n");
-	printf("  time sending: %.1f s\n", c.seconds);
+	printf("  time sending: %.1f s\n", c->seconds);
 	printf("  sent %ld, deferred %ld, failed %ld, uncertain %ld, "
 	       "skipped %ld, pending %ld\n",
 	       counts[SEND_SENT], counts[SEND_DEFERRED], counts[SEND_FAILED],
@@ -124,9 +86,9 @@ int cmd_status(int argc, char **argv)
 		                          ? "being handed over (or uncertain, "
 		                            "if no send is running)"
 		                          : store_send_state_name(listed[i]));
-		if (store_journal_each(&st, c.id, listed[i], show_row, &l,
-		                       &err) < 0)
-			goto fail;
+		if (store_journal_each(st, c->id, listed[i], show_row, &l,
+		                       err) < 0)
+			return -1;
 		if (l.more)
 			printf("  ... and %ld more\n", l.more);
 	}
@@ -136,17 +98,33 @@ int cmd_status(int argc, char **argv)
 		       "'bulletin "
 		       "send %s --resend-uncertain'\nsends them again.\n",
 		       id);
-	ret = EXIT_OK;
-	goto out;
-fail:
-	cmd_error(err_msg(&err));
-out:
-	store_campaign_release(&c);
-	if (open)
+	return 0;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct cmd_run run;
+	struct store st;
+	struct store_campaign c = {0};
+	struct err err = ERR_INIT;
+	int ret, found = -1;
+
+	ret = cmd_begin(&run, argc, argv, NULL, 1, CMD_ISSUE, usage);
+	if (ret >= 0)
+		return ret;
+	if (store_open(&st, run.cfg.store, &err) == 0) {
+		found = store_campaign_find(&st, run.issue, &c, &err);
+		if (found == 0)
+			printf("%s has not been sent yet ('bulletin send "
+			       "%s')\n",
+			       run.issue, run.issue);
+		else if (found > 0 &&
+		         show_campaign(&st, &c, run.issue, &err) < 0)
+			found = -1;
 		store_close(&st);
-	free(id);
-	free(prefix);
+	}
+	ret = found < 0 ? cmd_fail(&err) : EXIT_OK;
+	store_campaign_release(&c);
 	err_release(&err);
-	config_release(&cfg);
-	return ret;
+	return cmd_end(&run, ret);
 }

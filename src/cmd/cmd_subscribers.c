@@ -55,7 +55,7 @@ static void usage(FILE *f)
 
 static int fail(struct ctx *c)
 {
-	cmd_error(err_msg(&c->err));
+	cmd_fail(&c->err);
 	return EXIT_FAIL;
 }
 
@@ -64,7 +64,7 @@ static int open_store(struct ctx *c)
 	if (cmd_workspace(&c->cfg, &c->prefix) < 0)
 		return -1;
 	if (store_open(&c->st, c->cfg.store, &c->err) < 0) {
-		cmd_error(err_msg(&c->err));
+		cmd_fail(&c->err);
 		config_release(&c->cfg);
 		return -1;
 	}
@@ -507,7 +507,7 @@ static int do_import(struct ctx *c, struct args *a)
 	r = import_csv(&c->st, path, &opt, print_note, &o, &sum, &c->err);
 	free(path);
 	if (r < 0) {
-		cmd_error(err_msg(&c->err));
+		cmd_fail(&c->err);
 		fprintf(stderr, "bulletin: nothing was imported\n");
 		return EXIT_FAIL;
 	}

@@ -1,7 +1,9 @@
 #include "common.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +11,114 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cmd.h"
 #include "err.h"
 #include "banned.h"
 
-void cmd_error(const char *msg)
+void cmd_error(const char *fmt, ...)
 {
-	fprintf(stderr, "bulletin: %s\n", msg);
+	va_list ap;
+
+	fputs("bulletin: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cmd_fail(const struct err *err)
+{
+	cmd_error("%s", err_msg(err));
+	return EXIT_FAIL;
+}
+
+/* getopt_long's table for opts, with --help; *n gets the count. */
+static struct option *long_options(const struct cmd_opt *opts, size_t *n)
+{
+	struct option *lo;
+	size_t i;
+
+	for (*n = 0; opts && opts[*n].name; (*n)++)
+		;
+	lo = calloc(*n + 2, sizeof(*lo));
+	if (!lo)
+		abort();
+	for (i = 0; i < *n; i++)
+		lo[i] = (struct option){opts[i].name,
+		                        opts[i].takes_value ? required_argument
+		                                            : no_argument,
+		                        NULL, (int)(i + 1)};
+	lo[i] = (struct option){"help", no_argument, NULL, 'h'};
+	return lo;
+}
+
+/* Parses the options; -1 to go on, or the exit code. */
+static int parse_options(int argc, char **argv, const struct cmd_opt *opts,
+                         void (*usage)(FILE *))
+{
+	size_t n;
+	struct option *lo = long_options(opts, &n);
+	int c, ret = -1;
+
+	optind = 1;
+	while (ret < 0 && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			ret = EXIT_OK;
+		} else if (c >= 1 && (size_t)c <= n) {
+			const struct cmd_opt *o = &opts[c - 1];
+
+			if (o->takes_value)
+				*(const char **)o->out = optarg;
+			else
+				*(int *)o->out = 1;
+		} else {
+			usage(stderr);
+			ret = EXIT_USAGE;
+		}
+	}
+	free(lo);
+	return ret;
+}
+
+int cmd_begin(struct cmd_run *run, int argc, char **argv,
+              const struct cmd_opt *opts, int operands, int flags,
+              void (*usage)(FILE *))
+{
+	int ret;
+
+	memset(run, 0, sizeof(*run));
+	ret = parse_options(argc, argv, opts, usage);
+	if (ret >= 0)
+		return ret;
+	run->args = argv + optind;
+	run->nargs = argc - optind;
+	if ((operands != CMD_ANY && run->nargs != operands) ||
+	    ((flags & CMD_ISSUE) && run->nargs < 1)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (flags & CMD_NO_WORKSPACE)
+		return -1;
+	if (cmd_workspace(&run->cfg, &run->prefix) < 0)
+		return EXIT_FAIL;
+	if (flags & CMD_ISSUE) {
+		run->issue = cmd_issue_id(run->args[0], run->prefix);
+		if (!run->issue) {
+			cmd_end(run, 0);
+			return EXIT_FAIL;
+		}
+	}
+	return -1;
+}
+
+int cmd_end(struct cmd_run *run, int ret)
+{
+	free(run->issue);
+	free(run->prefix);
+	config_release(&run->cfg);
+	memset(run, 0, sizeof(*run));
+	return ret;
 }
 
 int cmd_workspace(struct config *cfg, char **prefix)

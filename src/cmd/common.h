@@ -1,7 +1,10 @@
 #ifndef CMD_COMMON_H
 #define CMD_COMMON_H
 
+#include <stdio.h>
+
 #include "config.h"
+#include "err.h"
 
 /*
  * Finds the workspace (the nearest directory at or above the current one
@@ -20,7 +23,57 @@ int cmd_workspace(struct config *cfg, char **prefix);
  */
 char *cmd_issue_id(const char *arg, const char *prefix);
 
-/* Prints "bulletin: " + msg to stderr. */
-void cmd_error(const char *msg);
+/*
+ * The one way a command reports a problem: "bulletin: " + the formatted
+ * message + a newline, to stderr.
+ */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reports err's message as cmd_error does and returns EXIT_FAIL. */
+int cmd_fail(const struct err *err);
+
+/*
+ * One option of a command, for cmd_begin. A flag (takes_value 0) sets
+ * *(int *)out to 1; an option with a value sets *(const char **)out to it
+ * (borrowed from argv; the last one given wins). The list ends with a
+ * NULL name. --help is always understood.
+ */
+struct cmd_opt {
+	const char *name;
+	int takes_value;
+	void *out;
+};
+
+/* What a command runs in, filled by cmd_begin. */
+struct cmd_run {
+	struct config cfg; /* bulletin.yaml, loaded */
+	char *prefix;      /* where the user stood, relative to the root */
+	char *issue;       /* the ISSUE operand resolved, with CMD_ISSUE */
+	char **args;       /* the operands (borrowed from argv) */
+	int nargs;
+};
+
+enum {
+	CMD_ANY = -1,         /* operands: any number */
+	CMD_ISSUE = 1,        /* flags: the first operand names an issue */
+	CMD_NO_WORKSPACE = 2, /* flags: only parse, find no workspace */
+};
+
+/*
+ * The start every command shares: parses argv against opts, checks the
+ * number of operands (exactly `operands`, or CMD_ANY), finds the
+ * workspace and loads its bulletin.yaml (cmd_workspace), and with
+ * CMD_ISSUE resolves the first operand (cmd_issue_id). usage is printed
+ * to stdout for --help and to stderr for a mistake. Returns -1 when the
+ * command goes on (release run with cmd_end), or the exit code to return
+ * at once: EXIT_OK after --help, EXIT_USAGE, or EXIT_FAIL with the
+ * problem printed; run then needs no release.
+ */
+int cmd_begin(struct cmd_run *run, int argc, char **argv,
+              const struct cmd_opt *opts, int operands, int flags,
+              void (*usage)(FILE *));
+
+/* Frees what cmd_begin filled; returns ret, for "return cmd_end(...)". */
+int cmd_end(struct cmd_run *run, int ret);
 
 #endif
