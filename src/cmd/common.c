@@ -17,13 +17,16 @@
 
 void cmd_error(const char *fmt, ...)
 {
+	struct buf line = BUF_INIT;
 	va_list ap;
 
-	fputs("bulletin: ", stderr);
+	buf_adds(&line, "bulletin: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	buf_vaddf(&line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	buf_addch(&line, '\n');
+	fputs(line.data, stderr);
+	buf_release(&line);
 }
 
 int cmd_fail(const struct err *err)
