@@ -176,6 +176,7 @@ int cmd_workspace(struct config *cfg, char **prefix)
 		config_release(cfg);
 		return -1;
 	}
+	cfg->root = xstrdup(dir);
 	return 0;
 }
 

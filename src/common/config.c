@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,7 @@ void config_release(struct config *cfg)
 	free(cfg->from_name);
 	free(cfg->from_addr);
 	free(cfg->from_domain);
+	free(cfg->root);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -483,6 +485,22 @@ int config_load(struct config *cfg, const char *path, struct err *err)
 	ret = config_parse(cfg, text.data, text.len, path, err);
 	buf_release(&text);
 	return ret;
+}
+
+void config_path(const struct config *cfg, struct buf *out, const char *fmt,
+                 ...)
+{
+	struct buf rel = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&rel, fmt, ap);
+	va_end(ap);
+	if (cfg->root && *cfg->root && rel.data[0] != '/')
+		buf_addf(out, "%s/%s", cfg->root, rel.data);
+	else
+		buf_add(out, rel.data, rel.len);
+	buf_release(&rel);
 }
 
 const struct config_section *config_section(const struct config *cfg,

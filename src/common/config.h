@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 /*
@@ -17,6 +18,14 @@ struct config_section {
 };
 
 struct config {
+	/*
+	 * The workspace: the folder holding bulletin.yaml, absolute, set by
+	 * whoever found it (NULL: the current directory). Every path in the
+	 * workspace is built with config_path, never from the current
+	 * directory.
+	 */
+	char *root;
+
 	/* newsletter: */
 	char *name;
 	char *from;      /* as written: "Name <addr>" or "addr" */
@@ -83,6 +92,14 @@ int config_parse(struct config *cfg, const char *text, size_t len,
                  const char *name, struct err *err);
 
 void config_release(struct config *cfg);
+
+/*
+ * Appends to out the path of a file of the workspace: fmt (printf-style)
+ * names it relative to the workspace ("issues/%s/build/email.html");
+ * an absolute result (a store set to /var/lib/...) is kept as it is.
+ */
+void config_path(const struct config *cfg, struct buf *out, const char *fmt,
+                 ...) __attribute__((format(printf, 3, 4)));
 
 /* The section with key, or NULL (borrowed). */
 const struct config_section *config_section(const struct config *cfg,

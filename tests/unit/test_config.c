@@ -88,6 +88,26 @@ int main(void)
 	             "  base_url: https://x\nsections:\n  - key: a\n"
 	             "    title: A\n",
 	             "'newsletter.from' must be an address");
+
+	/* Paths of the workspace come from its root, not the current
+	 * directory; an absolute path is kept. */
+	{
+		struct config w;
+		struct buf p = BUF_INIT;
+
+		config_init(&w);
+		config_path(&w, &p, "issues/%s/build", "2026-12");
+		CHECK_STR(p.data, "issues/2026-12/build");
+		w.root = xstrdup("/srv/news");
+		buf_reset(&p);
+		config_path(&w, &p, "issues/%s/build", "2026-12");
+		CHECK_STR(p.data, "/srv/news/issues/2026-12/build");
+		buf_reset(&p);
+		config_path(&w, &p, "%s", "/var/lib/bulletin/store.db");
+		CHECK_STR(p.data, "/var/lib/bulletin/store.db");
+		buf_release(&p);
+		config_release(&w);
+	}
 	err_release(&err);
 	return check_done();
 }
