@@ -23,6 +23,42 @@ expect_grep "$T/dry.txt" "would change" "dry run: summary says would"
 expect_status ann@example.com active "dry run: ann still active"
 [ "$(ls "$md/new" | wc -l)" = "$total" ] && [ -z "$(ls "$md/cur")" ] &&
   pass "dry run: no message moved" || fail "dry run moved messages"
+# --json: one object per message with the fields the issue names; class
+# and recipients whether verified or not.
+"$BULLETIN" inbox --dry-run --json "maildir:$md" > "$T/dry.json" ||
+  fail "dry run --json exited with $?"
+python3 - "$T/dry.json" "$total" <<'PY' && pass "--dry-run --json: one object per message, as expected" || fail "--dry-run --json"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert len(lines) == int(sys.argv[2]), f"{len(lines)} lines"
+got = {}
+for line in lines:
+    o = json.loads(line)
+    assert list(o) == ["file", "message_id", "class", "recipients", "subscriber",
+                       "verified", "action", "reason"], list(o)
+    assert o["class"] in ("hard", "soft", "complaint", "unsubscribe", "auto-reply", "other")
+    assert o["verified"] in ("token", "message-id", "none")
+    assert o["action"] in ("bounced", "complained", "unsubscribed", "counted", "none")
+    got[o["file"]] = o
+def want(f, cls, rcpts, sub, ver, act):
+    o = got[f]
+    assert (o["class"], o["recipients"], o["subscriber"], o["verified"], o["action"]) == \
+        (cls, rcpts, sub, ver, act), (f, o)
+want("01-hard-ann", "hard", ["ann@example.com"], "ann@example.com", "token", "bounced")
+want("02-soft-bob-1", "soft", ["bob@example.com"], "bob@example.com", "message-id", "counted")
+want("05-policy-frank", "hard", ["frank@example.com"], "frank@example.com", "token", "none")
+want("07-complaint-carol", "complaint", ["carol@example.com"], "carol@example.com", "message-id", "complained")
+want("08-unsubscribe-dave", "unsubscribe", [], "dave@example.com", "token", "unsubscribed")
+want("11-vague-hank", "hard", [], "hank@example.com", "message-id", "bounced")
+want("06-hard-stranger", "hard", ["stranger@example.net"], None, "none", "none")
+for f in ("14-forged-plain-tom", "15-forged-cross-tom", "16-forged-mid-tom", "18-forged-text-tom"):
+    want(f, "hard", ["tom@example.com"], None, "none", "none")
+    assert got[f]["reason"].startswith("not tied to a message bulletin sent"), got[f]
+want("17-forged-arf-tom", "complaint", ["tom@example.com"], None, "none", "none")
+assert got["01-hard-ann"]["message_id"] == "hard1@mx.example.net"
+assert got["13-garbage"]["message_id"] is None
+PY
+expect_status ann@example.com active "dry run --json: ann still active"
 "$BULLETIN" inbox --report > "$T/report0.txt"
 expect_grep "$T/report0.txt" "no inbox run yet" "dry run: no run recorded"
 
