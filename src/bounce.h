@@ -107,10 +107,11 @@ struct bounce {
 	char *feedback_type; /* ARF Feedback-Type; "" if none */
 
 	/*
-	 * What ties the report to a message that was sent (bounce_verify.c
-	 * bounce_ids.c collects them; the inbox looks them up): the Message-IDs, without <>,
-	 * of the returned or reported message's header and of the report's
-	 * Original-Message-ID fields, at most BOUNCE_MAX_RETURNED_IDS.
+	 * What ties the report to a message that was sent (collected by
+	 * bounce_ids.c, looked up by the inbox): the Message-IDs, without
+	 * <>, of the returned or reported message's header and of the
+	 * report's Original-Message-ID fields, at most
+	 * BOUNCE_MAX_RETURNED_IDS.
 	 */
 	char **returned_ids;
 	size_t nreturned_ids;

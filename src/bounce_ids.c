@@ -69,8 +69,7 @@ void bounce_report_ids(struct bounce *b, const char *s, size_t n)
 	size_t pos = 0;
 
 	while (pos < n) {
-		const char *line = s + pos,
-		           *nl = memchr(line, '\n', n - pos);
+		const char *line = s + pos, *nl = memchr(line, '\n', n - pos);
 		size_t len = nl ? (size_t)(nl - line) : n - pos;
 
 		for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {

@@ -187,8 +187,7 @@ static int not_tied(struct pass *p, struct err *err)
 	else if (b->class == BOUNCE_UNSUBSCRIBE)
 		buf_adds(&why, "no token in the address it came to");
 	else
-		buf_addf(&why,
-		         "no token in the address it came to, and %s",
+		buf_addf(&why, "no token in the address it came to, and %s",
 		         b->nreturned_ids ? "no Message-ID it quotes is one "
 		                            "bulletin sent"
 		                          : "no returned Message-ID");
@@ -504,8 +503,7 @@ static int one(struct pass *p, size_t i, int *mark, struct err *err)
 	p->stats->changed += changed;
 	buf_addf(&p->reason, "%s: %s", p->tie.data, p->action.data);
 	say(p, i, b, p->sub.email, p->action.data, changed, 0, NULL);
-	return record(p, p->sub.id, "", p->action.data, p->r, p->verified,
-	              err);
+	return record(p, p->sub.id, "", p->action.data, p->r, p->verified, err);
 }
 
 /* Commits the batch, then marks its messages in the mailbox. */

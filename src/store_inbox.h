@@ -34,12 +34,12 @@ int store_inbox_seen(struct store_inbox *in, const char *key, struct err *err);
 
 /* What became of one message (strings borrowed for the call). */
 struct store_inbox_message {
-	const char *key;     /* its Message-ID, or a digest when it has none */
-	const char *class;   /* bounce_class_name() */
-	int64_t subscriber;  /* who it was about; 0 for nobody known */
-	const char *address; /* with no subscriber: the address it named */
-	const char *outcome; /* what was done: "bounced", "ignored", ... */
-	const char *detail;  /* evidence without addresses: status, server */
+	const char *key;      /* its Message-ID, or a digest when it has none */
+	const char *class;    /* bounce_class_name() */
+	int64_t subscriber;   /* who it was about; 0 for nobody known */
+	const char *address;  /* with no subscriber: the address it named */
+	const char *outcome;  /* what was done: "bounced", "ignored", ... */
+	const char *detail;   /* evidence without addresses: status, server */
 	const char *verified; /* "token", "message-id", "none" or "" */
 };
 
@@ -79,8 +79,8 @@ int store_inbox_last_run(struct store_inbox *in, struct store_inbox_run *r,
 /* A message of a run as listed by store_inbox_each (borrowed strings). */
 struct store_inbox_row {
 	const char *key, *class, *outcome, *detail;
-	int64_t subscriber; /* 0: nobody known (or erased since) */
-	const char *email;  /* the subscriber's address, else the one named */
+	int64_t subscriber;   /* 0: nobody known (or erased since) */
+	const char *email;    /* the subscriber's address, else the one named */
 	const char *verified; /* as recorded ("" before verification) */
 };
 

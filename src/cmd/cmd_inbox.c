@@ -346,9 +346,8 @@ int cmd_inbox(int argc, char **argv)
 		}
 	}
 	if (optind < argc - 1 || (optind == argc && !report) ||
-	    (optind == argc &&
-	     (o.dry_run || json || watch || ca_file ||
-	      o.mailbox.delete_processed))) {
+	    (optind == argc && (o.dry_run || json || watch || ca_file ||
+	                        o.mailbox.delete_processed))) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -30,18 +30,18 @@ static int has_id(const struct bounce *b, const char *id)
 	return 0;
 }
 
-#define DSN_HEAD                                                            \
-	"Delivered-To: bounces@news.example.org\n"                          \
-	"From: MAILER-DAEMON@mx.example.net\n"                              \
-	"Message-ID: <own@mx.example.net>\n"                                \
-	"Subject: Undelivered Mail Returned to Sender\n"                    \
-	"MIME-Version: 1.0\n"                                               \
-	"Content-Type: multipart/report; report-type=delivery-status; "     \
-	"boundary=b\n\n"                                                    \
-	"--b\nContent-Type: text/plain\n\nSorry.\n"                         \
-	"--b\nContent-Type: message/delivery-status\n\n"                    \
-	"Reporting-MTA: dns; mx.example.net\n\n"                            \
-	"Final-Recipient: rfc822; ann@example.com\nAction: failed\n"        \
+#define DSN_HEAD                                                        \
+	"Delivered-To: bounces@news.example.org\n"                      \
+	"From: MAILER-DAEMON@mx.example.net\n"                          \
+	"Message-ID: <own@mx.example.net>\n"                            \
+	"Subject: Undelivered Mail Returned to Sender\n"                \
+	"MIME-Version: 1.0\n"                                           \
+	"Content-Type: multipart/report; report-type=delivery-status; " \
+	"boundary=b\n\n"                                                \
+	"--b\nContent-Type: text/plain\n\nSorry.\n"                     \
+	"--b\nContent-Type: message/delivery-status\n\n"                \
+	"Reporting-MTA: dns; mx.example.net\n\n"                        \
+	"Final-Recipient: rfc822; ann@example.com\nAction: failed\n"    \
 	"Status: 5.1.1\n\n"
 
 static void test_dsn_headers(void)
