@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "inbox.h"
+#include "json.h"
 #include "store.h"
 #include "store_inbox.h"
 #include "banned.h"
@@ -18,9 +19,9 @@ const char cmd_inbox_summary[] =
 
 static void usage(FILE *f)
 {
-	fputs("usage: bulletin inbox SOURCE [--dry-run] [--watch SECONDS] "
-	      "[--delete]\n"
-	      "                     [--report] [--ca-file FILE]\n"
+	fputs("usage: bulletin inbox SOURCE [--dry-run] [--json] [--watch "
+	      "SECONDS]\n"
+	      "                     [--delete] [--report] [--ca-file FILE]\n"
 	      "       bulletin inbox --report\n\n"
 	      "Reads the mailbox that returned mail comes to and updates the\n"
 	      "subscribers: a hard bounce makes the address bounced, soft\n"
@@ -30,6 +31,11 @@ static void usage(FILE *f)
 	      "Auto-replies are ignored; anything else is left in the mailbox\n"
 	      "and listed. Each message is read once: running again changes\n"
 	      "nothing.\n\n"
+	      "A bounce or complaint counts only when it is tied to a message\n"
+	      "that was sent: it came to the return address with the\n"
+	      "subscriber's token (bounces+TOKEN@...), or it quotes the\n"
+	      "Message-ID sent to that subscriber. Others are listed as\n"
+	      "unverified, with the reason, and change nobody.\n\n"
 	      "SOURCE is one of\n"
 	      "  maildir:DIR\n"
 	      "  imap://USER@HOST[:PORT]/MAILBOX   (STARTTLS; plain only to "
@@ -38,6 +44,10 @@ static void usage(FILE *f)
 	      "  pop3://USER@HOST[:PORT]   pop3s://USER@HOST[:PORT]\n"
 	      "The password is read from BULLETIN_INBOX_PASSWORD.\n\n"
 	      "  --dry-run          say what would be done; change nothing\n"
+	      "  --json             one JSON object per message, one per "
+	      "line:\n"
+	      "                     file, message_id, class, recipients,\n"
+	      "                     subscriber, verified, action, reason\n"
 	      "  --watch SECONDS    read the mailbox again every SECONDS "
 	      "until stopped\n"
 	      "  --delete           POP3: delete processed messages (kept "
@@ -60,11 +70,46 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* One line of JSON per message (--json). */
+static void print_json(const struct inbox_outcome *oc)
+{
+	const struct bounce *b = oc->b;
+	struct buf j = BUF_INIT;
+
+	buf_adds(&j, "{\"file\": ");
+	json_add_string(&j, oc->file);
+	buf_adds(&j, ", \"message_id\": ");
+	json_add_string(&j, b && *b->message_id ? b->message_id : NULL);
+	buf_adds(&j, ", \"class\": ");
+	json_add_string(&j, bounce_class_name(b ? b->class : BOUNCE_OTHER));
+	buf_adds(&j, ", \"recipients\": [");
+	for (size_t i = 0; b && i < b->nrcpts; i++) {
+		if (i)
+			buf_adds(&j, ", ");
+		json_add_string(&j, b->rcpts[i].addr);
+	}
+	buf_adds(&j, "], \"subscriber\": ");
+	json_add_string(&j, oc->subscriber);
+	buf_adds(&j, ", \"verified\": ");
+	json_add_string(&j, oc->verified);
+	buf_adds(&j, ", \"action\": ");
+	json_add_string(&j, oc->done);
+	buf_adds(&j, ", \"reason\": ");
+	json_add_string(&j, oc->error ? oc->error : oc->reason);
+	buf_adds(&j, "}\n");
+	fwrite(j.data, 1, j.len, stdout);
+	buf_release(&j);
+}
+
 static void print_outcome(void *ctx, const struct inbox_outcome *oc)
 {
 	const char *cls = oc->b ? bounce_class_name(oc->b->class) : "unread";
+	const int *json = ctx;
 
-	(void)ctx;
+	if (*json) {
+		print_json(oc);
+		return;
+	}
 	if (oc->seen_before)
 		return;
 	printf("%-11s %-32s %s", cls, *oc->address ? oc->address : "-",
@@ -105,6 +150,10 @@ static void print_summary(const struct inbox_stats *s, int dry_run)
 	if (s->soft_counted)
 		printf(", %ld soft bounce%s counted", s->soft_counted,
 		       s->soft_counted == 1 ? "" : "s");
+	if (s->unverified)
+		printf("; %ld unverified, not acted on (not tied to a message "
+		       "sent: see above)",
+		       s->unverified);
 	if (!dry_run)
 		printf("; %ld marked processed", s->marked);
 	putchar('\n');
@@ -112,8 +161,8 @@ static void print_summary(const struct inbox_stats *s, int dry_run)
 
 struct report {
 	long classes[BOUNCE_AUTOREPLY + 1];
-	long n;
-	struct buf lines;
+	long n, unverified;
+	struct buf lines, unverified_lines;
 };
 
 static int report_row(const struct store_inbox_row *r, void *ctx)
@@ -124,9 +173,14 @@ static int report_row(const struct store_inbox_row *r, void *ctx)
 		if (!strcmp(r->class, bounce_class_name((enum bounce_class)c)))
 			rep->classes[c]++;
 	rep->n++;
-	if (*r->email)
+	if (!strcmp(r->verified, "none")) {
+		rep->unverified++;
+		buf_addf(&rep->unverified_lines, "  %-32s %-11s %s\n",
+		         *r->email ? r->email : "-", r->class, r->outcome);
+	} else if (*r->email) {
 		buf_addf(&rep->lines, "  %-32s %-11s %s\n", r->email, r->class,
 		         r->outcome);
+	}
 	return 0;
 }
 
@@ -149,7 +203,7 @@ static int print_report(struct store *st)
 	struct err err = ERR_INIT;
 	struct store_inbox *in = store_inbox_open(st, &err);
 	struct store_inbox_run run = {0, NULL, 0, 0};
-	struct report rep = {{0}, 0, BUF_INIT};
+	struct report rep = {{0}, 0, 0, BUF_INIT, BUF_INIT};
 	int r = in ? store_inbox_last_run(in, &run, &err) : -1, ret = EXIT_FAIL;
 
 	if (r < 0)
@@ -174,6 +228,12 @@ static int print_report(struct store *st)
 	}
 	if (rep.lines.len)
 		printf("addresses affected:\n%s", rep.lines.data);
+	if (rep.unverified)
+		printf("%ld unverified, not acted on: a bounce or complaint "
+		       "changes a\nsubscriber only when it came to the "
+		       "subscriber's return address\n(bounces+TOKEN@...) or "
+		       "quotes the Message-ID sent to them:\n%s",
+		       rep.unverified, rep.unverified_lines.data);
 	ret = EXIT_OK;
 out:
 	if (ret != EXIT_OK && err.set)
@@ -181,6 +241,7 @@ out:
 	store_inbox_run_release(&run);
 	store_inbox_close(in);
 	buf_release(&rep.lines);
+	buf_release(&rep.unverified_lines);
 	err_release(&err);
 	return ret;
 }
@@ -198,20 +259,20 @@ static char *resolve_source(const char *source, const char *prefix)
 }
 
 static int run_passes(struct store *st, const struct inbox_options *o,
-                      long watch)
+                      long watch, int json)
 {
 	struct inbox_stats stats;
 	struct err err = ERR_INIT;
 
 	for (;;) {
-		if (inbox_run(st, o, print_outcome, NULL, &stats, &err) < 0) {
+		if (inbox_run(st, o, print_outcome, &json, &stats, &err) < 0) {
 			cmd_fail(&err);
 			err_release(&err);
 			if (!watch)
 				return EXIT_FAIL;
 			/* Watching: a lost connection is tried again. */
 			err_init(&err);
-		} else {
+		} else if (!json) {
 			print_summary(&stats, o->dry_run);
 		}
 		fflush(stdout);
@@ -229,6 +290,7 @@ int cmd_inbox(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"dry-run", no_argument, NULL, 'n'},
+	        {"json", no_argument, NULL, 'j'},
 	        {"watch", required_argument, NULL, 'w'},
 	        {"delete", no_argument, NULL, 'd'},
 	        {"report", no_argument, NULL, 'r'},
@@ -243,7 +305,7 @@ int cmd_inbox(int argc, char **argv)
 	char *prefix = NULL, *source = NULL, *end;
 	const char *ca_file = NULL;
 	long watch = 0;
-	int c, report = 0, ret = EXIT_FAIL;
+	int c, report = 0, json = 0, ret = EXIT_FAIL;
 	struct sigaction sa;
 
 	memset(&o, 0, sizeof(o));
@@ -251,6 +313,9 @@ int cmd_inbox(int argc, char **argv)
 		switch (c) {
 		case 'n':
 			o.dry_run = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'w':
 			errno = 0;
@@ -281,8 +346,8 @@ int cmd_inbox(int argc, char **argv)
 		}
 	}
 	if (optind < argc - 1 || (optind == argc && !report) ||
-	    (optind == argc &&
-	     (o.dry_run || watch || ca_file || o.mailbox.delete_processed))) {
+	    (optind == argc && (o.dry_run || json || watch || ca_file ||
+	                        o.mailbox.delete_processed))) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -309,8 +374,8 @@ int cmd_inbox(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = run_passes(&st, &o, watch);
-	if (ret == EXIT_OK && report && !o.dry_run)
+	ret = run_passes(&st, &o, watch, json);
+	if (ret == EXIT_OK && report && !o.dry_run && !json)
 		ret = print_report(&st);
 out:
 	store_close(&st);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bounce_ids.h"
 #include "bounce_text.h"
 #include "buf.h"
 #include "banned.h"
@@ -86,6 +87,9 @@ void bounce_release(struct bounce *b)
 	free(b->message_id);
 	free(b->subject);
 	free(b->feedback_type);
+	for (size_t i = 0; i < b->nreturned_ids; i++)
+		free(b->returned_ids[i]);
+	free(b->returned_ids);
 	bounce_init(b);
 }
 
@@ -528,6 +532,11 @@ static void returned_fields(struct walk *w, const struct mailimf_fields *fields)
 		           f->fld_data.fld_cc) {
 			add_address_list(&list,
 			                 f->fld_data.fld_cc->cc_addr_list);
+		} else if (f->fld_type == MAILIMF_FIELD_MESSAGE_ID &&
+		           f->fld_data.fld_message_id &&
+		           f->fld_data.fld_message_id->mid_value) {
+			bounce_add_returned_id(
+			        b, f->fld_data.fld_message_id->mid_value);
 		} else if (f->fld_type == MAILIMF_FIELD_RETURN_PATH &&
 		           f->fld_data.fld_return_path &&
 		           f->fld_data.fld_return_path->ret_path &&
@@ -544,6 +553,8 @@ static void returned_fields(struct walk *w, const struct mailimf_fields *fields)
 				v = o->fld_value;
 			else if (named(o, "To") && !w->returned_to.len)
 				buf_adds(&w->returned_to, o->fld_value);
+			else if (named(o, "Message-ID"))
+				bounce_add_returned_id(b, o->fld_value);
 		}
 		mention_all(b, list.data);
 		if (v && !b->returned_token) {
@@ -937,6 +948,7 @@ static void complaint(struct walk *w)
 		                               w->returned_to.len, &pos,
 		                               &addr)))
 			bounce_add_rcpt(b, addr, len);
+		b->rcpts_from_returned_to = b->nrcpts > 0;
 	}
 	policy = !strcmp(b->feedback_type, "auth-failure") ||
 	         !strcmp(b->feedback_type, "not-spam") ||
@@ -1278,6 +1290,8 @@ void bounce_classify(struct bounce *b, const char *msg, size_t len,
 	buf_init(&w.autoreply_why);
 	walk(&w, mime, 0);
 	decide(&w);
+	bounce_report_ids(b, w.dsn.data, w.dsn.len);
+	bounce_report_ids(b, w.arf.data, w.arf.len);
 	mailmime_free(mime);
 	buf_release(&w.text);
 	buf_release(&w.html);

@@ -105,7 +105,25 @@ struct bounce {
 	char *message_id;    /* without <>; "" if none */
 	char *subject;       /* decoded to UTF-8; "" if none */
 	char *feedback_type; /* ARF Feedback-Type; "" if none */
+
+	/*
+	 * What ties the report to a message that was sent (collected by
+	 * bounce_ids.c, looked up by the inbox): the Message-IDs, without
+	 * <>, of the returned or reported message's header and of the
+	 * report's Original-Message-ID fields, at most
+	 * BOUNCE_MAX_RETURNED_IDS.
+	 */
+	char **returned_ids;
+	size_t nreturned_ids;
+	/*
+	 * The recipients are only the reported message's To (a feedback
+	 * report naming nobody itself): often redacted, so they name nobody
+	 * for certain.
+	 */
+	int rcpts_from_returned_to;
 };
+
+#define BOUNCE_MAX_RETURNED_IDS 8
 
 void bounce_init(struct bounce *b);
 /* Frees what b holds and leaves it as bounce_init did. */

@@ -11,13 +11,6 @@
 
 /* Messages per store transaction (and per round of marks). */
 #define BATCH 256
-/* Subscribers one message may concern, at most. */
-#define MAX_TARGETS 8
-
-struct target {
-	struct store_subscriber sub; /* owned */
-	const struct bounce_rcpt *r; /* what the report says of them */
-};
 
 struct pass {
 	struct store *st;
@@ -32,7 +25,17 @@ struct pass {
 	size_t nmark;
 	size_t total;
 	struct bounce b;
-	struct buf key, action, evidence, detail;
+	struct buf key, action, evidence, detail, reason, email, idkey;
+	const char *file; /* the current message's name in the mailbox */
+
+	/* What tied the current message to a message sent (verify()). */
+	struct store_subscriber sub; /* owned when have_sub */
+	int have_sub;
+	const struct bounce_rcpt *r; /* what the report says of sub */
+	const char *verified;        /* "token", "message-id", "none" */
+	const char *done;            /* "bounced", ..., "counted", "none" */
+	struct buf tie;              /* how it was tied, or why not */
+	int64_t named;               /* unverified: a subscriber it names */
 };
 
 static void say(struct pass *p, size_t i, const struct bounce *b,
@@ -42,9 +45,14 @@ static void say(struct pass *p, size_t i, const struct bounce *b,
 	struct inbox_outcome oc = {
 	        .index = i,
 	        .total = p->total,
+	        .file = p->file ? p->file : "",
 	        .b = b,
 	        .address = address ? address : "",
+	        .subscriber = p->have_sub ? p->sub.email : NULL,
+	        .verified = p->verified,
+	        .done = p->done,
 	        .action = action,
+	        .reason = p->reason.len ? p->reason.data : action,
 	        .changed = changed,
 	        .seen_before = seen_before,
 	        .error = error,
@@ -71,99 +79,161 @@ static void message_key(struct buf *key, const struct bounce *b,
 		buf_addf(key, "%02x", d[i]);
 }
 
-static int add_target(struct target *t, size_t *n, struct store_subscriber *s,
-                      const struct bounce_rcpt *r)
+static void forget_sub(struct pass *p)
 {
-	for (size_t i = 0; i < *n; i++) {
-		if (t[i].sub.id == s->id) {
-			if (!t[i].r)
-				t[i].r = r;
-			store_subscriber_release(s);
-			return 0;
-		}
-	}
-	if (*n == MAX_TARGETS) {
-		store_subscriber_release(s);
-		return 0;
-	}
-	t[*n].sub = *s;
-	t[*n].r = r;
-	(*n)++;
-	return 1;
-}
-
-/* The recipient the report names for address email, else its only one. */
-static const struct bounce_rcpt *rcpt_for(const struct bounce *b,
-                                          const char *email)
-{
-	const struct bounce_rcpt *r = bounce_find_rcpt(b, email);
-
-	return r ? r : b->nrcpts ? &b->rcpts[0] : NULL;
-}
-
-static int by_token(struct pass *p, const char *token, struct target *t,
-                    size_t *n, struct err *err)
-{
-	struct store_subscriber s;
-	int r;
-
-	if (!token)
-		return 0;
-	r = store_find_token(p->st, token, &s, err);
-	if (r > 0)
-		add_target(t, n, &s, rcpt_for(&p->b, s.email));
-	return r < 0 ? -1 : 0;
-}
-
-static int by_email(struct pass *p, const char *email,
-                    const struct bounce_rcpt *rc, struct target *t, size_t *n,
-                    struct err *err)
-{
-	struct store_subscriber s;
-	int r = store_find_email(p->st, email, &s, err);
-
-	if (r > 0)
-		add_target(t, n, &s, rc);
-	return r < 0 ? -1 : 0;
+	if (p->have_sub)
+		store_subscriber_release(&p->sub);
+	p->have_sub = 0;
+	p->r = NULL;
 }
 
 /*
- * Who the message is about: the token in the address it was sent to (or
- * in the returned message), then the recipients it reports, then, for a
- * report naming nobody known, the one subscriber among the addresses it
- * mentions.
+ * Whether the report names someone and not s: then the token or
+ * Message-ID that points at s does not tie the report to s (subscriber
+ * A's token on a report about B is a forgery or a forward). The To of a
+ * reported message that a complaint falls back on names nobody for
+ * certain: feedback loops redact it.
  */
-static int attribute(struct pass *p, struct target *t, size_t *n,
-                     struct err *err)
+static int names_other(const struct bounce *b, const char *email)
+{
+	return b->nrcpts && !b->rcpts_from_returned_to &&
+	       !bounce_find_rcpt(b, email);
+}
+
+/*
+ * Takes s (found by its token or Message-ID, described by what) as the
+ * one the message is about, unless the report names someone else.
+ * Returns 1 taken, 0 not (s released, the mismatch noted in p->tie).
+ */
+static int take(struct pass *p, struct store_subscriber *s, const char *how,
+                const char *what)
 {
 	const struct bounce *b = &p->b;
-	size_t before;
 
-	*n = 0;
-	if (by_token(p, b->token, t, n, err) < 0)
-		return -1;
-	if (!*n && by_token(p, b->returned_token, t, n, err) < 0)
-		return -1;
-	if (b->class == BOUNCE_UNSUBSCRIBE)
-		return 0; /* only the token says who asked */
-	for (size_t i = 0; i < b->nrcpts; i++)
-		if (by_email(p, b->rcpts[i].addr, &b->rcpts[i], t, n, err) < 0)
-			return -1;
-	if (*n)
+	if (names_other(b, s->email)) {
+		if (!p->tie.len)
+			buf_addf(&p->tie,
+			         "%s points at %s, but the report is about "
+			         "%s",
+			         what, s->email, b->rcpts[0].addr);
+		store_subscriber_release(s);
 		return 0;
-	before = *n;
-	for (size_t i = 0; i < b->nmentioned; i++)
-		if (by_email(p, b->mentioned[i],
-		             b->nrcpts == 1 ? &b->rcpts[0] : NULL, t, n,
-		             err) < 0)
-			return -1;
-	/* Two subscribers in one report: no telling which it is about. */
-	if (*n - before > 1) {
-		for (size_t i = before; i < *n; i++)
-			store_subscriber_release(&t[i].sub);
-		*n = before;
+	}
+	p->sub = *s;
+	p->have_sub = 1;
+	p->r = bounce_find_rcpt(b, s->email);
+	p->verified = how;
+	buf_reset(&p->tie);
+	buf_addf(&p->tie, "tied to the message sent to %s by %s", s->email,
+	         what);
+	return 1;
+}
+
+static int by_token(struct pass *p, const char *token, const char *where,
+                    struct err *err)
+{
+	struct store_subscriber s;
+	struct buf what = BUF_INIT;
+	int r;
+
+	if (!token || p->have_sub)
+		return 0;
+	r = store_find_token(p->st, token, &s, err);
+	if (r < 0)
+		return -1;
+	buf_addf(&what, "the token in %s", where);
+	if (r > 0)
+		take(p, &s, "token", what.data);
+	else if (!p->tie.len)
+		buf_addf(&p->tie, "%s is nobody's (erased, or not this list's)",
+		         what.data);
+	buf_release(&what);
+	return 0;
+}
+
+static int by_message_id(struct pass *p, const char *id, struct err *err)
+{
+	struct store_subscriber s;
+	struct buf what = BUF_INIT;
+	int r;
+
+	if (p->have_sub)
+		return 0;
+	buf_reset(&p->idkey);
+	buf_addf(&p->idkey, "<%s>", id);
+	r = store_inbox_sent_to(p->in, p->idkey.data, &p->email, err);
+	if (r > 0)
+		r = store_find_email(p->st, p->email.data, &s, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		buf_addf(&what, "the returned Message-ID %s", p->idkey.data);
+		take(p, &s, "message-id", what.data);
+		buf_release(&what);
 	}
 	return 0;
+}
+
+/* Why an unverified message was not acted on, and whom it names. */
+static int not_tied(struct pass *p, struct err *err)
+{
+	const struct bounce *b = &p->b;
+	struct store_subscriber s;
+	struct buf why = BUF_INIT;
+
+	buf_adds(&why, "not tied to a message bulletin sent: ");
+	if (p->tie.len)
+		buf_add(&why, p->tie.data, p->tie.len);
+	else if (b->class == BOUNCE_UNSUBSCRIBE)
+		buf_adds(&why, "no token in the address it came to");
+	else
+		buf_addf(&why, "no token in the address it came to, and %s",
+		         b->nreturned_ids ? "no Message-ID it quotes is one "
+		                            "bulletin sent"
+		                          : "no returned Message-ID");
+	for (size_t i = 0; i < b->nrcpts && !p->named; i++) {
+		int r = store_find_email(p->st, b->rcpts[i].addr, &s, err);
+
+		if (r < 0) {
+			buf_release(&why);
+			return -1;
+		}
+		if (r > 0) {
+			p->named = s.id;
+			buf_addf(&why, " (%s is a subscriber)", s.email);
+			store_subscriber_release(&s);
+		}
+	}
+	buf_reset(&p->tie);
+	buf_add(&p->tie, why.data, why.len);
+	buf_release(&why);
+	return 0;
+}
+
+/*
+ * Ties the message to a message sent (see inbox.h): fills p->sub and
+ * p->verified, or leaves p->have_sub 0 with the reason in p->tie.
+ */
+static int verify(struct pass *p, struct err *err)
+{
+	const struct bounce *b = &p->b;
+
+	forget_sub(p);
+	p->verified = "none";
+	p->named = 0;
+	buf_reset(&p->tie);
+	if (by_token(p, b->token, b->token_source, err) < 0 ||
+	    by_token(p, b->returned_token, "the returned message's header",
+	             err) < 0)
+		return -1;
+	/* An unsubscribe request has no returned message to quote. */
+	if (b->class != BOUNCE_UNSUBSCRIBE)
+		for (size_t i = 0; i < b->nreturned_ids; i++)
+			if (by_message_id(p, b->returned_ids[i], err) < 0)
+				return -1;
+	if (p->have_sub)
+		return 0;
+	return not_tied(p, err);
 }
 
 static const char *class_label(const struct bounce *b)
@@ -184,7 +254,7 @@ static const char *class_label(const struct bounce *b)
 
 /* The event's detail: what was reported, by whom, in which message. */
 static void make_evidence(struct buf *e, const struct bounce *b,
-                          const struct bounce_rcpt *r)
+                          const struct bounce_rcpt *r, const struct buf *tie)
 {
 	buf_reset(e);
 	buf_adds(e, class_label(b));
@@ -199,6 +269,8 @@ static void make_evidence(struct buf *e, const struct bounce *b,
 		         b->token_source);
 	if (*b->message_id)
 		buf_addf(e, ", Message-ID <%s>", b->message_id);
+	if (tie->len)
+		buf_addf(e, ", %s", tie->data);
 	if (r && *r->diagnostic && b->class != BOUNCE_COMPLAINT)
 		buf_addf(e, ": %.300s", r->diagnostic);
 }
@@ -213,35 +285,39 @@ static int complaint_counts(const struct bounce *b, const struct bounce_rcpt *r)
 	       strcmp(b->feedback_type, "virus");
 }
 
-static int set_status(struct pass *p, struct target *t, enum store_status to,
-                      int *changed, struct err *err)
+static int set_status(struct pass *p, enum store_status to, int *changed,
+                      struct err *err)
 {
+	p->done = to == STORE_BOUNCED      ? "bounced"
+	          : to == STORE_COMPLAINED ? "complained"
+	                                   : "unsubscribed";
 	if (p->o->dry_run) {
 		*changed = 1;
 		return 0;
 	}
-	return store_set_status(p->st, t->sub.id, to, "inbox", p->evidence.data,
+	return store_set_status(p->st, p->sub.id, to, "inbox", p->evidence.data,
 	                        changed, err) < 0
 	               ? -1
 	               : 0;
 }
 
 /*
- * Acts on one subscriber the message is about; the action taken is
- * written to p->action.
+ * Acts on the subscriber the message is tied to; the action taken is
+ * written to p->action and p->done.
  */
-static int act(struct pass *p, struct target *t, int *changed, struct err *err)
+static int act(struct pass *p, int *changed, struct err *err)
 {
 	const struct bounce *b = &p->b;
-	const struct bounce_rcpt *r = t->r;
+	const struct bounce_rcpt *r = p->r;
 	enum bounce_class kind = r ? r->kind : b->class;
-	enum store_status now = t->sub.status;
+	enum store_status now = p->sub.status;
 	int open = now == STORE_PENDING || now == STORE_ACTIVE;
 	const char *would = p->o->dry_run ? "would be " : "";
 
 	*changed = 0;
+	p->done = "none";
 	buf_reset(&p->action);
-	make_evidence(&p->evidence, b, r);
+	make_evidence(&p->evidence, b, r, &p->tie);
 	if (b->class == BOUNCE_UNSUBSCRIBE)
 		kind = BOUNCE_UNSUBSCRIBE;
 	switch (kind) {
@@ -263,7 +339,7 @@ static int act(struct pass *p, struct target *t, int *changed, struct err *err)
 			long count;
 
 			if (store_inbox_soft_bounce(
-			            p->in, t->sub.id, (int64_t)time(NULL),
+			            p->in, p->sub.id, (int64_t)time(NULL),
 			            p->o->soft_days, p->evidence.data,
 			            p->o->dry_run, &count, err) < 0)
 				return -1;
@@ -274,6 +350,7 @@ static int act(struct pass *p, struct target *t, int *changed, struct err *err)
 				         count, p->o->soft_limit,
 				         p->o->soft_days);
 				p->stats->soft_counted++;
+				p->done = "counted";
 				return 0;
 			}
 			buf_addf(&p->evidence,
@@ -286,7 +363,7 @@ static int act(struct pass *p, struct target *t, int *changed, struct err *err)
 		} else {
 			buf_addf(&p->action, "%sbounced", would);
 		}
-		return set_status(p, t, STORE_BOUNCED, changed, err);
+		return set_status(p, STORE_BOUNCED, changed, err);
 	case BOUNCE_COMPLAINT:
 		if (!complaint_counts(b, r)) {
 			buf_addf(&p->action,
@@ -299,7 +376,7 @@ static int act(struct pass *p, struct target *t, int *changed, struct err *err)
 			return 0;
 		}
 		buf_addf(&p->action, "%scomplained", would);
-		return set_status(p, t, STORE_COMPLAINED, changed, err);
+		return set_status(p, STORE_COMPLAINED, changed, err);
 	case BOUNCE_UNSUBSCRIBE:
 		if (!open) {
 			buf_addf(&p->action, "none: already %s",
@@ -307,7 +384,7 @@ static int act(struct pass *p, struct target *t, int *changed, struct err *err)
 			return 0;
 		}
 		buf_addf(&p->action, "%sunsubscribed", would);
-		return set_status(p, t, STORE_UNSUBSCRIBED, changed, err);
+		return set_status(p, STORE_UNSUBSCRIBED, changed, err);
 	default:
 		buf_adds(&p->action, "ignored");
 		return 0;
@@ -328,7 +405,7 @@ static void record_detail(struct buf *d, const struct bounce *b,
 
 static int record(struct pass *p, int64_t subscriber, const char *address,
                   const char *outcome, const struct bounce_rcpt *r,
-                  struct err *err)
+                  const char *verified, struct err *err)
 {
 	struct store_inbox_message m;
 
@@ -344,21 +421,45 @@ static int record(struct pass *p, int64_t subscriber, const char *address,
 	m.address = address;
 	m.outcome = outcome;
 	m.detail = p->detail.data;
+	m.verified = verified;
 	return store_inbox_record(p->in, p->run, &m, err);
+}
+
+/* A message that is not tied to a message sent: reported, not acted on. */
+static int unverified(struct pass *p, size_t i, struct err *err)
+{
+	const struct bounce *b = &p->b;
+	const char *addr = b->nrcpts ? b->rcpts[0].addr : "";
+
+	p->stats->unverified++;
+	buf_reset(&p->action);
+	if (b->class == BOUNCE_UNSUBSCRIBE && b->token)
+		buf_adds(&p->action, "none: unknown token");
+	else
+		buf_addf(&p->action, "unverified, not acted on: %s",
+		         p->tie.data);
+	buf_reset(&p->reason);
+	buf_add(&p->reason, p->tie.data, p->tie.len);
+	say(p, i, b, addr, p->action.data, 0, 0, NULL);
+	return record(p, p->named, p->named ? "" : addr, p->action.data,
+	              b->nrcpts ? &b->rcpts[0] : NULL, "none", err);
 }
 
 /* Deals with offered message i; *mark says whether to mark it. */
 static int one(struct pass *p, size_t i, int *mark, struct err *err)
 {
 	struct bounce *b = &p->b;
-	struct target t[MAX_TARGETS];
-	size_t nt = 0;
 	const char *data;
 	size_t len;
-	int seen, ret = -1;
+	int seen, changed, actionable;
 	struct err why = ERR_INIT;
 
 	*mark = 0;
+	p->file = mailbox_message_name(&p->mb, i);
+	p->verified = "none";
+	p->done = "none";
+	forget_sub(p);
+	buf_reset(&p->reason);
 	if (mailbox_fetch(&p->mb, i, &data, &len, &why) < 0) {
 		p->stats->unreadable++;
 		say(p, i, NULL, "", "left in the mailbox", 0, 0, err_msg(&why));
@@ -372,52 +473,37 @@ static int one(struct pass *p, size_t i, int *mark, struct err *err)
 		return -1;
 	/* What other messages say is for a person to read: leave them. */
 	*mark = b->class != BOUNCE_OTHER;
+	actionable = b->class != BOUNCE_OTHER && b->class != BOUNCE_AUTOREPLY;
+	/* Recognising a report and trusting it are separate questions: the
+	 * tie is looked for (and reported) whatever else is done. */
+	if (actionable && verify(p, err) < 0)
+		return -1;
 	if (seen) {
 		p->stats->seen_before++;
+		buf_adds(&p->reason, "read in an earlier run: nothing done");
 		say(p, i, b, "", "none: read before", 0, 1, NULL);
 		return 0;
 	}
 	p->stats->classes[b->class]++;
-	if (b->class == BOUNCE_OTHER || b->class == BOUNCE_AUTOREPLY) {
+	if (!actionable) {
 		const char *what = b->class == BOUNCE_OTHER
 		                           ? "left in the mailbox"
 		                           : "ignored";
 
+		buf_adds(&p->reason, b->reason);
 		say(p, i, b, b->nrcpts ? b->rcpts[0].addr : "", what, 0, 0,
 		    NULL);
 		return record(p, 0, b->nrcpts ? b->rcpts[0].addr : "", what,
-		              NULL, err);
+		              NULL, "", err);
 	}
-	if (attribute(p, t, &nt, err) < 0)
-		goto out;
-	if (!nt) {
-		const char *addr = b->nrcpts ? b->rcpts[0].addr : "";
-		const char *what = b->class == BOUNCE_UNSUBSCRIBE && b->token
-		                           ? "none: unknown token"
-		                           : "none: not a subscriber";
-
-		say(p, i, b, addr, what, 0, 0, NULL);
-		ret = record(p, 0, addr, what, b->nrcpts ? &b->rcpts[0] : NULL,
-		             err);
-		goto out;
-	}
-	for (size_t k = 0; k < nt; k++) {
-		int changed;
-
-		if (act(p, &t[k], &changed, err) < 0)
-			goto out;
-		p->stats->changed += changed;
-		say(p, i, b, t[k].sub.email, p->action.data, changed, 0, NULL);
-		/* One record per message: the first subscriber's. */
-		if (k == 0 &&
-		    record(p, t[k].sub.id, "", p->action.data, t[k].r, err) < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	for (size_t k = 0; k < nt; k++)
-		store_subscriber_release(&t[k].sub);
-	return ret;
+	if (!p->have_sub)
+		return unverified(p, i, err);
+	if (act(p, &changed, err) < 0)
+		return -1;
+	p->stats->changed += changed;
+	buf_addf(&p->reason, "%s: %s", p->tie.data, p->action.data);
+	say(p, i, b, p->sub.email, p->action.data, changed, 0, NULL);
+	return record(p, p->sub.id, "", p->action.data, p->r, p->verified, err);
 }
 
 /* Commits the batch, then marks its messages in the mailbox. */
@@ -454,6 +540,12 @@ int inbox_run(struct store *st, const struct inbox_options *o,
 	        .action = BUF_INIT,
 	        .evidence = BUF_INIT,
 	        .detail = BUF_INIT,
+	        .reason = BUF_INIT,
+	        .email = BUF_INIT,
+	        .idkey = BUF_INIT,
+	        .verified = "none",
+	        .done = "none",
+	        .tie = BUF_INIT,
 	};
 	size_t n = 0;
 	int ret = -1, in_txn = 0;
@@ -503,5 +595,10 @@ close_store:
 	buf_release(&p.action);
 	buf_release(&p.evidence);
 	buf_release(&p.detail);
+	buf_release(&p.reason);
+	buf_release(&p.email);
+	buf_release(&p.idkey);
+	buf_release(&p.tie);
+	forget_sub(&p);
 	return ret;
 }

@@ -8,10 +8,8 @@
 
 /*
  * One pass over the bounce mailbox: each new message is classified
- * (bounce.h), attributed to a subscriber (the token in the address it
- * came to, then the recipients it reports, then any address it names
- * that is a subscriber's), acted on, recorded by its Message-ID, and
- * marked processed in the mailbox:
+ * (bounce.h), tied to a message bulletin sent (below), acted on,
+ * recorded by its Message-ID, and marked processed in the mailbox:
  *
  *   hard bounce      pending/active -> bounced
  *   soft bounce      counted; bounced at soft_limit within soft_days
@@ -20,10 +18,27 @@
  *   auto-reply       ignored
  *   other            left in the mailbox, reported
  *
+ * A bounce or complaint changes a subscriber only when it is tied to a
+ * message sent to that subscriber ("verified"):
+ *
+ *   token       it came to the return address bounces+TOKEN@ (or the
+ *               returned message's Return-Path holds it), and the report
+ *               names that token's subscriber or nobody;
+ *   message-id  the returned message's header (or the report's
+ *               Original-Message-ID) carries the Message-ID the send
+ *               journal kept for a subscriber, and the report names that
+ *               subscriber or nobody.
+ *
+ * Anyone can write a report naming anyone; only a token or one of those
+ * random Message-IDs shows that the writer saw the message. Anything else
+ * is unverified: reported with its evidence and why, counted, never
+ * acted on. An unsubscribe request is tied by the token in the address
+ * it came to (unsubscribe+TOKEN@) alone.
+ *
  * A policy failure (5.7.x, blocked as spam) changes nobody. Each change
  * appends an event with the evidence (status, reporting server,
- * Message-ID). A message read before changes nothing; one that cannot
- * be read is reported and left, and the run goes on.
+ * Message-ID, what tied it). A message read before changes nothing; one
+ * that cannot be read is reported and left, and the run goes on.
  *
  * Store changes are committed in batches, and messages are marked in the
  * mailbox only after their batch is committed: if the run dies between
@@ -38,15 +53,26 @@ struct inbox_options {
 	int dry_run; /* read and decide, change nothing anywhere */
 };
 
-/* What became of one message (or of one subscriber it concerned). */
+/* What became of one message (strings borrowed for the call). */
 struct inbox_outcome {
 	size_t index, total;    /* the message's place in the pass */
+	const char *file;       /* its name in the mailbox; "" if none */
 	const struct bounce *b; /* its classification; NULL if unread */
-	const char *address;    /* who, "" when nobody known */
-	const char *action;     /* "bounced", "ignored", ... */
-	int changed;            /* a status changed (or would, dry) */
-	int seen_before;        /* read in an earlier run: nothing done */
-	const char *error;      /* why it could not be read, else NULL */
+	/*
+	 * The subscriber it is about when verified, else the first address
+	 * it reports; "" when nobody.
+	 */
+	const char *address;
+	const char *subscriber; /* the verified subscriber, else NULL */
+	const char *verified;   /* "token", "message-id" or "none" */
+	/* What was done (or would be, dry): "bounced", "complained",
+	 * "unsubscribed", "counted" (a soft bounce) or "none". */
+	const char *done;
+	const char *action; /* the same for people: "would be bounced", ... */
+	const char *reason; /* one line: why (verified how, or not) */
+	int changed;        /* a status changed (or would, dry) */
+	int seen_before;    /* read in an earlier run: nothing done */
+	const char *error;  /* why it could not be read, else NULL */
 };
 
 struct inbox_stats {
@@ -56,6 +82,8 @@ struct inbox_stats {
 	long classes[BOUNCE_AUTOREPLY + 1];
 	long changed;      /* subscribers whose status changed */
 	long soft_counted; /* soft bounces counted without a change */
+	long unverified;   /* bounces, complaints, unsubscribe requests not
+	                      tied to a message sent: not acted on */
 	long marked;       /* marked processed in the mailbox */
 };
 

@@ -651,6 +651,13 @@ int mailbox_fetch(struct mailbox *mb, size_t i, const char **data, size_t *len,
 	return 0;
 }
 
+const char *mailbox_message_name(struct mailbox *mb, size_t i)
+{
+	mailmessage *m = i < mb->ntodo ? msg_at(mb, i) : NULL;
+
+	return m && m->msg_uid ? m->msg_uid : "";
+}
+
 static int set_flag(mailmessage *m, uint32_t set, uint32_t clear)
 {
 	struct mail_flags *flags = NULL;

@@ -71,6 +71,13 @@ int mailbox_fetch(struct mailbox *mb, size_t i, const char **data, size_t *len,
                   struct err *err);
 
 /*
+ * The name of offered message i in its mailbox, for reports: a Maildir
+ * file's unique name, an IMAP or POP3 UID; "" when it has none
+ * (borrowed, valid until the next scan or close).
+ */
+const char *mailbox_message_name(struct mailbox *mb, size_t i);
+
+/*
  * Marks offered message i processed (on the server at the next flush).
  * Returns 1, or 0 when this mailbox keeps no mark (POP3 without
  * delete_processed), or -1.

@@ -143,6 +143,17 @@ static const char *const migrations[] = {
         ");"
         "CREATE INDEX soft_bounces_subscriber ON soft_bounces"
         "  (subscriber_id, at);",
+        /*
+         * 4: verified bounces (src/inbox.c). A bounce or complaint acts
+         * only when tied to a message sent: by the token in the address
+         * it came to, or by the Message-ID the journal keeps for each
+         * recipient, looked up here. Each message read records how it
+         * was tied: 'token', 'message-id', 'none' (unverified: reported,
+         * never acted on), or '' where the question does not arise.
+         */
+        "CREATE INDEX journal_message_id ON journal (message_id);"
+        "ALTER TABLE inbox_messages ADD COLUMN verified TEXT NOT NULL"
+        "  DEFAULT '';",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -17,6 +17,7 @@ enum {
 	I_SOFT_COUNT,
 	I_LAST_RUN,
 	I_EACH,
+	I_SENT_TO,
 	I_COUNT
 };
 
@@ -27,7 +28,7 @@ static const char *const sql[I_COUNT] = {
         [I_SEEN] = "SELECT 1 FROM inbox_messages WHERE message_key = ?",
         [I_RECORD] = "INSERT INTO inbox_messages (message_key, run_id, "
                      "processed_at, class, subscriber_id, address, outcome, "
-                     "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                     "detail, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT (message_key) DO NOTHING",
         [I_SOFT_ADD] = "INSERT INTO soft_bounces (subscriber_id, at, detail) "
                        "VALUES (?, ?, ?)",
@@ -38,9 +39,13 @@ static const char *const sql[I_COUNT] = {
                        "ORDER BY id DESC LIMIT 1",
         [I_EACH] = "SELECT m.message_key, m.class, m.outcome, m.detail, "
                    "coalesce(m.subscriber_id, 0), "
-                   "coalesce(s.email, m.address) FROM inbox_messages m "
+                   "coalesce(s.email, m.address), m.verified "
+                   "FROM inbox_messages m "
                    "LEFT JOIN subscribers s ON s.id = m.subscriber_id "
                    "WHERE m.run_id = ? ORDER BY m.id",
+        [I_SENT_TO] = "SELECT s.email FROM journal j JOIN subscribers s ON "
+                      "s.id = j.subscriber_id WHERE j.message_id = ? "
+                      "LIMIT 1",
 };
 
 struct store_inbox {
@@ -166,6 +171,7 @@ int store_inbox_record(struct store_inbox *in, int64_t run_id,
 	text(s, 6, m->subscriber ? "" : m->address);
 	text(s, 7, m->outcome);
 	text(s, 8, m->detail);
+	text(s, 9, m->verified);
 	return run(in, s, "cannot record a message", err);
 }
 
@@ -195,6 +201,26 @@ int store_inbox_soft_bounce(struct store_inbox *in, int64_t subscriber,
 	/* A dry run has not stored this one: count it all the same. */
 	*count += dry_run;
 	return 0;
+}
+
+int store_inbox_sent_to(struct store_inbox *in, const char *message_id,
+                        struct buf *email, struct err *err)
+{
+	sqlite3_stmt *s = use(in, I_SENT_TO);
+	int rc;
+
+	text(s, 1, message_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		buf_reset(email);
+		buf_adds(email, col(s, 0));
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return fail(in->st, "cannot look up a sent message", err);
 }
 
 void store_inbox_run_release(struct store_inbox_run *r)
@@ -239,6 +265,7 @@ int store_inbox_each(struct store_inbox *in, int64_t run_id,
 		        .detail = col(s, 3),
 		        .subscriber = sqlite3_column_int64(s, 4),
 		        .email = col(s, 5),
+		        .verified = col(s, 6),
 		};
 
 		ret = fn(&r, ctx);
@@ -299,8 +326,8 @@ int store_inbox_data_json(struct store *st, int64_t subscriber, struct buf *out,
                           struct err *err)
 {
 	static const char *const soft[] = {"at", "detail"};
-	static const char *const msgs[] = {"at", "message_id", "class",
-	                                   "outcome", "detail"};
+	static const char *const msgs[] = {"at",      "message_id", "class",
+	                                   "outcome", "detail",     "verified"};
 
 	buf_adds(out, ",\n  \"soft_bounces\": ");
 	if (rows_json(st,
@@ -311,7 +338,7 @@ int store_inbox_data_json(struct store *st, int64_t subscriber, struct buf *out,
 	buf_adds(out, ",\n  \"inbox_messages\": ");
 	return rows_json(st,
 	                 "SELECT processed_at, message_key, class, outcome, "
-	                 "detail FROM inbox_messages WHERE subscriber_id = ? "
-	                 "ORDER BY id",
-	                 subscriber, msgs, 5, out, err);
+	                 "detail, verified FROM inbox_messages WHERE "
+	                 "subscriber_id = ? ORDER BY id",
+	                 subscriber, msgs, 6, out, err);
 }

@@ -34,12 +34,13 @@ int store_inbox_seen(struct store_inbox *in, const char *key, struct err *err);
 
 /* What became of one message (strings borrowed for the call). */
 struct store_inbox_message {
-	const char *key;     /* its Message-ID, or a digest when it has none */
-	const char *class;   /* bounce_class_name() */
-	int64_t subscriber;  /* who it was about; 0 for nobody known */
-	const char *address; /* with no subscriber: the address it named */
-	const char *outcome; /* what was done: "bounced", "ignored", ... */
-	const char *detail;  /* evidence without addresses: status, server */
+	const char *key;      /* its Message-ID, or a digest when it has none */
+	const char *class;    /* bounce_class_name() */
+	int64_t subscriber;   /* who it was about; 0 for nobody known */
+	const char *address;  /* with no subscriber: the address it named */
+	const char *outcome;  /* what was done: "bounced", "ignored", ... */
+	const char *detail;   /* evidence without addresses: status, server */
+	const char *verified; /* "token", "message-id", "none" or "" */
 };
 
 /* Records a message read in run. A key seen before is left as it was. */
@@ -54,6 +55,14 @@ int store_inbox_record(struct store_inbox *in, int64_t run,
 int store_inbox_soft_bounce(struct store_inbox *in, int64_t subscriber,
                             int64_t at, long days, const char *detail,
                             int dry_run, long *count, struct err *err);
+
+/*
+ * Whether message_id (with its <>) is one bulletin made for a message it
+ * sent: 1 when a journal row has it (*email gets that row's subscriber's
+ * address), 0 when none does, -1 on error.
+ */
+int store_inbox_sent_to(struct store_inbox *in, const char *message_id,
+                        struct buf *email, struct err *err);
 
 struct store_inbox_run {
 	int64_t id;
@@ -70,8 +79,9 @@ int store_inbox_last_run(struct store_inbox *in, struct store_inbox_run *r,
 /* A message of a run as listed by store_inbox_each (borrowed strings). */
 struct store_inbox_row {
 	const char *key, *class, *outcome, *detail;
-	int64_t subscriber; /* 0: nobody known (or erased since) */
-	const char *email;  /* the subscriber's address, else the one named */
+	int64_t subscriber;   /* 0: nobody known (or erased since) */
+	const char *email;    /* the subscriber's address, else the one named */
+	const char *verified; /* as recorded ("" before verification) */
 };
 
 /*

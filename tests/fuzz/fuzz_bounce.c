@@ -53,6 +53,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	if (b.token)
 		one_line(b.token);
+	/* Message-IDs looked up in the journal: bare, one word, bounded. */
+	if (b.nreturned_ids > BOUNCE_MAX_RETURNED_IDS)
+		__builtin_trap();
+	for (size_t i = 0; i < b.nreturned_ids; i++) {
+		one_line(b.returned_ids[i]);
+		if (!strchr(b.returned_ids[i], '@') ||
+		    strpbrk(b.returned_ids[i], "<> "))
+			__builtin_trap();
+	}
 	bounce_release(&b);
 	return 0;
 }

@@ -6,25 +6,9 @@
 # and STARTTLS both work.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/dovecot.sh"
+source "$(dirname "$0")/lib.sh"
 tool() { python3 "$ROOT/tests/inbox/imap_tool.py" "$@"; }
-new_workspace
-cd "$T/ws"
-people=(ann bob carol dave erin frank gina hank tls)
-for p in "${people[@]}"; do
-  "$BULLETIN" subscribers add "$p@example.com" >/dev/null
-done
-field() {
-  "$BULLETIN" subscribers data "$1" |
-    python3 -c "import json,sys; print(json.load(sys.stdin)['subscriber']['$2'])"
-}
-expect_status() {
-  local got
-  got=$(field "$1" status)
-  if [ "$got" = "$2" ]; then pass "$3"; else fail "$3: $1 is $got, expected $2"; fi
-}
-tokens=()
-for p in "${people[@]}"; do tokens+=("$p=$(field "$p@example.com" token)"); done
-python3 "$ROOT/tests/inbox/make_messages.py" "$T/msgs" "${tokens[@]}"
+inbox_workspace ann bob carol dave erin frank gina hank tom mal tls
 # IMAP takes no NUL bytes: the garbage sample keeps its other bad bytes.
 python3 -c "import sys; p = sys.argv[1]; d = open(p, 'rb').read(); open(p, 'wb').write(d.replace(b'\0', b'?'))" \
   "$T/msgs/13-garbage"
@@ -41,13 +25,15 @@ expect_status carol@example.com complained "IMAP: complaint"
 expect_status dave@example.com unsubscribed "IMAP: unsubscribe request"
 expect_status erin@example.com active "IMAP: auto-reply ignored"
 expect_status frank@example.com active "IMAP: policy bounce marks nobody"
-expect_grep "$T/run1.txt" "13 messages: 5 hard, 3 soft, 1 complaint, 1 unsubscribe, 1 auto-reply, 2 other" \
+expect_status tom@example.com active "IMAP: forged reports naming tom change nothing"
+expect_grep "$T/run1.txt" "18 messages: 9 hard, 3 soft, 2 complaint, 1 unsubscribe, 1 auto-reply, 2 other" \
   "IMAP: every message read and classified"
+expect_grep "$T/run1.txt" "; 6 unverified, not acted on" "IMAP: the unverified counted apart"
 tool "$IMAP_PORT" list INBOX > "$T/inbox.txt"
 tool "$IMAP_PORT" list Processed > "$T/processed.txt"
 [ "$(head -1 "$T/inbox.txt")" = "2 0" ] && pass "others stay unseen in INBOX" ||
   fail "INBOX afterwards: $(cat "$T/inbox.txt")"
-[ "$(head -1 "$T/processed.txt")" = "11 11" ] && pass "processed messages moved to Processed with \\Seen" ||
+[ "$(head -1 "$T/processed.txt")" = "16 16" ] && pass "processed messages moved to Processed with \\Seen" ||
   fail "Processed afterwards: $(cat "$T/processed.txt")"
 expect_grep "$T/processed.txt" "<hard1@mx.example.net>" "the hard bounce is in Processed"
 

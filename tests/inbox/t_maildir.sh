@@ -1,31 +1,18 @@
 # bulletin inbox over a Maildir: each class of message acts on the store
-# as the issue's table says, with evidence in the events; processed
+# as the issue's table says, with evidence in the events, but only when
+# tied to the message sent (by token or by the returned Message-ID);
+# forged reports change nobody and are reported as unverified; processed
 # messages move to cur/ with the S flag, others stay in new/; a dry run
 # and a second run change nothing; --report sums up the last run.
 source "$(dirname "$0")/../lib.sh"
-new_workspace
-cd "$T/ws"
-people=(ann bob carol dave erin frank gina hank)
-for p in "${people[@]}"; do
-  "$BULLETIN" subscribers add "$p@example.com" >/dev/null
-done
-field() { # field ADDR KEY: a field of the subscriber's record
-  "$BULLETIN" subscribers data "$1" |
-    python3 -c "import json,sys; print(json.load(sys.stdin)['subscriber']['$2'])"
-}
+source "$(dirname "$0")/lib.sh"
+people=(ann bob carol dave erin frank gina hank tom mal)
+inbox_workspace "${people[@]}"
 status() { field "$1" status; }
-tokens=()
-for p in "${people[@]}"; do tokens+=("$p=$(field "$p@example.com" token)"); done
-python3 "$ROOT/tests/inbox/make_messages.py" "$T/msgs" "${tokens[@]}"
 md=$T/md
 mkdir -p "$md/new" "$md/cur" "$md/tmp"
 cp "$T/msgs"/* "$md/new/"
 total=$(ls "$md/new" | wc -l)
-expect_status() { # expect_status ADDR STATUS DESCRIPTION
-  local got
-  got=$(status "$1")
-  if [ "$got" = "$2" ]; then pass "$3"; else fail "$3: $1 is $got, expected $2"; fi
-}
 
 # A dry run says what it would do and changes nothing anywhere.
 "$BULLETIN" inbox --dry-run "maildir:$md" > "$T/dry.txt" ||
@@ -36,6 +23,42 @@ expect_grep "$T/dry.txt" "would change" "dry run: summary says would"
 expect_status ann@example.com active "dry run: ann still active"
 [ "$(ls "$md/new" | wc -l)" = "$total" ] && [ -z "$(ls "$md/cur")" ] &&
   pass "dry run: no message moved" || fail "dry run moved messages"
+# --json: one object per message with the fields the issue names; class
+# and recipients whether verified or not.
+"$BULLETIN" inbox --dry-run --json "maildir:$md" > "$T/dry.json" ||
+  fail "dry run --json exited with $?"
+python3 - "$T/dry.json" "$total" <<'PY' && pass "--dry-run --json: one object per message, as expected" || fail "--dry-run --json"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert len(lines) == int(sys.argv[2]), f"{len(lines)} lines"
+got = {}
+for line in lines:
+    o = json.loads(line)
+    assert list(o) == ["file", "message_id", "class", "recipients", "subscriber",
+                       "verified", "action", "reason"], list(o)
+    assert o["class"] in ("hard", "soft", "complaint", "unsubscribe", "auto-reply", "other")
+    assert o["verified"] in ("token", "message-id", "none")
+    assert o["action"] in ("bounced", "complained", "unsubscribed", "counted", "none")
+    got[o["file"]] = o
+def want(f, cls, rcpts, sub, ver, act):
+    o = got[f]
+    assert (o["class"], o["recipients"], o["subscriber"], o["verified"], o["action"]) == \
+        (cls, rcpts, sub, ver, act), (f, o)
+want("01-hard-ann", "hard", ["ann@example.com"], "ann@example.com", "token", "bounced")
+want("02-soft-bob-1", "soft", ["bob@example.com"], "bob@example.com", "message-id", "counted")
+want("05-policy-frank", "hard", ["frank@example.com"], "frank@example.com", "token", "none")
+want("07-complaint-carol", "complaint", ["carol@example.com"], "carol@example.com", "message-id", "complained")
+want("08-unsubscribe-dave", "unsubscribe", [], "dave@example.com", "token", "unsubscribed")
+want("11-vague-hank", "hard", [], "hank@example.com", "message-id", "bounced")
+want("06-hard-stranger", "hard", ["stranger@example.net"], None, "none", "none")
+for f in ("14-forged-plain-tom", "15-forged-cross-tom", "16-forged-mid-tom", "18-forged-text-tom"):
+    want(f, "hard", ["tom@example.com"], None, "none", "none")
+    assert got[f]["reason"].startswith("not tied to a message bulletin sent"), got[f]
+want("17-forged-arf-tom", "complaint", ["tom@example.com"], None, "none", "none")
+assert got["01-hard-ann"]["message_id"] == "hard1@mx.example.net"
+assert got["13-garbage"]["message_id"] is None
+PY
+expect_status ann@example.com active "dry run --json: ann still active"
 "$BULLETIN" inbox --report > "$T/report0.txt"
 expect_grep "$T/report0.txt" "no inbox run yet" "dry run: no run recorded"
 
@@ -43,26 +66,48 @@ expect_grep "$T/report0.txt" "no inbox run yet" "dry run: no run recorded"
 "$BULLETIN" inbox "maildir:$md" > "$T/run1.txt" || fail "run exited with $?"
 cat "$T/run1.txt"
 expect_status ann@example.com bounced "hard bounce by token: bounced"
-expect_status bob@example.com bounced "third soft bounce in 30 days: bounced"
+expect_status bob@example.com bounced "third soft bounce in 30 days (by the returned Message-ID): bounced"
 expect_grep "$T/run1.txt" "soft bounce 1 of 3 within 30 days" "soft: first counted"
 expect_grep "$T/run1.txt" "soft bounce 2 of 3 within 30 days" "soft: second counted"
-expect_status carol@example.com complained "ARF complaint: complained"
+expect_status carol@example.com complained "ARF complaint by the reported Message-ID: complained"
 expect_status dave@example.com unsubscribed "mail to unsubscribe+TOKEN: unsubscribed"
 expect_status erin@example.com active "auto-reply: ignored"
 expect_status frank@example.com active "policy bounce 5.7.1: nobody marked"
 expect_grep "$T/run1.txt" "none: a policy failure (5.7.1)" "policy bounce reported"
-expect_status gina@example.com bounced "Exim text bounce: bounced"
-expect_status hank@example.com bounced "bounce naming only the returned To: bounced"
-expect_grep "$T/run1.txt" "stranger@example.net             none: not a subscriber" \
-  "a stranger's bounce is reported"
+expect_status gina@example.com bounced "Exim text bounce, token in the returned Return-Path: bounced"
+expect_status hank@example.com bounced "bounce naming nobody, return path rewritten, by Message-ID: bounced"
+expect_grep "$T/run1.txt" "stranger@example.net             unverified, not acted on: not tied to a message bulletin sent" \
+  "a stranger's bounce is reported unverified"
 expect_grep "$T/run1.txt" "left in the mailbox" "other messages are reported"
-expect_grep "$T/run1.txt" "13 messages: 5 hard, 3 soft, 1 complaint, 1 unsubscribe, 1 auto-reply, 2 other" \
+expect_grep "$T/run1.txt" "18 messages: 9 hard, 3 soft, 2 complaint, 1 unsubscribe, 1 auto-reply, 2 other" \
   "summary counts each class"
+expect_grep "$T/run1.txt" "; 6 unverified, not acted on" "summary counts the unverified apart"
+
+# The forgeries of issue 13: none changes tom (or mal, whose token and
+# Message-ID they borrow).
+expect_status tom@example.com active "forged bounces and complaint naming tom: tom still active"
+expect_status mal@example.com active "a report naming tom on mal's token does not touch mal"
+expect_grep "$T/run1.txt" "tom@example.com                  unverified, not acted on: not tied to a message bulletin sent: no token in the address it came to, and no Message-ID it quotes is one bulletin sent (tom@example.com is a subscriber)" \
+  "DSN to plain bounces@: unverified, and says whom it names"
+expect_grep "$T/run1.txt" "not tied to a message bulletin sent: the token in Delivered-To points at mal@example.com, but the report is about tom@example.com" \
+  "DSN to mal's bounces+TOKEN naming tom: unverified"
+expect_grep "$T/run1.txt" "points at mal@example.com, but the report is about tom@example.com" \
+  "DSN quoting mal's Message-ID naming tom: unverified"
+n=$(grep -c "^complaint   tom@example.com                  unverified, not acted on" "$T/run1.txt" || true)
+[ "$n" = 1 ] && pass "ARF with no token naming tom: unverified" || fail "ARF naming tom: $n unverified lines"
+n=$(grep -c "^hard        tom@example.com                  unverified, not acted on" "$T/run1.txt" || true)
+[ "$n" = 4 ] && pass "the four forged bounces are each unverified (text 550 included)" ||
+  fail "$n of 4 forged bounces reported unverified"
+n=$(sqlite3 subscribers/bulletin.db "SELECT count(*) FROM events e JOIN subscribers s ON s.id = e.subscriber_id WHERE s.email IN ('tom@example.com', 'mal@example.com') AND e.source = 'inbox'")
+[ "$n" = 0 ] && pass "no event for tom or mal" || fail "$n inbox events for tom or mal"
 
 # Evidence: status, reporting server and Message-ID in the event.
 "$BULLETIN" subscribers show ann@example.com > "$T/ann.txt"
-expect_grep "$T/ann.txt" "active -> bounced  (inbox) hard bounce 5.1.1 from mx.example.net, Message-ID <hard1@mx.example.net>: 550 5.1.1" \
-  "the bounce event carries status, server and Message-ID"
+expect_grep "$T/ann.txt" "active -> bounced  (inbox) hard bounce 5.1.1 from mx.example.net, Message-ID <hard1@mx.example.net>, tied to the message sent to ann@example.com by the token in Delivered-To: 550 5.1.1" \
+  "the bounce event carries status, server, Message-ID and what tied it"
+"$BULLETIN" subscribers show hank@example.com > "$T/hank.txt"
+expect_grep "$T/hank.txt" "tied to the message sent to hank@example.com by the returned Message-ID <" \
+  "the event says the returned Message-ID tied it"
 "$BULLETIN" subscribers show bob@example.com > "$T/bob.txt"
 expect_grep "$T/bob.txt" "(soft bounce 3 within 30 days)" "the soft bounce event says why"
 "$BULLETIN" subscribers data bob@example.com > "$T/bob.json"
@@ -81,11 +126,16 @@ seen=$(ls "$md/cur" | grep -c ':2,S$' || true)
 # --report: counts per class and the addresses affected.
 "$BULLETIN" inbox --report > "$T/report.txt"
 expect_grep "$T/report.txt" "last inbox run: maildir:$md" "report names the source"
-expect_grep "$T/report.txt" "  hard         5" "report counts hard bounces"
+expect_grep "$T/report.txt" "  hard         9" "report counts hard bounces"
 expect_grep "$T/report.txt" "  soft         3" "report counts soft bounces"
 expect_grep "$T/report.txt" "  other        2" "report counts others"
 expect_grep "$T/report.txt" "ann@example.com                  hard        bounced" \
   "report lists the addresses affected"
+expect_grep "$T/report.txt" "6 unverified, not acted on" "report counts the unverified apart"
+expect_grep "$T/report.txt" "  tom@example.com                  complaint   unverified, not acted on: not tied" \
+  "report lists the unverified with why"
+sed -n '/^addresses affected/,/unverified, not acted on: a bounce/p' "$T/report.txt" > "$T/affected.txt"
+expect_no_grep "$T/affected.txt" "tom@example.com" "tom is not among the addresses affected"
 
 # Again: nothing changes, even with a message delivered twice.
 for p in "${people[@]}"; do "$BULLETIN" subscribers data "$p@example.com"; done > "$T/before.json"

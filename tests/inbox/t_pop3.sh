@@ -3,20 +3,9 @@
 # --delete the processed ones are deleted and the others kept.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/dovecot.sh"
+source "$(dirname "$0")/lib.sh"
 tool() { python3 "$ROOT/tests/inbox/imap_tool.py" "$@"; }
-new_workspace
-cd "$T/ws"
-people=(ann bob carol dave erin frank gina hank)
-for p in "${people[@]}"; do
-  "$BULLETIN" subscribers add "$p@example.com" >/dev/null
-done
-field() {
-  "$BULLETIN" subscribers data "$1" |
-    python3 -c "import json,sys; print(json.load(sys.stdin)['subscriber']['$2'])"
-}
-tokens=()
-for p in "${people[@]}"; do tokens+=("$p=$(field "$p@example.com" token)"); done
-python3 "$ROOT/tests/inbox/make_messages.py" "$T/msgs" "${tokens[@]}"
+inbox_workspace ann bob carol dave erin frank gina hank tom mal
 rm "$T/msgs/13-garbage" # IMAP APPEND (the way in) takes no NUL bytes
 
 start_dovecot "$T/dc" no || finish
@@ -26,21 +15,22 @@ export BULLETIN_INBOX_PASSWORD=secret
 "$BULLETIN" inbox "$url" > "$T/run1.txt" || fail "pop3 run exited with $?"
 cat "$T/run1.txt"
 for want in ann:bounced bob:bounced carol:complained dave:unsubscribed \
-            erin:active frank:active gina:bounced hank:bounced; do
+            erin:active frank:active gina:bounced hank:bounced tom:active \
+            mal:active; do
   got=$(field "${want%%:*}@example.com" status)
   [ "$got" = "${want#*:}" ] && pass "POP3: ${want%%:*} $got" ||
     fail "POP3: ${want%%:*} is $got, expected ${want#*:}"
 done
-expect_grep "$T/run1.txt" "12 messages: 5 hard, 3 soft, 1 complaint, 1 unsubscribe, 1 auto-reply, 1 other" \
+expect_grep "$T/run1.txt" "17 messages: 9 hard, 3 soft, 2 complaint, 1 unsubscribe, 1 auto-reply, 1 other" \
   "POP3: every message read"
 expect_grep "$T/run1.txt" "; 0 marked processed" "POP3: nothing marked without --delete"
-[ "$(tool "$IMAP_PORT" list INBOX | head -1 | cut -d' ' -f1)" = 12 ] &&
+[ "$(tool "$IMAP_PORT" list INBOX | head -1 | cut -d' ' -f1)" = 17 ] &&
   pass "POP3: messages left on the server by default" || fail "POP3: messages gone"
 "$BULLETIN" inbox "$url" > "$T/run2.txt" || fail "second pop3 run exited with $?"
-expect_grep "$T/run2.txt" "12 messages; 12 read before; 0 subscribers changed" \
+expect_grep "$T/run2.txt" "17 messages; 17 read before; 0 subscribers changed" \
   "POP3: second run does nothing"
 "$BULLETIN" inbox --delete "$url" > "$T/run3.txt" || fail "pop3 --delete exited with $?"
-expect_grep "$T/run3.txt" "11 marked processed" "POP3 --delete: processed ones deleted"
+expect_grep "$T/run3.txt" "16 marked processed" "POP3 --delete: processed ones deleted"
 tool "$IMAP_PORT" list INBOX > "$T/left.txt"
 [ "$(head -1 "$T/left.txt" | cut -d' ' -f1)" = 1 ] && pass "POP3 --delete: the other message kept" ||
   fail "POP3 --delete left: $(cat "$T/left.txt")"

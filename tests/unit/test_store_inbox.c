@@ -1,9 +1,11 @@
 /*
  * The inbox's part of the store: messages remembered by key, soft
  * bounces counted within a window, runs and their rows for the report,
- * and the subscriber's data export, including after erasure.
+ * how each was tied to a message sent, the send journal looked up by
+ * Message-ID, and the subscriber's data export, including after erasure.
  */
 #include "store_inbox.h"
+#include "store_send.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@ static char dir[] = "/tmp/test_store_inbox.XXXXXX";
 
 struct rows {
 	int n;
-	char last_email[64], last_outcome[64];
+	char last_email[64], last_outcome[64], last_verified[16];
 };
 
 static int count_row(const struct store_inbox_row *r, void *ctx)
@@ -27,7 +29,60 @@ static int count_row(const struct store_inbox_row *r, void *ctx)
 	snprintf(rows->last_email, sizeof(rows->last_email), "%s", r->email);
 	snprintf(rows->last_outcome, sizeof(rows->last_outcome), "%s",
 	         r->outcome);
+	snprintf(rows->last_verified, sizeof(rows->last_verified), "%s",
+	         r->verified);
 	return 0;
+}
+
+/*
+ * The journal by Message-ID: a message sent to ann is found with its
+ * brackets, exactly; nothing else is.
+ */
+static void test_sent_to(struct store *st, struct store_inbox *in)
+{
+	struct err err = ERR_INIT;
+	struct store_campaign c = {0};
+	struct store_journal *j;
+	struct store_recipient r[4];
+	struct buf email = BUF_INIT;
+	long uncertain, added, skipped = 0;
+	int n;
+
+	CHECK(store_inbox_sent_to(in, "<m1@example.org>", &email, &err) == 0);
+	CHECK(store_campaign_open(st, "2026-12", "News", &c, &err) == 0);
+	CHECK(store_journal_prepare(st, c.id, 0, &uncertain, &added, &err) ==
+	      0);
+	CHECK(added == 1);
+	j = store_journal_open(st, c.id, &err);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	CHECK(store_begin(st, &err) == 0);
+	n = store_journal_claim(j, r, 4, &skipped, &err);
+	CHECK(n == 1);
+	CHECK(store_commit(st, &err) == 0);
+	CHECK(n == 1 && store_journal_set(j, r[0].id, SEND_SENT, 1, "250 ok",
+	                                  "<Ab2cd3@example.org>", &err) == 0);
+	for (int i = 0; i < n; i++)
+		store_recipient_release(&r[i]);
+	store_journal_close(j);
+
+	CHECK(store_inbox_sent_to(in, "<Ab2cd3@example.org>", &email, &err) ==
+	      1);
+	CHECK_STR(email.data, "ann@example.com");
+	buf_reset(&email);
+	CHECK(store_inbox_sent_to(in, "Ab2cd3@example.org", &email, &err) == 0);
+	CHECK(store_inbox_sent_to(in, "<ab2cd3@example.org>", &email, &err) ==
+	      0);
+	CHECK(store_inbox_sent_to(in, "<other@example.org>", &email, &err) ==
+	      0);
+	CHECK(store_inbox_sent_to(in, "", &email, &err) == 0);
+	CHECK(email.len == 0);
+	if (err.set)
+		fprintf(stderr, "%s\n", err_msg(&err));
+	store_campaign_release(&c);
+	buf_release(&email);
+	err_release(&err);
 }
 
 int main(void)
@@ -48,7 +103,7 @@ int main(void)
 	        .outcome = "bounced",
 	        .detail = "rfc3464 5.1.1 from mx.example.net",
 	};
-	struct rows rows = {0, "", ""};
+	struct rows rows = {0, "", "", ""};
 	struct buf path = BUF_INIT, json = BUF_INIT;
 	enum store_outcome outcome;
 	int64_t id, run_id = 0, now = (int64_t)time(NULL);
@@ -71,6 +126,7 @@ int main(void)
 	CHECK(store_inbox_seen(in, m.key, &err) == 0);
 	m.subscriber = id;
 	m.address = "ignored@example.com"; /* a subscriber row keeps none */
+	m.verified = "token";
 	CHECK(store_inbox_record(in, run_id, &m, &err) == 0);
 	CHECK(store_inbox_seen(in, m.key, &err) == 1);
 	/* Recording the same key again keeps the first record. */
@@ -79,7 +135,8 @@ int main(void)
 	m.key = "sha256:00ff";
 	m.subscriber = 0;
 	m.address = "stranger@example.net";
-	m.outcome = "none: not a subscriber";
+	m.outcome = "unverified, not acted on: not tied";
+	m.verified = "none";
 	CHECK(store_inbox_record(in, run_id, &m, &err) == 0);
 	CHECK(store_inbox_run_end(in, run_id, &err) == 0);
 
@@ -90,7 +147,8 @@ int main(void)
 	CHECK(store_inbox_each(in, run_id, count_row, &rows, &err) == 0);
 	CHECK(rows.n == 2);
 	CHECK_STR(rows.last_email, "stranger@example.net");
-	CHECK_STR(rows.last_outcome, "none: not a subscriber");
+	CHECK_STR(rows.last_outcome, "unverified, not acted on: not tied");
+	CHECK_STR(rows.last_verified, "none");
 
 	/* Soft bounces: counted within the window, old ones not. */
 	CHECK(store_inbox_soft_bounce(in, id, now - 40 * 86400, 30, "old", 0,
@@ -115,11 +173,14 @@ int main(void)
 	CHECK(strstr(json.data,
 	             "\"message_id\": \"<m1@mx.example.net>\", "
 	             "\"class\": \"hard\", \"outcome\": \"bounced\"") != NULL);
+	CHECK(strstr(json.data, "\"verified\": \"token\"") != NULL);
 	buf_reset(&json);
 	CHECK(store_data_json(&st, "nobody@example.com", &json, &err) == 0);
 	CHECK(strstr(json.data,
 	             "\"soft_bounces\": [],\n  \"inbox_messages\": []") !=
 	      NULL);
+
+	test_sent_to(&st, in);
 
 	/* Erasure takes the soft bounces and the link to the person. */
 	CHECK(store_erase(&st, "ann@example.com", &err) == 1);
@@ -130,6 +191,9 @@ int main(void)
 	CHECK(store_inbox_each(in, run_id, count_row, &rows, &err) == 0);
 	CHECK(rows.n == 2); /* still read: running again changes nothing */
 	CHECK(store_inbox_seen(in, "<m1@mx.example.net>", &err) == 1);
+	/* An erased subscriber's messages tie no report to anyone. */
+	CHECK(store_inbox_sent_to(in, "<Ab2cd3@example.org>", &json, &err) ==
+	      0);
 
 	if (err.set)
 		fprintf(stderr, "%s\n", err_msg(&err));
