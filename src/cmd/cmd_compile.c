@@ -40,43 +40,25 @@ static int write_out(const char *path, const struct buf *b, struct err *err)
 	return file_write_atomic(path, b->data, b->len, 0644, 0, err);
 }
 
-/* Copies the images the issue uses into its archive folder. */
+/*
+ * Publishes the images the issue uses in its archive folder: the bytes
+ * issue_load read through a checked descriptor and recognised as
+ * pictures, never a fresh read of the path.
+ */
 static int copy_images(const struct issue *is, struct err *err)
 {
-	struct buf src = BUF_INIT, dst = BUF_INIT;
+	struct buf dst = BUF_INIT;
 	int ret = 0;
 
-	for (size_t i = 0; i < is->n && !ret; i++) {
-		const struct contribution *c = &is->v[i];
-		cmark_iter *it = cmark_iter_new(c->doc);
-		cmark_event_type ev;
+	for (size_t i = 0; i < is->nimages && !ret; i++) {
+		const struct issue_image *im = &is->images[i];
 
-		if (c->image) {
-			buf_addf(&src, "%s/%s", is->dir, c->image);
-			buf_addf(&dst, "public/%s/%s", is->id, c->image);
-			ret = file_copy(src.data, dst.data, err);
-			buf_reset(&src);
-			buf_reset(&dst);
-		}
-		while (!ret && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-			cmark_node *n = cmark_iter_get_node(it);
-			const char *url;
-
-			if (ev != CMARK_EVENT_ENTER ||
-			    cmark_node_get_type(n) != CMARK_NODE_IMAGE)
-				continue;
-			url = cmark_node_get_url(n);
-			if (!url || !*url || strstr(url, ":") || url[0] == '/')
-				continue;
-			buf_addf(&src, "%s/%s", is->dir, url);
-			buf_addf(&dst, "public/%s/%s", is->id, url);
-			ret = file_copy(src.data, dst.data, err);
-			buf_reset(&src);
-			buf_reset(&dst);
-		}
-		cmark_iter_free(it);
+		if (!im->ok)
+			continue;
+		buf_reset(&dst);
+		buf_addf(&dst, "public/%s/%s", is->id, im->name);
+		ret = file_publish(dst.data, im->data, im->len, err);
 	}
-	buf_release(&src);
 	buf_release(&dst);
 	return ret;
 }
