@@ -418,31 +418,29 @@ static int open_in_issue(int dfd, const char *path, const char *name,
 	return -1;
 }
 
-/* Finds the first control character in a contribution's text. */
-static void check_body_controls(const struct contribution *c,
-                                const char *body, size_t len,
-                                struct diags *d)
+/*
+ * Finds the first control character (tab, newline and carriage return
+ * are allowed) in text that starts on first_line: returns 1 with its
+ * line and column, or 0.
+ */
+static int find_control(const char *text, size_t len, int first_line,
+                        int *line, int *col)
 {
-	int line = c->body_line, col = 1;
-
+	*line = first_line;
+	*col = 1;
 	for (size_t i = 0; i < len; i++) {
-		if (body[i] == '\n') {
-			line++;
-			col = 1;
+		if (text[i] == '\n') {
+			++*line;
+			*col = 1;
 			continue;
 		}
 		/* A NUL inside the text counts: cmark would keep going. */
-		if (body[i] == '\0' || control_len(body + i, 1)) {
-			diags_add(d, DIAG_ERROR, c->path, line, col,
-			          "control-character",
-			          "the text contains an invisible control "
-			          "character here: retype this part without "
-			          "it");
-			return;
-		}
-		if (((unsigned char)body[i] & 0xc0) != 0x80)
-			col++;
+		if (text[i] == '\0' || control_len(text + i, 1))
+			return 1;
+		if (((unsigned char)text[i] & 0xc0) != 0x80)
+			++*col;
 	}
+	return 0;
 }
 
 static void load_contribution(struct contribution *c, const struct config *cfg,
@@ -453,7 +451,7 @@ static void load_contribution(struct contribution *c, const struct config *cfg,
 	struct yamldoc y;
 	struct err err = ERR_INIT;
 	struct stat st;
-	int bad_line = 0, r, fd;
+	int bad_line = 0, r, fd, line, col;
 
 	fd = open_in_issue(dfd, c->path, name, "a contribution", &st, d);
 	if (fd < 0) {
@@ -488,12 +486,19 @@ static void load_contribution(struct contribution *c, const struct config *cfg,
 		goto out;
 	}
 	c->fm_line = fm.yaml_line - 1;
+	if (find_control(fm.yaml, fm.yaml_len, fm.yaml_line, &line, &col)) {
+		diags_add(d, DIAG_ERROR, c->path, line, col,
+		          "control-character",
+		          "this line of the details contains an invisible "
+		          "control character: retype the line without it");
+		goto out;
+	}
 	if (yamldoc_load(&y, fm.yaml, fm.yaml_len, c->path, fm.yaml_line - 1,
 	                 &err) < 0) {
 		/* The message is already "path:line:col: problem". */
 		const char *m = err_msg(&err) + strlen(c->path) + 1;
-		int line = 0, col = 0;
 
+		line = col = 0;
 		sscanf(m, "%d:%d", &line, &col);
 		m = strchr(m, ' ');
 		diags_add(d, DIAG_ERROR, c->path, line, col, "front-matter",
@@ -508,7 +513,11 @@ static void load_contribution(struct contribution *c, const struct config *cfg,
 	check_fields(c, cfg, d);
 	c->body = xstrndup(fm.body, fm.body_len);
 	c->body_line = fm.body_line;
-	check_body_controls(c, fm.body, fm.body_len, d);
+	if (find_control(fm.body, fm.body_len, fm.body_line, &line, &col))
+		diags_add(d, DIAG_ERROR, c->path, line, col,
+		          "control-character",
+		          "the text contains an invisible control character "
+		          "here: retype this part without it");
 	c->doc = markdown_parse(c->body, fm.body_len);
 	{
 		struct buf plain = BUF_INIT;
@@ -690,7 +699,7 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 	struct err yerr = ERR_INIT;
 	yaml_node_t *root, *k, *v;
 	struct stat st;
-	int ret = -1, fd;
+	int ret = -1, fd, line, col;
 
 	buf_addf(&path, "%s/issue.yaml", is->dir);
 	fd = file_open_regular(AT_FDCWD, path.data, &st);
@@ -706,6 +715,14 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 		          "%s: cannot read (create it with 'bulletin new "
 		          "%s')",
 		          path.data, is->id);
+		goto out;
+	}
+	if (find_control(text.data, text.len, 1, &line, &col)) {
+		diags_add(d, DIAG_ERROR, path.data, line, col,
+		          "control-character",
+		          "this line contains an invisible control character: "
+		          "retype the line without it");
+		ret = 0;
 		goto out;
 	}
 	if (yamldoc_load(&y, text.data, text.len, path.data, 0, &yerr) < 0) {
