@@ -127,12 +127,18 @@ int file_publish(const char *dst, const void *data, size_t len,
                  struct err *err)
 {
 	struct buf old = BUF_INIT;
-	int ret = 0;
+	struct stat st;
+	int ret = 0, fd;
 
-	/* Rewriting identical files costs more than comparing them. */
-	if (buf_read_file(&old, dst, len) < 0 || old.len != len ||
+	/* Rewriting identical files costs more than comparing them; only a
+	 * regular file counts as already there (a link is replaced). */
+	fd = file_open_regular(AT_FDCWD, dst, &st);
+	if (fd < 0 || (size_t)st.st_size != len ||
+	    file_read_fd(fd, &old, len) < 0 || old.len != len ||
 	    memcmp(old.data, data, len))
 		ret = file_write_atomic(dst, data, len, 0644, 0, err);
+	if (fd >= 0)
+		close(fd);
 	buf_release(&old);
 	return ret;
 }
