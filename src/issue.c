@@ -110,11 +110,8 @@ void issue_release(struct issue *is)
 	for (size_t i = 0; i < is->n; i++)
 		free_contribution(&is->v[i]);
 	free(is->v);
-	for (size_t i = 0; i < is->nimages; i++) {
-		free(is->images[i].name);
-		free(is->images[i].path);
-		free(is->images[i].data);
-	}
+	for (size_t i = 0; i < is->nimages; i++)
+		issue_image_release(&is->images[i]);
 	free(is->images);
 	free(is->id);
 	free(is->dir);
@@ -394,12 +391,12 @@ static const char *kind_of(const struct stat *st)
 }
 
 /*
- * Opens name in the issue folder as a regular file, or reports why not
- * (what is there, and to put the real thing in its place). what is "a
- * contribution" or "a picture".
+ * Opens the contribution name in the issue folder as a regular file, or
+ * reports why not (what is there, and to put the real thing in its
+ * place).
  */
-static int open_in_issue(int dfd, const char *path, const char *name,
-                         const char *what, struct stat *st, struct diags *d)
+static int open_contribution(int dfd, const char *path, const char *name,
+                             struct stat *st, struct diags *d)
 {
 	int fd = file_open_regular(dfd, name, st);
 
@@ -407,14 +404,15 @@ static int open_in_issue(int dfd, const char *path, const char *name,
 		return fd;
 	if (st->st_mode)
 		diags_add(d, DIAG_ERROR, path, 0, 0, "not-a-file",
-		          "this is %s, not %s: put %s itself in the issue's "
-		          "folder",
-		          kind_of(st), what,
-		          !strcmp(what, "a picture") ? "the picture"
-		                                     : "the contribution");
-	else if (errno != ENOENT)
+		          "this is %s, not a contribution: put the "
+		          "contribution itself in the issue's folder",
+		          kind_of(st));
+	else
 		diags_add(d, DIAG_ERROR, path, 0, 0, "unreadable",
-		          "cannot read: %s", strerror(errno));
+		          "cannot read: %s",
+		          errno == ENOENT ? "the file went away while "
+		                            "compiling; compile again"
+		                          : strerror(errno));
 	return -1;
 }
 
@@ -453,14 +451,9 @@ static void load_contribution(struct contribution *c, const struct config *cfg,
 	struct stat st;
 	int bad_line = 0, r, fd, line, col;
 
-	fd = open_in_issue(dfd, c->path, name, "a contribution", &st, d);
-	if (fd < 0) {
-		if (!st.st_mode && errno == ENOENT)
-			diags_add(d, DIAG_ERROR, c->path, 0, 0, "unreadable",
-			          "cannot read: the file went away while "
-			          "compiling; compile again");
+	fd = open_contribution(dfd, c->path, name, &st, d);
+	if (fd < 0)
 		goto out;
-	}
 	c->mtime = st.st_mtime;
 	if ((st.st_size > 0 && st.st_size > MAX_CONTRIBUTION) ||
 	    file_read_fd(fd, &text, MAX_CONTRIBUTION) < 0) {
@@ -560,50 +553,123 @@ int issue_image_is_local(const char *url)
 	return url && *url && url[0] != '/' && !strchr(url, ':');
 }
 
-/* Reads the picture through fd and checks it is what its name says. */
-static void check_image(struct issue_image *im, int fd, const struct stat *st,
-                        struct diags *d)
+/*
+ * Reads im->name from the folder dfd through a descriptor that refused
+ * links and anything but a regular file, and checks the bytes are a
+ * picture of the kind the name says. Returns 0 with im->data filled, or
+ * -1 with a message about the file in err and its code in *code
+ * (im->missing set when there is no such file).
+ */
+static int read_image(struct issue_image *im, int dfd, const char **code,
+                      struct err *err)
 {
 	struct buf data = BUF_INIT;
-	struct err err = ERR_INIT;
-	enum image_type named = image_type_of_name(im->name);
+	struct err why = ERR_INIT;
+	struct stat st;
+	int fd, ret = -1;
 
-	if (st->st_size > ISSUE_IMAGE_MAX ||
+	fd = file_open_regular(dfd, im->name, &st);
+	if (fd < 0) {
+		if (st.st_mode) {
+			*code = "not-a-file";
+			return err_set(err,
+			               "this is %s, not a picture: put the "
+			               "picture itself in the issue's folder",
+			               kind_of(&st));
+		}
+		im->missing = errno == ENOENT;
+		*code = im->missing ? "image-missing" : "image-unreadable";
+		return err_errno(err, "cannot read");
+	}
+	if (st.st_size > ISSUE_IMAGE_MAX ||
 	    file_read_fd(fd, &data, ISSUE_IMAGE_MAX) < 0) {
-		diags_add(d, DIAG_ERROR, im->path, 0, 0, "image-unreadable",
-		          "cannot read: %s",
-		          errno == EFBIG || st->st_size > ISSUE_IMAGE_MAX
-		                  ? "over 16 MB, far too big for a newsletter "
-		                    "picture; save it about 1200 pixels wide"
-		                  : strerror(errno));
+		*code = "image-unreadable";
+		if (errno == EFBIG || st.st_size > ISSUE_IMAGE_MAX)
+			err_set(err, "cannot read: over 16 MB, far too big for "
+			             "a newsletter picture; save it about 1200 "
+			             "pixels wide");
+		else
+			err_errno(err, "cannot read");
 		goto out;
 	}
-	if (image_probe(data.data, data.len, &im->info, &err) < 0) {
-		diags_add(d, DIAG_ERROR, im->path, 0, 0, "not-a-picture",
-		          "this is %s: save the picture as PNG or JPEG and "
-		          "use that file",
-		          err_msg(&err));
+	if (image_probe(data.data, data.len, &im->info, &why) < 0) {
+		*code = "not-a-picture";
+		err_set(err,
+		        "this is %s: save the picture as PNG or JPEG and use "
+		        "that file",
+		        err_msg(&why));
 		goto out;
 	}
-	if (named != im->info.type) {
+	if (image_type_of_name(im->name) != im->info.type) {
 		const char *ext = im->info.type == IMAGE_JPEG ? "jpg"
 		                  : im->info.type == IMAGE_PNG ? "png"
 		                  : im->info.type == IMAGE_GIF ? "gif"
 		                                               : "webp";
 
-		diags_add(d, DIAG_ERROR, im->path, 0, 0, "image-name",
-		          "this is a %s picture, but its name does not say "
-		          "so: rename it to end in .%s (and change the name "
-		          "where it is used)",
-		          image_type_name(im->info.type), ext);
+		*code = "image-name";
+		err_set(err,
+		        "this is a %s picture, but its name does not say so: "
+		        "rename it to end in .%s (and change the name where it "
+		        "is used)",
+		        image_type_name(im->info.type), ext);
 		goto out;
 	}
 	im->len = data.len;
 	im->data = buf_detach(&data);
 	im->ok = 1;
+	ret = 0;
 out:
-	err_release(&err);
+	close(fd);
+	err_release(&why);
 	buf_release(&data);
+	return ret;
+}
+
+static void image_init(struct issue_image *im, const char *dir,
+                       const char *name)
+{
+	struct buf path = BUF_INIT;
+
+	memset(im, 0, sizeof(*im));
+	im->name = xstrdup(name);
+	buf_addf(&path, "%s/%s", dir, name);
+	im->path = buf_detach(&path);
+}
+
+void issue_image_release(struct issue_image *im)
+{
+	free(im->name);
+	free(im->path);
+	free(im->data);
+	memset(im, 0, sizeof(*im));
+}
+
+int issue_image_read(const char *dir, const char *name,
+                     struct issue_image *im, struct err *err)
+{
+	struct err why = ERR_INIT;
+	const char *code;
+	int dfd, ret = -1;
+
+	image_init(im, dir, name);
+	if (!safe_name(name)) {
+		err_set(err, "%s: a picture must be a file in the issue's "
+		             "folder, named without '/' or '..'",
+		        im->path);
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err_errno(err, "%s: cannot open the folder", dir);
+		goto out;
+	}
+	ret = read_image(im, dfd, &code, &why);
+	close(dfd);
+	if (ret < 0)
+		err_set(err, "%s: %s", im->path, err_msg(&why));
+out:
+	err_release(&why);
+	return ret;
 }
 
 /* The image called name: found among those already read, or read now. */
@@ -611,9 +677,8 @@ static struct issue_image *load_image(struct issue *is, int dfd,
                                       const char *name, struct diags *d)
 {
 	struct issue_image *im;
-	struct stat st;
-	struct buf path = BUF_INIT;
-	int fd;
+	struct err err = ERR_INIT;
+	const char *code = NULL;
 
 	im = (struct issue_image *)issue_image_find(is, name);
 	if (im)
@@ -621,17 +686,12 @@ static struct issue_image *load_image(struct issue *is, int dfd,
 	is->images = xrealloc(is->images,
 	                      (is->nimages + 1) * sizeof(*is->images));
 	im = &is->images[is->nimages++];
-	memset(im, 0, sizeof(*im));
-	im->name = xstrdup(name);
-	buf_addf(&path, "%s/%s", is->dir, name);
-	im->path = buf_detach(&path);
-	fd = open_in_issue(dfd, im->path, name, "a picture", &st, d);
-	if (fd < 0) {
-		im->missing = !st.st_mode && errno == ENOENT;
-		return im;
-	}
-	check_image(im, fd, &st, d);
-	close(fd);
+	image_init(im, is->dir, name);
+	/* A missing file is reported where it is used, with the name. */
+	if (read_image(im, dfd, &code, &err) < 0 && !im->missing)
+		diags_add(d, DIAG_ERROR, im->path, 0, 0, code, "%s",
+		          err_msg(&err));
+	err_release(&err);
 	return im;
 }
 

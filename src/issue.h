@@ -85,6 +85,18 @@ const struct issue_image *issue_image_find(const struct issue *is,
                                            const char *name);
 
 /*
+ * Reads one picture, name, from the issue folder dir with the checks
+ * issue_load makes (a regular file in the folder, not a link; a PNG,
+ * JPEG, GIF or WebP of the kind its name says), for those that use an
+ * issue's pictures after compile (embedding them in messages): use the
+ * bytes in im->data, never the path again. Returns 0, or -1 with a
+ * message naming the file; release im with issue_image_release either way.
+ */
+int issue_image_read(const char *dir, const char *name,
+                     struct issue_image *im, struct err *err);
+void issue_image_release(struct issue_image *im);
+
+/*
  * Whether an image address in a contribution names a file of the issue
  * (no scheme, not starting with "/"), rather than a web address.
  */
