@@ -74,7 +74,8 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 	if (parent_dirs(path, err) < 0)
 		goto out;
 	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	fd = open(tmp.data,
+	          O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		err_errno(err, "cannot write %s", path);
 		goto out;
@@ -123,8 +124,7 @@ int file_create_new(const char *path, const void *data, size_t len, mode_t mode,
 	return ret;
 }
 
-int file_publish(const char *dst, const void *data, size_t len,
-                 struct err *err)
+int file_publish(const char *dst, const void *data, size_t len, struct err *err)
 {
 	struct buf old = BUF_INIT;
 	struct stat st;

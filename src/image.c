@@ -35,9 +35,8 @@ static int probe_png(const unsigned char *p, size_t len,
 	info->width = be32(p + 16);
 	info->height = be32(p + 20);
 	/* The format caps both at 2^31 - 1. */
-	return info->width > 0x7fffffffUL || info->height > 0x7fffffffUL
-	               ? -1
-	               : 0;
+	return info->width > 0x7fffffffUL || info->height > 0x7fffffffUL ? -1
+	                                                                 : 0;
 }
 
 static int probe_gif(const unsigned char *p, size_t len,
@@ -136,7 +135,8 @@ static int looks_like_svg(const unsigned char *p, size_t len)
 	size_t n = len < 4096 ? len : 4096;
 
 	for (size_t i = 0; i + 4 <= n; i++)
-		if (p[i] == '<' && !strncasecmp((const char *)p + i + 1, "svg", 3))
+		if (p[i] == '<' &&
+		    !strncasecmp((const char *)p + i + 1, "svg", 3))
 			return 1;
 	return 0;
 }
@@ -216,8 +216,8 @@ enum image_type image_type_of_name(const char *name)
 		const char *ext;
 		enum image_type type;
 	} exts[] = {
-	        {"png", IMAGE_PNG},   {"jpg", IMAGE_JPEG}, {"jpeg", IMAGE_JPEG},
-	        {"gif", IMAGE_GIF},   {"webp", IMAGE_WEBP}, {"svg", IMAGE_SVG},
+	        {"png", IMAGE_PNG}, {"jpg", IMAGE_JPEG},  {"jpeg", IMAGE_JPEG},
+	        {"gif", IMAGE_GIF}, {"webp", IMAGE_WEBP}, {"svg", IMAGE_SVG},
 	};
 	const char *dot = strrchr(name, '.');
 

@@ -421,8 +421,8 @@ static int open_contribution(int dfd, const char *path, const char *name,
  * are allowed) in text that starts on first_line: returns 1 with its
  * line and column, or 0.
  */
-static int find_control(const char *text, size_t len, int first_line,
-                        int *line, int *col)
+static int find_control(const char *text, size_t len, int first_line, int *line,
+                        int *col)
 {
 	*line = first_line;
 	*col = 1;
@@ -601,7 +601,7 @@ static int read_image(struct issue_image *im, int dfd, const char **code,
 		goto out;
 	}
 	if (image_type_of_name(im->name) != im->info.type) {
-		const char *ext = im->info.type == IMAGE_JPEG ? "jpg"
+		const char *ext = im->info.type == IMAGE_JPEG  ? "jpg"
 		                  : im->info.type == IMAGE_PNG ? "png"
 		                  : im->info.type == IMAGE_GIF ? "gif"
 		                                               : "webp";
@@ -644,8 +644,8 @@ void issue_image_release(struct issue_image *im)
 	memset(im, 0, sizeof(*im));
 }
 
-int issue_image_read(const char *dir, const char *name,
-                     struct issue_image *im, struct err *err)
+int issue_image_read(const char *dir, const char *name, struct issue_image *im,
+                     struct err *err)
 {
 	struct err why = ERR_INIT;
 	const char *code;
@@ -653,8 +653,9 @@ int issue_image_read(const char *dir, const char *name,
 
 	image_init(im, dir, name);
 	if (!safe_name(name)) {
-		err_set(err, "%s: a picture must be a file in the issue's "
-		             "folder, named without '/' or '..'",
+		err_set(err,
+		        "%s: a picture must be a file in the issue's "
+		        "folder, named without '/' or '..'",
 		        im->path);
 		goto out;
 	}
@@ -683,8 +684,8 @@ static struct issue_image *load_image(struct issue *is, int dfd,
 	im = (struct issue_image *)issue_image_find(is, name);
 	if (im)
 		return im;
-	is->images = xrealloc(is->images,
-	                      (is->nimages + 1) * sizeof(*is->images));
+	is->images =
+	        xrealloc(is->images, (is->nimages + 1) * sizeof(*is->images));
 	im = &is->images[is->nimages++];
 	image_init(im, is->dir, name);
 	/* A missing file is reported where it is used, with the name. */

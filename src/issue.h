@@ -92,8 +92,8 @@ const struct issue_image *issue_image_find(const struct issue *is,
  * bytes in im->data, never the path again. Returns 0, or -1 with a
  * message naming the file; release im with issue_image_release either way.
  */
-int issue_image_read(const char *dir, const char *name,
-                     struct issue_image *im, struct err *err);
+int issue_image_read(const char *dir, const char *name, struct issue_image *im,
+                     struct err *err);
 void issue_image_release(struct issue_image *im);
 
 /*

@@ -142,9 +142,8 @@ static int looks_like_url(const char *t)
  * refused images were reported there).
  */
 static void check_image_file(const struct contribution *c,
-                             const struct issue *is, const char *name,
-                             int line, int col, const struct config *cfg,
-                             struct diags *d)
+                             const struct issue *is, const char *name, int line,
+                             int col, const struct config *cfg, struct diags *d)
 {
 	const struct issue_image *im = issue_image_find(is, name);
 

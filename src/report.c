@@ -192,7 +192,8 @@ void report_json(const struct issue *is, const struct config *cfg,
 		         im->info.width, im->info.height, im->len);
 		first = 0;
 	}
-	buf_adds(out, first ? "],\n  \"diagnostics\": [" : "\n  ],\n  \"diagnostics\": [");
+	buf_adds(out, first ? "],\n  \"diagnostics\": ["
+	                    : "\n  ],\n  \"diagnostics\": [");
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag *g = &d->v[i];
 

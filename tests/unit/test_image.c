@@ -34,10 +34,10 @@ static void prefixes_fail(const unsigned char *p, size_t need)
 }
 
 static const unsigned char png[] = {
-        0x89, 'P',  'N',  'G',  '\r', '\n', 0x1a, '\n', 0,    0,
-        0,    13,   'I',  'H',  'D',  'R',  0,    0,    0x02, 0x58, /* 600 */
-        0,    0,    0x01, 0x2c, /* 300 */
-        8,    2,    0,    0,    0,
+        0x89, 'P', 'N',  'G',  '\r', '\n', 0x1a, '\n', 0,    0,
+        0,    13,  'I',  'H',  'D',  'R',  0,    0,    0x02, 0x58, /* 600 */
+        0,    0,   0x01, 0x2c,                                     /* 300 */
+        8,    2,   0,    0,    0,
 };
 
 static void test_png(void)
@@ -78,11 +78,11 @@ static void test_jpeg(void)
 {
 	/* SOI, APP0 (JFIF), fill bytes, DQT, DHT, SOF2 (progressive). */
 	static const unsigned char jpg[] = {
-	        0xff, 0xd8, 0xff, 0xe0, 0,    16,   'J',  'F',  'I',  'F',
-	        0,    1,    1,    0,    0,    1,    0,    1,    0,    0,
-	        0xff, 0xff, 0xff, 0xdb, 0,    3,    0,    0xff, 0xc4, 0,
-	        3,    0,    0xff, 0xc2, 0,    11,   8,    0x01, 0xe0, /* 480 */
-	        0x02, 0x80,                                           /* 640 */
+	        0xff, 0xd8, 0xff, 0xe0, 0,    16,   'J', 'F',  'I',  'F',
+	        0,    1,    1,    0,    0,    1,    0,   1,    0,    0,
+	        0xff, 0xff, 0xff, 0xdb, 0,    3,    0,   0xff, 0xc4, 0,
+	        3,    0,    0xff, 0xc2, 0,    11,   8,   0x01, 0xe0, /* 480 */
+	        0x02, 0x80,                                          /* 640 */
 	        1,    1,    0x11, 0,    0xff, 0xd9,
 	};
 	static const unsigned char no_frame[] = {0xff, 0xd8, 0xff, 0xda,
@@ -102,10 +102,10 @@ static void test_jpeg(void)
 
 static void test_gif(void)
 {
-	static const unsigned char gif[] = {'G', 'I', 'F', '8', '9', 'a',
+	static const unsigned char gif[] = {'G',  'I',  'F',  '8',  '9', 'a',
 	                                    0x40, 0x01, 0xc8, 0x00, 0x80};
-	static const unsigned char gif87[] = {'G', 'I', 'F', '8',  '7',
-	                                      'a', 1,   0,   1,    0};
+	static const unsigned char gif87[] = {'G', 'I', 'F', '8', '7',
+	                                      'a', 1,   0,   1,   0};
 	struct image_info info;
 
 	CHECK(probe(gif, sizeof(gif), &info) == 0);
@@ -119,21 +119,51 @@ static void test_gif(void)
 static void test_webp(void)
 {
 	static const unsigned char vp8l[] = {
-	        'R', 'I', 'F', 'F', 26, 0, 0, 0, 'W', 'E', 'B', 'P', 'V',
-	        'P', '8', 'L', 13,  0,  0, 0, 0x2f,
+	        'R',
+	        'I',
+	        'F',
+	        'F',
+	        26,
+	        0,
+	        0,
+	        0,
+	        'W',
+	        'E',
+	        'B',
+	        'P',
+	        'V',
+	        'P',
+	        '8',
+	        'L',
+	        13,
+	        0,
+	        0,
+	        0,
+	        0x2f,
 	        /* width-1 = 299, height-1 = 199: 299 | 199 << 14 */
-	        0x2b, 0xc1, 0x31, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	        0x2b,
+	        0xc1,
+	        0x31,
+	        0x00,
+	        0,
+	        0,
+	        0,
+	        0,
+	        0,
+	        0,
+	        0,
+	        0,
+	        0,
 	};
 	static const unsigned char vp8[] = {
-	        'R', 'I', 'F', 'F', 30,   0,    0,    0,    'W',  'E',
-	        'B', 'P', 'V', 'P', '8',  ' ',  18,   0,    0,    0,
-	        0,   0,   0,   0x9d, 0x01, 0x2a, 0x90, 0x01, 0x2c, 0x01,
-	        0,   0,   0,   0,   0,    0,    0,    0,
+	        'R',  'I',  'F',  'F',  30, 0, 0, 0, 'W', 'E', 'B',  'P',  'V',
+	        'P',  '8',  ' ',  18,   0,  0, 0, 0, 0,   0,   0x9d, 0x01, 0x2a,
+	        0x90, 0x01, 0x2c, 0x01, 0,  0, 0, 0, 0,   0,   0,    0,
 	};
 	static const unsigned char vp8x[] = {
-	        'R', 'I', 'F', 'F', 22,  0,    0, 0, 'W', 'E',
-	        'B', 'P', 'V', 'P', '8', 'X',  10, 0, 0,   0,
-	        0,   0,   0,   0,   0xf3, 0x01, 0, 0x8f, 0x01, 0,
+	        'R', 'I', 'F', 'F', 22,   0,    0,  0,    'W',  'E',
+	        'B', 'P', 'V', 'P', '8',  'X',  10, 0,    0,    0,
+	        0,   0,   0,   0,   0xf3, 0x01, 0,  0x8f, 0x01, 0,
 	};
 	unsigned char bad[sizeof(vp8)];
 	struct image_info info;
