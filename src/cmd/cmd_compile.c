@@ -1,9 +1,12 @@
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "common.h"
@@ -60,6 +63,56 @@ static int copy_images(const struct issue *is, struct err *err)
 		ret = file_publish(dst.data, im->data, im->len, err);
 	}
 	buf_release(&dst);
+	return ret;
+}
+
+/*
+ * Removes from public/ID/ every file this compile did not write: a
+ * picture no longer used, or one an older version published without the
+ * checks (a link, the store...), must not stay public. Folders are left.
+ */
+static int prune_archive(const struct issue *is, struct err *err)
+{
+	struct buf dir = BUF_INIT;
+	struct dirent *de;
+	DIR *dh;
+	int dfd, ret = 0;
+
+	buf_addf(&dir, "public/%s", is->id);
+	dfd = open(dir.data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		ret = err_errno(err, "cannot open %s", dir.data);
+		goto out;
+	}
+	dh = fdopendir(dfd);
+	if (!dh) {
+		close(dfd);
+		ret = err_errno(err, "cannot open %s", dir.data);
+		goto out;
+	}
+	while ((de = readdir(dh))) {
+		const struct issue_image *im;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "index.html"))
+			continue;
+		im = issue_image_find(is, de->d_name);
+		if (im && im->ok)
+			continue;
+		if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+		            0 ||
+		    S_ISDIR(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(dh), de->d_name, 0) < 0 && errno != ENOENT) {
+			ret = err_errno(err, "cannot remove %s/%s", dir.data,
+			                de->d_name);
+			break;
+		}
+	}
+	closedir(dh);
+out:
+	buf_release(&dir);
 	return ret;
 }
 
@@ -165,8 +218,8 @@ static int write_outputs(const struct issue *is, const struct config *cfg,
 	OUT("issues/%s/build/report.json", json)
 	OUT("public/%s/index.html", &o.archive_html)
 #undef OUT
-	if (copy_images(is, err) < 0 || write_style(err) < 0 ||
-	    write_archive(cfg, err) < 0)
+	if (copy_images(is, err) < 0 || prune_archive(is, err) < 0 ||
+	    write_style(err) < 0 || write_archive(cfg, err) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -153,4 +153,16 @@ for f in a.png b.jpg c.gif d.webp e.webp f.WEBP wide.png; do
     fail "public/t2/$f missing, different or not 0644"
   fi
 done
+# What an older compile published without these checks (the store under
+# a picture's name), and a picture no longer used, leave public/ at the
+# next compile; what this compile wrote stays.
+cp subscribers/bulletin.db public/t2/link.png
+ln -s ../../subscribers/bulletin.db public/t2/link2.png
+rm $I/p1.md
+"$BULLETIN" compile t2 >/dev/null 2>&1 && pass "t2 compiles again" || fail "t2 does not compile again"
+for f in link.png link2.png a.png; do
+  [ ! -e public/t2/$f ] && [ ! -L public/t2/$f ] && pass "public/t2/$f removed" || fail "public/t2/$f still there"
+done
+[ -s public/t2/index.html ] && cmp -s $I/b.jpg public/t2/b.jpg && pass "the page and the pictures in use stay" \
+  || fail "compile removed what it wrote"
 finish
