@@ -102,6 +102,16 @@ set -e
   || fail "a lone link: exit $rc, public/t3/link.png $(ls -la public/t3/link.png 2>&1)"
 expect_grep "$T/err3" "issues/t3/link.png: error: this is a link to another file, not a picture" "a lone link is named"
 
+# The issue's own details file, linked from elsewhere.
+"$BULLETIN" new t4 --title "Test issue" --date 2027-01-10 >/dev/null
+mv issues/t4/issue.yaml t4-issue.yaml
+ln -s ../../t4-issue.yaml issues/t4/issue.yaml
+set +e
+"$BULLETIN" compile t4 >/dev/null 2>"$T/err4"; rc=$?
+set -e
+[ "$rc" -ne 0 ] && pass "linked issue.yaml: compile fails" || fail "linked issue.yaml accepted"
+expect_grep "$T/err4" "issues/t4/issue.yaml: this is a link to another file, not the issue's details" "linked issue.yaml named"
+
 # Good pictures of every kind: accepted, published byte for byte at 0644,
 # and listed in the report with their sizes.
 "$BULLETIN" new t2 --title "Pictures" --date 2027-01-10 >/dev/null
