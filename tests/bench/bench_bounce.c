@@ -51,10 +51,18 @@ static const struct source {
 } sources[] = {
         {"sisimai", "tests/corpus/sisimai"},
         {"flufl", "tests/corpus/flufl"},
+        {"bounceparser", "tests/corpus/bounceparser"},
         {"shared flufl", "../shared/corpus/bounces-flufl"},
 };
 
-enum want { WANT_HARD, WANT_SOFT, WANT_COMPLAINT, WANT_NONE, NWANT };
+enum want {
+	WANT_HARD,
+	WANT_SOFT,
+	WANT_COMPLAINT,
+	WANT_NONE,   /* not a bounce: auto-reply, challenge, other mail */
+	WANT_NOBODY, /* a report that names no one that can be made out */
+	NWANT
+};
 
 struct tally {
 	int n[NWANT], ok[NWANT], exact;
@@ -62,23 +70,23 @@ struct tally {
 
 /*
  * The expected classes: the issue's names, and flufl's (permanent,
- * temporary, none). auto-reply and other are not bounces; flufl's none
- * only says that no address must be found.
+ * temporary, none). auto-reply and other are not bounces; none says only
+ * that no address must be found (a report whose recipient cannot be made
+ * out).
  */
 static const struct expected {
 	const char *name;
 	enum want want;
 	enum bounce_class exact;
-	int nobody; /* only: no recipient */
 } expected[] = {
-        {"hard", WANT_HARD, BOUNCE_HARD, 0},
-        {"permanent", WANT_HARD, BOUNCE_HARD, 0},
-        {"soft", WANT_SOFT, BOUNCE_SOFT, 0},
-        {"temporary", WANT_SOFT, BOUNCE_SOFT, 0},
-        {"complaint", WANT_COMPLAINT, BOUNCE_COMPLAINT, 0},
-        {"auto-reply", WANT_NONE, BOUNCE_AUTOREPLY, 0},
-        {"other", WANT_NONE, BOUNCE_OTHER, 0},
-        {"none", WANT_NONE, BOUNCE_OTHER, 1},
+        {"hard", WANT_HARD, BOUNCE_HARD},
+        {"permanent", WANT_HARD, BOUNCE_HARD},
+        {"soft", WANT_SOFT, BOUNCE_SOFT},
+        {"temporary", WANT_SOFT, BOUNCE_SOFT},
+        {"complaint", WANT_COMPLAINT, BOUNCE_COMPLAINT},
+        {"auto-reply", WANT_NONE, BOUNCE_AUTOREPLY},
+        {"other", WANT_NONE, BOUNCE_OTHER},
+        {"none", WANT_NOBODY, BOUNCE_OTHER},
 };
 
 static const struct expected *expected_of(const char *class)
@@ -122,15 +130,14 @@ static int as_wanted(const struct bounce *b, const struct expected *e,
 {
 	int bounce = b->class == BOUNCE_HARD || b->class == BOUNCE_SOFT;
 
-	if (e->nobody || ((e->want == WANT_HARD || e->want == WANT_SOFT) &&
-	                  !*addrs))
-		return b->nrcpts == 0 && b->class != BOUNCE_COMPLAINT;
 	switch (e->want) {
 	case WANT_HARD:
 	case WANT_SOFT:
 		return bounce && same_rcpts(b, addrs);
 	case WANT_COMPLAINT:
 		return b->class == BOUNCE_COMPLAINT;
+	case WANT_NOBODY:
+		return b->nrcpts == 0 && b->class != BOUNCE_COMPLAINT;
 	default:
 		return !bounce && b->class != BOUNCE_COMPLAINT && !b->nrcpts;
 	}
@@ -173,7 +180,8 @@ static void score_line(const char *dir, char *line, struct bounce *b,
 		t->n[e->want]++;
 		if (as_wanted(b, e, addrs)) {
 			t->ok[e->want]++;
-			t->exact += b->class == e->exact || e->nobody;
+			t->exact += b->class == e->exact ||
+			            e->want == WANT_NOBODY;
 		} else {
 			print_miss(dir, line, class, addrs, b);
 		}
@@ -189,14 +197,18 @@ static double pct(int ok, int n)
 
 static void print_tally(const char *name, const struct tally *t)
 {
-	int all = t->n[0] + t->n[1] + t->n[2] + t->n[3];
+	int all = 0;
 
+	for (int k = 0; k < NWANT; k++)
+		all += t->n[k];
 	printf("%-12s %3d samples: hard %d/%d (%.1f%%), soft %d/%d, "
-	       "complaint %d/%d, not a bounce %d/%d; class exact %d/%d\n",
+	       "complaint %d/%d, not a bounce %d/%d, naming no one %d/%d; "
+	       "class exact %d/%d\n",
 	       name, all, t->ok[WANT_HARD], t->n[WANT_HARD],
 	       pct(t->ok[WANT_HARD], t->n[WANT_HARD]), t->ok[WANT_SOFT],
 	       t->n[WANT_SOFT], t->ok[WANT_COMPLAINT], t->n[WANT_COMPLAINT],
-	       t->ok[WANT_NONE], t->n[WANT_NONE], t->exact, all);
+	       t->ok[WANT_NONE], t->n[WANT_NONE], t->ok[WANT_NOBODY],
+	       t->n[WANT_NOBODY], t->exact, all);
 }
 
 /* Scores one source into t; -1 when it cannot be read. */
