@@ -1117,7 +1117,8 @@ static int from_robot(const struct walk *w, const char *subject)
 	int r;
 
 	lower_in_place(from);
-	r = strstr(from, "mailer-daemon") || strstr(from, "postmaster") ||
+	r = !strcmp(from, "<>") || strstr(from, "mailer-daemon") ||
+	    strstr(from, "postmaster") ||
 	    strstr(from, "post_master") ||
 	    strstr(from, "mail delivery") || strstr(from, "mdaemon") ||
 	    w->failed.len || bounce_subject_failure(subject);
@@ -1177,6 +1178,39 @@ static int decide_dsn(struct walk *w)
 	return 1;
 }
 
+/*
+ * A challenge-response request (Boxbe, Bluebottle, a server that
+ * "requires confirmation") asks the sender to prove itself: the address
+ * is good, whatever the delivery-status part around it says.
+ */
+static int decide_challenge(struct walk *w)
+{
+	struct bounce *b = w->b;
+	struct buf all = BUF_INIT;
+	const char *phrase;
+
+	buf_add(&all, w->text.data,
+	        bounce_text_report_len(w->text.data, w->text.len));
+	if (!w->text.len && w->html.len) {
+		struct buf html = BUF_INIT;
+
+		html_text(&html, w->html.data, w->html.len);
+		buf_add(&all, html.data,
+		        bounce_text_report_len(html.data, html.len));
+		buf_release(&html);
+	}
+	buf_add(&all, w->dsn.data, w->dsn.len);
+	lower_in_place(all.data);
+	phrase = bounce_says_challenge(all.data);
+	if (phrase) {
+		b->class = BOUNCE_AUTOREPLY;
+		b->format = "challenge";
+		set_reason(b, "challenge-response request (\"%s\")", phrase);
+	}
+	buf_release(&all);
+	return phrase != NULL;
+}
+
 static int decide_unsubscribe(struct walk *w)
 {
 	struct bounce *b = w->b;
@@ -1215,6 +1249,17 @@ static const struct buf *report_text(struct walk *w, struct buf *spare)
 	else if (!w->dsn.len && !w->arf.len)
 		buf_add(spare, w->body, w->body_len);
 	return spare;
+}
+
+/* Whether the report's From address is at domain (ignoring case). */
+static int from_domain(const struct walk *w, const char *domain)
+{
+	const char *at = strrchr(w->from.data, '@');
+	size_t n = strlen(domain);
+
+	if (!at || strncasecmp(at + 1, domain, n))
+		return 0;
+	return !at[1 + n] || at[1 + n] == '>' || at[1 + n] == ' ';
 }
 
 /* Amazon SES's JSON notice of a bounce or complaint. */
@@ -1300,6 +1345,8 @@ static int decide_text(struct walk *w, const char *subject)
 	                         &cut);
 	quoted_original(w, text, cut);
 	found = failed_header(w, found);
+	if (!b->nrcpts && found && from_domain(w, "aol.com"))
+		bounce_text_screen_names(b, text->data, cut, "aol.com");
 	if (!b->nrcpts && (from_robot(w, subject) || (daemon && found))) {
 		int loose = bounce_text_loose(b, text->data, cut, w->own.data,
 		                              subject);
@@ -1343,7 +1390,8 @@ static void decide(struct walk *w)
 	char *subject = xstrdup(b->subject);
 
 	lower_in_place(subject);
-	if (!decide_complaint(w) && !decide_dsn(w) && !decide_unsubscribe(w) &&
+	if (!decide_complaint(w) && !decide_challenge(w) && !decide_dsn(w) &&
+	    !decide_unsubscribe(w) &&
 	    !decide_autoreply_header(w, subject) && !decide_text(w, subject))
 		decide_rest(w, subject);
 	if (!*b->reporting_mta && w->received_by.len)

@@ -849,7 +849,7 @@ static const char *const failure_words[] = {
         "refused",     "denied",       "not accepted",  "inactive",
         "suspended",   "could not",    "cannot",        "unable",
         "timed out",   "not reachable", "did not exactly match",
-        NULL,
+        "not a valid", NULL,
 };
 
 /* Labels after which a report writes the recipient, lower-case. */
@@ -1090,4 +1090,115 @@ enum bounce_class bounce_text_ses(struct bounce *b, const char *text,
 		kind = BOUNCE_SOFT;
 	return ses_rcpts(b, text, len, "bouncedRecipients", kind) ? kind
 	                                                         : BOUNCE_OTHER;
+}
+
+const char *bounce_says_challenge(const char *s)
+{
+	static const char *const phrases[] = {
+	        "sender not pre-approved",
+	        "guest list",
+	        "waitlisted",
+	        "requires confirmation",
+	        "allowed list",
+	        "approved senders",
+	        "spam arrest",
+	        "spamarrest",
+	        "challenge-response",
+	        "challenge/response",
+	        "verify that you are a human",
+	        "prove that you are a human",
+	        "confirm that you are a human",
+	        "to have your address added",
+	        "add yourself to",
+	        NULL,
+	};
+
+	for (const char *const *p = phrases; *p; p++)
+		if (strstr(s, *p))
+			return *p;
+	return NULL;
+}
+
+/* A screen name alone on its line (indented): its length, with *at. */
+static size_t screen_name(const char *line, size_t n, const char **at)
+{
+	size_t i = 0, start;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (!i)
+		return 0;
+	start = i;
+	while (i < n && (is_alnum((unsigned char)line[i]) || line[i] == '.' ||
+	                 line[i] == '_' || line[i] == '-'))
+		i++;
+	while (i < n && is_space((unsigned char)line[i]))
+		i++;
+	if (i != n || i == start || n - start > 64)
+		return 0;
+	*at = line + start;
+	for (n = 0; start + n < i && !is_space((unsigned char)line[start + n]);)
+		n++;
+	return n;
+}
+
+size_t bounce_text_screen_names(struct bounce *b, const char *text,
+                                size_t len, const char *domain)
+{
+	const char *p = text, *end = text + len, *list = NULL;
+	size_t taken = 0;
+
+	for (const char *l = text; l < end && !list;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		const char *le = nl ? nl : end;
+
+		if (memmem(l, (size_t)(le - l), "following recipients", 20))
+			list = nl ? nl + 1 : end;
+		l = nl ? nl + 1 : end;
+	}
+	for (p = list ? list : end; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *at;
+		size_t n = (size_t)((nl ? nl : end) - p), k;
+		struct buf addr = BUF_INIT;
+		struct bounce_rcpt *r;
+
+		while (n && p[n - 1] == '\r')
+			n--;
+		k = screen_name(p, n, &at);
+		if (!k)
+			break;
+		buf_add(&addr, at, k);
+		buf_addf(&addr, "@%s", domain);
+		r = bounce_add_rcpt(b, addr.data, addr.len);
+		if (r) {
+			r->action = BOUNCE_ACTION_FAILED;
+			bounce_rcpt_judge(r, NULL);
+			taken++;
+		}
+		buf_release(&addr);
+		p = nl ? nl + 1 : end;
+	}
+	return taken;
+}
+
+size_t bounce_text_report_len(const char *text, size_t len)
+{
+	struct buf line = BUF_INIT;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - text - pos) : len - pos;
+
+		buf_reset(&line);
+		for (size_t i = 0; i < n; i++)
+			buf_addch(&line, text[pos + i]
+			                         ? lower((unsigned char)text[pos + i])
+			                         : ' ');
+		if (line.len && is_cut_line(line.data))
+			break;
+		pos += n + (nl != NULL);
+	}
+	buf_release(&line);
+	return pos < len ? pos : len;
 }

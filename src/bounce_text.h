@@ -95,6 +95,27 @@ int bounce_text_loose(struct bounce *b, const char *text, size_t len,
 enum bounce_class bounce_text_ses(struct bounce *b, const char *text,
                                   size_t len);
 
+/*
+ * The phrase by which lower-cased s reads as a challenge-response
+ * request (the sender is asked to confirm before delivery: the address
+ * is good), or NULL.
+ */
+const char *bounce_says_challenge(const char *s);
+
+/*
+ * How much of text[0..len) is the report: up to the line where a
+ * returned message quoted in it begins (as bounce_text_scan's cut).
+ */
+size_t bounce_text_report_len(const char *text, size_t len);
+
+/*
+ * AOL lists its members by screen name alone under "the following
+ * recipients": each such name in text[0..len) becomes name@domain.
+ * Returns how many were taken.
+ */
+size_t bounce_text_screen_names(struct bounce *b, const char *text,
+                                size_t len, const char *domain);
+
 /* Whether lower-cased subject s reads as an auto-reply. */
 int bounce_subject_autoreply(const char *s);
 /* Whether lower-cased subject s reads as a delivery failure report. */
