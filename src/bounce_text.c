@@ -140,8 +140,9 @@ static size_t local_start(const char *s, size_t at)
 
 	while (i > 0 && at - i < 64 && is_local_char((unsigned char)s[i - 1]))
 		i--;
+	/* ("=?utf-8?..." is an encoded word: its '=' is its own.) */
 	while (i < at && (s[i] == '\'' || s[i] == '`' || s[i] == '.' ||
-	                  s[i] == '=' || s[i] == '/'))
+	                  (s[i] == '=' && s[i + 1] != '?') || s[i] == '/'))
 		i++;
 	if (at - i > 5 && !strncasecmp(s + i, "smtp=", 5))
 		i += 5;

@@ -45,14 +45,19 @@ static size_t load_dir(const char *dir, struct buf *files, size_t n)
 	return n;
 }
 
-/* The sources scored, with the directory their expected.tsv is in. */
+/*
+ * The sources scored: the directory of the samples, and their
+ * expectations (NULL: expected.tsv in that directory).
+ */
 static const struct source {
-	const char *name, *dir;
+	const char *name, *dir, *tsv;
 } sources[] = {
-        {"sisimai", "tests/corpus/sisimai"},
-        {"flufl", "tests/corpus/flufl"},
-        {"bounceparser", "tests/corpus/bounceparser"},
-        {"shared flufl", "../shared/corpus/bounces-flufl"},
+        {"sisimai", "tests/corpus/sisimai", NULL},
+        {"flufl", "tests/corpus/flufl", NULL},
+        {"bounceparser", "tests/corpus/bounceparser", NULL},
+        {"shared flufl", "../shared/corpus/bounces-flufl", NULL},
+        {"shared sisim.", "../shared/corpus/bounces-sisimai",
+         "tests/corpus/shared-sisimai.tsv"},
 };
 
 enum want {
@@ -201,7 +206,7 @@ static void print_tally(const char *name, const struct tally *t)
 
 	for (int k = 0; k < NWANT; k++)
 		all += t->n[k];
-	printf("%-12s %3d samples: hard %d/%d (%.1f%%), soft %d/%d, "
+	printf("%-13s %3d samples: hard %d/%d (%.1f%%), soft %d/%d, "
 	       "complaint %d/%d, not a bounce %d/%d, naming no one %d/%d; "
 	       "class exact %d/%d\n",
 	       name, all, t->ok[WANT_HARD], t->n[WANT_HARD],
@@ -218,7 +223,10 @@ static int score_source(const struct source *s, struct tally *t)
 	struct bounce b;
 	char *line, *save = NULL;
 
-	buf_addf(&path, "%s/expected.tsv", s->dir);
+	if (s->tsv)
+		buf_adds(&path, s->tsv);
+	else
+		buf_addf(&path, "%s/expected.tsv", s->dir);
 	if (buf_read_file(&tsv, path.data, 8 << 20) < 0) {
 		fprintf(stderr, "bench_bounce: cannot read %s (run from the "
 		                "project root)\n",
