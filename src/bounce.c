@@ -687,8 +687,8 @@ static void single(struct walk *w, const struct mailmime *m)
  * delivery report. */
 static void report_type(struct walk *w, const struct mailmime *m, int depth)
 {
-	const char *rt = mailmime_content_param_get(m->mm_content_type,
-	                                            "report-type");
+	const char *rt =
+	        mailmime_content_param_get(m->mm_content_type, "report-type");
 
 	if (!rt)
 		return;
@@ -1118,8 +1118,7 @@ static int from_robot(const struct walk *w, const char *subject)
 
 	lower_in_place(from);
 	r = !strcmp(from, "<>") || strstr(from, "mailer-daemon") ||
-	    strstr(from, "postmaster") ||
-	    strstr(from, "post_master") ||
+	    strstr(from, "postmaster") || strstr(from, "post_master") ||
 	    strstr(from, "mail delivery") || strstr(from, "mdaemon") ||
 	    w->failed.len || bounce_subject_failure(subject);
 	free(from);
@@ -1282,8 +1281,7 @@ static int ses_notice(struct walk *w, const struct buf *text)
 }
 
 /* The returned message quoted below the report, from text[cut..]. */
-static void quoted_original(struct walk *w, const struct buf *text,
-                            size_t cut)
+static void quoted_original(struct walk *w, const struct buf *text, size_t cut)
 {
 	size_t start = cut;
 	const char *nl;
@@ -1391,8 +1389,8 @@ static void decide(struct walk *w)
 
 	lower_in_place(subject);
 	if (!decide_complaint(w) && !decide_challenge(w) && !decide_dsn(w) &&
-	    !decide_unsubscribe(w) &&
-	    !decide_autoreply_header(w, subject) && !decide_text(w, subject))
+	    !decide_unsubscribe(w) && !decide_autoreply_header(w, subject) &&
+	    !decide_text(w, subject))
 		decide_rest(w, subject);
 	if (!*b->reporting_mta && w->received_by.len)
 		replace(&b->reporting_mta, clean(w->received_by.data, 255));
@@ -1433,8 +1431,7 @@ static const char *too_deep(const char *msg, size_t len)
 }
 
 /* The raw body: what follows the first empty line. */
-static void body_of(const char *msg, size_t len, const char **body,
-                    size_t *n)
+static void body_of(const char *msg, size_t len, const char **body, size_t *n)
 {
 	for (size_t i = 0; i + 1 < len; i++) {
 		if (msg[i] != '\n')

@@ -842,15 +842,39 @@ int bounce_text_scan(struct bounce *b, const char *text, size_t len,
 
 /* Words that say an address failed, on its line or the next. */
 static const char *const failure_words[] = {
-        "unknown",     "no such",      "not found",     "does not exist",
-        "doesn't exist", "not exist",  "invalid",       "unavailable",
-        "disabled",    "not listed",   "rejected",      "undeliverable",
-        "not delivered", "no longer",  "failed",        "failure",
-        "error",       "full",         "exceeds",       "quota",
-        "refused",     "denied",       "not accepted",  "inactive",
-        "suspended",   "could not",    "cannot",        "unable",
-        "timed out",   "not reachable", "did not exactly match",
-        "not a valid", NULL,
+        "unknown",
+        "no such",
+        "not found",
+        "does not exist",
+        "doesn't exist",
+        "not exist",
+        "invalid",
+        "unavailable",
+        "disabled",
+        "not listed",
+        "rejected",
+        "undeliverable",
+        "not delivered",
+        "no longer",
+        "failed",
+        "failure",
+        "error",
+        "full",
+        "exceeds",
+        "quota",
+        "refused",
+        "denied",
+        "not accepted",
+        "inactive",
+        "suspended",
+        "could not",
+        "cannot",
+        "unable",
+        "timed out",
+        "not reachable",
+        "did not exactly match",
+        "not a valid",
+        NULL,
 };
 
 /* Labels after which a report writes the recipient, lower-case. */
@@ -867,9 +891,10 @@ static const char *const rcpt_labels[] = {
 static int sender_or_header(const char *pre, size_t n)
 {
 	static const char *const heads[] = {
-	        "to:", "cc:", "bcc:", "date:", "subject:", "message-id:",
-	        "sender:", "reply-to:", "return-path:", "delivered-to:",
-	        "x-", "for <", "for ", "by ", NULL,
+	        "to:",          "cc:",           "bcc:",    "date:",
+	        "subject:",     "message-id:",   "sender:", "reply-to:",
+	        "return-path:", "delivered-to:", "x-",      "for <",
+	        "for ",         "by ",           NULL,
 	};
 	const char *p = pre;
 
@@ -903,7 +928,8 @@ static int ends_with_label(const char *pre, size_t n)
 static int only_punct(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is_space((unsigned char)s[i]) && !strchr("<>\"'.,;:-", s[i]))
+		if (!is_space((unsigned char)s[i]) &&
+		    !strchr("<>\"'.,;:-", s[i]))
 			return 0;
 	return 1;
 }
@@ -982,9 +1008,9 @@ int bounce_text_loose(struct bounce *b, const char *text, size_t len,
 		const char *nl = memchr(low.data + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - low.data - pos) : len - pos;
 		size_t next = pos + n + (nl != NULL);
-		const char *nnl = next < len ? memchr(low.data + next, '\n',
-		                                      len - next)
-		                             : NULL;
+		const char *nnl =
+		        next < len ? memchr(low.data + next, '\n', len - next)
+		                   : NULL;
 		struct loose_line l = {
 		        text + pos,
 		        low.data + pos,
@@ -1021,9 +1047,9 @@ int bounce_text_loose(struct bounce *b, const char *text, size_t len,
 static size_t json_value(const char *s, size_t n, size_t *pos, size_t end,
                          const char *key, const char **v)
 {
-	const char *k = *pos < end ? memmem(s + *pos, end - *pos, key,
-	                                    strlen(key))
-	                           : NULL;
+	const char *k = *pos < end
+	                        ? memmem(s + *pos, end - *pos, key, strlen(key))
+	                        : NULL;
 	size_t i, start;
 
 	if (!k)
@@ -1089,8 +1115,9 @@ enum bounce_class bounce_text_ses(struct bounce *b, const char *text,
 	n = json_value(text, len, &pos, len, "bounceType", &v);
 	if (n != 9 || memcmp(v, "Permanent", 9))
 		kind = BOUNCE_SOFT;
-	return ses_rcpts(b, text, len, "bouncedRecipients", kind) ? kind
-	                                                         : BOUNCE_OTHER;
+	return ses_rcpts(b, text, len, "bouncedRecipients", kind)
+	               ? kind
+	               : BOUNCE_OTHER;
 }
 
 const char *bounce_says_challenge(const char *s)
@@ -1143,8 +1170,8 @@ static size_t screen_name(const char *line, size_t n, const char **at)
 	return n;
 }
 
-size_t bounce_text_screen_names(struct bounce *b, const char *text,
-                                size_t len, const char *domain)
+size_t bounce_text_screen_names(struct bounce *b, const char *text, size_t len,
+                                const char *domain)
 {
 	const char *p = text, *end = text + len, *list = NULL;
 	size_t taken = 0;
@@ -1193,9 +1220,10 @@ size_t bounce_text_report_len(const char *text, size_t len)
 
 		buf_reset(&line);
 		for (size_t i = 0; i < n; i++)
-			buf_addch(&line, text[pos + i]
-			                         ? lower((unsigned char)text[pos + i])
-			                         : ' ');
+			buf_addch(&line,
+			          text[pos + i]
+			                  ? lower((unsigned char)text[pos + i])
+			                  : ' ');
 		if (line.len && is_cut_line(line.data))
 			break;
 		pos += n + (nl != NULL);

@@ -113,8 +113,8 @@ size_t bounce_text_report_len(const char *text, size_t len);
  * recipients": each such name in text[0..len) becomes name@domain.
  * Returns how many were taken.
  */
-size_t bounce_text_screen_names(struct bounce *b, const char *text,
-                                size_t len, const char *domain);
+size_t bounce_text_screen_names(struct bounce *b, const char *text, size_t len,
+                                const char *domain);
 
 /* Whether lower-cased subject s reads as an auto-reply. */
 int bounce_subject_autoreply(const char *s);

@@ -168,7 +168,7 @@ static void score_line(const char *dir, char *line, struct bounce *b,
 
 	if (!class)
 		return;
-	*class++ = '\0';
+	*class ++ = '\0';
 	addrs = strchr(class, '\t');
 	if (addrs)
 		*addrs++ = '\0';
@@ -185,8 +185,8 @@ static void score_line(const char *dir, char *line, struct bounce *b,
 		t->n[e->want]++;
 		if (as_wanted(b, e, addrs)) {
 			t->ok[e->want]++;
-			t->exact += b->class == e->exact ||
-			            e->want == WANT_NOBODY;
+			t->exact +=
+			        b->class == e->exact || e->want == WANT_NOBODY;
 		} else {
 			print_miss(dir, line, class, addrs, b);
 		}
@@ -228,8 +228,9 @@ static int score_source(const struct source *s, struct tally *t)
 	else
 		buf_addf(&path, "%s/expected.tsv", s->dir);
 	if (buf_read_file(&tsv, path.data, 8 << 20) < 0) {
-		fprintf(stderr, "bench_bounce: cannot read %s (run from the "
-		                "project root)\n",
+		fprintf(stderr,
+		        "bench_bounce: cannot read %s (run from the "
+		        "project root)\n",
 		        path.data);
 		buf_release(&path);
 		return -1;
