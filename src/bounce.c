@@ -1177,6 +1177,18 @@ static int decide_dsn(struct walk *w)
 	return 1;
 }
 
+/* What a challenge-response notice says comes first: so much is read. */
+#define CHALLENGE_HEAD 4096
+
+/* The head of text[0..n), up to a returned message quoted in it, to out. */
+static void add_report_head(struct buf *out, const char *text, size_t n)
+{
+	if (n > CHALLENGE_HEAD)
+		n = CHALLENGE_HEAD;
+	buf_add(out, text, bounce_text_report_len(text, n));
+	buf_addch(out, '\n');
+}
+
 /*
  * A challenge-response request (Boxbe, Bluebottle, a server that
  * "requires confirmation") asks the sender to prove itself: the address
@@ -1188,17 +1200,18 @@ static int decide_challenge(struct walk *w)
 	struct buf all = BUF_INIT;
 	const char *phrase;
 
-	buf_add(&all, w->text.data,
-	        bounce_text_report_len(w->text.data, w->text.len));
+	add_report_head(&all, w->text.data, w->text.len);
 	if (!w->text.len && w->html.len) {
 		struct buf html = BUF_INIT;
 
-		html_text(&html, w->html.data, w->html.len);
-		buf_add(&all, html.data,
-		        bounce_text_report_len(html.data, html.len));
+		html_text(&html, w->html.data,
+		          w->html.len < 4 * CHALLENGE_HEAD
+		                  ? w->html.len
+		                  : 4 * CHALLENGE_HEAD);
+		add_report_head(&all, html.data, html.len);
 		buf_release(&html);
 	}
-	buf_add(&all, w->dsn.data, w->dsn.len);
+	add_report_head(&all, w->dsn.data, w->dsn.len);
 	lower_in_place(all.data);
 	phrase = bounce_says_challenge(all.data);
 	if (phrase) {
