@@ -1137,10 +1137,17 @@ static void autoreply(struct walk *w)
 		set_reason(b, "auto-reply (Subject: %s)", b->subject);
 }
 
-/* A feedback report (ARF) makes a complaint. */
-static int decide_complaint(struct walk *w)
+/*
+ * A feedback report (ARF) makes a complaint; so does Microsoft's older
+ * format (JMRP): "complaint about message from 192.0.2.1" with the
+ * message complained of attached.
+ */
+static int decide_complaint(struct walk *w, const char *subject)
 {
-	if (!w->arf.len && !w->feedback)
+	int jmrp = !strncmp(subject, "complaint about message from", 28) &&
+	           w->returned_to.len;
+
+	if (!w->arf.len && !w->feedback && !jmrp)
 		return 0;
 	complaint(w);
 	return 1;
@@ -1401,9 +1408,9 @@ static void decide(struct walk *w)
 	char *subject = xstrdup(b->subject);
 
 	lower_in_place(subject);
-	if (!decide_complaint(w) && !decide_challenge(w) && !decide_dsn(w) &&
-	    !decide_unsubscribe(w) && !decide_autoreply_header(w, subject) &&
-	    !decide_text(w, subject))
+	if (!decide_complaint(w, subject) && !decide_challenge(w) &&
+	    !decide_dsn(w) && !decide_unsubscribe(w) &&
+	    !decide_autoreply_header(w, subject) && !decide_text(w, subject))
 		decide_rest(w, subject);
 	if (!*b->reporting_mta && w->received_by.len)
 		replace(&b->reporting_mta, clean(w->received_by.data, 255));

@@ -350,6 +350,27 @@ static void test_ses(void)
 	bounce_release(&b);
 }
 
+/* Microsoft's older complaint format (JMRP). */
+static void test_jmrp(void)
+{
+	struct bounce b;
+
+	bounce_init(&b);
+	classify(&b, "From: staff@hotmail.com\n"
+	             "Subject: complaint about message from 192.0.2.1\n"
+	             "Content-Type: multipart/mixed; boundary=B\n\n"
+	             "--B\nContent-Type: message/rfc822\n\n"
+	             "To: reader@example.com\nFrom: news@news.example.org\n"
+	             "Subject: News\n\nhello\n--B--\n");
+	CHECK(names_one(&b, BOUNCE_COMPLAINT, "reader@example.com"));
+	/* The same subject with nothing attached is no report. */
+	classify(&b, "From: reader@example.com\n"
+	             "Subject: complaint about message from 192.0.2.1\n\n"
+	             "Please stop.\n");
+	CHECK(b.class == BOUNCE_OTHER);
+	bounce_release(&b);
+}
+
 /* Challenge-response requests: the address is good. */
 static void test_challenge(void)
 {
@@ -648,6 +669,7 @@ int main(void)
 	test_dsn_variants();
 	test_loose_text();
 	test_ses();
+	test_jmrp();
 	test_challenge();
 	test_garbage();
 	score_flufl();
