@@ -50,11 +50,16 @@ struct walk {
 	struct buf failed;        /* X-Failed-Recipients */
 	struct buf received_by;   /* host of the last Received seen */
 	struct buf returned_to;   /* To of the returned message */
+	struct buf own;           /* the report's own From and To */
 	struct buf autoreply_why; /* the header that made it an auto-reply */
-	size_t token_rank;        /* of the header the token came from */
+	const char *body;         /* the raw body, below the header */
+	size_t body_len;
+	size_t token_rank; /* of the header the token came from */
 	size_t parts;
-	int feedback;     /* multipart/report; report-type=feedback-report */
-	int empty_return; /* Return-Path: <> */
+	size_t dsn_blocks; /* DSN recipient blocks naming an address */
+	int feedback;      /* multipart/report; report-type=feedback-report */
+	int report;        /* report-type=delivery-status at the top */
+	int empty_return;  /* Return-Path: <> */
 };
 
 void bounce_init(struct bounce *b)
@@ -475,12 +480,14 @@ static void top_fields(struct walk *w, const struct mailimf_fields *fields)
 				        &list,
 				        f->fld_data.fld_to->to_addr_list);
 			check_token(w, list.data, 2);
+			buf_addf(&w->own, "%s, ", list.data);
 			break;
 		case MAILIMF_FIELD_FROM:
 			if (!w->from.len && f->fld_data.fld_from)
 				add_mailbox_list(
 				        &w->from,
 				        f->fld_data.fld_from->frm_mb_list);
+			buf_addf(&w->own, "%s, ", w->from.data);
 			break;
 		case MAILIMF_FIELD_RETURN_PATH:
 			if (!f->fld_data.fld_return_path ||
@@ -687,6 +694,22 @@ static void single(struct walk *w, const struct mailmime *m)
 	}
 }
 
+/* What a multipart's report-type says: a complaint, or (at the top) a
+ * delivery report. */
+static void report_type(struct walk *w, const struct mailmime *m, int depth)
+{
+	const char *rt =
+	        mailmime_content_param_get(m->mm_content_type, "report-type");
+
+	if (!rt)
+		return;
+	if (type_is(m->mm_content_type, "multipart", "report") &&
+	    strcasestr(rt, "feedback-report"))
+		w->feedback = 1;
+	if (depth <= 1 && strcasestr(rt, "delivery-status"))
+		w->report = 1;
+}
+
 static void walk(struct walk *w, const struct mailmime *m, int depth)
 {
 	if (!m || depth > 32 || ++w->parts > 4 * MAX_PARTS)
@@ -701,13 +724,7 @@ static void walk(struct walk *w, const struct mailmime *m, int depth)
 		}
 		break;
 	case MAILMIME_MULTIPLE:
-		if (type_is(m->mm_content_type, "multipart", "report")) {
-			const char *rt = mailmime_content_param_get(
-			        m->mm_content_type, "report-type");
-
-			if (rt && strcasestr(rt, "feedback-report"))
-				w->feedback = 1;
-		}
+		report_type(w, m, depth);
 		if (!m->mm_data.mm_multipart.mm_mp_list)
 			break;
 		for (clistiter *it =
@@ -817,11 +834,29 @@ static void replace(char **p, char *v)
 	*p = v;
 }
 
+static void dsn_end(void *ctx);
+
+/*
+ * Whether field name starts another recipient's block in one that
+ * already has its own: some servers write the blocks with no blank line
+ * between them.
+ */
+static int dsn_next_block(const struct dsn_rcpt *d, const char *name)
+{
+	if (!strcasecmp(name, "Final-Recipient"))
+		return d->final != NULL;
+	if (!strcasecmp(name, "Original-Recipient"))
+		return d->original != NULL;
+	return 0;
+}
+
 static void dsn_field(void *ctx, const char *name, const char *value)
 {
 	struct dsn_rcpt *d = ctx;
 	struct bounce *b = d->w->b;
 
+	if (dsn_next_block(d, name))
+		dsn_end(ctx);
 	if (!strcasecmp(name, "Final-Recipient"))
 		replace(&d->final, typed_address(value));
 	else if (!strcasecmp(name, "Original-Recipient"))
@@ -850,8 +885,8 @@ static enum bounce_action dsn_action(const char *action, const char *status)
 		r = status && *status == '4'   ? BOUNCE_ACTION_DELAYED
 		    : status && *status == '2' ? BOUNCE_ACTION_NONE
 		                               : BOUNCE_ACTION_FAILED;
-	else if (!strncmp(a, "fail", 4))
-		r = BOUNCE_ACTION_FAILED;
+	else if (!strncmp(a, "fail", 4) || !strcmp(a, "expired"))
+		r = BOUNCE_ACTION_FAILED; /* "expired": SendGrid gave up */
 	else if (!strncmp(a, "delay", 5))
 		r = BOUNCE_ACTION_DELAYED;
 	free(a);
@@ -868,6 +903,8 @@ static void dsn_end(void *ctx)
 	enum bounce_action action = dsn_action(d->action, d->status);
 	struct bounce_rcpt *r;
 
+	if (*addr)
+		d->w->dsn_blocks++;
 	if (*addr && action != BOUNCE_ACTION_NONE &&
 	    (r = bounce_add_rcpt(b, addr, strlen(addr)))) {
 		r->action = action;
@@ -1045,6 +1082,9 @@ static int dsn_in_text(struct walk *w, const struct buf *text)
 
 	while ((p = strcasestr(p, "content-type: message/delivery-status"))) {
 		start = strstr(p, "\n\n");
+		end = strstr(p, "\n\r\n");
+		if (end && (!start || end < start))
+			start = end + 1;
 		if (!start)
 			break;
 		start += 2;
@@ -1064,6 +1104,24 @@ static int dsn_in_text(struct walk *w, const struct buf *text)
 	return 1;
 }
 
+/*
+ * A report whose header says report-type=delivery-status but whose
+ * parts did not come apart (no boundary, or the wrong one): its
+ * delivery-status part is found in the raw body.
+ */
+static int dsn_in_body(struct walk *w)
+{
+	struct buf body = BUF_INIT;
+	int r;
+
+	if (!w->report || !w->body_len)
+		return 0;
+	buf_add(&body, w->body, w->body_len);
+	r = dsn_in_text(w, &body);
+	buf_release(&body);
+	return r;
+}
+
 /* Whether the From or the subject says a mail system wrote this. */
 static int from_robot(const struct walk *w, const char *subject)
 {
@@ -1071,7 +1129,8 @@ static int from_robot(const struct walk *w, const char *subject)
 	int r;
 
 	lower_in_place(from);
-	r = strstr(from, "mailer-daemon") || strstr(from, "postmaster") ||
+	r = !strcmp(from, "<>") || strstr(from, "mailer-daemon") ||
+	    strstr(from, "postmaster") || strstr(from, "post_master") ||
 	    strstr(from, "mail delivery") || strstr(from, "mdaemon") ||
 	    w->failed.len || bounce_subject_failure(subject);
 	free(from);
@@ -1090,104 +1149,260 @@ static void autoreply(struct walk *w)
 		set_reason(b, "auto-reply (Subject: %s)", b->subject);
 }
 
-static void decide(struct walk *w)
+/*
+ * A feedback report (ARF) makes a complaint; so does Microsoft's older
+ * format (JMRP): "complaint about message from 192.0.2.1" with the
+ * message complained of attached.
+ */
+static int decide_complaint(struct walk *w, const char *subject)
+{
+	int jmrp = !strncmp(subject, "complaint about message from", 28) &&
+	           w->returned_to.len;
+
+	if (!w->arf.len && !w->feedback && !jmrp)
+		return 0;
+	complaint(w);
+	return 1;
+}
+
+/*
+ * A delivery-status part names the recipients exactly; one that names
+ * only successes (delivered, relayed, expanded) is no bounce, whatever
+ * its text says.
+ */
+static int decide_dsn(struct walk *w)
 {
 	struct bounce *b = w->b;
-	struct buf html = BUF_INIT;
-	const struct buf *text = &w->text;
-	char *subject = xstrdup(b->subject);
+	struct dsn_rcpt d = {w, NULL, NULL, NULL, NULL, NULL};
+
+	if (!w->dsn.len)
+		return 0;
+	fields_each(w->dsn.data, w->dsn.len, dsn_field, dsn_end, &d);
+	if (b->nrcpts) {
+		b->class = class_of(b, 0);
+		b->format = "rfc3464";
+		set_reason(b, "delivery-status report (%s)",
+		           b->nrcpts == 1 ? "1 recipient"
+		                          : "several recipients");
+		return 1;
+	}
+	if (!w->dsn_blocks)
+		return 0;
+	b->class = BOUNCE_OTHER;
+	b->format = "";
+	set_reason(b, "%s",
+	           "delivery-status report without failed or delayed "
+	           "recipients");
+	return 1;
+}
+
+/* What a challenge-response notice says comes first: so much is read. */
+#define CHALLENGE_HEAD 4096
+
+/* The head of text[0..n), up to a returned message quoted in it, to out. */
+static void add_report_head(struct buf *out, const char *text, size_t n)
+{
+	if (n > CHALLENGE_HEAD)
+		n = CHALLENGE_HEAD;
+	buf_add(out, text, bounce_text_report_len(text, n));
+	buf_addch(out, '\n');
+}
+
+/*
+ * A challenge-response request (Boxbe, Bluebottle, a server that
+ * "requires confirmation") asks the sender to prove itself: the address
+ * is good, whatever the delivery-status part around it says.
+ */
+static int decide_challenge(struct walk *w)
+{
+	struct bounce *b = w->b;
+	struct buf all = BUF_INIT;
+	const char *phrase;
+
+	add_report_head(&all, w->text.data, w->text.len);
+	if (!w->text.len && w->html.len) {
+		struct buf html = BUF_INIT;
+
+		html_text(&html, w->html.data,
+		          w->html.len < 4 * CHALLENGE_HEAD
+		                  ? w->html.len
+		                  : 4 * CHALLENGE_HEAD);
+		add_report_head(&all, html.data, html.len);
+		buf_release(&html);
+	}
+	add_report_head(&all, w->dsn.data, w->dsn.len);
+	lower_in_place(all.data);
+	phrase = bounce_says_challenge(all.data);
+	if (phrase) {
+		b->class = BOUNCE_AUTOREPLY;
+		b->format = "challenge";
+		set_reason(b, "challenge-response request (\"%s\")", phrase);
+	}
+	buf_release(&all);
+	return phrase != NULL;
+}
+
+static int decide_unsubscribe(struct walk *w)
+{
+	struct bounce *b = w->b;
+
+	if (b->token_kind != BOUNCE_TOKEN_UNSUBSCRIBE || w->autoreply_why.len)
+		return 0;
+	b->class = BOUNCE_UNSUBSCRIBE;
+	b->format = "token";
+	set_reason(b, "sent to the unsubscribe address (%s)", b->token_source);
+	return 1;
+}
+
+/*
+ * Exim and Postfix mark their bounces "Auto-Submitted: auto-replied"
+ * too: a mail system's message is read first.
+ */
+static int decide_autoreply_header(struct walk *w, const char *subject)
+{
+	if (!w->autoreply_why.len || from_robot(w, subject))
+		return 0;
+	autoreply(w);
+	return 1;
+}
+
+/*
+ * The text to scan: the plain text, else the HTML's text, else, when
+ * the MIME structure gave no readable part at all (a multipart whose
+ * boundary is missing or wrong), the raw body.
+ */
+static const struct buf *report_text(struct walk *w, struct buf *spare)
+{
+	if (w->text.len)
+		return &w->text;
+	if (w->html.len)
+		html_text(spare, w->html.data, w->html.len);
+	else if (!w->dsn.len && !w->arf.len)
+		buf_add(spare, w->body, w->body_len);
+	return spare;
+}
+
+/* Whether the report's From address is at domain (ignoring case). */
+static int from_domain(const struct walk *w, const char *domain)
+{
+	const char *at = strrchr(w->from.data, '@');
+	size_t n = strlen(domain);
+
+	if (!at || strncasecmp(at + 1, domain, n))
+		return 0;
+	return !at[1 + n] || at[1 + n] == '>' || at[1 + n] == ' ';
+}
+
+/* Amazon SES's JSON notice of a bounce or complaint. */
+static int ses_notice(struct walk *w, const struct buf *text)
+{
+	struct bounce *b = w->b;
+	enum bounce_class c = bounce_text_ses(b, text->data, text->len);
+
+	if (c == BOUNCE_OTHER)
+		return 0;
+	b->class = c;
+	b->format = "text";
+	for (size_t i = 0; i < b->nrcpts; i++)
+		if (c != BOUNCE_COMPLAINT)
+			bounce_rcpt_judge(&b->rcpts[i], NULL);
+	set_reason(b, "%s",
+	           c == BOUNCE_COMPLAINT ? "Amazon SES complaint notice"
+	                                 : "Amazon SES bounce notice");
+	return 1;
+}
+
+/* The returned message quoted below the report, from text[cut..]. */
+static void quoted_original(struct walk *w, const struct buf *text, size_t cut)
+{
+	size_t start = cut;
+	const char *nl;
+
+	if (cut >= text->len)
+		return;
+	nl = memchr(text->data + cut, '\n', text->len - cut);
+	if (strncasecmp(text->data + cut, "received:", 9) &&
+	    strncasecmp(text->data + cut, "return-path:", 12))
+		start = nl ? (size_t)(nl - text->data) + 1 : text->len;
+	while (start < text->len &&
+	       (text->data[start] == '\n' || text->data[start] == '\r'))
+		start++;
+	returned_raw(w, text->data + start, text->len - start);
+}
+
+/* Exim names the failed recipients in a header too. */
+static int failed_header(struct walk *w, int found)
+{
+	struct bounce *b = w->b;
+	size_t pos = 0, len;
+	const char *addr;
+
+	if (!w->failed.len)
+		return found;
+	while (b->nrcpts == 0 &&
+	       (len = bounce_addr_next(w->failed.data, w->failed.len, &pos,
+	                               &addr))) {
+		struct bounce_rcpt *r = bounce_add_rcpt(b, addr, len);
+
+		if (r)
+			bounce_rcpt_judge(r, NULL);
+	}
+	if (found)
+		return found;
+	set_reason(b, "failure report (%s)", "X-Failed-Recipients");
+	return 1;
+}
+
+/*
+ * The human-readable report: the scanner's list phrases first; for a
+ * mail system's report that names no one that way, its looser shapes.
+ */
+static int decide_text(struct walk *w, const char *subject)
+{
+	struct bounce *b = w->b;
+	struct buf spare = BUF_INIT;
+	const struct buf *text = report_text(w, &spare);
+	int daemon = w->empty_return || from_robot(w, subject);
 	size_t cut;
 	int found;
 
-	lower_in_place(subject);
-	if (w->arf.len || w->feedback) {
-		complaint(w);
-		goto out;
+	if ((!w->dsn.len && (dsn_in_text(w, text) || dsn_in_body(w))) ||
+	    ses_notice(w, text)) {
+		buf_release(&spare);
+		return 1;
 	}
-	if (w->dsn.len) {
-		struct dsn_rcpt d = {w, NULL, NULL, NULL, NULL, NULL};
-
-		fields_each(w->dsn.data, w->dsn.len, dsn_field, dsn_end, &d);
-		if (b->nrcpts) {
-			b->class = class_of(b, 0);
-			b->format = "rfc3464";
-			set_reason(b, "delivery-status report (%s)",
-			           b->nrcpts == 1 ? "1 recipient"
-			                          : "several recipients");
-			goto out;
-		}
-	}
-	if (b->token_kind == BOUNCE_TOKEN_UNSUBSCRIBE &&
-	    !w->autoreply_why.len) {
-		b->class = BOUNCE_UNSUBSCRIBE;
-		b->format = "token";
-		set_reason(b, "sent to the unsubscribe address (%s)",
-		           b->token_source);
-		goto out;
-	}
-	/*
-	 * Exim and Postfix mark their bounces "Auto-Submitted:
-	 * auto-replied" too: a mail system's message is read first.
-	 */
-	if (w->autoreply_why.len && !from_robot(w, subject)) {
-		autoreply(w);
-		goto out;
-	}
-	if (!w->dsn.len && dsn_in_text(w, text))
-		goto out;
-	if (!text->len && w->html.len) {
-		html_text(&html, w->html.data, w->html.len);
-		text = &html;
-	}
-	found = bounce_text_scan(b, text->data, text->len, subject,
-	                         w->empty_return || from_robot(w, subject),
+	found = bounce_text_scan(b, text->data, text->len, subject, daemon,
 	                         &cut);
-	if (cut < text->len) {
-		/* The returned message quoted below the report. */
-		size_t start = cut;
-		const char *nl =
-		        memchr(text->data + cut, '\n', text->len - cut);
+	quoted_original(w, text, cut);
+	found = failed_header(w, found);
+	if (!b->nrcpts && found && from_domain(w, "aol.com"))
+		bounce_text_screen_names(b, text->data, cut, "aol.com");
+	if (!b->nrcpts && (from_robot(w, subject) || (daemon && found))) {
+		int loose = bounce_text_loose(b, text->data, cut, w->own.data,
+		                              subject);
 
-		if (strncasecmp(text->data + cut, "received:", 9) &&
-		    strncasecmp(text->data + cut, "return-path:", 12))
-			start = nl ? (size_t)(nl - text->data) + 1 : text->len;
-		while (start < text->len &&
-		       (text->data[start] == '\n' || text->data[start] == '\r'))
-			start++;
-		returned_raw(w, text->data + start, text->len - start);
+		found = found ? found : loose;
 	}
-	if (w->failed.len) {
-		/* Exim names the failed recipients in a header too. */
-		size_t pos = 0, len;
-		const char *addr;
+	buf_release(&spare);
+	if (!found)
+		return 0;
+	b->class = class_of(b, found == 2);
+	b->format = "text";
+	return 1;
+}
 
-		while (b->nrcpts == 0 &&
-		       (len = bounce_addr_next(w->failed.data, w->failed.len,
-		                               &pos, &addr))) {
-			struct bounce_rcpt *r = bounce_add_rcpt(b, addr, len);
+static void decide_rest(struct walk *w, const char *subject)
+{
+	struct bounce *b = w->b;
 
-			if (r)
-				bounce_rcpt_judge(r, NULL);
-		}
-		if (!found) {
-			found = 1;
-			set_reason(b, "failure report (%s)",
-			           "X-Failed-Recipients");
-		}
-	}
-	if (found) {
-		b->class = class_of(b, found == 2);
-		b->format = "text";
-		goto out;
-	}
 	if (w->autoreply_why.len && from_robot(w, subject)) {
 		set_reason(b, "%s",
 		           "a mail system's notice naming no recipient");
-		goto out;
+		return;
 	}
 	if (w->autoreply_why.len || bounce_subject_autoreply(subject)) {
 		autoreply(w);
-		goto out;
+		return;
 	}
 	b->class = BOUNCE_OTHER;
 	b->format = "";
@@ -1196,11 +1411,22 @@ static void decide(struct walk *w)
 	                        "delayed recipients"
 	                      : "no delivery report, feedback report, "
 	                        "unsubscribe address or auto-reply found");
-out:
+}
+
+/* The message's class: each step in order of trust, until one decides. */
+static void decide(struct walk *w)
+{
+	struct bounce *b = w->b;
+	char *subject = xstrdup(b->subject);
+
+	lower_in_place(subject);
+	if (!decide_complaint(w, subject) && !decide_challenge(w) &&
+	    !decide_dsn(w) && !decide_unsubscribe(w) &&
+	    !decide_autoreply_header(w, subject) && !decide_text(w, subject))
+		decide_rest(w, subject);
 	if (!*b->reporting_mta && w->received_by.len)
 		replace(&b->reporting_mta, clean(w->received_by.data, 255));
 	mention_all(b, w->returned_to.data);
-	buf_release(&html);
 	free(subject);
 }
 
@@ -1234,6 +1460,24 @@ static const char *too_deep(const char *msg, size_t len)
 	if (max > MAX_PARENS)
 		return "parentheses nested more than 64 deep";
 	return NULL;
+}
+
+/* The raw body: what follows the first empty line. */
+static void body_of(const char *msg, size_t len, const char **body, size_t *n)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (msg[i] != '\n')
+			continue;
+		if (msg[i + 1] == '\n' ||
+		    (msg[i + 1] == '\r' && i + 2 < len && msg[i + 2] == '\n')) {
+			i += msg[i + 1] == '\n' ? 2 : 3;
+			*body = msg + i;
+			*n = len - i;
+			return;
+		}
+	}
+	*body = msg + len;
+	*n = 0;
 }
 
 void bounce_classify(struct bounce *b, const char *msg, size_t len,
@@ -1287,7 +1531,9 @@ void bounce_classify(struct bounce *b, const char *msg, size_t len,
 	buf_init(&w.failed);
 	buf_init(&w.received_by);
 	buf_init(&w.returned_to);
+	buf_init(&w.own);
 	buf_init(&w.autoreply_why);
+	body_of(msg, len, &w.body, &w.body_len);
 	walk(&w, mime, 0);
 	decide(&w);
 	bounce_report_ids(b, w.dsn.data, w.dsn.len);
@@ -1301,5 +1547,6 @@ void bounce_classify(struct bounce *b, const char *msg, size_t len,
 	buf_release(&w.failed);
 	buf_release(&w.received_by);
 	buf_release(&w.returned_to);
+	buf_release(&w.own);
 	buf_release(&w.autoreply_why);
 }

@@ -140,8 +140,9 @@ static size_t local_start(const char *s, size_t at)
 
 	while (i > 0 && at - i < 64 && is_local_char((unsigned char)s[i - 1]))
 		i--;
+	/* ("=?utf-8?..." is an encoded word: its '=' is its own.) */
 	while (i < at && (s[i] == '\'' || s[i] == '`' || s[i] == '.' ||
-	                  s[i] == '=' || s[i] == '/'))
+	                  (s[i] == '=' && s[i + 1] != '?') || s[i] == '/'))
 		i++;
 	if (at - i > 5 && !strncasecmp(s + i, "smtp=", 5))
 		i += 5;
@@ -464,6 +465,8 @@ static const char *const triggers[] = {
         "n'a pas pu etre delivre",
         "no pudo ser entregado",
         "delivery problems",
+        "error delivering",
+        "rejected recipient",
         NULL,
 };
 
@@ -513,6 +516,9 @@ static int is_cut_line(const char *s)
 	        "message header follows",
 	        "original message attached",
 	        "returned message follows",
+	        "original message:",
+	        "content-type: message/rfc822",
+	        "content-type: text/rfc822-headers",
 	        NULL,
 	};
 	const char *p = s;
@@ -678,6 +684,28 @@ static void retarget(struct scan *sc, const char *a, size_t n)
 	cur->addr = xstrndup(a, n);
 }
 
+/*
+ * Whether the address at low[at] follows "from" ("not accepting mail
+ * from x@y"): the sender, not a recipient.
+ */
+static int after_from(const char *low, size_t at)
+{
+	while (at && is_space((unsigned char)low[at - 1]))
+		at--;
+	if (at && low[at - 1] == '<')
+		at--;
+	while (at && is_space((unsigned char)low[at - 1]))
+		at--;
+	return at >= 4 && !strncmp(low + at - 4, "from", 4);
+}
+
+static void set_loose_reason(struct bounce *b)
+{
+	free(b->reason);
+	b->reason = xstrdup("failure report: an address the mail system "
+	                    "says failed");
+}
+
 int bounce_text_scan(struct bounce *b, const char *text, size_t len,
                      const char *subject, int daemon, size_t *cut)
 {
@@ -728,7 +756,7 @@ int bounce_text_scan(struct bounce *b, const char *text, size_t len,
 			in_block = 1;
 			sc.cur = NULL;
 			alen = bounce_addr_next(ts, n, &p, &a);
-			if (alen) {
+			if (alen && !after_from(line.data, (size_t)(a - ts))) {
 				sc.cur = take(&sc, a, alen);
 				if (sc.cur)
 					diag_add(diag_of(&sc, sc.cur), ts, n);
@@ -810,4 +838,396 @@ int bounce_text_scan(struct bounce *b, const char *text, size_t len,
 	if (!trigger && !(angle && b->nrcpts > sc.first))
 		return 0;
 	return delay ? 2 : 1;
+}
+
+/* Words that say an address failed, on its line or the next. */
+static const char *const failure_words[] = {
+        "unknown",
+        "no such",
+        "not found",
+        "does not exist",
+        "doesn't exist",
+        "not exist",
+        "invalid",
+        "unavailable",
+        "disabled",
+        "not listed",
+        "rejected",
+        "undeliverable",
+        "not delivered",
+        "no longer",
+        "failed",
+        "failure",
+        "error",
+        "full",
+        "exceeds",
+        "quota",
+        "refused",
+        "denied",
+        "not accepted",
+        "inactive",
+        "suspended",
+        "could not",
+        "cannot",
+        "unable",
+        "timed out",
+        "not reachable",
+        "did not exactly match",
+        "not a valid",
+        NULL,
+};
+
+/* Labels after which a report writes the recipient, lower-case. */
+static const char *const rcpt_labels[] = {
+        "recipient:", "recipient address:", "address:", "rcpt to:",
+        "user:",      "addressee:",         "to user:", NULL,
+};
+
+/*
+ * Whether the lower-cased text before an address on its line, pre[0..n),
+ * makes it a header or the sender: "From:", "To:", "Cc:", "Reply-To:",
+ * "MAIL FROM:", "Your message from", "(envelope-from".
+ */
+static int sender_or_header(const char *pre, size_t n)
+{
+	static const char *const heads[] = {
+	        "to:",          "cc:",           "bcc:",    "date:",
+	        "subject:",     "message-id:",   "sender:", "reply-to:",
+	        "return-path:", "delivered-to:", "x-",      "for <",
+	        "for ",         "by ",           NULL,
+	};
+	const char *p = pre;
+
+	if (memmem(pre, n, "from", 4))
+		return 1;
+	while (p < pre + n && (is_space((unsigned char)*p) || *p == '>'))
+		p++;
+	for (const char *const *h = heads; *h; h++)
+		if ((size_t)(pre + n - p) >= strlen(*h) &&
+		    !strncmp(p, *h, strlen(*h)))
+			return 1;
+	return 0;
+}
+
+/* Whether the lower-cased pre[0..n) ends with a recipient label. */
+static int ends_with_label(const char *pre, size_t n)
+{
+	while (n && (is_space((unsigned char)pre[n - 1]) || pre[n - 1] == '<' ||
+	             pre[n - 1] == '"' || pre[n - 1] == '\''))
+		n--;
+	for (const char *const *l = rcpt_labels; *l; l++) {
+		size_t k = strlen(*l);
+
+		if (n >= k && !memcmp(pre + n - k, *l, k))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether s[0..n) holds nothing but brackets, quotes and blanks. */
+static int only_punct(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_space((unsigned char)s[i]) &&
+		    !strchr("<>\"'.,;:-", s[i]))
+			return 0;
+	return 1;
+}
+
+struct loose_line {
+	const char *text, *low; /* the line, as written and lower-cased */
+	size_t n;
+	const char *next_low; /* the next line, lower-cased, or "" */
+	size_t next_n;
+};
+
+/* Whether some failure word is in the lower-cased s[0..n). */
+static int says_failure(const char *s, size_t n)
+{
+	for (const char *const *w = failure_words; *w; w++)
+		if (memmem(s, n, *w, strlen(*w)))
+			return 1;
+	return 0;
+}
+
+/* Whether the address a[0..alen) on line l names a failed recipient. */
+static int loose_rcpt(const struct loose_line *l, const char *a, size_t alen,
+                      const char *own)
+{
+	size_t pre = (size_t)(a - l->text), post = pre + alen;
+	char *addr = xstrndup(a, alen);
+	int mine = own && strcasestr(own, addr);
+
+	free(addr);
+	if (mine || sender_or_header(l->low, pre))
+		return 0;
+	if (only_punct(l->low, pre) && only_punct(l->low + post, l->n - post))
+		return 1;
+	return ends_with_label(l->low, pre) || says_failure(l->low, l->n) ||
+	       says_failure(l->next_low, l->next_n);
+}
+
+/* Takes the failed recipients line l names; how many. */
+static size_t loose_take(struct bounce *b, const struct loose_line *l,
+                         const char *own)
+{
+	size_t pos = 0, alen, taken = 0;
+	const char *a;
+
+	while ((alen = bounce_addr_next(l->text, l->n, &pos, &a))) {
+		struct bounce_rcpt *r;
+
+		if (!loose_rcpt(l, a, alen, own) ||
+		    !(r = bounce_add_rcpt(b, a, alen)))
+			continue;
+		if (!*r->diagnostic) {
+			struct buf d = BUF_INIT;
+
+			diag_add(&d, l->text, l->n);
+			diag_add(&d, l->next_low, l->next_n);
+			while (d.len && d.data[d.len - 1] == ' ')
+				buf_setlen(&d, d.len - 1);
+			free(r->diagnostic);
+			r->diagnostic = buf_detach(&d);
+		}
+		taken++;
+	}
+	return taken;
+}
+
+int bounce_text_loose(struct bounce *b, const char *text, size_t len,
+                      const char *own, const char *subject)
+{
+	struct buf low = BUF_INIT;
+	size_t pos = 0, first = b->nrcpts, taken = 0;
+	int delay;
+
+	for (size_t i = 0; i < len; i++)
+		buf_addch(&low, text[i] ? lower((unsigned char)text[i]) : ' ');
+	while (pos < len) {
+		const char *nl = memchr(low.data + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - low.data - pos) : len - pos;
+		size_t next = pos + n + (nl != NULL);
+		const char *nnl =
+		        next < len ? memchr(low.data + next, '\n', len - next)
+		                   : NULL;
+		struct loose_line l = {
+		        text + pos,
+		        low.data + pos,
+		        n,
+		        next < len ? low.data + next : "",
+		        next < len ? (nnl ? (size_t)(nnl - low.data - next)
+		                          : len - next)
+		                   : 0,
+		};
+
+		if (memchr(l.text, '@', n))
+			taken += loose_take(b, &l, own);
+		pos = next;
+	}
+	delay = bounce_says_delay(low.data) ||
+	        (subject && bounce_says_delay(subject));
+	for (size_t i = first; i < b->nrcpts; i++) {
+		b->rcpts[i].action =
+		        delay ? BOUNCE_ACTION_DELAYED : BOUNCE_ACTION_FAILED;
+		bounce_rcpt_judge(&b->rcpts[i],
+		                  b->nrcpts == first + 1 ? low.data : NULL);
+	}
+	buf_release(&low);
+	if (!taken)
+		return 0;
+	set_loose_reason(b);
+	return delay ? 2 : 1;
+}
+
+/*
+ * The value of JSON key in s[0..n) (escaped quotes or not) at or after
+ * *pos, up to end: its start and length (0 when none); *pos moves past it.
+ */
+static size_t json_value(const char *s, size_t n, size_t *pos, size_t end,
+                         const char *key, const char **v)
+{
+	const char *k = *pos < end
+	                        ? memmem(s + *pos, end - *pos, key, strlen(key))
+	                        : NULL;
+	size_t i, start;
+
+	if (!k)
+		return 0;
+	i = (size_t)(k - s) + strlen(key);
+	while (i < n && (s[i] == '"' || s[i] == '\\' || s[i] == ':' ||
+	                 is_space((unsigned char)s[i])))
+		i++;
+	start = i;
+	while (i < n && s[i] != '"' && s[i] != '\\' && s[i] != ',' &&
+	       s[i] != '}' && !is_space((unsigned char)s[i]))
+		i++;
+	*pos = i;
+	*v = s + start;
+	return i - start;
+}
+
+/* The emailAddress values in the list that follows key; how many taken. */
+static size_t ses_rcpts(struct bounce *b, const char *s, size_t n,
+                        const char *key, enum bounce_class kind)
+{
+	const char *list = memmem(s, n, key, strlen(key)), *v, *close;
+	size_t pos, end, len, taken = 0;
+
+	if (!list)
+		return 0;
+	pos = (size_t)(list - s);
+	close = memchr(s + pos, ']', n - pos);
+	end = close ? (size_t)(close - s) : n;
+	while ((len = json_value(s, n, &pos, end, "emailAddress", &v))) {
+		struct bounce_rcpt *r = bounce_add_rcpt(b, v, len);
+
+		if (!r)
+			continue;
+		r->action = kind == BOUNCE_COMPLAINT ? BOUNCE_ACTION_NONE
+		                                     : BOUNCE_ACTION_FAILED;
+		r->kind = kind;
+		taken++;
+	}
+	return taken;
+}
+
+enum bounce_class bounce_text_ses(struct bounce *b, const char *text,
+                                  size_t len)
+{
+	size_t i = 0, pos = 0, n;
+	const char *v;
+	enum bounce_class kind = BOUNCE_HARD;
+
+	while (i < len && is_space((unsigned char)text[i]))
+		i++;
+	if (i >= len || text[i] != '{')
+		return BOUNCE_OTHER;
+	n = json_value(text, len, &pos, len, "notificationType", &v);
+	if (n == 9 && !memcmp(v, "Complaint", 9))
+		return ses_rcpts(b, text, len, "complainedRecipients",
+		                 BOUNCE_COMPLAINT)
+		               ? BOUNCE_COMPLAINT
+		               : BOUNCE_OTHER;
+	if (n != 6 || memcmp(v, "Bounce", 6))
+		return BOUNCE_OTHER;
+	pos = 0;
+	n = json_value(text, len, &pos, len, "bounceType", &v);
+	if (n != 9 || memcmp(v, "Permanent", 9))
+		kind = BOUNCE_SOFT;
+	return ses_rcpts(b, text, len, "bouncedRecipients", kind)
+	               ? kind
+	               : BOUNCE_OTHER;
+}
+
+const char *bounce_says_challenge(const char *s)
+{
+	static const char *const phrases[] = {
+	        "sender not pre-approved",
+	        "guest list",
+	        "waitlisted",
+	        "requires confirmation",
+	        "allowed list",
+	        "approved senders",
+	        "spam arrest",
+	        "spamarrest",
+	        "challenge-response",
+	        "challenge/response",
+	        "verify that you are a human",
+	        "prove that you are a human",
+	        "confirm that you are a human",
+	        "to have your address added",
+	        "add yourself to",
+	        NULL,
+	};
+
+	for (const char *const *p = phrases; *p; p++)
+		if (strstr(s, *p))
+			return *p;
+	return NULL;
+}
+
+/* A screen name alone on its line (indented): its length, with *at. */
+static size_t screen_name(const char *line, size_t n, const char **at)
+{
+	size_t i = 0, start;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (!i)
+		return 0;
+	start = i;
+	while (i < n && (is_alnum((unsigned char)line[i]) || line[i] == '.' ||
+	                 line[i] == '_' || line[i] == '-'))
+		i++;
+	while (i < n && is_space((unsigned char)line[i]))
+		i++;
+	if (i != n || i == start || n - start > 64)
+		return 0;
+	*at = line + start;
+	for (n = 0; start + n < i && !is_space((unsigned char)line[start + n]);)
+		n++;
+	return n;
+}
+
+size_t bounce_text_screen_names(struct bounce *b, const char *text, size_t len,
+                                const char *domain)
+{
+	const char *p = text, *end = text + len, *list = NULL;
+	size_t taken = 0;
+
+	for (const char *l = text; l < end && !list;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		const char *le = nl ? nl : end;
+
+		if (memmem(l, (size_t)(le - l), "following recipients", 20))
+			list = nl ? nl + 1 : end;
+		l = nl ? nl + 1 : end;
+	}
+	for (p = list ? list : end; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *at;
+		size_t n = (size_t)((nl ? nl : end) - p), k;
+		struct buf addr = BUF_INIT;
+		struct bounce_rcpt *r;
+
+		while (n && p[n - 1] == '\r')
+			n--;
+		k = screen_name(p, n, &at);
+		if (!k)
+			break;
+		buf_add(&addr, at, k);
+		buf_addf(&addr, "@%s", domain);
+		r = bounce_add_rcpt(b, addr.data, addr.len);
+		if (r) {
+			r->action = BOUNCE_ACTION_FAILED;
+			bounce_rcpt_judge(r, NULL);
+			taken++;
+		}
+		buf_release(&addr);
+		p = nl ? nl + 1 : end;
+	}
+	return taken;
+}
+
+size_t bounce_text_report_len(const char *text, size_t len)
+{
+	struct buf line = BUF_INIT;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - text - pos) : len - pos;
+
+		buf_reset(&line);
+		for (size_t i = 0; i < n; i++)
+			buf_addch(&line,
+			          text[pos + i]
+			                  ? lower((unsigned char)text[pos + i])
+			                  : ' ');
+		if (line.len && is_cut_line(line.data))
+			break;
+		pos += n + (nl != NULL);
+	}
+	buf_release(&line);
+	return pos < len ? pos : len;
 }

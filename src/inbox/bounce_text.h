@@ -71,6 +71,51 @@ int bounce_says_delay(const char *s);
 int bounce_text_scan(struct bounce *b, const char *text, size_t len,
                      const char *subject, int daemon, size_t *cut);
 
+/*
+ * The looser shapes of a mail system's report that names its recipient
+ * without a list phrase, read in text[0..len) (the report, above the
+ * returned message): the address alone on its line ("<addr>"), after a
+ * label ("Recipient: <addr>", "RCPT TO:<addr>", "Unknown user: addr"), or
+ * on a line that, with the next, says what failed ("addr - no such user
+ * here"). Header lines (From:, To:, ...) and the addresses in own (the
+ * report's own From and To) are never taken. Only for a message a mail
+ * system sent. Returns 1 when it took a recipient of a failure, 2 of a
+ * delay, else 0.
+ */
+int bounce_text_loose(struct bounce *b, const char *text, size_t len,
+                      const char *own, const char *subject);
+
+/*
+ * Amazon SES's notification of a bounce or complaint, mailed as JSON
+ * (through SNS, with its quotes escaped or not): a text that starts with
+ * '{' and names "notificationType". Takes the bouncedRecipients (hard
+ * when the bounceType is Permanent, else soft) or complainedRecipients
+ * and returns the class; BOUNCE_OTHER when text is not one.
+ */
+enum bounce_class bounce_text_ses(struct bounce *b, const char *text,
+                                  size_t len);
+
+/*
+ * The phrase by which lower-cased s reads as a challenge-response
+ * request (the sender is asked to confirm before delivery: the address
+ * is good), or NULL.
+ */
+const char *bounce_says_challenge(const char *s);
+
+/*
+ * How much of text[0..len) is the report: up to the line where a
+ * returned message quoted in it begins (as bounce_text_scan's cut).
+ */
+size_t bounce_text_report_len(const char *text, size_t len);
+
+/*
+ * AOL lists its members by screen name alone under "the following
+ * recipients": each such name in text[0..len) becomes name@domain.
+ * Returns how many were taken.
+ */
+size_t bounce_text_screen_names(struct bounce *b, const char *text, size_t len,
+                                const char *domain);
+
 /* Whether lower-cased subject s reads as an auto-reply. */
 int bounce_subject_autoreply(const char *s);
 /* Whether lower-cased subject s reads as a delivery failure report. */

@@ -223,6 +223,183 @@ static void test_text(void)
 	bounce_release(&b);
 }
 
+/* Whether b is one bounce of class c naming exactly addr. */
+static int names_one(const struct bounce *b, enum bounce_class c,
+                     const char *addr)
+{
+	return b->class == c && b->nrcpts == 1 &&
+	       !strcasecmp(b->rcpts[0].addr, addr);
+}
+
+/* Delivery-status parts as some servers really write them. */
+static void test_dsn_variants(void)
+{
+	struct bounce b;
+
+	bounce_init(&b);
+	/* Two recipients' blocks with no blank line between them. */
+	classify(&b, "From: MAILER-DAEMON@x.example\n"
+	             "Content-Type: multipart/report; "
+	             "report-type=delivery-status; boundary=B\n\n"
+	             "--B\nContent-Type: text/plain\n\nFailed.\n"
+	             "--B\nContent-Type: message/delivery-status\n\n"
+	             "Reporting-MTA: dns; x.example\n\n"
+	             "Final-Recipient: rfc822; one@example.com\n"
+	             "Action: failed\nStatus: 5.2.2\n"
+	             "Final-Recipient: rfc822; two@example.com\n"
+	             "Action: failed\nStatus: 5.1.1\n--B--\n");
+	CHECK(b.class == BOUNCE_HARD && b.nrcpts == 2 &&
+	      bounce_find_rcpt(&b, "one@example.com") &&
+	      bounce_find_rcpt(&b, "two@example.com"));
+	/* SendGrid's "Action: expired": it gave up. */
+	classify(&b, "From: MAILER-DAEMON@x.example\n"
+	             "Content-Type: multipart/report; "
+	             "report-type=delivery-status; boundary=B\n\n"
+	             "--B\nContent-Type: message/delivery-status\n\n"
+	             "Final-Recipient: rfc822; gone@example.com\n"
+	             "Action: expired\nStatus: \n--B--\n");
+	CHECK(names_one(&b, BOUNCE_HARD, "gone@example.com"));
+	/* A report of successes only is no bounce, whatever its text. */
+	classify(&b, "From: MAILER-DAEMON@x.example\n"
+	             "Subject: Mail Delivery Status Report\n"
+	             "Content-Type: multipart/report; "
+	             "report-type=delivery-status; boundary=B\n\n"
+	             "--B\nContent-Type: text/plain\n\n"
+	             "<fine@example.com>: delivery via mx.example.com\n"
+	             "--B\nContent-Type: message/delivery-status\n\n"
+	             "Final-Recipient: rfc822; fine@example.com\n"
+	             "Action: deliverable\nStatus: 2.1.5\n--B--\n");
+	CHECK(b.class == BOUNCE_OTHER && b.nrcpts == 0);
+	/* The header's boundary is not the one the body uses. */
+	classify(&b, "From: MAILER-DAEMON@x.example\n"
+	             "Content-Type: multipart/report; "
+	             "report-type=delivery-status; boundary=\"A\"\n\n"
+	             "--C\nContent-Type: text/plain\n\nSorry.\n\n"
+	             "--C\r\nContent-Type: message/delivery-status\r\n\r\n"
+	             "Final-Recipient: rfc822; lost@example.com\r\n"
+	             "Action: failed\r\nStatus: 5.1.1\r\n\r\n--C--\n");
+	CHECK(names_one(&b, BOUNCE_HARD, "lost@example.com"));
+	bounce_release(&b);
+}
+
+/* Plain-text reports that name their recipient without a list phrase. */
+static void test_loose_text(void)
+{
+	struct bounce b;
+
+	bounce_init(&b);
+	/* SMTP32 / Imail. */
+	classify(&b, "From: \"Postmaster\" <postmaster@mail.example.net>\n"
+	             "To: news@news.example.org\n"
+	             "Subject: Undeliverable Mail\n\n"
+	             "Unknown user: gone@example.com\n"
+	             "Original message follows.\n"
+	             "From: news@news.example.org\nTo: gone@example.com\n");
+	CHECK(names_one(&b, BOUNCE_HARD, "gone@example.com"));
+	/* The address alone on its line, under words in another language;
+	 * the sender's own address in the report is not taken. */
+	classify(&b, "From: POSTMASTER <postmaster@example.jp>\n"
+	             "To: news@news.example.org\n"
+	             "Subject: failure notice\n\n"
+	             "\xe9\x80\x81\xe4\xbf\xa1\xe5\xa4\xb1\xe6\x95\x97\n"
+	             "lost@example.jp\n"
+	             "-------server message\n550 unknown user\n"
+	             "news@news.example.org\n");
+	CHECK(names_one(&b, BOUNCE_HARD, "lost@example.jp"));
+	/* "RCPT TO:" and "Recipient:" labels; MAIL FROM is the sender. */
+	classify(&b, "From: post_master@vtext.example.com\n"
+	             "Subject: Re: News\n\n"
+	             "Error: Invalid user address\n\n"
+	             "  MAIL FROM: news@news.example.org\n"
+	             "  RCPT TO: 5550100@vtext.example.com\n");
+	CHECK(names_one(&b, BOUNCE_HARD, "5550100@vtext.example.com"));
+	/* The sender on the list phrase's line is not a recipient. */
+	classify(&b, "From: Mail Delivery Subsystem <MAILER-DAEMON@aol.com>\n"
+	             "Subject: Mail Delivery Problem\n\n"
+	             "Your mail to the following recipients could not be "
+	             "delivered because they are not accepting mail from "
+	             "news@news.example.org:\n\tscreenname\n");
+	CHECK(names_one(&b, BOUNCE_HARD, "screenname@aol.com"));
+	/* None of this from a person: an ordinary message is nothing. */
+	classify(&b, "From: reader@example.com\nSubject: Re: News\n\n"
+	             "Unknown user: friend@example.com asked me to write.\n");
+	CHECK(b.class == BOUNCE_OTHER && b.nrcpts == 0);
+	bounce_release(&b);
+}
+
+/* Amazon SES's notices, mailed as JSON. */
+static void test_ses(void)
+{
+	struct bounce b;
+
+	bounce_init(&b);
+	classify(&b, "From: <no-reply@sns.amazonaws.com>\n"
+	             "Subject: AWS Notification Message\n\n"
+	             "{\"notificationType\":\"Bounce\",\"bounce\":{"
+	             "\"bounceType\":\"Permanent\",\"bouncedRecipients\":[{"
+	             "\"emailAddress\":\"gone@example.com\",\"status\":"
+	             "\"5.1.1\"}]},\"mail\":{\"source\":\"news@news.example."
+	             "org\",\"destination\":[\"gone@example.com\"]}}\n");
+	CHECK(names_one(&b, BOUNCE_HARD, "gone@example.com"));
+	classify(&b, "From: <no-reply@sns.amazonaws.com>\n\n"
+	             "{\n  \"Message\" : \"{\\\"notificationType\\\":"
+	             "\\\"Complaint\\\",\\\"complaint\\\":{\\\""
+	             "complainedRecipients\\\":[{\\\"emailAddress\\\":\\\""
+	             "angry@example.com\\\"}]}}\"\n}\n");
+	CHECK(names_one(&b, BOUNCE_COMPLAINT, "angry@example.com"));
+	bounce_release(&b);
+}
+
+/* Microsoft's older complaint format (JMRP). */
+static void test_jmrp(void)
+{
+	struct bounce b;
+
+	bounce_init(&b);
+	classify(&b, "From: staff@hotmail.com\n"
+	             "Subject: complaint about message from 192.0.2.1\n"
+	             "Content-Type: multipart/mixed; boundary=B\n\n"
+	             "--B\nContent-Type: message/rfc822\n\n"
+	             "To: reader@example.com\nFrom: news@news.example.org\n"
+	             "Subject: News\n\nhello\n--B--\n");
+	CHECK(names_one(&b, BOUNCE_COMPLAINT, "reader@example.com"));
+	/* The same subject with nothing attached is no report. */
+	classify(&b, "From: reader@example.com\n"
+	             "Subject: complaint about message from 192.0.2.1\n\n"
+	             "Please stop.\n");
+	CHECK(b.class == BOUNCE_OTHER);
+	bounce_release(&b);
+}
+
+/* Challenge-response requests: the address is good. */
+static void test_challenge(void)
+{
+	struct bounce b;
+
+	bounce_init(&b);
+	classify(&b, "From: noreply@boxbe.com\n"
+	             "Content-Type: multipart/report; boundary=B\n\n"
+	             "--B\nContent-Type: text/plain\n\n"
+	             "Your message about \"News\" has been waitlisted.\n"
+	             "Please add yourself to my Boxbe Guest List.\n"
+	             "--B\nContent-Type: message/delivery-status\n\n"
+	             "Final-Recipient: rfc822; reader@example.com\n"
+	             "Action: failed\nStatus: 4.7.0\n"
+	             "Diagnostic-Code: X-Boxbe-Notice; Sender not "
+	             "pre-approved.\n--B--\n");
+	CHECK(b.class == BOUNCE_AUTOREPLY && b.nrcpts == 0);
+	CHECK_STR(b.format, "challenge");
+	/* A real bounce that quotes a newsletter about a guest list. */
+	classify(&b, "From: MAILER-DAEMON@x.example\n"
+	             "Subject: Undeliverable\n\n"
+	             "Delivery to the following recipients failed.\n\n"
+	             "  gone@example.com\n\n"
+	             "------ Original message follows ------\n"
+	             "To: gone@example.com\n\nGet on the guest list!\n");
+	CHECK(names_one(&b, BOUNCE_HARD, "gone@example.com"));
+	bounce_release(&b);
+}
+
 static void test_garbage(void)
 {
 	static const char *const bad[] = {
@@ -489,6 +666,11 @@ int main(void)
 	test_arf();
 	test_token_and_autoreply();
 	test_text();
+	test_dsn_variants();
+	test_loose_text();
+	test_ses();
+	test_jmrp();
+	test_challenge();
 	test_garbage();
 	score_flufl();
 	score_sisimai();
