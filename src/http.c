@@ -78,38 +78,106 @@ static void add_escaped(struct buf *out, const char *s, size_t n)
 /* Whether a path segment could hold an email address. */
 static int looks_personal(const char *s, size_t n)
 {
-	return memchr(s, '@', n) || memmem(s, n, "%40", 3);
+	return memchr(s, '@', n) != NULL;
 }
 
-void http_log_path(const char *uri, const char *const *secret_prefixes,
-                   struct buf *out)
+static int base64url_char(unsigned char c)
 {
-	size_t n = strcspn(uri, "?");
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
 
+/*
+ * Whether a path segment holds something shaped like a secret: a run of
+ * HTTP_SECRET_MIN or more base64url characters mixing upper and lower
+ * case (a random token has both but for odds of about one in ten
+ * million; the archive's names are lower case). This catches a token
+ * reached by a path no route expects, e.g. encoded twice.
+ */
+static int looks_secret(const char *s, size_t n)
+{
+	size_t run = 0;
+	int upper = 0, lower = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)s[i] : 0;
+
+		if (i < n && base64url_char(c)) {
+			run++;
+			upper |= c >= 'A' && c <= 'Z';
+			lower |= c >= 'a' && c <= 'z';
+			continue;
+		}
+		if (run >= HTTP_SECRET_MIN && upper && lower)
+			return 1;
+		run = 0;
+		upper = lower = 0;
+	}
+	return 0;
+}
+
+/* The secret prefix path starts with, when something follows it. */
+static const char *secret_prefix(const char *path, size_t n,
+                                 const char *const *secret_prefixes)
+{
 	for (const char *const *p = secret_prefixes; p && *p; p++) {
 		size_t k = strlen(*p);
 
-		if (n > k && !strncmp(uri, *p, k)) {
-			add_escaped(out, uri, k);
-			buf_adds(out, "[redacted]");
-			goto query;
-		}
+		if (n > k && !strncmp(path, *p, k))
+			return *p;
 	}
-	for (size_t i = 0; i < n;) {
-		size_t seg = strcspn(uri + i + 1, "/?") + 1;
+	return NULL;
+}
 
+void http_log_path(const char *path, const char *const *secret_prefixes,
+                   struct buf *out)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < n;) {
+		size_t seg = strcspn(path + i + 1, "/") + 1;
+		const char *prefix =
+		        secret_prefix(path + i, n - i, secret_prefixes);
+
+		/* Wherever a secret prefix stands, all after it goes. */
+		if (prefix) {
+			add_escaped(out, prefix, strlen(prefix));
+			buf_adds(out, "[redacted]");
+			return;
+		}
 		if (seg > n - i)
 			seg = n - i;
-		if (looks_personal(uri + i, seg)) {
+		if (looks_personal(path + i, seg) ||
+		    looks_secret(path + i, seg))
 			buf_adds(out, "/[redacted]");
-		} else {
-			add_escaped(out, uri + i, seg);
-		}
+		else
+			add_escaped(out, path + i, seg);
 		i += seg;
 	}
-query:
+}
+
+/*
+ * The path as routed: decoded once, the same way the handler saw it, so
+ * that an escape cannot hide a secret from the redaction. A path that
+ * does not decode is left out whole.
+ */
+static void log_path(struct exchange *e, struct buf *out)
+{
+	const char *uri = e->uri ? e->uri : "";
+	size_t n = strcspn(uri, "?");
+	struct buf path = BUF_INIT;
+
+	if (e->ex.req.path)
+		buf_adds(&path, e->ex.req.path);
+	else if (uri[0] != '/' || form_percent_decode(uri, n, &path) < 0)
+		buf_reset(&path);
+	if (path.len)
+		http_log_path(path.data, e->server->cfg.secret_prefixes, out);
+	else
+		buf_adds(out, uri[0] ? "[not a valid path]" : "-");
 	if (uri[n])
 		buf_adds(out, "?...");
+	buf_release(&path);
 }
 
 static void log_exchange(struct exchange *e)
@@ -128,7 +196,7 @@ static void log_exchange(struct exchange *e)
 	add_escaped(&line, e->ex.req.method_name ? e->ex.req.method_name : "-",
 	            e->ex.req.method_name ? strlen(e->ex.req.method_name) : 1);
 	buf_addch(&line, ' ');
-	http_log_path(e->uri ? e->uri : "-", s->cfg.secret_prefixes, &line);
+	log_path(e, &line);
 	if (e->status)
 		buf_addf(&line, " HTTP/1.1\" %d %llu", e->status,
 		         (unsigned long long)e->bytes);

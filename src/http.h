@@ -24,7 +24,7 @@
  * allowing nothing but this origin's style sheets, images and form
  * posts; nosniff; no referrer; no framing). Each finished request is
  * logged through the log callback in the common log format, with query
- * strings and the secrets in paths (see secret_prefixes) replaced.
+ * strings and the secrets in paths (see http_log_path) replaced.
  */
 
 #define HTTP_BODY_MAX 8192
@@ -123,12 +123,18 @@ unsigned http_in_flight(struct http_server *s);
  */
 void http_stop(struct http_server *s, double grace);
 
+/* Secrets in paths are base64url runs of at least this many characters. */
+#define HTTP_SECRET_MIN 22
+
 /*
- * Writes path for the log: query strings become "?..." and the rest of
- * a path after a secret prefix becomes "[redacted]"; non-printable bytes
- * and quotes are escaped.
+ * Writes a percent-decoded path (without its query) for the log: the
+ * rest of the path after a secret prefix, wherever it stands, becomes
+ * "[redacted]", and so does any segment holding an '@' or a run of
+ * HTTP_SECRET_MIN or more base64url characters in mixed case;
+ * non-printable bytes and quotes are escaped. The server logs the path
+ * it routed (decoded once), never the raw one, and a query as "?...".
  */
-void http_log_path(const char *uri, const char *const *secret_prefixes,
+void http_log_path(const char *path, const char *const *secret_prefixes,
                    struct buf *out);
 
 #endif

@@ -230,13 +230,21 @@ static void test_log_path(void)
 	} cases[] = {
 	        {"/unsubscribe/AAAAAAAAAAAAAAAAAAAAAA",
 	         "/unsubscribe/[redacted]"},
-	        {"/unsubscribe/x?email=a@b.org", "/unsubscribe/[redacted]?..."},
+	        {"/unsubscribe/x", "/unsubscribe/[redacted]"},
 	        {"/unsubscribe/", "/unsubscribe/"},
+	        /* wherever the prefix stands */
+	        {"//unsubscribe/x", "//unsubscribe/[redacted]"},
+	        {"/a/unsubscribe/x/y", "/a/unsubscribe/[redacted]"},
 	        {"/a/b@c.org/d", "/a/[redacted]/d"},
-	        {"/a/b%40c.org", "/a/[redacted]"},
 	        {"/issues/2026-12/index.html", "/issues/2026-12/index.html"},
+	        {"/issues/flying-start-reaches-two-more-wards",
+	         "/issues/flying-start-reaches-two-more-wards"},
+	        /* shaped like a token, whatever is around it */
+	        {"/%75nsubscribe/AAAAAAAB3q9Xk2mZpL0sYv_TfHw-8cRn",
+	         "/%75nsubscribe/[redacted]"},
+	        {"/x/AAAAAAAB3q9Xk2mZpL0sYv_TfHw-8cRn.png/y",
+	         "/x/[redacted]/y"},
 	        {"/q\"x\x01", "/q\\x22x\\x01"},
-	        {"/?", "/?..."},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
