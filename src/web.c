@@ -465,8 +465,7 @@ static void check_inbox_page(struct web *w, struct http_exchange *ex,
  */
 static void mail_signup(struct web *w, const struct store_subscriber *s)
 {
-	struct web_mail m = {
-	        .email = s->email, .name = s->name, .token = s->token};
+	struct web_mail m = {.email = s->email, .token = s->token};
 	long wait;
 
 	if (s->status == STORE_PENDING)
@@ -718,7 +717,8 @@ static size_t text_length(const char *s, int *control)
 	return n;
 }
 
-static const char *check_text(const char *s, const char *what_too_long)
+static const char *check_text(const char *s, const char *what_too_long,
+                              const char *what_turns)
 {
 	int control;
 
@@ -726,6 +726,8 @@ static const char *check_text(const char *s, const char *what_too_long)
 		return what_too_long;
 	if (control)
 		return "Use letters, numbers and punctuation only";
+	if (form_bidi_control(s, strlen(s)))
+		return what_turns;
 	return NULL;
 }
 
@@ -792,11 +794,15 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	         0)
 		sf.email_error = "Enter an email address in the correct "
 		                 "format, like name@example.org";
-	sf.name_error = check_text(sf.name, "Your name must be 100 "
-	                                    "characters or fewer");
-	sf.organisation_error =
-	        check_text(sf.organisation, "The organisation must be 100 "
-	                                    "characters or fewer");
+	sf.name_error = check_text(
+	        sf.name, "Your name must be 100 characters or fewer",
+	        "Your name has a hidden character that changes the direction "
+	        "of the text: delete the name and type it again");
+	sf.organisation_error = check_text(
+	        sf.organisation,
+	        "The organisation must be 100 characters or fewer",
+	        "The organisation has a hidden character that changes the "
+	        "direction of the text: delete it and type it again");
 	if (!sf.consent)
 		sf.consent_error = "Tick the box to agree to receive the "
 		                   "newsletter";
