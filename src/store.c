@@ -143,6 +143,18 @@ static const char *const migrations[] = {
         ");"
         "CREATE INDEX soft_bounces_subscriber ON soft_bounces"
         "  (subscriber_id, at);",
+        /*
+         * 4: how many sign-up emails each address may still be sent
+         * (src/store_web.c), so that the daily limit holds across restarts
+         * of the web endpoint. An address is kept only as a keyed hash, as
+         * on the suppression list: anyone can type anyone's address into
+         * the form, and this table must not become a list of them.
+         */
+        "CREATE TABLE signup_mails ("
+        "  hash BLOB PRIMARY KEY,"
+        "  allowance REAL NOT NULL,"
+        "  at INTEGER NOT NULL"
+        ") WITHOUT ROWID;",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

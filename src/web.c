@@ -16,6 +16,7 @@
 #include "publicdir.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "store_web.h"
 #include "template.h"
 #include "token.h"
 #include "writer.h"
@@ -67,8 +68,7 @@ struct web {
 	struct pages *pages;
 	struct writer *writer;
 	struct readers readers;
-	struct ratelimit *signups;       /* per client address */
-	struct ratelimit *confirmations; /* per email address */
+	struct ratelimit *signups; /* per client address */
 	struct http_server *http;
 	const char *contact; /* where people write to (borrowed from cfg) */
 };
@@ -314,6 +314,7 @@ struct pending {
 	int64_t consent_at;
 	/* outputs of run() */
 	int found; /* the token or address is known */
+	int mail;  /* sign-up: the address may be sent an email now */
 	struct store_subscriber sub;
 };
 
@@ -357,32 +358,57 @@ static int run_confirm(struct store *st, struct writer_job *job,
 	return 0;
 }
 
+/*
+ * A sign-up, in the writer's transaction. Whatever is known about the
+ * address (nothing, pending, active, left, bounced, erased), it does the
+ * same look-ups and writes at least the address's email allowance, so
+ * that the answer takes no longer for one than for another: a commit
+ * that writes waits for the disk, one that writes nothing does not.
+ */
 static int run_subscribe(struct store *st, struct writer_job *job,
                          struct err *err)
 {
 	struct pending *p = (struct pending *)job;
+	const struct config *cfg = p->w->cfg;
 	struct store_signup su = {
 	        .email = p->email.data,
 	        .name = p->name.data,
 	        .organisation = p->organisation.data,
 	        .source = "web",
 	        .detail = "sign-up form",
-	        .consent_text = p->w->cfg->consent,
+	        .consent_text = cfg->consent,
 	        .consent_at = p->consent_at,
 	        .status = STORE_PENDING,
+	        .normalised = 1,
 	};
 	enum store_outcome outcome;
-	int r;
+	int r, allowed = 0;
 
 	store_subscriber_release(&p->sub);
-	p->found = 0;
+	p->found = p->mail = 0;
+	r = store_find_email(st, p->email.data, &p->sub, err);
+	if (r < 0)
+		return -1;
+	/*
+	 * Anyone can type anyone's address: the form may name a sign-up
+	 * still waiting for its confirmation, but not change the details
+	 * of a subscriber who has confirmed (or left).
+	 */
+	if (r == 1 && p->sub.status != STORE_PENDING)
+		su.name = su.organisation = NULL;
+	store_subscriber_release(&p->sub);
 	if (store_subscribe(st, &su, &outcome, NULL, err) < 0)
 		return -1;
-	if (outcome == STORE_ERASED)
-		return 0; /* asked to be forgotten: nothing is held to mail */
 	r = store_find_email(st, p->email.data, &p->sub, err);
-	p->found = r == 1;
-	return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	/* Erased on request: nothing is held to mail (and r is 0). */
+	p->found = r == 1 && outcome != STORE_ERASED;
+	if (store_web_take_mail(st, p->email.data, cfg->confirmations_per_day,
+	                        86400, (int64_t)time(NULL), &allowed, err) < 0)
+		return -1;
+	p->mail = p->found && allowed;
+	return 0;
 }
 
 /* Hands the answer back to the server; p is gone afterwards. */
@@ -460,13 +486,13 @@ static void check_inbox_page(struct web *w, struct http_exchange *ex,
 /*
  * Mails the person who signed up, whatever their state, so that the page
  * (the same for everyone) gives nothing away; at most
- * confirmations_per_day emails an address, so the form cannot be used to
- * flood someone's inbox.
+ * confirmations_per_day emails an address (counted in the store by
+ * run_subscribe), so the form cannot be used to flood someone's inbox.
  */
-static void mail_signup(struct web *w, const struct store_subscriber *s)
+static void mail_signup(struct web *w, const struct store_subscriber *s,
+                        int allowed)
 {
 	struct web_mail m = {.email = s->email, .token = s->token};
-	long wait;
 
 	if (s->status == STORE_PENDING)
 		m.kind = WEB_MAIL_CONFIRM;
@@ -476,7 +502,7 @@ static void mail_signup(struct web *w, const struct store_subscriber *s)
 		m.kind = WEB_MAIL_REJOIN;
 	else
 		return; /* bounced or complained: never mail it again */
-	if (!ratelimit_take(w->confirmations, s->email, monotonic(), &wait)) {
+	if (!allowed) {
 		say(w,
 		    "bulletin: sign-up email not sent: the address had "
 		    "%ld today already",
@@ -498,7 +524,7 @@ static void done_subscribe(struct writer_job *job, int ret,
 		server_error(w, p->ex);
 	} else {
 		if (p->found)
-			mail_signup(w, &p->sub);
+			mail_signup(w, &p->sub, p->mail);
 		check_inbox_page(w, p->ex, p->email.data);
 	}
 	answer(p);
@@ -951,6 +977,9 @@ static int run_purge(struct store *st, void *ctx, struct err *err)
 {
 	struct purge *pg = ctx;
 
+	if (store_web_purge_mails(st, 86400, (int64_t)time(NULL), NULL, err) <
+	    0)
+		return -1;
 	return store_purge_pending(st, pg->older_than, &pg->purged, err);
 }
 
@@ -1006,8 +1035,6 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 		    "days",
 		    purged, cfg->pending_days);
 	w->signups = ratelimit_new(cfg->signups_per_hour, 3600, LIMIT_KEYS);
-	w->confirmations =
-	        ratelimit_new(cfg->confirmations_per_day, 86400, LIMIT_KEYS);
 	w->http = http_start(&hc, err);
 	if (!w->http)
 		goto fail;
@@ -1040,7 +1067,6 @@ void web_stop(struct web *w)
 	}
 	pthread_mutex_destroy(&w->readers.lock);
 	ratelimit_free(w->signups);
-	ratelimit_free(w->confirmations);
 	pages_free(w->pages);
 	free(w);
 }
