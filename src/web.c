@@ -1,6 +1,5 @@
 #include "web.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,9 +22,10 @@
 #include "banned.h"
 
 #define PUBLIC_DIR    "public"
-#define NAME_MAX_LEN  100 /* characters a name or organisation may have */
-#define LIMIT_KEYS    65536
-#define SPARE_READERS 16 /* store connections kept open for reads */
+#define NAME_MAX_LEN  100   /* characters a name or organisation may have */
+#define LIMIT_KEYS    65536 /* clients and networks remembered */
+#define NETWORK_SHARE 8     /* a network's sign-ups, in clients' */
+#define SPARE_READERS 16    /* store connections kept open for reads */
 #define STOP_GRACE    10.0
 
 static const char *const page_names[] = {
@@ -757,17 +757,21 @@ static const char *check_text(const char *s, const char *what_too_long,
 	return NULL;
 }
 
-/* The client for the sign-up limit: an IPv6 client owns a whole /64. */
-static void limit_key(const char *client, char *out, size_t n)
+/*
+ * Takes a sign-up from the client's allowance and from its network's
+ * (its IPv4 /24, its IPv6 /48: NETWORK_SHARE times as much), so that
+ * made-up addresses from one network share one limit.
+ */
+static int take_signup(struct web *w, const char *client, long *wait)
 {
-	unsigned char a[16];
+	char keys[2][RATELIMIT_KEY_MAX];
+	const char *names[2] = {keys[0], keys[1]};
+	long limits[2] = {w->cfg->signups_per_hour,
+	                  w->cfg->signups_per_hour * NETWORK_SHARE};
+	size_t n = ratelimit_client_keys(client, keys);
 
-	if (strchr(client, ':') && inet_pton(AF_INET6, client, a) == 1) {
-		memset(a + 8, 0, 8);
-		if (inet_ntop(AF_INET6, a, out, (socklen_t)n))
-			return;
-	}
-	snprintf(out, n, "%s", client);
+	return ratelimit_take_keys(w->signups, names, limits, n, monotonic(),
+	                           wait);
 }
 
 static int honeypot_filled(const struct form *f)
@@ -786,12 +790,10 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	struct buf email = BUF_INIT;
 	struct pending *p;
 	struct form f;
-	char key[64];
 	long wait;
 	const char *consent;
 
-	limit_key(ex->req.client, key, sizeof(key));
-	if (!ratelimit_take(w->signups, key, monotonic(), &wait)) {
+	if (!take_signup(w, ex->req.client, &wait)) {
 		simple(w, ex, 429, "web/429.html", "Too many sign-ups");
 		ex->resp.retry_after = wait;
 		return HTTP_ANSWER;
