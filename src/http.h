@@ -29,6 +29,19 @@
 
 #define HTTP_BODY_MAX 8192
 
+/*
+ * Slow clients. A request (line, headers, body) must have arrived within
+ * HTTP_REQUEST_DEADLINE seconds of its connection opening, or of the
+ * previous answer on the connection, however steadily its bytes trickle
+ * in; the connection is closed otherwise. A client address off the
+ * loopback network may hold HTTP_CONNECTIONS_PER_CLIENT connections at
+ * once; more are refused as they come. Loopback is not capped, as behind
+ * a reverse proxy on the same machine every connection comes from there
+ * (the deadline, and the proxy's own limits, protect that case).
+ */
+#define HTTP_REQUEST_DEADLINE       10
+#define HTTP_CONNECTIONS_PER_CLIENT 32
+
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OTHER };
 
 /* The request; everything borrowed, valid until the response is sent. */
@@ -88,6 +101,15 @@ struct http_config {
 	 * "/unsubscribe/"; NULL-terminated list, or NULL.
 	 */
 	const char *const *secret_prefixes;
+	/*
+	 * Connections one client address may hold at once (0:
+	 * HTTP_CONNECTIONS_PER_CLIENT); peers on the loopback network (a
+	 * reverse proxy on this machine) are not capped unless cap_loopback.
+	 */
+	unsigned connections_per_client;
+	int cap_loopback;
+	/* Seconds a request may take to arrive (0: HTTP_REQUEST_DEADLINE). */
+	double request_deadline;
 	void *ctx;
 };
 
@@ -112,6 +134,13 @@ const char *http_address(const struct http_server *s);
 void http_suspend(struct http_exchange *ex);
 /* Sends the response of a suspended exchange (from any thread). */
 void http_resume(struct http_exchange *ex);
+
+/*
+ * Connections closed so far because their request did not arrive in
+ * time, and connections refused because their address had its share.
+ */
+void http_guard_stats(struct http_server *s, unsigned *expired,
+                      unsigned *refused);
 
 /* Requests being handled (received and not yet answered in full). */
 unsigned http_in_flight(struct http_server *s);
