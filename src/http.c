@@ -450,7 +450,7 @@ static void guard_log(struct http_server *s, unsigned closed)
 	if (closed)
 		buf_addf(&line,
 		         "bulletin: closed %u connection(s) whose request had "
-		         "not arrived within %.0f s",
+		         "not arrived within %g s",
 		         closed, s->deadline);
 	if (line.len)
 		s->cfg.log(s->cfg.ctx, line.data);
