@@ -143,3 +143,21 @@ int store_web_purge_mails(struct store *st, long period, int64_t now,
 		*purged = (long)sqlite3_changes(st->db);
 	return 0;
 }
+
+int store_web_touch(struct store *st, int64_t id, struct err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+	                       "UPDATE subscribers SET email = email, "
+	                       "name = name WHERE id = ?",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "cannot rewrite a subscriber", err);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "cannot rewrite a subscriber", err);
+	return 0;
+}

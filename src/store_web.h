@@ -50,4 +50,13 @@ int store_web_take_mail(struct store *st, const char *email, long limit,
 int store_web_purge_mails(struct store *st, long period, int64_t now,
                           long *purged, struct err *err);
 
+/*
+ * Rewrites subscriber id's row and its address's index entry as they
+ * are, so that a sign-up for an address already held writes about as
+ * much to the disk as one that adds it (their answers must not take
+ * measurably different times). Call inside a transaction. Returns 0,
+ * or -1 with err set.
+ */
+int store_web_touch(struct store *st, int64_t id, struct err *err);
+
 #endif

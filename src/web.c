@@ -404,6 +404,10 @@ static int run_subscribe(struct store *st, struct writer_job *job,
 		return -1;
 	/* Erased on request: nothing is held to mail (and r is 0). */
 	p->found = r == 1 && outcome != STORE_ERASED;
+	/* Known already: write what adding it would have written. */
+	if (p->found && outcome != STORE_ADDED &&
+	    store_web_touch(st, p->sub.id, err) < 0)
+		return -1;
 	if (store_web_take_mail(st, p->email.data, cfg->confirmations_per_day,
 	                        86400, (int64_t)time(NULL), &allowed, err) < 0)
 		return -1;
