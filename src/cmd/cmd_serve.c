@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cmd.h"
@@ -127,6 +128,21 @@ static void wait_for_stop(struct web *w, const sigset_t *stop)
 	}
 }
 
+/*
+ * Each connection is an open file: allow as many as the system lets this
+ * process have (the soft limit is often 1,024), so that a thousand slow
+ * clients cannot use them all (see http.h on slow clients).
+ */
+static void raise_file_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	const char *listen = NULL;
@@ -153,6 +169,7 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_file_limit();
 
 	struct webmail_options mo = {
 	        .cfg = &cfg,

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "form.h"
 #include "banned.h"
 
 /*
@@ -183,6 +184,7 @@ static void on_field(void *data, size_t n, void *ctx)
 	struct reader *r = ctx;
 	const unsigned char *s = data ? data : (const unsigned char *)"";
 	int i = r->nfields++;
+	unsigned bidi;
 
 	if (r->stop)
 		return;
@@ -210,6 +212,13 @@ static void on_field(void *data, size_t n, void *ctx)
 		} else if (has_control(s, n)) {
 			describe_field(r, i);
 			buf_adds(&r->why, " contains a control character");
+		} else if ((bidi = form_bidi_control((const char *)s, n))) {
+			describe_field(r, i);
+			buf_addf(&r->why,
+			         " contains a hidden character that changes "
+			         "the direction of the text (U+%04X); delete "
+			         "it and type the text again",
+			         bidi);
 		} else {
 			add_folded(&r->field[c], s, n);
 		}

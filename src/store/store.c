@@ -144,7 +144,7 @@ static const char *const migrations[] = {
         "CREATE INDEX soft_bounces_subscriber ON soft_bounces"
         "  (subscriber_id, at);",
         /*
-         * 4: verified bounces (src/inbox.c). A bounce or complaint acts
+         * 4: verified bounces (src/inbox/inbox.c). A bounce or complaint acts
          * only when tied to a message sent: by the token in the address
          * it came to, or by the Message-ID the journal keeps for each
          * recipient, looked up here. Each message read records how it
@@ -154,6 +154,18 @@ static const char *const migrations[] = {
         "CREATE INDEX journal_message_id ON journal (message_id);"
         "ALTER TABLE inbox_messages ADD COLUMN verified TEXT NOT NULL"
         "  DEFAULT '';",
+        /*
+         * 5: how many sign-up emails each address may still be sent
+         * (src/store/store_web.c), so that the daily limit holds across
+         * restarts of the web endpoint. An address is kept only as a keyed
+         * hash, as on the suppression list: anyone can type anyone's address
+         * into the form, and this table must not become a list of them.
+         */
+        "CREATE TABLE signup_mails ("
+        "  hash BLOB PRIMARY KEY,"
+        "  allowance REAL NOT NULL,"
+        "  at INTEGER NOT NULL"
+        ") WITHOUT ROWID;",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

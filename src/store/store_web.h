@@ -1,6 +1,8 @@
 #ifndef STORE_WEB_H
 #define STORE_WEB_H
 
+#include <stdint.h>
+
 #include "err.h"
 #include "store.h"
 
@@ -23,5 +25,38 @@ int store_web_defer_checkpoints(struct store *st, struct err *err);
  * NULL) gets the log's length in pages.
  */
 int store_web_checkpoint(struct store *st, int *log_pages, struct err *err);
+
+/*
+ * Sign-up emails per address: each address may be sent `limit` of them
+ * per `period` seconds, as a token bucket (a burst of limit, then one
+ * more every period/limit seconds) kept in the store, so that restarting
+ * the web endpoint does not reset it. Call inside a transaction (a
+ * writer job).
+ *
+ * store_web_take_mail takes one from email's allowance at now (Unix
+ * seconds): *allowed is 1 when there was one to take, else 0. It writes
+ * the address's row either way, so that a sign-up costs the same store
+ * work whatever is known about the address. Returns 0, or -1 with err.
+ */
+int store_web_take_mail(struct store *st, const char *email, long limit,
+                        long period, int64_t now, int *allowed,
+                        struct err *err);
+
+/*
+ * Forgets the addresses whose allowance is whole again at now (none
+ * taken for a whole period): they carry nothing. *purged (unless NULL)
+ * gets how many. Returns 0, or -1 with err set.
+ */
+int store_web_purge_mails(struct store *st, long period, int64_t now,
+                          long *purged, struct err *err);
+
+/*
+ * Rewrites subscriber id's row and its address's index entry as they
+ * are, so that a sign-up for an address already held writes about as
+ * much to the disk as one that adds it (their answers must not take
+ * measurably different times). Call inside a transaction. Returns 0,
+ * or -1 with err set.
+ */
+int store_web_touch(struct store *st, int64_t id, struct err *err);
 
 #endif

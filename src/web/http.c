@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,10 +19,12 @@
 #include "form.h"
 #include "banned.h"
 
-#define CONNECTION_TIMEOUT 30 /* seconds a silent connection is kept */
-#define CONNECTION_LIMIT   1000
+#define CONNECTION_TIMEOUT 30   /* seconds a silent connection is kept */
+#define CONNECTION_LIMIT   4096 /* at most; fewer if file descriptors are */
+#define RESERVED_FDS       128  /* for the store, templates, files served */
 #define LISTEN_BACKLOG     512
 #define ADDRESS_MAX        64
+#define GUARD_TICK_MS      250
 
 /*
  * Nothing from elsewhere, no script at all (the pages need none), style
@@ -32,11 +35,29 @@ static const char csp[] =
         "default-src 'none'; style-src 'self'; img-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+struct conn;
+struct ip_count;
+#define IP_BUCKETS 1024
+
+/* See "Connections" below. */
+struct guard {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	int started, stopping;
+	struct conn *conns;
+	struct ip_count *by_ip[IP_BUCKETS];
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct http_config cfg;
 	char address[ADDRESS_MAX];
 	atomic_uint in_flight;
+	struct guard guard;
+	unsigned per_client; /* connections one capped address may hold */
+	double deadline;     /* seconds for a request to arrive */
+	atomic_uint expired, refused, refused_unlogged;
 };
 
 /* One request, from its first line until its response is sent. */
@@ -78,38 +99,106 @@ static void add_escaped(struct buf *out, const char *s, size_t n)
 /* Whether a path segment could hold an email address. */
 static int looks_personal(const char *s, size_t n)
 {
-	return memchr(s, '@', n) || memmem(s, n, "%40", 3);
+	return memchr(s, '@', n) != NULL;
 }
 
-void http_log_path(const char *uri, const char *const *secret_prefixes,
-                   struct buf *out)
+static int base64url_char(unsigned char c)
 {
-	size_t n = strcspn(uri, "?");
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
 
+/*
+ * Whether a path segment holds something shaped like a secret: a run of
+ * HTTP_SECRET_MIN or more base64url characters mixing upper and lower
+ * case (a random token has both but for odds of about one in ten
+ * million; the archive's names are lower case). This catches a token
+ * reached by a path no route expects, e.g. encoded twice.
+ */
+static int looks_secret(const char *s, size_t n)
+{
+	size_t run = 0;
+	int upper = 0, lower = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)s[i] : 0;
+
+		if (i < n && base64url_char(c)) {
+			run++;
+			upper |= c >= 'A' && c <= 'Z';
+			lower |= c >= 'a' && c <= 'z';
+			continue;
+		}
+		if (run >= HTTP_SECRET_MIN && upper && lower)
+			return 1;
+		run = 0;
+		upper = lower = 0;
+	}
+	return 0;
+}
+
+/* The secret prefix path starts with, when something follows it. */
+static const char *secret_prefix(const char *path, size_t n,
+                                 const char *const *secret_prefixes)
+{
 	for (const char *const *p = secret_prefixes; p && *p; p++) {
 		size_t k = strlen(*p);
 
-		if (n > k && !strncmp(uri, *p, k)) {
-			add_escaped(out, uri, k);
-			buf_adds(out, "[redacted]");
-			goto query;
-		}
+		if (n > k && !strncmp(path, *p, k))
+			return *p;
 	}
-	for (size_t i = 0; i < n;) {
-		size_t seg = strcspn(uri + i + 1, "/?") + 1;
+	return NULL;
+}
 
+void http_log_path(const char *path, const char *const *secret_prefixes,
+                   struct buf *out)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < n;) {
+		size_t seg = strcspn(path + i + 1, "/") + 1;
+		const char *prefix =
+		        secret_prefix(path + i, n - i, secret_prefixes);
+
+		/* Wherever a secret prefix stands, all after it goes. */
+		if (prefix) {
+			add_escaped(out, prefix, strlen(prefix));
+			buf_adds(out, "[redacted]");
+			return;
+		}
 		if (seg > n - i)
 			seg = n - i;
-		if (looks_personal(uri + i, seg)) {
+		if (looks_personal(path + i, seg) ||
+		    looks_secret(path + i, seg))
 			buf_adds(out, "/[redacted]");
-		} else {
-			add_escaped(out, uri + i, seg);
-		}
+		else
+			add_escaped(out, path + i, seg);
 		i += seg;
 	}
-query:
+}
+
+/*
+ * The path as routed: decoded once, the same way the handler saw it, so
+ * that an escape cannot hide a secret from the redaction. A path that
+ * does not decode is left out whole.
+ */
+static void log_path(struct exchange *e, struct buf *out)
+{
+	const char *uri = e->uri ? e->uri : "";
+	size_t n = strcspn(uri, "?");
+	struct buf path = BUF_INIT;
+
+	if (e->ex.req.path)
+		buf_adds(&path, e->ex.req.path);
+	else if (uri[0] != '/' || form_percent_decode(uri, n, &path) < 0)
+		buf_reset(&path);
+	if (path.len)
+		http_log_path(path.data, e->server->cfg.secret_prefixes, out);
+	else
+		buf_adds(out, uri[0] ? "[not a valid path]" : "-");
 	if (uri[n])
 		buf_adds(out, "?...");
+	buf_release(&path);
 }
 
 static void log_exchange(struct exchange *e)
@@ -128,7 +217,7 @@ static void log_exchange(struct exchange *e)
 	add_escaped(&line, e->ex.req.method_name ? e->ex.req.method_name : "-",
 	            e->ex.req.method_name ? strlen(e->ex.req.method_name) : 1);
 	buf_addch(&line, ' ');
-	http_log_path(e->uri ? e->uri : "-", s->cfg.secret_prefixes, &line);
+	log_path(e, &line);
 	if (e->status)
 		buf_addf(&line, " HTTP/1.1\" %d %llu", e->status,
 		         (unsigned long long)e->bytes);
@@ -136,6 +225,301 @@ static void log_exchange(struct exchange *e)
 		buf_adds(&line, " HTTP/1.1\" - -");
 	s->cfg.log(s->cfg.ctx, line.data);
 	buf_release(&line);
+}
+
+static int is_loopback(const struct sockaddr *sa);
+
+/*
+ * Connections, watched from the moment they are accepted, for two
+ * defences against clients that hold connections open without finishing
+ * a request:
+ *
+ * - A deadline: each request (line, headers and body) must have arrived
+ *   within request_deadline seconds of the connection opening, or of the
+ *   previous answer on it. libmicrohttpd's own timeout only counts
+ *   silence, so a client sending a byte now and then would keep a
+ *   connection for ever. A thread closes (shutdown(2)) the connections
+ *   past their deadline; libmicrohttpd then sees the end and frees them.
+ * - A cap on the connections one client address may hold at once. It
+ *   applies to peers off the loopback network only: behind a reverse
+ *   proxy on the same machine every connection comes from loopback, and
+ *   capping it would starve the proxy; there the deadline protects, and
+ *   the proxy limits its own clients.
+ */
+struct conn {
+	struct conn *prev, *next; /* in http_server.conns */
+	int fd;
+	int capped;           /* counted in the per-address table */
+	unsigned char ip[16]; /* IPv4 in the first 4 bytes */
+	double waiting;       /* since when a request is awaited; 0: not */
+};
+
+struct ip_count {
+	struct ip_count *next;
+	unsigned char ip[16];
+	unsigned n;
+};
+
+static double now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The address as 16 bytes (IPv4 and IPv4-mapped IPv6 alike); -1: none. */
+static int ip_of(const struct sockaddr *sa, unsigned char ip[16])
+{
+	memset(ip, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		memcpy(ip, &in->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			memcpy(ip, in6->sin6_addr.s6_addr + 12, 4);
+		else
+			memcpy(ip, &in6->sin6_addr, 16);
+		return 0;
+	}
+	return -1;
+}
+
+static struct ip_count **ip_slot(struct guard *g, const unsigned char ip[16])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	struct ip_count **pp;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ ip[i]) * 16777619u;
+	for (pp = &g->by_ip[h % IP_BUCKETS]; *pp; pp = &(*pp)->next)
+		if (!memcmp((*pp)->ip, ip, 16))
+			break;
+	return pp;
+}
+
+/* Connections open from ip now; the caller holds the lock. */
+static unsigned ip_open(struct guard *g, const unsigned char ip[16])
+{
+	struct ip_count *c = *ip_slot(g, ip);
+
+	return c ? c->n : 0;
+}
+
+static void ip_add(struct guard *g, const unsigned char ip[16], int delta)
+{
+	struct ip_count **pp = ip_slot(g, ip), *c = *pp;
+
+	if (!c) {
+		if (delta < 0)
+			return;
+		c = xcalloc(1, sizeof(*c));
+		memcpy(c->ip, ip, 16);
+		*pp = c;
+	}
+	if (delta > 0) {
+		c->n++;
+	} else if (--c->n == 0) {
+		*pp = c->next;
+		free(c);
+	}
+}
+
+/* Whether the per-address cap applies to a peer. */
+static int capped_peer(const struct http_server *s, const struct sockaddr *sa)
+{
+	return s->per_client && (s->cfg.cap_loopback || !is_loopback(sa));
+}
+
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr,
+                                     socklen_t addrlen)
+{
+	struct http_server *s = cls;
+	unsigned char ip[16];
+	unsigned open;
+
+	(void)addrlen;
+	if (!capped_peer(s, addr) || ip_of(addr, ip) < 0)
+		return MHD_YES;
+	pthread_mutex_lock(&s->guard.lock);
+	open = ip_open(&s->guard, ip);
+	pthread_mutex_unlock(&s->guard.lock);
+	if (open < s->per_client)
+		return MHD_YES;
+	atomic_fetch_add(&s->refused, 1);
+	atomic_fetch_add(&s->refused_unlogged, 1);
+	return MHD_NO;
+}
+
+static void conn_started(struct http_server *s, struct MHD_Connection *mc,
+                         void **socket_context)
+{
+	const union MHD_ConnectionInfo *fd =
+	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct conn *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd ? fd->connect_fd : -1;
+	if (ci && ci->client_addr && ip_of(ci->client_addr, c->ip) == 0)
+		c->capped = capped_peer(s, ci->client_addr);
+	c->waiting = now_monotonic();
+	pthread_mutex_lock(&s->guard.lock);
+	c->next = s->guard.conns;
+	if (c->next)
+		c->next->prev = c;
+	s->guard.conns = c;
+	if (c->capped)
+		ip_add(&s->guard, c->ip, 1);
+	pthread_mutex_unlock(&s->guard.lock);
+	*socket_context = c;
+}
+
+/* Called before libmicrohttpd closes the socket: c->fd is still its. */
+static void conn_closed(struct http_server *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->guard.lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->guard.conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->capped)
+		ip_add(&s->guard, c->ip, -1);
+	pthread_mutex_unlock(&s->guard.lock);
+	free(c);
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *mc,
+                              void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		conn_started(s, mc, socket_context);
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context)
+		conn_closed(s, *socket_context);
+}
+
+/* The request on mc has arrived (waiting 0), or the next is awaited. */
+static void conn_waiting(struct http_server *s, struct MHD_Connection *mc,
+                         double since)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *c = ci ? ci->socket_context : NULL;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&s->guard.lock);
+	c->waiting = since;
+	pthread_mutex_unlock(&s->guard.lock);
+}
+
+/* Closes the connections past their deadline; returns how many. */
+static unsigned sweep(struct http_server *s, double now)
+{
+	unsigned closed = 0;
+
+	for (struct conn *c = s->guard.conns; c; c = c->next) {
+		if (c->waiting > 0 && now - c->waiting >= s->deadline &&
+		    c->fd >= 0) {
+			shutdown(c->fd, SHUT_RDWR);
+			c->waiting = 0;
+			closed++;
+		}
+	}
+	return closed;
+}
+
+/* What the guard did in the last tick, for the operator. */
+static void guard_log(struct http_server *s, unsigned closed)
+{
+	unsigned refused = atomic_exchange(&s->refused_unlogged, 0);
+	struct buf line = BUF_INIT;
+
+	if (!s->cfg.log || (!closed && !refused))
+		return;
+	if (closed)
+		buf_addf(&line,
+		         "bulletin: closed %u connection(s) whose request had "
+		         "not arrived within %g s",
+		         closed, s->deadline);
+	if (line.len)
+		s->cfg.log(s->cfg.ctx, line.data);
+	buf_reset(&line);
+	if (refused)
+		buf_addf(&line,
+		         "bulletin: refused %u connection(s) from addresses "
+		         "that had %u open already",
+		         refused, s->per_client);
+	if (line.len)
+		s->cfg.log(s->cfg.ctx, line.data);
+	buf_release(&line);
+}
+
+static void *guard_main(void *arg)
+{
+	struct http_server *s = arg;
+	struct guard *g = &s->guard;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stopping) {
+		struct timespec until;
+		unsigned closed;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += GUARD_TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&g->wake, &g->lock, &until);
+		if (g->stopping)
+			break;
+		closed = sweep(s, now_monotonic());
+		if (closed)
+			atomic_fetch_add(&s->expired, closed);
+		pthread_mutex_unlock(&g->lock);
+		guard_log(s, closed);
+		pthread_mutex_lock(&g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+static void guard_stop(struct http_server *s)
+{
+	struct guard *g = &s->guard;
+
+	pthread_mutex_lock(&g->lock);
+	g->stopping = 1;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	if (g->started)
+		pthread_join(g->thread, NULL);
+	g->started = 0;
+}
+
+static void guard_release(struct guard *g)
+{
+	for (int i = 0; i < IP_BUCKETS; i++) {
+		struct ip_count *c, *next;
+
+		for (c = g->by_ip[i]; c; c = next) {
+			next = c->next;
+			free(c);
+		}
+	}
+	pthread_mutex_destroy(&g->lock);
+	pthread_cond_destroy(&g->wake);
 }
 
 /* Exchanges: made when a request line arrives, freed when it is done. */
@@ -178,6 +562,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (!e)
 		return;
+	/* Keep-alive: the next request's time starts now. */
+	conn_waiting(s, conn, now_monotonic());
 	log_exchange(e);
 	*con_cls = NULL;
 	exchange_free(e);
@@ -425,8 +811,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	if (!e->begun) {
 		e->begun = 1;
 		r = begin(e, url, method);
-		if (r)
+		if (r) {
+			conn_waiting(s, conn, 0);
 			return refuse(e, r);
+		}
 		return MHD_YES; /* the body, if any, comes next */
 	}
 	if (*upload_size) {
@@ -441,6 +829,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return send_response(e);
 	if (e->started) /* suspended, and woken early: keep waiting */
 		return MHD_YES;
+	conn_waiting(s, conn, 0); /* the whole request is in */
 	if (e->too_big)
 		return refuse(e, 413);
 	e->started = 1;
@@ -565,6 +954,24 @@ static int sigpipe_ignored(void)
 	return sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
 }
 
+/*
+ * Connections at once: CONNECTION_LIMIT, or fewer when the process may
+ * not open that many files (each connection is one).
+ */
+static unsigned connection_limit(void)
+{
+	struct rlimit rl;
+	unsigned limit = CONNECTION_LIMIT;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)CONNECTION_LIMIT + RESERVED_FDS)
+		limit = rl.rlim_cur > RESERVED_FDS + 16
+		                ? (unsigned)(rl.rlim_cur - RESERVED_FDS)
+		                : 16;
+	return limit;
+}
+
 struct http_server *http_start(const struct http_config *hc, struct err *err)
 {
 	struct http_server *s = xcalloc(1, sizeof(*s));
@@ -574,37 +981,63 @@ struct http_server *http_start(const struct http_config *hc, struct err *err)
 
 	s->cfg = *hc;
 	atomic_init(&s->in_flight, 0);
+	atomic_init(&s->expired, 0);
+	atomic_init(&s->refused, 0);
+	atomic_init(&s->refused_unlogged, 0);
+	s->per_client = hc->connections_per_client
+	                        ? hc->connections_per_client
+	                        : HTTP_CONNECTIONS_PER_CLIENT;
+	s->deadline = hc->request_deadline > 0 ? hc->request_deadline
+	                                       : HTTP_REQUEST_DEADLINE;
+	pthread_mutex_init(&s->guard.lock, NULL);
+	pthread_cond_init(&s->guard.wake, NULL);
 	if (!threads)
 		threads = ncpu > 0 ? (unsigned)ncpu : 1;
 	fd = bind_listen(hc->listen, s->address, sizeof(s->address), err);
-	if (fd < 0) {
-		free(s);
-		return NULL;
+	if (fd < 0)
+		goto fail;
+	if (pthread_create(&s->guard.thread, NULL, guard_main, s) != 0) {
+		err_set(err, "cannot start the HTTP server's watch thread");
+		close(fd);
+		goto fail;
 	}
+	s->guard.started = 1;
 	s->daemon = MHD_start_daemon(
 	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	                MHD_ALLOW_SUSPEND_RESUME,
-	        0, NULL, NULL, handle, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	        0, accept_policy, s, handle, s, MHD_OPTION_LISTEN_SOCKET, fd,
 	        MHD_OPTION_THREAD_POOL_SIZE, threads,
 	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT,
-	        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+	        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
 	        MHD_OPTION_URI_LOG_CALLBACK, exchange_new, s,
 	        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
 	        MHD_OPTION_UNESCAPE_CALLBACK, keep_raw, NULL,
 	        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, sigpipe_ignored(),
 	        MHD_OPTION_END);
 	if (!s->daemon) {
 		close(fd);
-		free(s);
 		err_set(err, "cannot start the HTTP server on %s", hc->listen);
-		return NULL;
+		goto fail;
 	}
 	return s;
+fail:
+	guard_stop(s);
+	guard_release(&s->guard);
+	free(s);
+	return NULL;
 }
 
 const char *http_address(const struct http_server *s)
 {
 	return s->address;
+}
+
+void http_guard_stats(struct http_server *s, unsigned *expired,
+                      unsigned *refused)
+{
+	*expired = atomic_load(&s->expired);
+	*refused = atomic_load(&s->refused);
 }
 
 unsigned http_in_flight(struct http_server *s)
@@ -625,6 +1058,8 @@ void http_stop(struct http_server *s, double grace)
 	for (long ticks = (long)(grace * 100); ticks > 0 && http_in_flight(s);
 	     ticks--)
 		nanosleep(&tick, NULL);
+	guard_stop(s);
 	MHD_stop_daemon(s->daemon);
+	guard_release(&s->guard);
 	free(s);
 }

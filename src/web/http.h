@@ -24,10 +24,23 @@
  * allowing nothing but this origin's style sheets, images and form
  * posts; nosniff; no referrer; no framing). Each finished request is
  * logged through the log callback in the common log format, with query
- * strings and the secrets in paths (see secret_prefixes) replaced.
+ * strings and the secrets in paths (see http_log_path) replaced.
  */
 
 #define HTTP_BODY_MAX 8192
+
+/*
+ * Slow clients. A request (line, headers, body) must have arrived within
+ * HTTP_REQUEST_DEADLINE seconds of its connection opening, or of the
+ * previous answer on the connection, however steadily its bytes trickle
+ * in; the connection is closed otherwise. A client address off the
+ * loopback network may hold HTTP_CONNECTIONS_PER_CLIENT connections at
+ * once; more are refused as they come. Loopback is not capped, as behind
+ * a reverse proxy on the same machine every connection comes from there
+ * (the deadline, and the proxy's own limits, protect that case).
+ */
+#define HTTP_REQUEST_DEADLINE       10
+#define HTTP_CONNECTIONS_PER_CLIENT 32
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OTHER };
 
@@ -88,6 +101,15 @@ struct http_config {
 	 * "/unsubscribe/"; NULL-terminated list, or NULL.
 	 */
 	const char *const *secret_prefixes;
+	/*
+	 * Connections one client address may hold at once (0:
+	 * HTTP_CONNECTIONS_PER_CLIENT); peers on the loopback network (a
+	 * reverse proxy on this machine) are not capped unless cap_loopback.
+	 */
+	unsigned connections_per_client;
+	int cap_loopback;
+	/* Seconds a request may take to arrive (0: HTTP_REQUEST_DEADLINE). */
+	double request_deadline;
 	void *ctx;
 };
 
@@ -113,6 +135,13 @@ void http_suspend(struct http_exchange *ex);
 /* Sends the response of a suspended exchange (from any thread). */
 void http_resume(struct http_exchange *ex);
 
+/*
+ * Connections closed so far because their request did not arrive in
+ * time, and connections refused because their address had its share.
+ */
+void http_guard_stats(struct http_server *s, unsigned *expired,
+                      unsigned *refused);
+
 /* Requests being handled (received and not yet answered in full). */
 unsigned http_in_flight(struct http_server *s);
 
@@ -123,12 +152,18 @@ unsigned http_in_flight(struct http_server *s);
  */
 void http_stop(struct http_server *s, double grace);
 
+/* Secrets in paths are base64url runs of at least this many characters. */
+#define HTTP_SECRET_MIN 22
+
 /*
- * Writes path for the log: query strings become "?..." and the rest of
- * a path after a secret prefix becomes "[redacted]"; non-printable bytes
- * and quotes are escaped.
+ * Writes a percent-decoded path (without its query) for the log: the
+ * rest of the path after a secret prefix, wherever it stands, becomes
+ * "[redacted]", and so does any segment holding an '@' or a run of
+ * HTTP_SECRET_MIN or more base64url characters in mixed case;
+ * non-printable bytes and quotes are escaped. The server logs the path
+ * it routed (decoded once), never the raw one, and a query as "?...".
  */
-void http_log_path(const char *uri, const char *const *secret_prefixes,
+void http_log_path(const char *path, const char *const *secret_prefixes,
                    struct buf *out);
 
 #endif

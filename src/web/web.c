@@ -1,6 +1,5 @@
 #include "web.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,15 +15,17 @@
 #include "publicdir.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "store_web.h"
 #include "template.h"
 #include "token.h"
 #include "writer.h"
 #include "banned.h"
 
 #define PUBLIC_DIR    "public"
-#define NAME_MAX_LEN  100 /* characters a name or organisation may have */
-#define LIMIT_KEYS    65536
-#define SPARE_READERS 16 /* store connections kept open for reads */
+#define NAME_MAX_LEN  100   /* characters a name or organisation may have */
+#define LIMIT_KEYS    65536 /* clients and networks remembered */
+#define NETWORK_SHARE 8     /* a network's sign-ups, in clients' */
+#define SPARE_READERS 16    /* store connections kept open for reads */
 #define STOP_GRACE    10.0
 
 static const char *const page_names[] = {
@@ -67,8 +68,7 @@ struct web {
 	struct pages *pages;
 	struct writer *writer;
 	struct readers readers;
-	struct ratelimit *signups;       /* per client address */
-	struct ratelimit *confirmations; /* per email address */
+	struct ratelimit *signups; /* per client address */
 	struct http_server *http;
 	const char *contact; /* where people write to (borrowed from cfg) */
 };
@@ -314,6 +314,7 @@ struct pending {
 	int64_t consent_at;
 	/* outputs of run() */
 	int found; /* the token or address is known */
+	int mail;  /* sign-up: the address may be sent an email now */
 	struct store_subscriber sub;
 };
 
@@ -357,32 +358,61 @@ static int run_confirm(struct store *st, struct writer_job *job,
 	return 0;
 }
 
+/*
+ * A sign-up, in the writer's transaction. Whatever is known about the
+ * address (nothing, pending, active, left, bounced, erased), it does the
+ * same look-ups and writes at least the address's email allowance, so
+ * that the answer takes no longer for one than for another: a commit
+ * that writes waits for the disk, one that writes nothing does not.
+ */
 static int run_subscribe(struct store *st, struct writer_job *job,
                          struct err *err)
 {
 	struct pending *p = (struct pending *)job;
+	const struct config *cfg = p->w->cfg;
 	struct store_signup su = {
 	        .email = p->email.data,
 	        .name = p->name.data,
 	        .organisation = p->organisation.data,
 	        .source = "web",
 	        .detail = "sign-up form",
-	        .consent_text = p->w->cfg->consent,
+	        .consent_text = cfg->consent,
 	        .consent_at = p->consent_at,
 	        .status = STORE_PENDING,
+	        .normalised = 1,
 	};
 	enum store_outcome outcome;
-	int r;
+	int r, allowed = 0;
 
 	store_subscriber_release(&p->sub);
-	p->found = 0;
+	p->found = p->mail = 0;
+	r = store_find_email(st, p->email.data, &p->sub, err);
+	if (r < 0)
+		return -1;
+	/*
+	 * Anyone can type anyone's address: the form may name a sign-up
+	 * still waiting for its confirmation, but not change the details
+	 * of a subscriber who has confirmed (or left).
+	 */
+	if (r == 1 && p->sub.status != STORE_PENDING)
+		su.name = su.organisation = NULL;
+	store_subscriber_release(&p->sub);
 	if (store_subscribe(st, &su, &outcome, NULL, err) < 0)
 		return -1;
-	if (outcome == STORE_ERASED)
-		return 0; /* asked to be forgotten: nothing is held to mail */
 	r = store_find_email(st, p->email.data, &p->sub, err);
-	p->found = r == 1;
-	return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	/* Erased on request: nothing is held to mail (and r is 0). */
+	p->found = r == 1 && outcome != STORE_ERASED;
+	/* Known already: write what adding it would have written. */
+	if (p->found && outcome != STORE_ADDED &&
+	    store_web_touch(st, p->sub.id, err) < 0)
+		return -1;
+	if (store_web_take_mail(st, p->email.data, cfg->confirmations_per_day,
+	                        86400, (int64_t)time(NULL), &allowed, err) < 0)
+		return -1;
+	p->mail = p->found && allowed;
+	return 0;
 }
 
 /* Hands the answer back to the server; p is gone afterwards. */
@@ -460,14 +490,13 @@ static void check_inbox_page(struct web *w, struct http_exchange *ex,
 /*
  * Mails the person who signed up, whatever their state, so that the page
  * (the same for everyone) gives nothing away; at most
- * confirmations_per_day emails an address, so the form cannot be used to
- * flood someone's inbox.
+ * confirmations_per_day emails an address (counted in the store by
+ * run_subscribe), so the form cannot be used to flood someone's inbox.
  */
-static void mail_signup(struct web *w, const struct store_subscriber *s)
+static void mail_signup(struct web *w, const struct store_subscriber *s,
+                        int allowed)
 {
-	struct web_mail m = {
-	        .email = s->email, .name = s->name, .token = s->token};
-	long wait;
+	struct web_mail m = {.email = s->email, .token = s->token};
 
 	if (s->status == STORE_PENDING)
 		m.kind = WEB_MAIL_CONFIRM;
@@ -477,7 +506,7 @@ static void mail_signup(struct web *w, const struct store_subscriber *s)
 		m.kind = WEB_MAIL_REJOIN;
 	else
 		return; /* bounced or complained: never mail it again */
-	if (!ratelimit_take(w->confirmations, s->email, monotonic(), &wait)) {
+	if (!allowed) {
 		say(w,
 		    "bulletin: sign-up email not sent: the address had "
 		    "%ld today already",
@@ -499,7 +528,7 @@ static void done_subscribe(struct writer_job *job, int ret,
 		server_error(w, p->ex);
 	} else {
 		if (p->found)
-			mail_signup(w, &p->sub);
+			mail_signup(w, &p->sub, p->mail);
 		check_inbox_page(w, p->ex, p->email.data);
 	}
 	answer(p);
@@ -718,7 +747,8 @@ static size_t text_length(const char *s, int *control)
 	return n;
 }
 
-static const char *check_text(const char *s, const char *what_too_long)
+static const char *check_text(const char *s, const char *what_too_long,
+                              const char *what_turns)
 {
 	int control;
 
@@ -726,20 +756,26 @@ static const char *check_text(const char *s, const char *what_too_long)
 		return what_too_long;
 	if (control)
 		return "Use letters, numbers and punctuation only";
+	if (form_bidi_control(s, strlen(s)))
+		return what_turns;
 	return NULL;
 }
 
-/* The client for the sign-up limit: an IPv6 client owns a whole /64. */
-static void limit_key(const char *client, char *out, size_t n)
+/*
+ * Takes a sign-up from the client's allowance and from its network's
+ * (its IPv4 /24, its IPv6 /48: NETWORK_SHARE times as much), so that
+ * made-up addresses from one network share one limit.
+ */
+static int take_signup(struct web *w, const char *client, long *wait)
 {
-	unsigned char a[16];
+	char keys[2][RATELIMIT_KEY_MAX];
+	const char *names[2] = {keys[0], keys[1]};
+	long limits[2] = {w->cfg->signups_per_hour,
+	                  w->cfg->signups_per_hour * NETWORK_SHARE};
+	size_t n = ratelimit_client_keys(client, keys);
 
-	if (strchr(client, ':') && inet_pton(AF_INET6, client, a) == 1) {
-		memset(a + 8, 0, 8);
-		if (inet_ntop(AF_INET6, a, out, (socklen_t)n))
-			return;
-	}
-	snprintf(out, n, "%s", client);
+	return ratelimit_take_keys(w->signups, names, limits, n, monotonic(),
+	                           wait);
 }
 
 static int honeypot_filled(const struct form *f)
@@ -758,12 +794,10 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	struct buf email = BUF_INIT;
 	struct pending *p;
 	struct form f;
-	char key[64];
 	long wait;
 	const char *consent;
 
-	limit_key(ex->req.client, key, sizeof(key));
-	if (!ratelimit_take(w->signups, key, monotonic(), &wait)) {
+	if (!take_signup(w, ex->req.client, &wait)) {
 		simple(w, ex, 429, "web/429.html", "Too many sign-ups");
 		ex->resp.retry_after = wait;
 		return HTTP_ANSWER;
@@ -792,11 +826,15 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	         0)
 		sf.email_error = "Enter an email address in the correct "
 		                 "format, like name@example.org";
-	sf.name_error = check_text(sf.name, "Your name must be 100 "
-	                                    "characters or fewer");
-	sf.organisation_error =
-	        check_text(sf.organisation, "The organisation must be 100 "
-	                                    "characters or fewer");
+	sf.name_error = check_text(
+	        sf.name, "Your name must be 100 characters or fewer",
+	        "Your name has a hidden character that changes the direction "
+	        "of the text: delete the name and type it again");
+	sf.organisation_error = check_text(
+	        sf.organisation,
+	        "The organisation must be 100 characters or fewer",
+	        "The organisation has a hidden character that changes the "
+	        "direction of the text: delete it and type it again");
 	if (!sf.consent)
 		sf.consent_error = "Tick the box to agree to receive the "
 		                   "newsletter";
@@ -945,6 +983,9 @@ static int run_purge(struct store *st, void *ctx, struct err *err)
 {
 	struct purge *pg = ctx;
 
+	if (store_web_purge_mails(st, 86400, (int64_t)time(NULL), NULL, err) <
+	    0)
+		return -1;
 	return store_purge_pending(st, pg->older_than, &pg->purged, err);
 }
 
@@ -1000,8 +1041,6 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 		    "days",
 		    purged, cfg->pending_days);
 	w->signups = ratelimit_new(cfg->signups_per_hour, 3600, LIMIT_KEYS);
-	w->confirmations =
-	        ratelimit_new(cfg->confirmations_per_day, 86400, LIMIT_KEYS);
 	w->http = http_start(&hc, err);
 	if (!w->http)
 		goto fail;
@@ -1034,7 +1073,6 @@ void web_stop(struct web *w)
 	}
 	pthread_mutex_destroy(&w->readers.lock);
 	ratelimit_free(w->signups);
-	ratelimit_free(w->confirmations);
 	pages_free(w->pages);
 	free(w);
 }

@@ -31,11 +31,15 @@ enum web_mail_kind {
 	WEB_MAIL_REJOIN,  /* unsubscribed earlier: how to come back */
 };
 
-/* An email to send; strings borrowed for the duration of the call. */
+/*
+ * An email to send; strings borrowed for the duration of the call.
+ * Nothing typed into the form goes in it but the address it goes to:
+ * the form must not let anyone send their own words, from the
+ * newsletter, to whatever address they type.
+ */
 struct web_mail {
 	enum web_mail_kind kind;
 	const char *email; /* normalised */
-	const char *name;  /* "" when not given */
 	const char *token; /* the subscriber's */
 };
 

@@ -19,7 +19,7 @@
 struct item {
 	struct item *next;
 	enum web_mail_kind kind;
-	char *email, *name, *token;
+	char *email, *token;
 };
 
 struct webmail {
@@ -84,7 +84,6 @@ static struct tmpl_value *mail_data(const struct config *cfg,
 	snprintf(days, sizeof(days), "%ld", cfg->pending_days);
 	tmpl_map_set(nl, "pending_days", tmpl_number(d, days));
 	tmpl_map_set(root, "newsletter", nl);
-	tmpl_map_str(d, root, "name", m->name);
 	tmpl_map_str(d, root, "email", m->email);
 	buf_addf(&b, "%s/confirm/%s", cfg->base_url, m->token);
 	tmpl_map_str(d, root, "confirm_url", b.data);
@@ -117,7 +116,7 @@ int webmail_build(const struct config *cfg, const struct web_mail *m,
 	msg.from_name = cfg->from_name;
 	msg.from_addr = cfg->from_addr;
 	msg.reply_to = *cfg->reply_to ? cfg->reply_to : NULL;
-	msg.to_name = m->name;
+	msg.to_name = NULL; /* what was typed as a name stays out */
 	msg.to_addr = m->email;
 	msg.subject = subject.data;
 	msg.text = (struct mime_body){text.data, text.len, 0};
@@ -136,7 +135,6 @@ out:
 static void item_free(struct item *it)
 {
 	free(it->email);
-	free(it->name);
 	free(it->token);
 	free(it);
 }
@@ -170,7 +168,7 @@ static int attempt(struct webmail *wm, const char *from, const char *to,
 
 static void deliver(struct webmail *wm, const struct item *it, int tries)
 {
-	struct web_mail m = {it->kind, it->email, it->name, it->token};
+	struct web_mail m = {it->kind, it->email, it->token};
 	struct buf msg = BUF_INIT, from = BUF_INIT;
 	struct err err = ERR_INIT;
 
@@ -273,7 +271,6 @@ int webmail_queue(struct webmail *wm, const struct web_mail *m)
 	it = xcalloc(1, sizeof(*it));
 	it->kind = m->kind;
 	it->email = xstrdup(m->email);
-	it->name = xstrdup(m->name ? m->name : "");
 	it->token = xstrdup(m->token);
 	*wm->tail = it;
 	wm->tail = &it->next;

@@ -81,6 +81,20 @@ static void test_fixtures(void)
 	           "13!the name field contains a control character\n"
 	           "14|ok3@example.org|Three|Org\n",
 	           NULL);
+	/* Text direction overrides (U+202A..E, U+2066..9) are refused. */
+	check_file("bidi.csv",
+	           "2|ok@example.org|Plain Name|Org\n"
+	           "3!the name field contains a hidden character that changes "
+	           "the direction of the text (U+202E); delete it and type the "
+	           "text again\n"
+	           "4!the organisation field contains a hidden character that "
+	           "changes the direction of the text (U+2066); delete it and "
+	           "type the text again\n"
+	           "5|lrm@example.org|Right\xe2\x80\x8fmark|\n"
+	           "6!the name field contains a hidden character that changes "
+	           "the direction of the text (U+202A); delete it and type the "
+	           "text again\n",
+	           NULL);
 	check_file("unclosed.csv",
 	           "2|jo@example.org|Jo|\n"
 	           "3!a quoted field is not closed before the end of the "

@@ -246,6 +246,34 @@ static void test_percent_decode(void)
 	buf_release(&b);
 }
 
+static void test_bidi_control(void)
+{
+	static const struct {
+		const char *s;
+		unsigned want;
+	} cases[] = {
+	        {"Sam Smith", 0},
+	        {"", 0},
+	        {"Zo\xc3\xab \xe2\x80\x94 caf\xc3\xa9", 0}, /* U+2014 */
+	        {"\xe2\x80\x8f", 0},                        /* U+200F mark */
+	        {"\xe2\x80\xa9", 0},                        /* U+2029 */
+	        {"\xe2\x80\xaa", 0x202A},
+	        {"a\xe2\x80\xae"
+	         "b",
+	         0x202E},
+	        {"\xe2\x80\xaf", 0}, /* U+202F */
+	        {"\xe2\x81\xa5", 0}, /* U+2065 */
+	        {"x\xe2\x81\xa6", 0x2066},
+	        {"\xe2\x81\xa9y", 0x2069},
+	        {"\xe2\x81\xaa", 0}, /* U+206A */
+	        {"\xe2\x80", 0},     /* cut short */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK(form_bidi_control(cases[i].s, strlen(cases[i].s)) ==
+		      cases[i].want);
+}
+
 int main(void)
 {
 	test_urlencoded();
@@ -256,5 +284,6 @@ int main(void)
 	test_nul_in_multipart();
 	test_content_types();
 	test_percent_decode();
+	test_bidi_control();
 	return check_done();
 }

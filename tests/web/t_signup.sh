@@ -44,6 +44,21 @@ expect_grep "$T/v3.b" "Tick the box" "asks for consent"
 code=$(req v4 --data-urlencode email=new@example.org --data-urlencode consent=yes \
   --data-urlencode "name=$(printf 'x%.0s' $(seq 101))" "$URL/subscribe")
 [ "$code" = 400 ] && pass "long name: 400" || fail "long name: $code"
+# A name or organisation that turns the text around (U+202E, U+2066):
+# refused, the field named, nothing stored or sent.
+rlo=$(printf '\xe2\x80\xae') lri=$(printf '\xe2\x81\xa6')
+code=$(req v5 --data-urlencode email=new@example.org --data-urlencode consent=yes \
+  --data-urlencode "name=Sam ${rlo}elpmaxe.live" "$URL/subscribe")
+[ "$code" = 400 ] && pass "name with U+202E: 400" || fail "name with U+202E: $code"
+expect_grep "$T/v5.b" "Your name has a hidden character that changes the direction of the text" \
+  "says what is wrong with the name"
+expect_grep "$T/v5.b" 'id="name" name="name"' "the name field is on the page"
+expect_grep "$T/v5.b" 'aria-invalid="true" aria-describedby="name-error"' "marks the name field"
+code=$(req v6 --data-urlencode email=new@example.org --data-urlencode consent=yes \
+  --data-urlencode "organisation=${lri}Org" "$URL/subscribe")
+[ "$code" = 400 ] && pass "organisation with U+2066: 400" || fail "organisation with U+2066: $code"
+expect_grep "$T/v6.b" "The organisation has a hidden character" "says what is wrong with the organisation"
+expect_grep "$T/v6.b" 'aria-describedby="organisation-error"' "marks the organisation field"
 code=$(sign hp bot@example.org --data-urlencode website=http://spam.example)
 [ "$code" = 200 ] && pass "honeypot filled: the same 200" || fail "honeypot: $code"
 expect_grep "$T/hp.b" "Check your inbox" "honeypot gets the usual page"
@@ -61,8 +76,8 @@ field new@example.org consent_text | grep -q "I agree to receive" && pass "conse
   || fail "consent wording not stored"
 [ -n "$(field new@example.org consent_at)" ] && pass "consent time stored" || fail "no consent time"
 sleep 0.5
-mail=$(grep -l '^To: Sam Smith <new@example.org>' "$WS"/outbox/new/* | head -1)
-[ -n "$mail" ] && pass "confirmation email in the outbox" || fail "no confirmation email"
+mail=$(grep -l '^To: <new@example.org>' "$WS"/outbox/new/* | head -1)
+[ -n "$mail" ] && pass "confirmation email in the outbox, to the address alone" || fail "no confirmation email"
 tok=$(field new@example.org token)
 python3 - "$mail" "$tok" <<'PY' && pass "email: subject, link in both parts, no list headers" || fail "confirmation email content"
 import email, email.policy, sys
@@ -72,6 +87,22 @@ assert m['Subject'] == 'Confirm your subscription to Luton Health Equity Town Ne
 assert 'List-Unsubscribe' not in m
 text = m.get_body(('plain',)).get_content(); html = m.get_body(('html',)).get_content()
 assert url in text and url in html, (text, html)
+PY
+# Nothing typed into the form but the address reaches the email: not
+# in its headers, its subject, its text or its HTML.
+sign words words@example.org --data-urlencode "name=Verify at https://evil.example/now" \
+  --data-urlencode "organisation=Call 0800 EVIL" >/dev/null
+sleep 0.5
+mail=$(grep -l '^To: <words@example.org>' "$WS"/outbox/new/* | head -1)
+python3 - "$mail" <<'PY' && pass "what was typed as name and organisation is in no part of the email" \
+  || fail "typed words reached the confirmation email"
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+parts = [str(v) for k, v in m.items()]
+parts += [p.get_content() for p in m.walk() if not p.is_multipart()]
+for words in ('evil.example', 'Verify at', '0800 EVIL', 'Sam Smith', 'Luton Foodbank'):
+    for p in parts:
+        assert words not in p, (words, p)
 PY
 
 # The same page for everyone; the right email or none.
