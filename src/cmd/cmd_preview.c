@@ -79,8 +79,8 @@ int cmd_preview(int argc, char **argv)
 		goto fail;
 	loaded = 1;
 	if (who) {
-		if (store_open(&st, cfg.store, &err) < 0)
-			goto fail;
+		if (cmd_store_open(&st, cfg.store) < 0)
+			goto out;
 		found = store_find_email(&st, who, &sub, &err);
 		store_close(&st);
 		if (found < 0)

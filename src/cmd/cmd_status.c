@@ -89,8 +89,8 @@ int cmd_status(int argc, char **argv)
 	id = cmd_issue_id(argv[optind], prefix);
 	if (!id)
 		goto out;
-	if (store_open(&st, cfg.store, &err) < 0)
-		goto fail;
+	if (cmd_store_open(&st, cfg.store) < 0)
+		goto out;
 	open = 1;
 	found = store_campaign_find(&st, id, &c, &err);
 	if (found < 0)

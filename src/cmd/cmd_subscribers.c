@@ -63,8 +63,7 @@ static int open_store(struct ctx *c)
 {
 	if (cmd_workspace(&c->cfg, &c->prefix) < 0)
 		return -1;
-	if (store_open(&c->st, c->cfg.store, &c->err) < 0) {
-		cmd_error(err_msg(&c->err));
+	if (cmd_store_open(&c->st, c->cfg.store) < 0) {
 		config_release(&c->cfg);
 		return -1;
 	}

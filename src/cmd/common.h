@@ -23,4 +23,11 @@ char *cmd_issue_id(const char *arg, const char *prefix);
 /* Prints "bulletin: " + msg to stderr. */
 void cmd_error(const char *msg);
 
+struct store;
+/*
+ * store_open for a command: prints the error, or the store's notice (a
+ * file made private) once. Returns 0, or -1 after printing.
+ */
+int cmd_store_open(struct store *st, const char *path);
+
 #endif
