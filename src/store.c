@@ -1280,8 +1280,9 @@ static int owner_only(const char *path, mode_t *was, struct err *err)
 
 	if (stat(path, &sb) < 0)
 		return errno == ENOENT ? 0
-		                       : err_errno(err, "cannot use the store "
-		                                        "file %s",
+		                       : err_errno(err,
+		                                   "cannot use the store "
+		                                   "file %s",
 		                                   path);
 	if (!S_ISREG(sb.st_mode) || !(sb.st_mode & 077))
 		return 0;
@@ -1292,8 +1293,8 @@ static int owner_only(const char *path, mode_t *was, struct err *err)
 		               "store file %s can be read by other users "
 		               "(mode %04o) and bulletin cannot change that "
 		               "(%s): as its owner, run 'chmod 600 %s'",
-		               path, (unsigned)(sb.st_mode & 07777), strerror(e),
-		               path);
+		               path, (unsigned)(sb.st_mode & 07777),
+		               strerror(e), path);
 	}
 	*was = sb.st_mode & 07777;
 	return 0;
@@ -1335,8 +1336,7 @@ static int tighten(const char *path, struct buf *which, mode_t *first,
 	return ret;
 }
 
-static void set_notice(struct store *st, const struct buf *which,
-                       mode_t first)
+static void set_notice(struct store *st, const struct buf *which, mode_t first)
 {
 	struct buf msg = BUF_INIT;
 	int many = strchr(which->data, ',') != NULL;

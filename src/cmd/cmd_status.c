@@ -70,7 +70,8 @@ int cmd_status(int argc, char **argv)
 	struct err err = ERR_INIT;
 	long counts[SEND_NSTATES];
 	char *prefix = NULL, *id = NULL;
-	int ch, ret = EXIT_FAIL, open = 0, found;
+	struct buf who = BUF_INIT;
+	int ch, ret = EXIT_FAIL, open = 0, found, running = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'h') {
@@ -103,34 +104,46 @@ int cmd_status(int argc, char **argv)
 	}
 	if (store_journal_counts(&st, c.id, counts, &err) < 0)
 		goto fail;
+	/* With no send running, rows left being handed over are
+	 * uncertain: the run that claimed them died. */
+	running = store_send_running(&st, id, &who, &err);
+	if (running < 0)
+		goto fail;
 	printf("%s: \"%s\"\n", id, c.subject);
 	when("  started: ", c.started);
 	if (c.finished)
 		when("  finished:", c.finished);
 	else
 		printf("  finished: not yet\n");
+	if (running)
+		printf("  a send is running now (%s)\n", who.data);
 	printf("  time sending: %.1f s\n", c.seconds);
 	printf("  sent %ld, deferred %ld, failed %ld, uncertain %ld, "
-	       "skipped %ld, pending %ld\n",
+	       "skipped %ld, pending %ld",
 	       counts[SEND_SENT], counts[SEND_DEFERRED], counts[SEND_FAILED],
-	       counts[SEND_UNCERTAIN] + counts[SEND_SENDING],
+	       counts[SEND_UNCERTAIN] + (running ? 0 : counts[SEND_SENDING]),
 	       counts[SEND_SKIPPED], counts[SEND_PENDING]);
+	if (running)
+		printf(", being handed over %ld", counts[SEND_SENDING]);
+	putchar('\n');
 	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
 		struct listing l = {0, 0};
 
 		if (!counts[listed[i]])
 			continue;
-		printf("\n%s:\n", listed[i] == SEND_SENDING
-		                          ? "being handed over (or uncertain, "
-		                            "if no send is running)"
-		                          : store_send_state_name(listed[i]));
+		printf("\n%s:\n",
+		       listed[i] != SEND_SENDING
+		               ? store_send_state_name(listed[i])
+		       : running ? "being handed over by the running send"
+		                 : "uncertain (being handed over when a send "
+		                   "died)");
 		if (store_journal_each(&st, c.id, listed[i], show_row, &l,
 		                       &err) < 0)
 			goto fail;
 		if (l.more)
 			printf("  ... and %ld more\n", l.more);
 	}
-	if (counts[SEND_UNCERTAIN])
+	if (counts[SEND_UNCERTAIN] || (!running && counts[SEND_SENDING]))
 		printf("\nUncertain messages were being handed over when a "
 		       "send died: the\nserver may have accepted them. "
 		       "'bulletin "
@@ -142,6 +155,7 @@ fail:
 	cmd_error(err_msg(&err));
 out:
 	store_campaign_release(&c);
+	buf_release(&who);
 	if (open)
 		store_close(&st);
 	free(id);
