@@ -161,8 +161,9 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 		       p.deferred);
 	if (p.relays_aside)
 		printf("  %d relay%s set aside after failing again and "
-		       "again\n",
-		       p.relays_aside, p.relays_aside == 1 ? "" : "s");
+		       "again (last: %s)\n",
+		       p.relays_aside, p.relays_aside == 1 ? "" : "s",
+		       p.aside_reason);
 	if (p.failed || p.uncertain || p.deferred)
 		printf("  'bulletin status %s' lists them with the server's "
 		       "replies\n",
