@@ -353,10 +353,8 @@ int cmd_inbox(int argc, char **argv)
 	}
 	if (cmd_workspace(&cfg, &prefix) < 0)
 		return EXIT_FAIL;
-	if (store_open(&st, cfg.store, &err) < 0) {
-		cmd_fail(&err);
+	if (cmd_store_open(&st, cfg.store) < 0)
 		goto out_config;
-	}
 	if (optind == argc) {
 		ret = print_report(&st);
 		goto out;

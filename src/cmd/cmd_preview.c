@@ -26,7 +26,8 @@ static void usage(FILE *f)
 
 /*
  * The subscriber addressed as who, from the store, into *r (its strings
- * borrowed from *sub). 1 found, 0 not (said), -1 error.
+ * borrowed from *sub). 1 found, 0 not (said), -1 error (in err, or
+ * said when the store would not open).
  */
 static int find_subscriber(const struct config *cfg, const char *who,
                            struct store_subscriber *sub,
@@ -35,8 +36,8 @@ static int find_subscriber(const struct config *cfg, const char *who,
 	struct store st;
 	int found;
 
-	if (store_open(&st, cfg->store, err) < 0)
-		return -1;
+	if (cmd_store_open(&st, cfg->store) < 0)
+		return -1; /* said */
 	found = store_find_email(&st, who, sub, err);
 	store_close(&st);
 	if (found == 0)
