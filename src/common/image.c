@@ -226,3 +226,21 @@ enum image_type image_type_of_name(const char *name)
 			return exts[i].type;
 	return IMAGE_UNKNOWN;
 }
+
+const char *image_media_type(enum image_type type)
+{
+	switch (type) {
+	case IMAGE_PNG:
+		return "image/png";
+	case IMAGE_JPEG:
+		return "image/jpeg";
+	case IMAGE_GIF:
+		return "image/gif";
+	case IMAGE_WEBP:
+		return "image/webp";
+	case IMAGE_SVG:
+	case IMAGE_UNKNOWN:
+		break;
+	}
+	return "application/octet-stream";
+}

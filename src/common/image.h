@@ -38,6 +38,12 @@ int image_probe(const void *data, size_t len, struct image_info *info,
 const char *image_type_name(enum image_type type);
 
 /*
+ * The media type of a picture of that kind ("image/png", ...), for a
+ * Content-Type; "application/octet-stream" when unknown (static).
+ */
+const char *image_media_type(enum image_type type);
+
+/*
  * The type a file name promises by its extension (".png", ".jpg",
  * ".jpeg", ".gif", ".webp", ".svg", any case); IMAGE_UNKNOWN otherwise.
  */

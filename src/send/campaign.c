@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "image.h"
+#include "issue.h"
 #include "mime.h"
 #include "store_send.h"
 #include "token.h"
@@ -123,17 +125,6 @@ static char *issue_title(const char *id, struct err *err)
 	return title;
 }
 
-static const char *image_type(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	if (dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")))
-		return "image/jpeg";
-	if (dot && !strcasecmp(dot, ".gif"))
-		return "image/gif";
-	return "image/png";
-}
-
 /*
  * With delivery.embed_images, every image the HTML loads from the
  * issue's archive folder travels inside the message instead: its src
@@ -170,13 +161,17 @@ static int embed_images(struct campaign_issue *ci, const struct config *cfg,
 		if (i == ci->nimages) {
 			struct campaign_image *im;
 
+			struct issue_image pic;
+
+			/* The same checks as compile's, on the bytes sent: a
+			 * picture swapped for a link since is refused. */
 			buf_reset(&path);
-			buf_addf(&path, "issues/%s/%.*s", ci->id,
-			         (int)(q - name), name);
+			buf_addf(&path, "issues/%s", ci->id);
 			buf_reset(&raw);
-			if (buf_read_file(&raw, path.data, 16 << 20) < 0) {
-				err_errno(err, "%s: cannot embed the image",
-				          path.data);
+			buf_add(&raw, name, (size_t)(q - name));
+			if (issue_image_read(path.data, raw.data, &pic, err) <
+			    0) {
+				issue_image_release(&pic);
 				goto out;
 			}
 			ci->images = xrealloc(ci->images,
@@ -184,12 +179,13 @@ static int embed_images(struct campaign_issue *ci, const struct config *cfg,
 			                              sizeof(*ci->images));
 			im = &ci->images[ci->nimages++];
 			buf_reset(&path);
-			buf_addf(&path, "%.*s@%s", (int)(q - name), name,
-			         cfg->from_domain);
+			buf_addf(&path, "%s@%s", raw.data, cfg->from_domain);
 			im->cid = buf_detach(&path);
-			im->content_type = xstrdup(image_type(im->cid));
+			im->content_type =
+			        xstrdup(image_media_type(pic.info.type));
 			buf_init(&im->data);
-			mime_base64_encode(&im->data, raw.data, raw.len);
+			mime_base64_encode(&im->data, pic.data, pic.len);
+			issue_image_release(&pic);
 		}
 		buf_addf(&html, "cid:%s", ci->images[i].cid);
 		p = q;

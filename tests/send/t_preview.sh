@@ -91,4 +91,15 @@ rm -f outbox/new/*
 python3 "$ROOT/tests/mail/check_message.py" --expect-list-unsubscribe --expect-list-id \
   --expect-body-unsubscribe "$T/embed.eml" outbox >"$T/check-embed.out" 2>&1 &&
   pass "embedded-image messages pass check_message.py" || { fail "embedded images:"; cat "$T/check-embed.out" >&2; }
+# A picture swapped for a link after compile is not embedded: the send
+# reads pictures with compile's checks (a regular file, by its bytes).
+mv issues/2026-12/flying-start.png "$T/flying-start.png"
+ln -s ../../subscribers/bulletin.db issues/2026-12/flying-start.png
+rm -f outbox/new/*
+"$BULLETIN" send 2026-12 --to embed@elsewhere.net >"$T/link.out" 2>&1 && rc=0 || rc=$?
+[ "$rc" = 1 ] && expect_grep "$T/link.out" "flying-start.png" "a linked picture stops the send, naming it" ||
+  { fail "send with a linked picture: exit $rc"; cat "$T/link.out" >&2; }
+[ -z "$(ls outbox/new)" ] && pass "nothing sent with a linked picture" || fail "a message went out with a linked picture"
+if grep -l 'SQLite format' outbox/new/* >/dev/null 2>&1 || grep -rl "$(sql "SELECT token_secret FROM subscribers LIMIT 1")" outbox/new/ >/dev/null 2>&1; then
+  fail "the store's bytes went out"; else pass "the store's bytes did not go out"; fi
 finish
