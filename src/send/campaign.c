@@ -29,6 +29,8 @@
 #define RELAY_MAX_WAIT 15.0
 #define RELAY_ROUNDS   3
 #define MAX_BUILD      (8 << 20)
+/* How often a send reports its progress: 4 times a second. */
+#define PROGRESS_NS 250000000L
 
 static double now_s(void)
 {
@@ -130,6 +132,8 @@ static char *issue_title(const char *id, struct err *err)
  * issue's archive folder travels inside the message instead: its src
  * becomes cid:NAME@DOMAIN and the bytes are encoded once for everyone.
  */
+#define SRC_ATTR "src=\""
+
 static int embed_images(struct campaign_issue *ci, const struct config *cfg,
                         struct err *err)
 {
@@ -138,7 +142,7 @@ static int embed_images(struct campaign_issue *ci, const struct config *cfg,
 	const char *p = ci->html.data;
 	int ret = -1;
 
-	buf_adds(&prefix, "src=\"");
+	buf_adds(&prefix, SRC_ATTR);
 	render_issue_url(cfg, ci->id, &prefix);
 	for (;;) {
 		const char *hit = strstr(p, prefix.data), *name, *q;
@@ -152,7 +156,9 @@ static int embed_images(struct campaign_issue *ci, const struct config *cfg,
 		q = strchr(name, '"');
 		if (!q)
 			q = name + strlen(name);
-		buf_add(&html, p, (size_t)(name - p) - (prefix.len - 5));
+		/* Up to src=", then cid:... in place of the address. */
+		buf_add(&html, p,
+		        (size_t)(name - p) - (prefix.len - strlen(SRC_ATTR)));
 		for (i = 0; i < ci->nimages; i++)
 			if (!strncmp(ci->images[i].cid, name,
 			             (size_t)(q - name)) &&
@@ -313,9 +319,11 @@ void campaign_issue_release(struct campaign_issue *ci)
 
 /* Building one message. */
 
+#define TOKEN_MARK "{token}"
+
 static void fill_token(const char *pattern, const char *token, struct buf *out)
 {
-	const char *t = strstr(pattern, "{token}");
+	const char *t = strstr(pattern, TOKEN_MARK);
 
 	if (!t) {
 		buf_adds(out, pattern);
@@ -323,7 +331,7 @@ static void fill_token(const char *pattern, const char *token, struct buf *out)
 	}
 	buf_add(out, pattern, (size_t)(t - pattern));
 	buf_adds(out, token);
-	buf_adds(out, t + 7);
+	buf_adds(out, t + strlen(TOKEN_MARK));
 }
 
 void campaign_envelope_from(const struct config *cfg, const char *token,
@@ -503,7 +511,27 @@ static struct transport *open_relay(const struct config *cfg, size_t i,
 	return transport_open(cfg->transports[i], &o, err);
 }
 
-/* The shared state of a send; everything below lock is under it. */
+/*
+ * Why a run is ending (RUN_GOING while it is not); the first reason
+ * wins, but for RUN_FAILED, which a store failure sets over any other.
+ */
+enum run_stop {
+	RUN_GOING = 0,
+	RUN_PAUSED,  /* too many failures, or no relay left: see why */
+	RUN_STOPPED, /* opts->stop was set */
+	RUN_FAILED,  /* the store failed: see err */
+};
+
+/* No relay is left to send through. */
+#define NO_RELAY ((size_t)-1)
+
+/*
+ * The shared state of a send. The locking rule, once: everything below
+ * `lock` here, each worker's results and batch (another worker may take
+ * its retries), and the store and journal are used only under run->lock.
+ * A worker lets go of it to build a message, to keep the pace, to wait
+ * and to talk to its relay: the slow parts, which run side by side.
+ */
 struct run {
 	const struct config *cfg;
 	const struct campaign_issue *ci;
@@ -535,13 +563,14 @@ struct run {
 		double due;
 	} * retries;
 	size_t nretries, cap_retries;
-	int stop; /* 1 paused, 2 stopped, 3 failed */
+	enum run_stop stop;
 	struct buf why;
 	struct err err;
 	int workers_left;
 	int no_more;         /* nothing left to claim */
 	long unclaimed;      /* rows of the journal not claimed yet */
 	struct scratch *dry; /* the dry run's buffers */
+	int synced;          /* lock and changed are initialised */
 };
 
 /* What one connection thread holds. */
@@ -601,115 +630,165 @@ static int flush_results(struct worker *w, struct err *err)
 	return ret;
 }
 
+/* The store failed: the run ends, and says why (over a pause or a stop,
+ * which would otherwise hide it). */
 static void fail_run(struct run *run, struct err *err)
 {
-	if (!run->stop) {
-		run->stop = 3;
+	if (run->stop != RUN_FAILED) {
+		run->stop = RUN_FAILED;
 		err_set(&run->err, "%s", err_msg(err));
 	}
+}
+
+/* A step of a journal transaction (journal_write). */
+typedef int journal_step(struct worker *w, void *ctx, struct err *err);
+
+/*
+ * One transaction of the journal, under the lock: w's results not yet
+ * written, then step (NULL: none). Any failure rolls it all back and
+ * fails the run. Returns 0 or -1.
+ */
+static int journal_write(struct worker *w, journal_step *step, void *ctx)
+{
+	struct run *run = w->run;
+	struct err err = ERR_INIT;
+	int ret = 0;
+
+	if (store_begin(run->st, &err) < 0 || flush_results(w, &err) < 0 ||
+	    (step && step(w, ctx, &err) < 0) ||
+	    store_commit(run->st, &err) < 0) {
+		store_rollback(run->st);
+		fail_run(run, &err);
+		ret = -1;
+	}
+	err_release(&err);
+	return ret;
 }
 
 /* Writes and commits w's results now; under the lock. */
 static void commit_results(struct worker *w)
 {
-	struct run *run = w->run;
-	struct err err = ERR_INIT;
-
-	if (store_begin(run->st, &err) < 0 || flush_results(w, &err) < 0 ||
-	    store_commit(run->st, &err) < 0) {
-		if (run->st->in_txn)
-			store_rollback(run->st);
-		fail_run(run, &err);
-	}
-	err_release(&err);
+	journal_write(w, NULL, NULL);
 }
 
-/* Takes the next recipient for w; under the lock. 0 none, 1 got one. */
-static int take(struct worker *w, struct store_recipient **r, int **attempts)
+static void release_batch(struct worker *w)
 {
-	struct run *run = w->run;
-	struct err err = ERR_INIT;
-	double t = now_s();
-	long skipped = 0, want;
-	int n;
+	for (int k = 0; k < w->nbatch; k++)
+		store_recipient_release(&w->batch[k]);
+	w->nbatch = w->next = 0;
+}
 
+/* A stop asked for from outside (a signal) ends the run; under the lock. */
+static int stopping(struct run *run)
+{
 	if (run->o->stop && *run->o->stop && !run->stop) {
-		run->stop = 2;
+		run->stop = RUN_STOPPED;
 		buf_adds(&run->why, "stopped on request");
 	}
-	/* What is left of the batch goes back to 'pending' when the worker
-	 * ends: keep it until then. */
-	if (run->stop)
-		return 0;
-	if (w->next < w->nbatch) {
-		*r = &w->batch[w->next];
-		*attempts = &w->attempts[w->next++];
-		return 1;
-	}
-	/* A due retry first, then a new batch from the journal. */
+	return run->stop != RUN_GOING;
+}
+
+static int mark_sending(struct worker *w, void *ctx, struct err *err)
+{
+	return store_journal_set(w->run->j, w->batch[0].id, SEND_SENDING, 0,
+	                         NULL, NULL, err);
+}
+
+/*
+ * A retry whose time has come becomes w's batch of one; under the lock.
+ * 1 taken, 0 none due, -1 the journal failed (and the run with it).
+ */
+static int take_retry(struct worker *w)
+{
+	struct run *run = w->run;
+	double t = now_s();
+
 	for (size_t i = 0; i < run->nretries && !run->stop; i++) {
 		if (run->retries[i].due > t)
 			continue;
-		for (int k = 0; k < w->nbatch; k++)
-			store_recipient_release(&w->batch[k]);
+		release_batch(w);
 		w->batch[0] = run->retries[i].r;
 		w->attempts[0] = run->retries[i].attempts;
 		run->retries[i] = run->retries[--run->nretries];
 		w->nbatch = 1;
-		w->next = 1;
-		if (store_begin(run->st, &err) < 0 ||
-		    flush_results(w, &err) < 0 ||
-		    store_journal_set(run->j, w->batch[0].id, SEND_SENDING, 0,
-		                      NULL, NULL, &err) < 0 ||
-		    store_commit(run->st, &err) < 0) {
-			if (run->st->in_txn)
-				store_rollback(run->st);
-			fail_run(run, &err);
-			w->nbatch = 0;
-			err_release(&err);
-			return 0;
+		if (journal_write(w, mark_sending, NULL) < 0) {
+			release_batch(w);
+			return -1;
 		}
-		*r = &w->batch[0];
-		*attempts = &w->attempts[0];
 		return 1;
 	}
-	for (int k = 0; k < w->nbatch; k++)
-		store_recipient_release(&w->batch[k]);
-	w->nbatch = w->next = 0;
+	return 0;
+}
+
+struct claim {
+	long want, skipped;
+	int n;
+};
+
+static int claim_step(struct worker *w, void *ctx, struct err *err)
+{
+	struct claim *c = ctx;
+
+	c->n = store_journal_claim(w->run->j, w->batch, (int)c->want,
+	                           &c->skipped, err);
+	return c->n < 0 ? -1 : 0;
+}
+
+/*
+ * A new batch from the journal becomes w's; under the lock. 1 claimed,
+ * 0 none left (or the journal failed, and the run with it).
+ */
+static int claim_batch(struct worker *w)
+{
+	struct run *run = w->run;
+	struct claim c = {0, 0, 0};
+
+	release_batch(w);
+	if (run->stop || run->no_more)
+		return 0;
 	/* Smaller batches towards the end of the list, so that on a slow
 	 * server no connection is left with several messages to send while
 	 * the others have finished. */
-	want = run->unclaimed / run->cfg->connections;
-	want = want < 1 ? 1 : want > CLAIM_BATCH ? CLAIM_BATCH : want;
-	if (run->stop || run->no_more) {
-		n = 0;
-	} else if (store_begin(run->st, &err) < 0 ||
-	           flush_results(w, &err) < 0 ||
-	           (n = store_journal_claim(run->j, w->batch, (int)want,
-	                                    &skipped, &err)) < 0 ||
-	           store_commit(run->st, &err) < 0) {
-		if (run->st->in_txn)
-			store_rollback(run->st);
-		fail_run(run, &err);
-		n = 0;
-		skipped = 0; /* rolled back */
+	c.want = run->unclaimed / run->cfg->connections;
+	c.want = c.want < 1 ? 1 : c.want > CLAIM_BATCH ? CLAIM_BATCH : c.want;
+	if (journal_write(w, claim_step, &c) < 0) {
+		for (int k = 0; k < c.n; k++)
+			store_recipient_release(&w->batch[k]);
+		c.n = 0;
+		c.skipped = 0; /* rolled back */
 	}
 	/* People who left before their row was claimed. */
-	run->p.skipped += skipped;
-	run->p.done += skipped;
-	run->unclaimed -= n + skipped;
-	err_release(&err);
-	if (n == 0) {
+	run->p.skipped += c.skipped;
+	run->p.done += c.skipped;
+	run->unclaimed -= c.n + c.skipped;
+	if (c.n <= 0) {
 		if (!run->stop)
 			run->no_more = 1;
 		return 0;
 	}
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < c.n; k++)
 		w->attempts[k] = 0;
-	w->nbatch = n;
-	w->next = 1;
-	*r = &w->batch[0];
-	*attempts = &w->attempts[0];
+	w->nbatch = c.n;
+	return 1;
+}
+
+/*
+ * The next recipient for w: the rest of its batch, then a due retry,
+ * then a new batch; under the lock. 0 none, 1 got one. What is left of
+ * a batch when the run stops goes back to 'pending' as the worker ends.
+ */
+static int take(struct worker *w, struct store_recipient **r, int **attempts)
+{
+	if (stopping(w->run))
+		return 0;
+	if (w->next >= w->nbatch) {
+		int got = take_retry(w);
+
+		if (got < 0 || (got == 0 && claim_batch(w) == 0))
+			return 0;
+	}
+	*r = &w->batch[w->next];
+	*attempts = &w->attempts[w->next++];
 	return 1;
 }
 
@@ -743,7 +822,7 @@ static void count_attempt(struct run *run, int failed, const char *reply)
 	    (double)run->wfails >
 	            run->cfg->pause_failure_share * (double)size &&
 	    !run->stop) {
-		run->stop = 1;
+		run->stop = RUN_PAUSED;
 		buf_addf(&run->why,
 		         "paused: %ld of the last %ld attempts failed (more "
 		         "than %.0f%%); the last reply was \"%s\". Check the "
@@ -819,7 +898,7 @@ static void relay_result(struct run *run, size_t relay,
  */
 static size_t pick_relay(struct run *run, size_t i, double *until)
 {
-	size_t best = (size_t)-1;
+	size_t best = NO_RELAY;
 	double t = now_s();
 
 	*until = 0;
@@ -833,7 +912,7 @@ static size_t pick_relay(struct run *run, size_t i, double *until)
 			*until = 0;
 			return r;
 		}
-		if (best == (size_t)-1 || rs->next_try < *until) {
+		if (best == NO_RELAY || rs->next_try < *until) {
 			best = r;
 			*until = rs->next_try;
 		}
@@ -961,141 +1040,205 @@ static double next_retry(struct run *run)
 	return due;
 }
 
-static void *worker_main(void *arg)
+/* A worker's connection, and the relay it is to. */
+struct worker_conn {
+	struct transport_conn *conn;
+	size_t relay;
+};
+
+/* The last relay is gone: the run pauses, and r goes back unsent. */
+static void no_relay_left(struct worker *w, const struct store_recipient *r)
 {
-	struct worker *w = arg;
 	struct run *run = w->run;
-	struct transport_conn *conn = NULL;
-	size_t relay = (size_t)-1;
+
+	if (!run->stop) {
+		run->stop = RUN_PAUSED;
+		buf_addf(&run->why,
+		         "paused: no relay could be reached for %.0f seconds "
+		         "(last: %s); check the relay and delivery.transport, "
+		         "then run the same command again to resume",
+		         run->cfg->relay_aside_after, run->p.aside_reason);
+	}
+	/* This one was claimed and not sent: not uncertain. */
+	add_result(w, r->id, SEND_DEFERRED, 0, "not sent: no relay available",
+	           NULL, 0);
+}
+
+enum next { NEXT_GOT, NEXT_AGAIN, NEXT_DONE };
+
+/*
+ * The next recipient for w and the relay to send it through. NEXT_AGAIN
+ * after a short wait (every relay left, or every retry, is waiting out
+ * its time; a stop ends the wait) or when the last relay is gone;
+ * NEXT_DONE when nothing is left for this worker.
+ */
+static enum next next_recipient(struct worker *w, struct store_recipient **r,
+                                int **attempts, size_t *relay)
+{
+	struct run *run = w->run;
+	enum next ret = NEXT_GOT;
+	double until, wait = 0;
+
+	pthread_mutex_lock(&run->lock);
+	*relay = pick_relay(run, w->index, &until);
+	if (*relay != NO_RELAY && until > now_s() && !stopping(run)) {
+		ret = NEXT_AGAIN;
+		wait = until - now_s();
+	} else if (!take(w, r, attempts)) {
+		double due = run->stop ? 0 : next_retry(run);
+
+		ret = due ? NEXT_AGAIN : NEXT_DONE;
+		wait = due - now_s();
+	} else if ((*relay = pick_relay(run, w->index, &until)) == NO_RELAY) {
+		no_relay_left(w, *r);
+		ret = NEXT_AGAIN;
+	}
+	pthread_mutex_unlock(&run->lock);
+	if (ret == NEXT_AGAIN)
+		sleep_s(wait > 0.2 ? 0.2 : wait);
+	return ret;
+}
+
+/* w's connection to relay, opened (or moved there) now if need be. On
+ * failure r is recorded as not sent and the run fails. */
+static int connect_relay(struct worker *w, struct worker_conn *c, size_t relay,
+                         const struct store_recipient *r)
+{
+	struct run *run = w->run;
 	struct err err = ERR_INIT;
 
-	for (;;) {
-		struct store_recipient *r;
-		int *attempts, got, active;
-		struct transport_result res;
-		struct campaign_recipient cr;
-		struct buf from = BUF_INIT;
-		size_t want;
-		double until;
-
+	if (relay != c->relay && c->conn) {
+		transport_conn_close(c->conn);
+		c->conn = NULL;
+	}
+	c->relay = relay;
+	if (!c->conn)
+		c->conn = transport_conn_open(run->relays[relay], &err);
+	if (!c->conn) {
 		pthread_mutex_lock(&run->lock);
-		/* Every relay left is waiting out a failure: wait too, before
-		 * taking anyone (a stop request ends the wait). */
-		want = pick_relay(run, w->index, &until);
-		if (want != (size_t)-1 && until > now_s() && !run->stop &&
-		    !(run->o->stop && *run->o->stop)) {
-			double left = until - now_s();
-
-			pthread_mutex_unlock(&run->lock);
-			sleep_s(left > 0.2 ? 0.2 : left);
-			continue;
-		}
-		got = take(w, &r, &attempts);
-		if (!got) {
-			double due = run->stop ? 0 : next_retry(run);
-
-			if (!due) {
-				pthread_mutex_unlock(&run->lock);
-				break;
-			}
-			pthread_mutex_unlock(&run->lock);
-			sleep_s(due - now_s() > 0.2 ? 0.2 : due - now_s());
-			continue;
-		}
-		want = pick_relay(run, w->index, &until);
-		pthread_mutex_unlock(&run->lock);
-		if (want == (size_t)-1) {
-			pthread_mutex_lock(&run->lock);
-			if (!run->stop) {
-				run->stop = 1;
-				buf_addf(
-				        &run->why,
-				        "paused: no relay could be reached for "
-				        "%.0f seconds (last: %s); check the "
-				        "relay and delivery.transport, then "
-				        "run the same command again to resume",
-				        run->cfg->relay_aside_after,
-				        run->p.aside_reason);
-			}
-			/* This one was claimed and not sent: not uncertain. */
-			add_result(w, r->id, SEND_DEFERRED, 0,
-			           "not sent: no relay available", NULL, 0);
-			pthread_mutex_unlock(&run->lock);
-			continue;
-		}
-		if (want != relay && conn) {
-			transport_conn_close(conn);
-			conn = NULL;
-		}
-		relay = want;
-		if (!conn) {
-			conn = transport_conn_open(run->relays[relay], &err);
-			if (!conn) {
-				pthread_mutex_lock(&run->lock);
-				fail_run(run, &err);
-				add_result(w, r->id, SEND_DEFERRED, 0,
-				           err_msg(&err), NULL, 0);
-				pthread_mutex_unlock(&run->lock);
-				err_clear(&err);
-				continue;
-			}
-		}
-		cr = (struct campaign_recipient){r->email, r->name, r->token};
-		buf_reset(&w->s.msg);
-		if (build(run->cfg, run->ci, &cr, 0, &w->s, &err) < 0) {
-			pthread_mutex_lock(&run->lock);
-			add_result(w, r->id, SEND_FAILED, 1, err_msg(&err),
-			           NULL, 0);
-			run->p.failed++;
-			run->p.done++;
-			pthread_mutex_unlock(&run->lock);
-			err_clear(&err);
-			continue;
-		}
-		pace(run);
-		/* The last moment to honour an unsubscribe: just before the
-		 * message is handed over. */
-		pthread_mutex_lock(&run->lock);
-		active = store_journal_still_active(run->j, r->id, &err);
-		if (active <= 0) {
-			if (active < 0)
-				fail_run(run, &err);
-			add_result(w, r->id, SEND_SKIPPED, 0,
-			           "left before sending", NULL, 0);
-			run->p.skipped++;
-			run->p.done++;
-			pthread_mutex_unlock(&run->lock);
-			err_clear(&err);
-			continue;
-		}
-		pthread_mutex_unlock(&run->lock);
-		campaign_envelope_from(run->cfg, r->token, &from);
-		memset(&res, 0, sizeof(res));
-		transport_send(conn, from.data, r->email, w->s.msg.data,
-		               w->s.msg.len, &res);
-		buf_release(&from);
-		pthread_mutex_lock(&run->lock);
-		relay_result(run, relay, &res);
-		settle(w, r, attempts, relay, &res, w->s.msgid.data,
-		       w->s.msg.len);
+		fail_run(run, &err);
+		add_result(w, r->id, SEND_DEFERRED, 0, err_msg(&err), NULL, 0);
 		pthread_mutex_unlock(&run->lock);
 	}
-	/* Write what is left. */
+	err_release(&err);
+	return c->conn ? 0 : -1;
+}
+
+/* r's message into w's scratch; a message that cannot be built fails. */
+static int build_message(struct worker *w, const struct store_recipient *r)
+{
+	struct run *run = w->run;
+	struct campaign_recipient cr = {r->email, r->name, r->token};
+	struct err err = ERR_INIT;
+	int ret;
+
+	buf_reset(&w->s.msg);
+	ret = build(run->cfg, run->ci, &cr, 0, &w->s, &err);
+	if (ret < 0) {
+		pthread_mutex_lock(&run->lock);
+		add_result(w, r->id, SEND_FAILED, 1, err_msg(&err), NULL, 0);
+		run->p.failed++;
+		run->p.done++;
+		pthread_mutex_unlock(&run->lock);
+	}
+	err_release(&err);
+	return ret;
+}
+
+/*
+ * The last moment to honour an unsubscribe: just before the message is
+ * handed over. 1 still active; 0 not (recorded as skipped).
+ */
+static int still_active(struct worker *w, const struct store_recipient *r)
+{
+	struct run *run = w->run;
+	struct err err = ERR_INIT;
+	int active;
+
+	pthread_mutex_lock(&run->lock);
+	active = store_journal_still_active(run->j, r->id, &err);
+	if (active <= 0) {
+		if (active < 0)
+			fail_run(run, &err);
+		add_result(w, r->id, SEND_SKIPPED, 0, "left before sending",
+		           NULL, 0);
+		run->p.skipped++;
+		run->p.done++;
+	}
+	pthread_mutex_unlock(&run->lock);
+	err_release(&err);
+	return active > 0;
+}
+
+/* Hands the built message to the relay and records what became of it. */
+static void hand_over(struct worker *w, struct worker_conn *c,
+                      struct store_recipient *r, int *attempts)
+{
+	struct run *run = w->run;
+	struct transport_result res;
+	struct buf from = BUF_INIT;
+
+	campaign_envelope_from(run->cfg, r->token, &from);
+	memset(&res, 0, sizeof(res));
+	transport_send(c->conn, from.data, r->email, w->s.msg.data,
+	               w->s.msg.len, &res);
+	buf_release(&from);
+	pthread_mutex_lock(&run->lock);
+	relay_result(run, c->relay, &res);
+	settle(w, r, attempts, c->relay, &res, w->s.msgid.data, w->s.msg.len);
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* Claimed but never tried (a pause or a stop): back to 'pending'. */
+static int unclaim(struct worker *w, struct err *err)
+{
+	for (int k = w->next; k < w->nbatch; k++)
+		if (store_journal_set(w->run->j, w->batch[k].id, SEND_PENDING,
+		                      0, NULL, NULL, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* The worker's last writes; its connection closed. */
+static void worker_finish(struct worker *w, struct worker_conn *c)
+{
+	struct run *run = w->run;
+	struct err err = ERR_INIT;
+
 	pthread_mutex_lock(&run->lock);
 	if (w->nresults)
 		commit_results(w);
-	/* Claimed but never tried (a pause or a stop): back to pending. */
-	for (int k = w->next; k < w->nbatch; k++)
-		store_journal_set(run->j, w->batch[k].id, SEND_PENDING, 0, NULL,
-		                  NULL, &err);
-	for (int k = 0; k < w->nbatch; k++)
-		store_recipient_release(&w->batch[k]);
+	if (unclaim(w, &err) < 0)
+		fail_run(run, &err);
+	release_batch(w);
 	run->workers_left--;
 	pthread_cond_broadcast(&run->changed);
 	pthread_mutex_unlock(&run->lock);
-	if (conn)
-		transport_conn_close(conn);
+	if (c->conn)
+		transport_conn_close(c->conn);
 	err_release(&err);
+}
+
+/* One connection's thread: next recipient, connect, build, check, hand
+ * over, record; until nothing is left. */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct worker_conn c = {NULL, NO_RELAY};
+	struct store_recipient *r;
+	int *attempts;
+	size_t relay;
+	enum next next;
+
+	while ((next = next_recipient(w, &r, &attempts, &relay)) != NEXT_DONE) {
+		if (next == NEXT_AGAIN || connect_relay(w, &c, relay, r) < 0 ||
+		    build_message(w, r) < 0)
+			continue;
+		pace(w->run);
+		if (still_active(w, r))
+			hand_over(w, &c, r, attempts);
+	}
+	worker_finish(w, &c);
 	return NULL;
 }
 
@@ -1135,151 +1278,181 @@ static int dry_run(struct run *run, struct err *err)
 	return ret;
 }
 
+/*
+ * Everything a send needs before its threads start, in order: the lock
+ * on the issue's send (before the journal is touched: a second run would
+ * take rows the first is handing over for ones a dead run left), the
+ * campaign and its journal, the relays.
+ */
+static int open_run(struct run *run, struct store_campaign *c,
+                    struct store_send_lock *lock, struct err *err)
+{
+	const struct config *cfg = run->cfg;
+	long counts[SEND_NSTATES], added = 0, uncertain = 0;
+
+	if (store_send_lock(run->st, run->ci->id, lock, err) < 0 ||
+	    store_send_fast_commits(run->st, err) < 0 ||
+	    store_campaign_open(run->st, run->ci->id, run->ci->subject, c,
+	                        err) < 0 ||
+	    store_journal_prepare(run->st, c->id, run->o->resend_uncertain,
+	                          &uncertain, &added, err) < 0 ||
+	    store_journal_counts(run->st, c->id, counts, err) < 0)
+		return -1;
+	run->p.uncertain = uncertain;
+	run->p.total = counts[SEND_PENDING];
+	run->unclaimed = run->p.total;
+	run->j = store_journal_open(run->st, c->id, err);
+	if (!run->j)
+		return -1;
+	run->nrelays = cfg->ntransports;
+	run->relays = xcalloc(run->nrelays, sizeof(struct transport *));
+	run->relay = xcalloc(run->nrelays, sizeof(*run->relay));
+	for (size_t i = 0; i < run->nrelays; i++) {
+		run->relays[i] = open_relay(cfg, i, run->o->smtp_password, err);
+		if (!run->relays[i])
+			return -1;
+	}
+	run->window = xcalloc((size_t)cfg->pause_window, 1);
+	pthread_mutex_init(&run->lock, NULL);
+	pthread_cond_init(&run->changed, NULL);
+	run->synced = 1;
+	return 0;
+}
+
+/* Starts a thread per connection; returns how many started. */
+static size_t start_workers(struct run *run, struct worker *w, pthread_t *t,
+                            size_t n)
+{
+	size_t started = 0;
+
+	run->workers_left = (int)n;
+	for (size_t i = 0; i < n; i++) {
+		w[i].run = run;
+		w[i].index = i;
+		if (pthread_create(&t[i], NULL, worker_main, &w[i])) {
+			pthread_mutex_lock(&run->lock);
+			run->workers_left -= (int)(n - i);
+			pthread_mutex_unlock(&run->lock);
+			break;
+		}
+		started++;
+	}
+	return started;
+}
+
+/* Until every worker has ended: progress a few times a second. */
+static void watch(struct run *run)
+{
+	const struct campaign_opts *o = run->o;
+
+	pthread_mutex_lock(&run->lock);
+	while (run->workers_left > 0) {
+		struct timespec ts;
+		struct campaign_progress snap;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += PROGRESS_NS;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&run->changed, &run->lock, &ts);
+		run->p.elapsed = now_s() - run->started;
+		snap = run->p;
+		if (o->progress) {
+			pthread_mutex_unlock(&run->lock);
+			o->progress(o->ctx, &snap);
+			pthread_mutex_lock(&run->lock);
+		}
+	}
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* After the threads: the campaign's time, and finished when nobody is
+ * left to try. */
+static int close_campaign(struct run *run, const struct store_campaign *c,
+                          struct err *err)
+{
+	long left[SEND_NSTATES];
+	int finished;
+
+	/* Retries never tried again (a pause or a stop) stay deferred. */
+	for (size_t i = 0; i < run->nretries; i++) {
+		run->p.deferred++;
+		store_recipient_release(&run->retries[i].r);
+	}
+	run->nretries = 0;
+	run->p.elapsed = now_s() - run->started;
+	if (run->stop == RUN_FAILED)
+		return err_set(err, "%s", err_msg(&run->err));
+	if (store_journal_counts(run->st, c->id, left, err) < 0)
+		return -1;
+	finished = !run->stop && !left[SEND_PENDING] && !left[SEND_DEFERRED] &&
+	           !left[SEND_SENDING];
+	return store_campaign_update(run->st, c->id, run->p.elapsed,
+	                             finished ? (int64_t)time(NULL) : 0, err);
+}
+
+static void release_run(struct run *run)
+{
+	if (run->synced) {
+		pthread_mutex_destroy(&run->lock);
+		pthread_cond_destroy(&run->changed);
+	}
+	free(run->window);
+	for (size_t i = 0; i < run->nretries; i++)
+		store_recipient_release(&run->retries[i].r);
+	free(run->retries);
+	for (size_t i = 0; run->relays && i < run->nrelays; i++)
+		transport_free(run->relays[i]);
+	free(run->relays);
+	free(run->relay);
+	store_journal_close(run->j);
+	buf_release(&run->why);
+	err_release(&run->err);
+}
+
 int campaign_send(const struct config *cfg, struct store *st,
                   const struct campaign_issue *ci,
                   const struct campaign_opts *o, struct campaign_progress *p,
                   struct buf *why, struct err *err)
 {
-	struct run run;
+	struct run run = {.cfg = cfg, .ci = ci, .o = o, .st = st};
 	struct store_campaign c = {0};
 	struct store_send_lock lock = {-1, NULL};
-	struct worker *w = NULL;
-	pthread_t *threads = NULL;
-	long counts[SEND_NSTATES], added = 0, uncertain = 0;
-	size_t nthreads = (size_t)cfg->connections, started = 0;
+	size_t n = (size_t)cfg->connections, started = 0;
+	struct worker *w = xcalloc(n, sizeof(*w));
+	pthread_t *threads = xcalloc(n, sizeof(*threads));
 	int ret = -1;
 
-	memset(&run, 0, sizeof(run));
-	run.cfg = cfg;
-	run.ci = ci;
-	run.o = o;
-	run.st = st;
 	buf_init(&run.why);
 	err_init(&run.err);
 	run.started = now_s();
+	for (size_t i = 0; i < n; i++)
+		scratch_init(&w[i].s);
 	if (o->dry_run) {
 		ret = dry_run(&run, err) < 0 ? -1 : CAMPAIGN_DONE;
 		run.p.elapsed = now_s() - run.started;
-		*p = run.p;
+	} else if (open_run(&run, &c, &lock, err) == 0) {
+		started = start_workers(&run, w, threads, n);
+		watch(&run);
+		for (size_t i = 0; i < started; i++)
+			pthread_join(threads[i], NULL);
+		if (close_campaign(&run, &c, err) == 0)
+			ret = run.stop == RUN_PAUSED    ? CAMPAIGN_PAUSED
+			      : run.stop == RUN_STOPPED ? CAMPAIGN_STOPPED
+			                                : CAMPAIGN_DONE;
+	}
+	if (ret >= 0 || o->dry_run)
 		buf_add(why, run.why.data, run.why.len);
-		buf_release(&run.why);
-		err_release(&run.err);
-		return ret;
-	}
-	/* Before the journal is touched: a second run would take rows the
-	 * first is handing over for ones a dead run left. */
-	if (store_send_lock(st, ci->id, &lock, err) < 0)
-		goto out;
-	if (store_send_fast_commits(st, err) < 0 ||
-	    store_campaign_open(st, ci->id, ci->subject, &c, err) < 0 ||
-	    store_journal_prepare(st, c.id, o->resend_uncertain, &uncertain,
-	                          &added, err) < 0 ||
-	    store_journal_counts(st, c.id, counts, err) < 0)
-		goto out;
-	run.p.uncertain = uncertain;
-	run.p.total = counts[SEND_PENDING];
-	run.unclaimed = run.p.total;
-	run.j = store_journal_open(st, c.id, err);
-	if (!run.j)
-		goto out;
-	run.nrelays = cfg->ntransports;
-	run.relays = xcalloc(run.nrelays, sizeof(struct transport *));
-	run.relay = xcalloc(run.nrelays, sizeof(*run.relay));
-	for (size_t i = 0; i < run.nrelays; i++) {
-		run.relays[i] = open_relay(cfg, i, o->smtp_password, err);
-		if (!run.relays[i])
-			goto out;
-	}
-	run.window = xcalloc((size_t)cfg->pause_window, 1);
-	pthread_mutex_init(&run.lock, NULL);
-	pthread_cond_init(&run.changed, NULL);
-	w = xcalloc(nthreads, sizeof(*w));
-	threads = xcalloc(nthreads, sizeof(*threads));
-	run.workers_left = (int)nthreads;
-	for (size_t i = 0; i < nthreads; i++) {
-		w[i].run = &run;
-		w[i].index = i;
-		scratch_init(&w[i].s);
-		if (pthread_create(&threads[i], NULL, worker_main, &w[i])) {
-			pthread_mutex_lock(&run.lock);
-			run.workers_left -= (int)(nthreads - i);
-			pthread_mutex_unlock(&run.lock);
-			break;
-		}
-		started++;
-	}
-	pthread_mutex_lock(&run.lock);
-	while (run.workers_left > 0) {
-		struct timespec ts;
-		struct campaign_progress snap;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&run.changed, &run.lock, &ts);
-		run.p.elapsed = now_s() - run.started;
-		snap = run.p;
-		if (o->progress) {
-			pthread_mutex_unlock(&run.lock);
-			o->progress(o->ctx, &snap);
-			pthread_mutex_lock(&run.lock);
-		}
-	}
-	pthread_mutex_unlock(&run.lock);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	/* Retries never tried again (a pause or a stop) stay deferred. */
-	for (size_t i = 0; i < run.nretries; i++) {
-		run.p.deferred++;
-		store_recipient_release(&run.retries[i].r);
-	}
-	run.p.elapsed = now_s() - run.started;
-	if (run.stop == 3) {
-		err_set(err, "%s", err_msg(&run.err));
-		goto out;
-	}
-	{
-		long left[SEND_NSTATES];
-		int finished = 0;
-
-		if (store_journal_counts(st, c.id, left, err) < 0)
-			goto out;
-		finished = !run.stop && !left[SEND_PENDING] &&
-		           !left[SEND_DEFERRED] && !left[SEND_SENDING];
-		if (store_campaign_update(st, c.id, run.p.elapsed,
-		                          finished ? (int64_t)time(NULL) : 0,
-		                          err) < 0)
-			goto out;
-	}
-	buf_add(why, run.why.data, run.why.len);
-	ret = run.stop == 1   ? CAMPAIGN_PAUSED
-	      : run.stop == 2 ? CAMPAIGN_STOPPED
-	                      : CAMPAIGN_DONE;
-out:
 	*p = run.p;
-	if (w)
-		for (size_t i = 0; i < nthreads; i++)
-			scratch_release(&w[i].s);
+	for (size_t i = 0; i < n; i++)
+		scratch_release(&w[i].s);
 	free(w);
 	free(threads);
-	if (run.window) {
-		pthread_mutex_destroy(&run.lock);
-		pthread_cond_destroy(&run.changed);
-	}
-	free(run.window);
-	free(run.retries);
-	for (size_t i = 0; run.relays && i < run.nrelays; i++)
-		transport_free(run.relays[i]);
-	free(run.relays);
-	free(run.relay);
-	store_journal_close(run.j);
+	release_run(&run);
 	store_campaign_release(&c);
 	store_send_unlock(&lock);
-	buf_release(&run.why);
-	err_release(&run.err);
 	return ret;
 }
 

@@ -603,6 +603,8 @@ int store_commit(struct store *st, struct err *err)
 
 void store_rollback(struct store *st)
 {
+	if (!st->in_txn)
+		return;
 	rollback(st);
 	end_bulk(st);
 }

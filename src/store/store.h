@@ -100,7 +100,9 @@ void store_close(struct store *st);
 /*
  * One write transaction around many calls (an import): other processes'
  * writes wait until store_commit or store_rollback. After any failure in
- * between, the caller must store_rollback.
+ * between, the caller must store_rollback; after a failed store_begin or
+ * store_commit it is harmless (nothing is open then), so a caller never
+ * needs to know whether a transaction is still open.
  */
 int store_begin(struct store *st, struct err *err);
 int store_commit(struct store *st, struct err *err);
