@@ -12,7 +12,7 @@
 
 #include "address.h"
 #include "json.h"
-#include "store_inbox.h"
+#include "store_impl.h"
 #include "token.h"
 #include "banned.h"
 
@@ -265,18 +265,17 @@ static int64_t now(void)
 	return (int64_t)time(NULL);
 }
 
-static int is_damage(int code)
+int store_is_damage(int code)
 {
 	code &= 0xff;
 	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
 }
 
-/* Reports the connection's last error, naming the store and what failed. */
-static int db_fail(struct store *st, const char *what, struct err *err)
+int store_db_fail(struct store *st, const char *what, struct err *err)
 {
 	int code = sqlite3_extended_errcode(st->db);
 
-	if (is_damage(code))
+	if (store_is_damage(code))
 		return err_set(err,
 		               "store %s is damaged (%s); bulletin will not "
 		               "write to it: restore it from a backup",
@@ -300,7 +299,7 @@ static sqlite3_stmt *stmt(struct store *st, enum stmt which, struct err *err)
 	    sqlite3_prepare_v3(st->db, stmt_sql[which], -1,
 	                       SQLITE_PREPARE_PERSISTENT, &st->stmt[which],
 	                       NULL) != SQLITE_OK) {
-		db_fail(st, "cannot prepare a statement", err);
+		store_db_fail(st, "cannot prepare a statement", err);
 		return NULL;
 	}
 	return st->stmt[which];
@@ -337,7 +336,7 @@ static int run(struct store *st, sqlite3_stmt *s, const char *what,
 
 	done(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(st, what, err);
+		return store_db_fail(st, what, err);
 	return 0;
 }
 
@@ -345,7 +344,7 @@ static int exec(struct store *st, const char *sql, const char *what,
                 struct err *err)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(st, what, err);
+		return store_db_fail(st, what, err);
 	return 0;
 }
 
@@ -438,7 +437,7 @@ static int find(struct store *st, enum stmt which, const char *text, int64_t id,
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
 	} else {
-		ret = db_fail(st, "cannot look up a subscriber", err);
+		ret = store_db_fail(st, "cannot look up a subscriber", err);
 	}
 	done(s);
 	return ret;
@@ -510,7 +509,7 @@ static int begin_immediate(struct store *st, struct err *err)
 		if (rc == SQLITE_OK)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY || attempt == BUSY_ATTEMPTS)
-			return db_fail(st, "cannot start writing", err);
+			return store_db_fail(st, "cannot start writing", err);
 	}
 }
 
@@ -522,7 +521,7 @@ static int commit(struct store *st, struct err *err)
 		if (rc == SQLITE_OK)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY || attempt == BUSY_ATTEMPTS)
-			return db_fail(st, "cannot commit", err);
+			return store_db_fail(st, "cannot commit", err);
 	}
 }
 
@@ -560,7 +559,8 @@ static int count_erased(struct store *st, long *n, struct err *err)
 	*n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
 	done(s);
 	if (rc != SQLITE_ROW)
-		return db_fail(st, "cannot count the suppression list", err);
+		return store_db_fail(st, "cannot count the suppression list",
+		                     err);
 	return 0;
 }
 
@@ -685,7 +685,7 @@ static int by_hash(struct store *st, enum stmt which, const char *email,
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return db_fail(st, "cannot read the suppression list", err);
+	return store_db_fail(st, "cannot read the suppression list", err);
 }
 
 static int is_erased(struct store *st, const char *email, struct err *err)
@@ -719,7 +719,7 @@ static int insert(struct store *st, const char *email,
 	rc = sqlite3_step(s);
 	done(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(st, "cannot add a subscriber", err);
+		return store_db_fail(st, "cannot add a subscriber", err);
 	if (sqlite3_changes(st->db) == 0)
 		return 0;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -793,7 +793,8 @@ static int subscribe(struct store *st, const char *email,
 	}
 	r = find(st, S_FIND_EMAIL, email, 0, &cur, err);
 	if (r <= 0)
-		return r < 0 ? -1 : db_fail(st, "subscriber vanished", err);
+		return r < 0 ? -1
+		             : store_db_fail(st, "subscriber vanished", err);
 	*id = cur.id;
 	r = update(st, &cur, su, outcome, err);
 	store_subscriber_release(&cur);
@@ -934,7 +935,7 @@ static int resubscribe(struct store *st, const char *email, const char *source,
 		su.source = source;
 	r = insert(st, email, &su, &id, err);
 	if (r <= 0)
-		return r < 0 ? -1 : db_fail(st, "address taken", err);
+		return r < 0 ? -1 : store_db_fail(st, "address taken", err);
 	*changed = 1;
 	return add_event(st, id, -1, STORE_ACTIVE, source, reason, err) < 0 ? -1
 	                                                                    : 1;
@@ -1081,7 +1082,7 @@ int store_each(struct store *st, int status, int64_t after_id,
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
-		ret = db_fail(st, "cannot read the subscribers", err);
+		ret = store_db_fail(st, "cannot read the subscribers", err);
 	done(s);
 	return ret;
 }
@@ -1110,7 +1111,7 @@ int store_counts(struct store *st, long counts[STORE_NSTATUS], long *erased,
 	}
 	done(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(st, "cannot count the subscribers", err);
+		return store_db_fail(st, "cannot count the subscribers", err);
 	return count_erased(st, erased, err);
 }
 
@@ -1142,7 +1143,7 @@ int store_each_event(struct store *st, int64_t subscriber_id,
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
-		ret = db_fail(st, "cannot read the events", err);
+		ret = store_db_fail(st, "cannot read the events", err);
 	done(s);
 	return ret;
 }
@@ -1449,7 +1450,7 @@ static int identify(struct store *st, int64_t *version, struct err *err)
 	rc = pragma_int(st, "PRAGMA application_id", &app);
 
 	if ((rc & 0xff) == SQLITE_CORRUPT)
-		return db_fail(st, "cannot read", err);
+		return store_db_fail(st, "cannot read", err);
 	if (rc != SQLITE_OK)
 		return refuse(st, sqlite3_errmsg(st->db), err);
 	rc = pragma_int(st, "PRAGMA user_version", version);
@@ -1463,8 +1464,9 @@ static int identify(struct store *st, int64_t *version, struct err *err)
 		                "'subscribers', 'events', 'suppressed')",
 		                &tables);
 	if (rc != SQLITE_OK)
-		return is_damage(rc) ? db_fail(st, "cannot read", err)
-		                     : refuse(st, sqlite3_errmsg(st->db), err);
+		return store_is_damage(rc)
+		               ? store_db_fail(st, "cannot read", err)
+		               : refuse(st, sqlite3_errmsg(st->db), err);
 	if (app == 0 && *version == 0 && objects == 0)
 		return 0; /* an empty database: nothing in it to lose */
 	if (app != APPLICATION_ID)
@@ -1497,12 +1499,12 @@ static int create_key(struct store *st, struct err *err)
 	                        "('suppression_key', ?)",
 	                        -1, &s, NULL);
 	if (rc != SQLITE_OK)
-		return db_fail(st, "cannot store the key", err);
+		return store_db_fail(st, "cannot store the key", err);
 	sqlite3_bind_blob(s, 1, key, sizeof(key), SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return db_fail(st, "cannot store the key", err);
+		return store_db_fail(st, "cannot store the key", err);
 	return 0;
 }
 
@@ -1549,7 +1551,7 @@ static int load_key(struct store *st, struct err *err)
 	        -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
-		return db_fail(st, "cannot read the key", err);
+		return store_db_fail(st, "cannot read the key", err);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == KEY_BYTES)
 		sha256_hmac_init(&st->suppress_key, sqlite3_column_blob(s, 0),
@@ -1561,7 +1563,7 @@ static int load_key(struct store *st, struct err *err)
 		                         "store %s is damaged (its key is "
 		                         "missing): restore it from a backup",
 		                         st->path)
-		               : db_fail(st, "cannot read the key", err);
+		               : store_db_fail(st, "cannot read the key", err);
 	return 0;
 }
 
@@ -1572,12 +1574,12 @@ static int set_wal(struct store *st, struct err *err)
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
 	                       NULL) != SQLITE_OK)
-		return db_fail(st, "cannot set the journal mode", err);
+		return store_db_fail(st, "cannot set the journal mode", err);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		wal = !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
 	if (!wal)
-		return db_fail(st, "cannot use write-ahead logging", err);
+		return store_db_fail(st, "cannot use write-ahead logging", err);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "store_impl.h"
 #include "banned.h"
 
 enum {
@@ -53,12 +54,6 @@ struct store_inbox {
 	sqlite3_stmt *stmt[I_COUNT];
 };
 
-static int fail(struct store *st, const char *what, struct err *err)
-{
-	return err_set(err, "store %s: %s: %s", st->path, what,
-	               sqlite3_errmsg(st->db));
-}
-
 struct store_inbox *store_inbox_open(struct store *st, struct err *err)
 {
 	struct store_inbox *in = xcalloc(1, sizeof(*in));
@@ -68,7 +63,9 @@ struct store_inbox *store_inbox_open(struct store *st, struct err *err)
 		if (sqlite3_prepare_v3(st->db, sql[i], -1,
 		                       SQLITE_PREPARE_PERSISTENT, &in->stmt[i],
 		                       NULL) != SQLITE_OK) {
-			fail(st, "cannot prepare the inbox's statements", err);
+			store_db_fail(st,
+			              "cannot prepare the inbox's statements",
+			              err);
 			store_inbox_close(in);
 			return NULL;
 		}
@@ -107,7 +104,7 @@ static int run(struct store_inbox *in, sqlite3_stmt *s, const char *what,
 
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return fail(in->st, what, err);
+		return store_db_fail(in->st, what, err);
 	return 0;
 }
 
@@ -152,7 +149,7 @@ int store_inbox_seen(struct store_inbox *in, const char *key, struct err *err)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return fail(in->st, "cannot look up a message", err);
+	return store_db_fail(in->st, "cannot look up a message", err);
 }
 
 int store_inbox_record(struct store_inbox *in, int64_t run_id,
@@ -197,7 +194,7 @@ int store_inbox_soft_bounce(struct store_inbox *in, int64_t subscriber,
 	*count = rc == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
-		return fail(in->st, "cannot count soft bounces", err);
+		return store_db_fail(in->st, "cannot count soft bounces", err);
 	/* A dry run has not stored this one: count it all the same. */
 	*count += dry_run;
 	return 0;
@@ -220,7 +217,7 @@ int store_inbox_sent_to(struct store_inbox *in, const char *message_id,
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return fail(in->st, "cannot look up a sent message", err);
+	return store_db_fail(in->st, "cannot look up a sent message", err);
 }
 
 void store_inbox_run_release(struct store_inbox_run *r)
@@ -246,7 +243,7 @@ int store_inbox_last_run(struct store_inbox *in, struct store_inbox_run *r,
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return fail(in->st, "cannot read the inbox runs", err);
+	return store_db_fail(in->st, "cannot read the inbox runs", err);
 }
 
 int store_inbox_each(struct store_inbox *in, int64_t run_id,
@@ -274,7 +271,7 @@ int store_inbox_each(struct store_inbox *in, int64_t run_id,
 	}
 	sqlite3_reset(s);
 	if (!ret && rc != SQLITE_DONE)
-		return fail(in->st, "cannot read an inbox run", err);
+		return store_db_fail(in->st, "cannot read an inbox run", err);
 	return ret;
 }
 
@@ -301,7 +298,8 @@ static int rows_json(struct store *st, const char *query, int64_t subscriber,
 	int rc, n = 0;
 
 	if (sqlite3_prepare_v2(st->db, query, -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot read the inbox's records", err);
+		return store_db_fail(st, "cannot read the inbox's records",
+		                     err);
 	sqlite3_bind_int64(s, 1, subscriber);
 	buf_adds(out, "[");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -318,7 +316,8 @@ static int rows_json(struct store *st, const char *query, int64_t subscriber,
 	sqlite3_finalize(s);
 	buf_adds(out, n ? "\n  ]" : "]");
 	if (rc != SQLITE_DONE)
-		return fail(st, "cannot read the inbox's records", err);
+		return store_db_fail(st, "cannot read the inbox's records",
+		                     err);
 	return 0;
 }
 

@@ -92,11 +92,4 @@ int store_inbox_each(struct store_inbox *in, int64_t run,
                      int (*fn)(const struct store_inbox_row *r, void *ctx),
                      void *ctx, struct err *err);
 
-/*
- * What the inbox holds about a subscriber, for store_data_json: appends
- * ",\n  \"soft_bounces\": [...],\n  \"inbox_messages\": [...]" to out.
- */
-int store_inbox_data_json(struct store *st, int64_t subscriber, struct buf *out,
-                          struct err *err);
-
 #endif

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "token.h"
+#include "store_impl.h"
 #include "banned.h"
 
 static const char *const state_names[SEND_NSTATES] = {
@@ -30,12 +31,6 @@ static int state_of(const unsigned char *text)
 		if (!strcmp((const char *)text, state_names[i]))
 			return i;
 	return SEND_PENDING;
-}
-
-static int fail(struct store *st, const char *what, struct err *err)
-{
-	return err_set(err, "store %s: %s: %s", st->path, what,
-	               sqlite3_errmsg(st->db));
 }
 
 static char *col(sqlite3_stmt *s, int i)
@@ -71,7 +66,7 @@ int store_campaign_find(struct store *st, const char *issue,
 	                       "coalesce(finished_at, 0), seconds FROM "
 	                       "campaigns WHERE issue = ?",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot read campaigns", err);
+		return store_db_fail(st, "cannot read campaigns", err);
 	sqlite3_bind_text(s, 1, issue, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -85,7 +80,7 @@ int store_campaign_find(struct store *st, const char *issue,
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
 	} else {
-		fail(st, "cannot read campaigns", err);
+		store_db_fail(st, "cannot read campaigns", err);
 	}
 	sqlite3_finalize(s);
 	return ret;
@@ -103,14 +98,14 @@ int store_campaign_open(struct store *st, const char *issue,
 	                       "started_at) VALUES (?, ?, ?) ON CONFLICT "
 	                       "(issue) DO NOTHING",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot start a campaign", err);
+		return store_db_fail(st, "cannot start a campaign", err);
 	sqlite3_bind_text(s, 1, issue, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return fail(st, "cannot start a campaign", err);
+		return store_db_fail(st, "cannot start a campaign", err);
 	rc = store_campaign_find(st, issue, c, err);
 	return rc == 1 ? 0 : rc == 0 ? err_set(err, "campaign vanished") : -1;
 }
@@ -125,7 +120,7 @@ int store_campaign_update(struct store *st, int64_t campaign, double seconds,
 	                       "UPDATE campaigns SET seconds = seconds + ?, "
 	                       "finished_at = ? WHERE id = ?",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot update the campaign", err);
+		return store_db_fail(st, "cannot update the campaign", err);
 	sqlite3_bind_double(s, 1, seconds);
 	if (finished)
 		sqlite3_bind_int64(s, 2, finished);
@@ -134,8 +129,9 @@ int store_campaign_update(struct store *st, int64_t campaign, double seconds,
 	sqlite3_bind_int64(s, 3, campaign);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0
-	                         : fail(st, "cannot update the campaign", err);
+	return rc == SQLITE_DONE
+	               ? 0
+	               : store_db_fail(st, "cannot update the campaign", err);
 }
 
 static int exec_campaign(struct store *st, const char *sql, int64_t campaign,
@@ -145,14 +141,14 @@ static int exec_campaign(struct store *st, const char *sql, int64_t campaign,
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot update the journal", err);
+		return store_db_fail(st, "cannot update the journal", err);
 	sqlite3_bind_int64(s, 1, campaign);
 	if (sqlite3_bind_parameter_count(s) > 1)
 		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return fail(st, "cannot update the journal", err);
+		return store_db_fail(st, "cannot update the journal", err);
 	if (changed)
 		*changed = (long)sqlite3_changes(st->db);
 	return 0;
@@ -235,7 +231,7 @@ struct store_journal *store_journal_open(struct store *st, int64_t campaign,
 		if (sqlite3_prepare_v3(st->db, jsql[i], -1,
 		                       SQLITE_PREPARE_PERSISTENT, &j->s[i],
 		                       NULL) != SQLITE_OK) {
-			fail(st, "cannot prepare the journal", err);
+			store_db_fail(st, "cannot prepare the journal", err);
 			store_journal_close(j);
 			return NULL;
 		}
@@ -258,7 +254,7 @@ static int step_done(struct store_journal *j, sqlite3_stmt *s, const char *what,
 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : fail(j->st, what, err);
+	return rc == SQLITE_DONE ? 0 : store_db_fail(j->st, what, err);
 }
 
 int store_journal_claim(struct store_journal *j, struct store_recipient *out,
@@ -304,7 +300,7 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
 		if (rc != SQLITE_DONE) {
-			fail(j->st, "cannot claim recipients", err);
+			store_db_fail(j->st, "cannot claim recipients", err);
 			goto out;
 		}
 		for (int i = 0; i < nleft; i++) {
@@ -347,7 +343,7 @@ int store_journal_still_active(struct store_journal *j, int64_t subscriber,
 	else if (rc == SQLITE_DONE)
 		ret = 0; /* erased meanwhile */
 	else
-		ret = fail(j->st, "cannot read a subscriber", err);
+		ret = store_db_fail(j->st, "cannot read a subscriber", err);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return ret;
@@ -383,14 +379,15 @@ int store_journal_counts(struct store *st, int64_t campaign,
 	                       "SELECT status, count(*) FROM journal WHERE "
 	                       "campaign_id = ? GROUP BY status",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot count the journal", err);
+		return store_db_fail(st, "cannot count the journal", err);
 	sqlite3_bind_int64(s, 1, campaign);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		counts[state_of(sqlite3_column_text(s, 0))] +=
 		        (long)sqlite3_column_int64(s, 1);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0
-	                         : fail(st, "cannot count the journal", err);
+	return rc == SQLITE_DONE
+	               ? 0
+	               : store_db_fail(st, "cannot count the journal", err);
 }
 
 int store_journal_each(struct store *st, int64_t campaign, int state,
@@ -409,7 +406,7 @@ int store_journal_each(struct store *st, int64_t campaign, int state,
 	                       "(?2 IS NULL OR j.status = ?2) ORDER BY "
 	                       "j.subscriber_id",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot read the journal", err);
+		return store_db_fail(st, "cannot read the journal", err);
 	sqlite3_bind_int64(s, 1, campaign);
 	if (state >= 0)
 		sqlite3_bind_text(s, 2, store_send_state_name(state), -1,
@@ -430,7 +427,7 @@ int store_journal_each(struct store *st, int64_t campaign, int state,
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
-		ret = fail(st, "cannot read the journal", err);
+		ret = store_db_fail(st, "cannot read the journal", err);
 	sqlite3_finalize(s);
 	return ret;
 }
@@ -439,7 +436,7 @@ int store_send_fast_commits(struct store *st, struct err *err)
 {
 	if (sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
 	                 NULL) != SQLITE_OK)
-		return fail(st, "cannot set up for sending", err);
+		return store_db_fail(st, "cannot set up for sending", err);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "address.h"
 #include "sha256.h"
+#include "store_impl.h"
 #include "banned.h"
 
 int store_web_defer_checkpoints(struct store *st, struct err *err)
@@ -52,12 +53,6 @@ static void mail_hash(const struct store *st, const char *email,
 	sha256_hmac(&st->suppress_key, text, k + n, out);
 }
 
-static int fail(struct store *st, const char *what, struct err *err)
-{
-	return err_set(err, "store %s: %s: %s", st->path, what,
-	               sqlite3_errmsg(st->db));
-}
-
 /* The allowance held for hash at now: limit when there is no row. */
 static int allowance_at(struct store *st, const unsigned char *hash,
                         double limit, double period, int64_t now,
@@ -71,7 +66,8 @@ static int allowance_at(struct store *st, const unsigned char *hash,
 	                       "SELECT allowance, at FROM signup_mails "
 	                       "WHERE hash = ?",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot read the sign-up email counts", err);
+		return store_db_fail(st, "cannot read the sign-up email counts",
+		                     err);
 	sqlite3_bind_blob(s, 1, hash, SHA256_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -85,7 +81,8 @@ static int allowance_at(struct store *st, const unsigned char *hash,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, "cannot read the sign-up email counts", err);
+		return store_db_fail(st, "cannot read the sign-up email counts",
+		                     err);
 	return 0;
 }
 
@@ -110,7 +107,7 @@ int store_web_take_mail(struct store *st, const char *email, long limit,
 	                       "INSERT OR REPLACE INTO signup_mails "
 	                       "(hash, allowance, at) VALUES (?, ?, ?)",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot count a sign-up email", err);
+		return store_db_fail(st, "cannot count a sign-up email", err);
 	sqlite3_bind_blob(s, 1, hash, SHA256_LEN, SQLITE_STATIC);
 	sqlite3_bind_double(s, 2, allowance);
 	sqlite3_bind_int64(s, 3, now);
@@ -118,7 +115,7 @@ int store_web_take_mail(struct store *st, const char *email, long limit,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		*allowed = 0;
-		return fail(st, "cannot count a sign-up email", err);
+		return store_db_fail(st, "cannot count a sign-up email", err);
 	}
 	return 0;
 }
@@ -133,12 +130,14 @@ int store_web_purge_mails(struct store *st, long period, int64_t now,
 		*purged = 0;
 	if (sqlite3_prepare_v2(st->db, "DELETE FROM signup_mails WHERE at <= ?",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot forget old sign-up email counts", err);
+		return store_db_fail(
+		        st, "cannot forget old sign-up email counts", err);
 	sqlite3_bind_int64(s, 1, now - (period > 0 ? period : 1));
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return fail(st, "cannot forget old sign-up email counts", err);
+		return store_db_fail(
+		        st, "cannot forget old sign-up email counts", err);
 	if (purged)
 		*purged = (long)sqlite3_changes(st->db);
 	return 0;
@@ -153,11 +152,11 @@ int store_web_touch(struct store *st, int64_t id, struct err *err)
 	                       "UPDATE subscribers SET email = email, "
 	                       "name = name WHERE id = ?",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return fail(st, "cannot rewrite a subscriber", err);
+		return store_db_fail(st, "cannot rewrite a subscriber", err);
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return fail(st, "cannot rewrite a subscriber", err);
+		return store_db_fail(st, "cannot rewrite a subscriber", err);
 	return 0;
 }

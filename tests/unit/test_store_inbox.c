@@ -7,6 +7,7 @@
 #include "store_inbox.h"
 #include "store_send.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -82,6 +83,39 @@ static void test_sent_to(struct store *st, struct store_inbox *in)
 		fprintf(stderr, "%s\n", err_msg(&err));
 	store_campaign_release(&c);
 	buf_release(&email);
+	err_release(&err);
+}
+
+/*
+ * A store another process keeps busy gives the inbox and the send the
+ * same clear message as the rest of the store ("another process kept it
+ * busy ...; try again"), not SQLite's bare "database is locked".
+ */
+static void test_busy(struct store *st, struct store_inbox *in,
+                      const char *path)
+{
+	struct err err = ERR_INIT;
+	struct store_campaign c = {0};
+	sqlite3 *other = NULL;
+	int64_t run = 0;
+
+	CHECK(sqlite3_open(path, &other) == SQLITE_OK);
+	CHECK(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL) ==
+	      SQLITE_OK);
+	sqlite3_busy_timeout(st->db, 50); /* not the store's 10 s */
+	CHECK(store_inbox_run_begin(in, "maildir:busy", &run, &err) < 0);
+	CHECK(strstr(err_msg(&err), "another process kept it busy") != NULL);
+	if (!strstr(err_msg(&err), "another process kept it busy"))
+		fprintf(stderr, "inbox, busy: %s\n", err_msg(&err));
+	err_clear(&err);
+	CHECK(store_campaign_open(st, "busy", "Busy", &c, &err) < 0);
+	CHECK(strstr(err_msg(&err), "another process kept it busy") != NULL);
+	if (!strstr(err_msg(&err), "another process kept it busy"))
+		fprintf(stderr, "send, busy: %s\n", err_msg(&err));
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	sqlite3_busy_timeout(st->db, 10000);
+	store_campaign_release(&c);
 	err_release(&err);
 }
 
@@ -181,6 +215,7 @@ int main(void)
 	      NULL);
 
 	test_sent_to(&st, in);
+	test_busy(&st, in, path.data);
 
 	/* Erasure takes the soft bounces and the link to the person. */
 	CHECK(store_erase(&st, "ann@example.com", &err) == 1);
