@@ -637,6 +637,12 @@ struct scan {
 	struct buf *diags;       /* one per recipient the scan added */
 	size_t first;            /* b->rcpts[first..] are the scan's */
 	struct bounce_rcpt *cur; /* the one the lines below are about */
+	int daemon;              /* the sender looks like a mail system */
+	int in_block;            /* inside a list of failed addresses */
+	int prev_trigger;        /* the line before named a failure */
+	const char *trigger;     /* the first failure phrase found */
+	const char *angle;       /* set when "<addr>: reason" lines counted */
+	struct buf prev, pair;   /* the line before; it and this one */
 };
 
 static struct buf *diag_of(struct scan *sc, struct bounce_rcpt *r)
@@ -706,104 +712,135 @@ static void set_loose_reason(struct bounce *b)
 	                    "says failed");
 }
 
-int bounce_text_scan(struct bounce *b, const char *text, size_t len,
-                     const char *subject, int daemon, size_t *cut)
+/* The text lower-cased, a NUL read as a space so that lines stay strings. */
+static void lower_copy(struct buf *low, const char *text, size_t len)
 {
-	struct buf low = BUF_INIT, prev = BUF_INIT, pair = BUF_INIT;
-	struct buf diags[BOUNCE_MAX_RCPTS];
-	struct scan sc = {b, diags, b->nrcpts, NULL};
-	const char *trigger = NULL, *angle = NULL;
-	int in_block = 0, prev_trigger = 0, delay;
-	size_t pos = 0;
-
-	for (size_t i = 0; i < BOUNCE_MAX_RCPTS; i++)
-		buf_init(&diags[i]);
-	buf_grow(&low, len);
+	buf_grow(low, len);
 	for (size_t i = 0; i < len; i++) {
 		int c = (unsigned char)text[i];
 
-		buf_addch(&low, c ? lower(c) : ' ');
+		buf_addch(low, c ? lower(c) : ' ');
 	}
-	*cut = len;
+}
+
+static void start_block(struct scan *sc, const char *which)
+{
+	sc->trigger = sc->trigger ? sc->trigger : which;
+	sc->in_block = 1;
+	sc->cur = NULL;
+}
+
+/* A failure phrase may name its address on the same line, after it. */
+static void trigger_line(struct scan *sc, const char *line, size_t p,
+                         const char *ts, size_t n)
+{
+	const char *a;
+	size_t alen = bounce_addr_next(ts, n, &p, &a);
+
+	if (alen && !after_from(line, (size_t)(a - ts))) {
+		sc->cur = take(sc, a, alen);
+		if (sc->cur)
+			diag_add(diag_of(sc, sc->cur), ts, n);
+	}
+}
+
+/* "<addr>: reason", or the alias it was expanded from when the line names
+ * one: the rest of the line is what the server said. */
+static void angle_line(struct scan *sc, const char *line, const char *ts,
+                       const char *te, const char *a, size_t alen)
+{
+	const char *al;
+	size_t aln = addr_alias(line, ts, te, &al);
+
+	sc->angle = "<address>: reason";
+	sc->in_block = 1;
+	sc->cur = aln ? take(sc, al, aln) : take(sc, a, alen);
+	if (sc->cur)
+		diag_add(diag_of(sc, sc->cur), a + alen + 1,
+		         (size_t)(te - a - alen - 1));
+}
+
+/* One line of the report: line is it lower-cased, ts[0..n) as written. */
+static void scan_line(struct scan *sc, const char *line, const char *ts,
+                      size_t n)
+{
+	const char *te = ts + n, *a, *which, *after;
+	size_t alen;
+
+	if (strstr(line, "transcript of session"))
+		sc->in_block = 0, sc->cur = NULL;
+	buf_reset(&sc->pair);
+	buf_addf(&sc->pair, "%s %s", sc->prev.data, line);
+	after = find_trigger(line, &which);
+	if (after) {
+		start_block(sc, which);
+		trigger_line(sc, line, (size_t)(after - line), ts, n);
+	} else if (!sc->prev_trigger && find_trigger(sc->pair.data, &which)) {
+		/* The phrase was broken over two lines. */
+		start_block(sc, which);
+	} else if ((alen = addr_angle_colon(ts, te, &a)) &&
+	           (sc->daemon || sc->in_block)) {
+		angle_line(sc, line, ts, te, a, alen);
+	} else if (sc->in_block && (alen = addr_starting(ts, te, &a))) {
+		sc->cur = take(sc, a, alen);
+		if (sc->cur)
+			diag_add(diag_of(sc, sc->cur), a + alen,
+			         (size_t)(te - a - alen));
+	} else if (sc->in_block && (alen = addr_alias(line, ts, te, &a))) {
+		retarget(sc, a, alen);
+	} else if (sc->cur && n) {
+		diag_add(diag_of(sc, sc->cur), ts, n);
+	}
+	sc->prev_trigger = after != NULL;
+	buf_reset(&sc->prev);
+	buf_add(&sc->prev, line, n);
+}
+
+/* Scans low (text lower-cased) line by line up to the line where a quoted
+ * message begins; returns where that is (len when none). */
+static size_t scan_lines(struct scan *sc, const char *low, const char *text,
+                         size_t len)
+{
+	size_t pos = 0;
+
 	while (pos < len) {
-		const char *ls = low.data + pos, *ts = text + pos;
+		const char *ls = low + pos;
 		const char *nl = memchr(ls, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - ls) : len - pos;
-		const char *te, *a, *which;
-		const char *after;
 		struct buf line = BUF_INIT;
-		size_t alen;
 
 		while (n && ls[n - 1] == '\r')
 			n--;
-		te = ts + n;
 		buf_add(&line, ls, n);
 		if (is_cut_line(line.data)) {
-			*cut = pos;
 			buf_release(&line);
-			break;
+			return pos;
 		}
-		if (strstr(line.data, "transcript of session"))
-			in_block = 0, sc.cur = NULL;
-
-		buf_reset(&pair);
-		buf_addf(&pair, "%s %s", prev.data, line.data);
-		after = find_trigger(line.data, &which);
-		if (after) {
-			size_t p = (size_t)(after - line.data);
-
-			trigger = trigger ? trigger : which;
-			in_block = 1;
-			sc.cur = NULL;
-			alen = bounce_addr_next(ts, n, &p, &a);
-			if (alen && !after_from(line.data, (size_t)(a - ts))) {
-				sc.cur = take(&sc, a, alen);
-				if (sc.cur)
-					diag_add(diag_of(&sc, sc.cur), ts, n);
-			}
-		} else if (!prev_trigger && find_trigger(pair.data, &which)) {
-			/* The phrase was broken over two lines. */
-			trigger = trigger ? trigger : which;
-			in_block = 1;
-			sc.cur = NULL;
-		} else if ((alen = addr_angle_colon(ts, te, &a)) &&
-		           (daemon || in_block)) {
-			const char *al;
-			size_t aln = addr_alias(line.data, ts, te, &al);
-
-			angle = "<address>: reason";
-			in_block = 1;
-			sc.cur = aln ? take(&sc, al, aln) : take(&sc, a, alen);
-			if (sc.cur)
-				diag_add(diag_of(&sc, sc.cur), a + alen + 1,
-				         (size_t)(te - a - alen - 1));
-		} else if (in_block && (alen = addr_starting(ts, te, &a))) {
-			sc.cur = take(&sc, a, alen);
-			if (sc.cur)
-				diag_add(diag_of(&sc, sc.cur), a + alen,
-				         (size_t)(te - a - alen));
-		} else if (in_block &&
-		           (alen = addr_alias(line.data, ts, te, &a))) {
-			retarget(&sc, a, alen);
-		} else if (sc.cur && n) {
-			diag_add(diag_of(&sc, sc.cur), ts, n);
-		}
-		prev_trigger = after != NULL;
-		buf_reset(&prev);
-		buf_add(&prev, line.data, line.len);
+		scan_line(sc, line.data, text + pos, n);
 		buf_release(&line);
 		pos += (nl ? (size_t)(nl - ls) + 1 : len - pos);
 	}
+	return len;
+}
 
-	buf_setlen(&low, *cut);
-	delay = bounce_says_delay(low.data) ||
-	        (subject && bounce_says_delay(subject)) ||
-	        (subject &&
-	         (strstr(subject, "delayed") || strstr(subject, "(delay)") ||
-	          !strncmp(subject, "warning:", 8)));
-	for (size_t i = sc.first; i < b->nrcpts; i++) {
+static int report_says_delay(const char *low, const char *subject)
+{
+	return bounce_says_delay(low) ||
+	       (subject && bounce_says_delay(subject)) ||
+	       (subject &&
+	        (strstr(subject, "delayed") || strstr(subject, "(delay)") ||
+	         !strncmp(subject, "warning:", 8)));
+}
+
+/* Each recipient the scan found gets what was said about it, and is judged
+ * by the whole report when it is the only one. */
+static void give_diagnostics(struct scan *sc, const char *low, int delay)
+{
+	struct bounce *b = sc->b;
+
+	for (size_t i = sc->first; i < b->nrcpts; i++) {
 		struct bounce_rcpt *r = &b->rcpts[i];
-		struct buf *d = &diags[i - sc.first];
+		struct buf *d = &sc->diags[i - sc->first];
 
 		while (d->len && d->data[d->len - 1] == ' ')
 			buf_setlen(d, d->len - 1);
@@ -811,31 +848,62 @@ int bounce_text_scan(struct bounce *b, const char *text, size_t len,
 		r->diagnostic = buf_detach(d);
 		r->action =
 		        delay ? BOUNCE_ACTION_DELAYED : BOUNCE_ACTION_FAILED;
-		bounce_rcpt_judge(r, b->nrcpts == 1 ? low.data : NULL);
+		bounce_rcpt_judge(r, b->nrcpts == 1 ? low : NULL);
 	}
-	/* Every address in the report's text may name the subscriber. */
-	pos = 0;
-	while (pos < *cut) {
+}
+
+/* Every address in the report's text may name the subscriber. */
+static void mention_all(struct bounce *b, const char *text, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
 		const char *a;
-		size_t alen = bounce_addr_next(text, *cut, &pos, &a);
+		size_t alen = bounce_addr_next(text, len, &pos, &a);
 
 		if (alen)
 			bounce_add_mentioned(b, a, alen);
 	}
-	if (trigger || angle) {
-		struct buf r = BUF_INIT;
+}
 
-		buf_addf(&r, "%s report: \"%s\"", delay ? "delay" : "failure",
-		         trigger ? trigger : angle);
-		free(b->reason);
-		b->reason = buf_detach(&r);
-	}
+static void set_phrase_reason(struct bounce *b, const char *phrase, int delay)
+{
+	struct buf r = BUF_INIT;
+
+	buf_addf(&r, "%s report: \"%s\"", delay ? "delay" : "failure", phrase);
+	free(b->reason);
+	b->reason = buf_detach(&r);
+}
+
+int bounce_text_scan(struct bounce *b, const char *text, size_t len,
+                     const char *subject, int daemon, size_t *cut)
+{
+	struct buf low = BUF_INIT;
+	struct buf diags[BOUNCE_MAX_RCPTS];
+	struct scan sc = {.b = b,
+	                  .diags = diags,
+	                  .first = b->nrcpts,
+	                  .daemon = daemon,
+	                  .prev = BUF_INIT,
+	                  .pair = BUF_INIT};
+	int delay;
+
+	for (size_t i = 0; i < BOUNCE_MAX_RCPTS; i++)
+		buf_init(&diags[i]);
+	lower_copy(&low, text, len);
+	*cut = scan_lines(&sc, low.data, text, len);
+	buf_setlen(&low, *cut);
+	delay = report_says_delay(low.data, subject);
+	give_diagnostics(&sc, low.data, delay);
+	mention_all(b, text, *cut);
+	if (sc.trigger || sc.angle)
+		set_phrase_reason(b, sc.trigger ? sc.trigger : sc.angle, delay);
 	for (size_t i = 0; i < BOUNCE_MAX_RCPTS; i++)
 		buf_release(&diags[i]);
 	buf_release(&low);
-	buf_release(&prev);
-	buf_release(&pair);
-	if (!trigger && !(angle && b->nrcpts > sc.first))
+	buf_release(&sc.prev);
+	buf_release(&sc.pair);
+	if (!sc.trigger && !(sc.angle && b->nrcpts > sc.first))
 		return 0;
 	return delay ? 2 : 1;
 }
