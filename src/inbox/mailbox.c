@@ -78,7 +78,9 @@ static char *redact(const char *source)
 	return buf_detach(&b);
 }
 
-static int parse_url(struct url *u, const char *source, struct err *err)
+/* Where the address after the scheme begins, the scheme's kind and default
+ * port set in u; NULL for a scheme that is not a mailbox's. */
+static const char *parse_scheme(struct url *u, const char *source)
 {
 	static const struct {
 		const char *scheme;
@@ -90,9 +92,8 @@ static int parse_url(struct url *u, const char *source, struct err *err)
 	        {"pop3://", KIND_POP3, 0, "110"},
 	        {"pop3s://", KIND_POP3, 1, "995"},
 	};
-	const char *p = NULL, *at, *slash, *colon, *end;
+	const char *p = NULL;
 
-	memset(u, 0, sizeof(*u));
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(*schemes); i++) {
 		size_t n = strlen(schemes[i].scheme);
 
@@ -103,18 +104,14 @@ static int parse_url(struct url *u, const char *source, struct err *err)
 			u->port = xstrdup(schemes[i].port);
 		}
 	}
-	if (!p)
-		return err_set(
-		        err,
-		        "%s: unknown mailbox: write maildir:DIR, "
-		        "imap[s]://USER@HOST/MAILBOX or pop3[s]://USER@HOST",
-		        source);
-	slash = strchr(p, '/');
-	end = slash ? slash : p + strlen(p);
-	at = memrchr(p, '@', (size_t)(end - p));
-	if (!at || at == p)
-		return err_set(err, "%s: no user name: write %.*sUSER@HOST...",
-		               source, (int)(p - source), source);
+	return p;
+}
+
+/* The user name in p[0..at); a password beside it is refused, so that it
+ * never sits in a settings file. */
+static int parse_user(struct url *u, const char *source, const char *p,
+                      const char *at, struct err *err)
+{
 	if (memchr(p, ':', (size_t)(at - p)))
 		return err_set(err,
 		               "%s: no password in the address, please: set "
@@ -128,7 +125,16 @@ static int parse_url(struct url *u, const char *source, struct err *err)
 		        "line break: write '@' in it as %%40 and '%%' as "
 		        "%%25",
 		        source);
-	p = at + 1;
+	return 0;
+}
+
+/* The host in p[0..end), an IPv6 address in brackets, and a port after a
+ * colon. */
+static int parse_host(struct url *u, const char *source, const char *p,
+                      const char *end, struct err *err)
+{
+	const char *colon;
+
 	if (*p == '[') {
 		const char *close = memchr(p, ']', (size_t)(end - p));
 
@@ -149,25 +155,54 @@ static int parse_url(struct url *u, const char *source, struct err *err)
 			return err_set(err, "%s: bad port '%s'", source,
 			               u->port);
 	}
+	return 0;
+}
+
+/* The folder after the slash, INBOX when none is written. */
+static int parse_folder(struct url *u, const char *source, const char *slash,
+                        struct err *err)
+{
+	if (!slash || !slash[1]) {
+		u->folder = xstrdup("INBOX");
+		return 0;
+	}
+	if (u->kind == KIND_POP3)
+		return err_set(err, "%s: POP3 has no folders: leave out '%s'",
+		               source, slash);
+	u->folder = unescape(slash + 1, strlen(slash + 1));
+	if (!u->folder)
+		return err_set(err,
+		               "%s: the folder name has a bad %%XX "
+		               "escape or a line break: write '%%' in it "
+		               "as %%25",
+		               source);
+	return 0;
+}
+
+static int parse_url(struct url *u, const char *source, struct err *err)
+{
+	const char *p, *at, *slash, *end;
+
+	memset(u, 0, sizeof(*u));
+	p = parse_scheme(u, source);
+	if (!p)
+		return err_set(
+		        err,
+		        "%s: unknown mailbox: write maildir:DIR, "
+		        "imap[s]://USER@HOST/MAILBOX or pop3[s]://USER@HOST",
+		        source);
+	slash = strchr(p, '/');
+	end = slash ? slash : p + strlen(p);
+	at = memrchr(p, '@', (size_t)(end - p));
+	if (!at || at == p)
+		return err_set(err, "%s: no user name: write %.*sUSER@HOST...",
+		               source, (int)(p - source), source);
+	if (parse_user(u, source, p, at, err) < 0 ||
+	    parse_host(u, source, at + 1, end, err) < 0)
+		return -1;
 	if (!*u->host || !u->user)
 		return err_set(err, "%s: no host, or a bad user name", source);
-	if (slash && slash[1]) {
-		if (u->kind == KIND_POP3)
-			return err_set(
-			        err, "%s: POP3 has no folders: leave out '%s'",
-			        source, slash);
-		u->folder = unescape(slash + 1, strlen(slash + 1));
-		if (!u->folder)
-			return err_set(
-			        err,
-			        "%s: the folder name has a bad %%XX "
-			        "escape or a line break: write '%%' in it "
-			        "as %%25",
-			        source);
-	} else {
-		u->folder = xstrdup("INBOX");
-	}
-	return 0;
+	return parse_folder(u, source, slash, err);
 }
 
 /* A TCP connection, waiting at most timeout seconds. */
@@ -265,6 +300,78 @@ static void tls_setup(struct mailstream_ssl_context *ctx, void *data)
 		mailstream_ssl_set_server_name(ctx, (char *)host);
 }
 
+/* The authorities trusted: those in ca_file, else the system's. */
+static int load_trust(gnutls_x509_trust_list_t *trust, const char *host,
+                      const char *ca_file, struct err *err)
+{
+	int own = ca_file && *ca_file, rc;
+
+	if (gnutls_x509_trust_list_init(trust, 0) < 0)
+		return err_set(err, "%s: cannot set up certificate checks",
+		               host);
+	if (own)
+		rc = gnutls_x509_trust_list_add_trust_file(
+		        *trust, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+	else
+		rc = gnutls_x509_trust_list_add_system_trust(*trust, 0, 0);
+	if (rc <= 0)
+		return err_set(err, "%s: no trusted certificates%s%s%s", host,
+		               own ? " in " : "",
+		               own ? ca_file : " in the system store",
+		               own ? "" : ": give a CA file with --ca-file");
+	return 0;
+}
+
+/* The first max certificates of the chain that read, in order; how many. */
+static unsigned import_chain(carray *chain, gnutls_x509_crt_t *crts,
+                             unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < carray_count(chain) && n < max; i++) {
+		MMAPString *der = carray_get(chain, i);
+		gnutls_datum_t d = {(unsigned char *)der->str,
+		                    (unsigned)der->len};
+
+		if (gnutls_x509_crt_init(&crts[n]) < 0)
+			break;
+		if (gnutls_x509_crt_import(crts[n], &d, GNUTLS_X509_FMT_DER) <
+		    0) {
+			gnutls_x509_crt_deinit(crts[n]);
+			break;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Why the chain failed in GnuTLS's words, with what the reader can do. */
+static int untrusted(const char *host, int rc, unsigned status, struct err *err)
+{
+	gnutls_datum_t why = {NULL, 0};
+	const char *hint = "";
+	size_t len;
+
+	if (rc >= 0)
+		gnutls_certificate_verification_status_print(
+		        status, GNUTLS_CRT_X509, &why, 0);
+	len = why.data ? strlen((const char *)why.data) : 0;
+	while (len && (why.data[len - 1] == ' ' || why.data[len - 1] == '.'))
+		why.data[--len] = '\0';
+	if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
+		hint = ": connect by the name the certificate is for";
+	else if (status &
+	         (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+		hint = ": if your own authority signed it, give its "
+		       "certificate with --ca-file";
+	err_set(err,
+	        "%s: the server's certificate is not trusted (%s); "
+	        "nothing was sent%s",
+	        host, len ? (const char *)why.data : "unreadable", hint);
+	gnutls_free(why.data);
+	return -1;
+}
+
 /*
  * Checks the chain a TLS server sent: signed by a trusted authority,
  * valid now, for a TLS server, and naming host.
@@ -287,65 +394,14 @@ static int verify_chain(mailstream *s, const char *host, const char *ca_file,
 		err_set(err, "%s: the server sent no certificate", host);
 		goto out;
 	}
-	if (gnutls_x509_trust_list_init(&trust, 0) < 0) {
-		err_set(err, "%s: cannot set up certificate checks", host);
+	if (load_trust(&trust, host, ca_file, err) < 0)
 		goto out;
-	}
-	if (ca_file && *ca_file)
-		rc = gnutls_x509_trust_list_add_trust_file(
-		        trust, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
-	else
-		rc = gnutls_x509_trust_list_add_system_trust(trust, 0, 0);
-	if (rc <= 0) {
-		err_set(err, "%s: no trusted certificates%s%s%s", host,
-		        ca_file && *ca_file ? " in " : "",
-		        ca_file && *ca_file ? ca_file : " in the system store",
-		        ca_file && *ca_file
-		                ? ""
-		                : ": give a CA file with --ca-file");
-		goto out;
-	}
-	for (unsigned i = 0; i < carray_count(chain) && n < 16; i++) {
-		MMAPString *der = carray_get(chain, i);
-		gnutls_datum_t d = {(unsigned char *)der->str,
-		                    (unsigned)der->len};
-
-		if (gnutls_x509_crt_init(&crts[n]) < 0)
-			break;
-		if (gnutls_x509_crt_import(crts[n], &d, GNUTLS_X509_FMT_DER) <
-		    0) {
-			gnutls_x509_crt_deinit(crts[n]);
-			break;
-		}
-		n++;
-	}
+	n = import_chain(chain, crts, 16);
 	rc = n ? gnutls_x509_trust_list_verify_crt2(trust, crts, n, check, 2, 0,
 	                                            &status, NULL)
 	       : -1;
 	if (rc < 0 || status) {
-		gnutls_datum_t why = {NULL, 0};
-		const char *hint = "";
-		size_t len;
-
-		if (rc >= 0)
-			gnutls_certificate_verification_status_print(
-			        status, GNUTLS_CRT_X509, &why, 0);
-		len = why.data ? strlen((const char *)why.data) : 0;
-		while (len &&
-		       (why.data[len - 1] == ' ' || why.data[len - 1] == '.'))
-			why.data[--len] = '\0';
-		if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
-			hint = ": connect by the name the certificate is for";
-		else if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND |
-		                   GNUTLS_CERT_SIGNER_NOT_CA))
-			hint = ": if your own authority signed it, give its "
-			       "certificate with --ca-file";
-		err_set(err,
-		        "%s: the server's certificate is not trusted (%s); "
-		        "nothing was sent%s",
-		        host, len ? (const char *)why.data : "unreadable",
-		        hint);
-		gnutls_free(why.data);
+		untrusted(host, rc, status, err);
 		goto out;
 	}
 	ret = 0;
@@ -404,23 +460,105 @@ static mailstream *session_stream(struct mailbox *mb)
 	return NULL;
 }
 
-static int open_network(struct mailbox *mb, const char *source,
-                        const struct mailbox_options *o, struct err *err)
+/*
+ * The connection to the server, inside TLS for imaps:// and pop3s:// with
+ * the certificate checked before anything is sent; *fd is its socket.
+ */
+static mailstream *open_stream(const struct url *u, int timeout,
+                               const char *ca_file, int *fd, struct err *err)
+{
+	mailstream *stream;
+
+	*fd = tcp_connect(u, timeout, err);
+	if (*fd < 0)
+		return NULL;
+	if (u->tls) {
+		stream = mailstream_ssl_open_with_callback_timeout(
+		        *fd, timeout, tls_setup, u->host);
+		if (stream && verify_chain(stream, u->host, ca_file, err) < 0) {
+			mailstream_close(stream);
+			return NULL;
+		}
+	} else {
+		stream = mailstream_socket_open_timeout(*fd, timeout);
+	}
+	if (!stream) {
+		close(*fd);
+		err_set(err, "%s port %s: %s", u->host, u->port,
+		        u->tls ? "TLS handshake failed"
+		               : "cannot set up the stream");
+	}
+	return stream;
+}
+
+/*
+ * Upgrades a plain connection with STARTTLS and checks the certificate.
+ * A server without STARTTLS is used only on this machine: a password in
+ * clear text never leaves it.
+ */
+static int start_tls(struct mailbox *mb, const struct url *u, int fd,
+                     const char *ca_file, struct err *err)
+{
+	int imap = u->kind == KIND_IMAP, r;
+
+	mailsession_parameters(mb->session,
+	                       imap ? IMAPDRIVER_CACHED_SET_SSL_CALLBACK
+	                            : POP3DRIVER_CACHED_SET_SSL_CALLBACK,
+	                       (void *)tls_setup);
+	mailsession_parameters(mb->session,
+	                       imap ? IMAPDRIVER_CACHED_SET_SSL_CALLBACK_DATA
+	                            : POP3DRIVER_CACHED_SET_SSL_CALLBACK_DATA,
+	                       u->host);
+	r = mailsession_starttls(mb->session);
+	if (r == MAIL_NO_ERROR)
+		return verify_chain(session_stream(mb), u->host, ca_file, err);
+	if (r != MAIL_ERROR_NO_TLS && r != MAIL_ERROR_NOT_IMPLEMENTED)
+		return err_set(err, "%s: STARTTLS failed: %s", mb->name,
+		               mail_error(r));
+	if (!peer_is_loopback(fd))
+		return err_set(err,
+		               "%s: the server offers no STARTTLS; use "
+		               "%s:// (passwords go in clear text only to "
+		               "this machine)",
+		               mb->name, imap ? "imaps" : "pop3s");
+	return 0;
+}
+
+/* Logs in and, for IMAP, opens the folder to read. */
+static int log_in(struct mailbox *mb, const struct url *u, const char *password,
+                  struct err *err)
+{
+	int r = mailsession_login(mb->session, u->user, password);
+
+	if (r != MAIL_NO_ERROR)
+		return err_set(err, "%s: %s", mb->name, mail_error(r));
+	if (u->kind != KIND_IMAP)
+		return 0;
+	r = mailsession_select_folder(mb->session, u->folder);
+	if (r != MAIL_NO_ERROR)
+		return err_set(err, "%s: cannot open mailbox '%s': %s",
+		               mb->name, u->folder, mail_error(r));
+	if (mb->processed_folder)
+		/* Already there is fine: the copy will tell otherwise. */
+		mailsession_create_folder(mb->session, mb->processed_folder);
+	return 0;
+}
+
+static int open_network(struct mailbox *mb, const struct mailbox_options *o,
+                        struct err *err)
 {
 	struct url u;
 	mailstream *stream;
 	int fd, r, timeout = o->timeout > 0 ? o->timeout : 60, ret = -1;
-	int tls;
 
-	/* Messages show the source as redacted. */
-	source = mb->name;
-	if (parse_url(&u, source, err) < 0)
+	/* Parsed as redacted, so that no message can show a password. */
+	if (parse_url(&u, mb->name, err) < 0)
 		goto out;
 	if (!o->password) {
 		err_set(err,
 		        "%s: no password: set BULLETIN_INBOX_PASSWORD in the "
 		        "environment",
-		        source);
+		        mb->name);
 		goto out;
 	}
 	mb->kind = u.kind;
@@ -429,95 +567,23 @@ static int open_network(struct mailbox *mb, const char *source,
 	        mailsession_new(u.kind == KIND_IMAP ? imap_session_driver
 	                                            : pop3_session_driver);
 	if (!mb->session) {
-		err_set(err, "%s: out of memory", source);
+		err_set(err, "%s: out of memory", mb->name);
 		goto out;
 	}
-	fd = tcp_connect(&u, timeout, err);
-	if (fd < 0)
+	stream = open_stream(&u, timeout, o->ca_file, &fd, err);
+	if (!stream)
 		goto out;
-	tls = u.tls;
-	if (tls) {
-		stream = mailstream_ssl_open_with_callback_timeout(
-		        fd, timeout, tls_setup, u.host);
-		if (stream &&
-		    verify_chain(stream, u.host, o->ca_file, err) < 0) {
-			mailstream_close(stream);
-			goto out;
-		}
-	} else {
-		stream = mailstream_socket_open_timeout(fd, timeout);
-	}
-	if (!stream) {
-		close(fd);
-		err_set(err, "%s port %s: %s", u.host, u.port,
-		        tls ? "TLS handshake failed"
-		            : "cannot set up the stream");
-		goto out;
-	}
 	r = mailsession_connect_stream(mb->session, stream);
 	if (r != MAIL_NO_ERROR && r != MAIL_NO_ERROR_AUTHENTICATED &&
 	    r != MAIL_NO_ERROR_NON_AUTHENTICATED) {
-		err_set(err, "%s: %s", source, mail_error(r));
+		err_set(err, "%s: %s", mb->name, mail_error(r));
 		goto out;
 	}
 	mb->connected = 1;
-	if (!tls) {
-		mailsession_parameters(
-		        mb->session,
-		        u.kind == KIND_IMAP
-		                ? IMAPDRIVER_CACHED_SET_SSL_CALLBACK
-		                : POP3DRIVER_CACHED_SET_SSL_CALLBACK,
-		        (void *)tls_setup);
-		mailsession_parameters(
-		        mb->session,
-		        u.kind == KIND_IMAP
-		                ? IMAPDRIVER_CACHED_SET_SSL_CALLBACK_DATA
-		                : POP3DRIVER_CACHED_SET_SSL_CALLBACK_DATA,
-		        u.host);
-		r = mailsession_starttls(mb->session);
-		if (r == MAIL_NO_ERROR) {
-			if (verify_chain(session_stream(mb), u.host, o->ca_file,
-			                 err) < 0)
-				goto out;
-		} else if (r == MAIL_ERROR_NO_TLS ||
-		           r == MAIL_ERROR_NOT_IMPLEMENTED) {
-			/* A password in clear text never leaves the machine. */
-			if (!peer_is_loopback(fd)) {
-				err_set(err,
-				        "%s: the server offers no STARTTLS; "
-				        "use "
-				        "%s:// (passwords go in clear text "
-				        "only to "
-				        "this machine)",
-				        source,
-				        u.kind == KIND_IMAP ? "imaps"
-				                            : "pop3s");
-				goto out;
-			}
-		} else {
-			err_set(err, "%s: STARTTLS failed: %s", source,
-			        mail_error(r));
-			goto out;
-		}
-	}
-	r = mailsession_login(mb->session, u.user, o->password);
-	if (r != MAIL_NO_ERROR) {
-		err_set(err, "%s: %s", source, mail_error(r));
+	if (!u.tls && start_tls(mb, &u, fd, o->ca_file, err) < 0)
 		goto out;
-	}
-	if (u.kind == KIND_IMAP) {
-		r = mailsession_select_folder(mb->session, u.folder);
-		if (r != MAIL_NO_ERROR) {
-			err_set(err, "%s: cannot open mailbox '%s': %s", source,
-			        u.folder, mail_error(r));
-			goto out;
-		}
-		if (mb->processed_folder)
-			/* Already there is fine: the copy will tell otherwise.
-			 */
-			mailsession_create_folder(mb->session,
-			                          mb->processed_folder);
-	}
+	if (log_in(mb, &u, o->password, err) < 0)
+		goto out;
 	ret = 0;
 out:
 	url_release(&u);
@@ -566,7 +632,7 @@ int mailbox_open(struct mailbox *mb, const char *source,
 	if (!strncmp(source, "maildir:", 8))
 		r = open_maildir(mb, source + 8, err);
 	else
-		r = open_network(mb, source, o, err);
+		r = open_network(mb, o, err);
 	if (r < 0)
 		mailbox_close(mb);
 	return r;
