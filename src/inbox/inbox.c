@@ -301,6 +301,97 @@ static int set_status(struct pass *p, enum store_status to, int *changed,
 	               : 0;
 }
 
+/* How an action is worded on a dry run, which changes nothing. */
+static const char *would(const struct pass *p)
+{
+	return p->o->dry_run ? "would be " : "";
+}
+
+/*
+ * Counts a soft bounce: 1 when it is the one that reaches soft_limit
+ * within soft_days (the address bounces), 0 when it is only counted,
+ * -1 on error.
+ */
+static int soft_limit_reached(struct pass *p, struct err *err)
+{
+	const struct inbox_options *o = p->o;
+	long count;
+
+	if (store_inbox_soft_bounce(p->in, p->sub.id, (int64_t)time(NULL),
+	                            o->soft_days, p->evidence.data, o->dry_run,
+	                            &count, err) < 0)
+		return -1;
+	if (count < o->soft_limit) {
+		buf_addf(&p->action, "soft bounce %ld of %ld within %ld days",
+		         count, o->soft_limit, o->soft_days);
+		p->stats->soft_counted++;
+		p->done = "counted";
+		return 0;
+	}
+	buf_addf(&p->evidence, " (soft bounce %ld within %ld days)", count,
+	         o->soft_days);
+	buf_addf(&p->action, "%sbounced: %ld soft bounces within %ld days",
+	         would(p), count, o->soft_days);
+	return 1;
+}
+
+/* A policy failure (a block, a DMARC rejection) says nothing of the
+ * address, so it bounces nobody. */
+static int act_bounce(struct pass *p, enum bounce_class kind, int open,
+                      int *changed, struct err *err)
+{
+	const struct bounce_rcpt *r = p->r;
+
+	if (r && r->policy) {
+		buf_addf(&p->action,
+		         "none: a policy failure (%s), not the address's",
+		         *r->status ? r->status : "blocked");
+		return 0;
+	}
+	if (!open) {
+		buf_addf(&p->action, "none: already %s",
+		         store_status_name(p->sub.status));
+		return 0;
+	}
+	if (kind == BOUNCE_SOFT) {
+		int reached = soft_limit_reached(p, err);
+
+		if (reached <= 0)
+			return reached;
+	} else {
+		buf_addf(&p->action, "%sbounced", would(p));
+	}
+	return set_status(p, STORE_BOUNCED, changed, err);
+}
+
+static int act_complaint(struct pass *p, int *changed, struct err *err)
+{
+	if (!complaint_counts(&p->b, p->r)) {
+		buf_addf(&p->action,
+		         "none: Feedback-Type %s is not a complaint",
+		         p->b.feedback_type);
+		return 0;
+	}
+	if (p->sub.status == STORE_COMPLAINED) {
+		buf_adds(&p->action, "none: already complained");
+		return 0;
+	}
+	buf_addf(&p->action, "%scomplained", would(p));
+	return set_status(p, STORE_COMPLAINED, changed, err);
+}
+
+static int act_unsubscribe(struct pass *p, int open, int *changed,
+                           struct err *err)
+{
+	if (!open) {
+		buf_addf(&p->action, "none: already %s",
+		         store_status_name(p->sub.status));
+		return 0;
+	}
+	buf_addf(&p->action, "%sunsubscribed", would(p));
+	return set_status(p, STORE_UNSUBSCRIBED, changed, err);
+}
+
 /*
  * Acts on the subscriber the message is tied to; the action taken is
  * written to p->action and p->done.
@@ -312,7 +403,6 @@ static int act(struct pass *p, int *changed, struct err *err)
 	enum bounce_class kind = r ? r->kind : b->class;
 	enum store_status now = p->sub.status;
 	int open = now == STORE_PENDING || now == STORE_ACTIVE;
-	const char *would = p->o->dry_run ? "would be " : "";
 
 	*changed = 0;
 	p->done = "none";
@@ -323,68 +413,11 @@ static int act(struct pass *p, int *changed, struct err *err)
 	switch (kind) {
 	case BOUNCE_HARD:
 	case BOUNCE_SOFT:
-		if (r && r->policy) {
-			buf_addf(&p->action,
-			         "none: a policy failure (%s), not the "
-			         "address's",
-			         *r->status ? r->status : "blocked");
-			return 0;
-		}
-		if (!open) {
-			buf_addf(&p->action, "none: already %s",
-			         store_status_name(now));
-			return 0;
-		}
-		if (kind == BOUNCE_SOFT) {
-			long count;
-
-			if (store_inbox_soft_bounce(
-			            p->in, p->sub.id, (int64_t)time(NULL),
-			            p->o->soft_days, p->evidence.data,
-			            p->o->dry_run, &count, err) < 0)
-				return -1;
-			if (count < p->o->soft_limit) {
-				buf_addf(&p->action,
-				         "soft bounce %ld of %ld within %ld "
-				         "days",
-				         count, p->o->soft_limit,
-				         p->o->soft_days);
-				p->stats->soft_counted++;
-				p->done = "counted";
-				return 0;
-			}
-			buf_addf(&p->evidence,
-			         " (soft bounce %ld within %ld days)", count,
-			         p->o->soft_days);
-			buf_addf(&p->action,
-			         "%sbounced: %ld soft bounces within "
-			         "%ld days",
-			         would, count, p->o->soft_days);
-		} else {
-			buf_addf(&p->action, "%sbounced", would);
-		}
-		return set_status(p, STORE_BOUNCED, changed, err);
+		return act_bounce(p, kind, open, changed, err);
 	case BOUNCE_COMPLAINT:
-		if (!complaint_counts(b, r)) {
-			buf_addf(&p->action,
-			         "none: Feedback-Type %s is not a complaint",
-			         b->feedback_type);
-			return 0;
-		}
-		if (now == STORE_COMPLAINED) {
-			buf_adds(&p->action, "none: already complained");
-			return 0;
-		}
-		buf_addf(&p->action, "%scomplained", would);
-		return set_status(p, STORE_COMPLAINED, changed, err);
+		return act_complaint(p, changed, err);
 	case BOUNCE_UNSUBSCRIBE:
-		if (!open) {
-			buf_addf(&p->action, "none: already %s",
-			         store_status_name(now));
-			return 0;
-		}
-		buf_addf(&p->action, "%sunsubscribed", would);
-		return set_status(p, STORE_UNSUBSCRIBED, changed, err);
+		return act_unsubscribe(p, open, changed, err);
 	default:
 		buf_adds(&p->action, "ignored");
 		return 0;
@@ -526,6 +559,54 @@ static int end_batch(struct pass *p, struct err *err)
 	return mailbox_flush(&p->mb, err);
 }
 
+/*
+ * Reads offered messages in batches of BATCH, one store transaction each,
+ * marking a batch's messages in the mailbox only once it is committed.
+ */
+static int read_messages(struct pass *p, size_t n, struct err *err)
+{
+	int in_txn = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int mark;
+
+		if (!p->o->dry_run && !in_txn) {
+			if (store_begin(p->st, err) < 0)
+				goto fail;
+			in_txn = 1;
+		}
+		if (one(p, i, &mark, err) < 0)
+			goto fail;
+		if (mark)
+			p->to_mark[p->nmark++] = i;
+		if (in_txn && ((i + 1) % BATCH == 0 || i + 1 == n)) {
+			in_txn = 0;
+			if (end_batch(p, err) < 0)
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	if (in_txn)
+		store_rollback(p->st);
+	return -1;
+}
+
+static void pass_release(struct pass *p)
+{
+	bounce_release(&p->b);
+	free(p->to_mark);
+	buf_release(&p->key);
+	buf_release(&p->action);
+	buf_release(&p->evidence);
+	buf_release(&p->detail);
+	buf_release(&p->reason);
+	buf_release(&p->email);
+	buf_release(&p->idkey);
+	buf_release(&p->tie);
+	forget_sub(p);
+}
+
 int inbox_run(struct store *st, const struct inbox_options *o,
               void (*report)(void *ctx, const struct inbox_outcome *oc),
               void *ctx, struct inbox_stats *stats, struct err *err)
@@ -548,7 +629,7 @@ int inbox_run(struct store *st, const struct inbox_options *o,
 	        .tie = BUF_INIT,
 	};
 	size_t n = 0;
-	int ret = -1, in_txn = 0;
+	int ret = -1;
 
 	memset(stats, 0, sizeof(*stats));
 	bounce_init(&p.b);
@@ -562,43 +643,15 @@ int inbox_run(struct store *st, const struct inbox_options *o,
 	stats->messages = (long)n;
 	p.total = n;
 	p.to_mark = xcalloc(n ? n : 1, sizeof(*p.to_mark));
-	for (size_t i = 0; i < n; i++) {
-		int mark;
-
-		if (!o->dry_run && !in_txn) {
-			if (store_begin(st, err) < 0)
-				goto out;
-			in_txn = 1;
-		}
-		if (one(&p, i, &mark, err) < 0)
-			goto out;
-		if (mark)
-			p.to_mark[p.nmark++] = i;
-		if (in_txn && ((i + 1) % BATCH == 0 || i + 1 == n)) {
-			in_txn = 0;
-			if (end_batch(&p, err) < 0)
-				goto out;
-		}
-	}
+	if (read_messages(&p, n, err) < 0)
+		goto out;
 	if (p.run && store_inbox_run_end(p.in, p.run, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	if (in_txn)
-		store_rollback(st);
 	mailbox_close(&p.mb);
 close_store:
 	store_inbox_close(p.in);
-	bounce_release(&p.b);
-	free(p.to_mark);
-	buf_release(&p.key);
-	buf_release(&p.action);
-	buf_release(&p.evidence);
-	buf_release(&p.detail);
-	buf_release(&p.reason);
-	buf_release(&p.email);
-	buf_release(&p.idkey);
-	buf_release(&p.tie);
-	forget_sub(&p);
+	pass_release(&p);
 	return ret;
 }
