@@ -58,15 +58,18 @@ static void wipe_free(char *s)
 	}
 }
 
-static void smtp_release(void *impl)
+static void smtp_free(struct smtp *s)
 {
-	struct smtp *s = impl;
-
 	free(s->url);
 	free(s->ca_file);
 	free(s->username);
 	wipe_free(s->password);
 	free(s);
+}
+
+static void smtp_release(void *impl)
+{
+	smtp_free(impl);
 	curl_global_cleanup();
 }
 
@@ -353,29 +356,37 @@ static int host_ok(const char *s, size_t n, int bracketed)
 	return 1;
 }
 
-int transport_smtp_init(struct transport *t, const char *url,
-                        const struct transport_options *opt, struct err *err)
-{
-	int implicit = strncmp(url, "smtps://", 8) == 0;
-	const char *p = url + (implicit ? 8 : 7), *host, *end;
-	char *hostname;
-	long port = implicit ? 465 : 25;
-	int bracketed = *p == '[', loopback;
-	struct buf curl_url = BUF_INIT;
-	struct smtp *s;
+/* An smtp:// or smtps:// transport's address, parsed. */
+struct smtp_url {
+	int implicit;     /* smtps://: TLS from the first byte */
+	int bracketed;    /* an IPv6 literal in [] */
+	const char *host; /* borrowed from the url; hostlen bytes */
+	size_t hostlen;
+	long port;
+};
 
-	host = p + bracketed;
-	end = bracketed ? strchr(host, ']') : host + strcspn(host, ":/");
-	if (!end || !host_ok(host, (size_t)(end - host), bracketed))
+static int parse_smtp_url(struct smtp_url *u, const char *url, struct err *err)
+{
+	const char *p, *end;
+
+	u->implicit = strncmp(url, "smtps://", 8) == 0;
+	p = url + (u->implicit ? 8 : 7);
+	u->port = u->implicit ? 465 : 25;
+	u->bracketed = *p == '[';
+	u->host = p + u->bracketed;
+	end = u->bracketed ? strchr(u->host, ']')
+	                   : u->host + strcspn(u->host, ":/");
+	if (!end || !host_ok(u->host, (size_t)(end - u->host), u->bracketed))
 		return err_set(err,
 		               "transport '%s': bad host; use %s://HOST:PORT",
-		               url, implicit ? "smtps" : "smtp");
-	p = end + bracketed;
+		               url, u->implicit ? "smtps" : "smtp");
+	u->hostlen = (size_t)(end - u->host);
+	p = end + u->bracketed;
 	if (*p == ':') {
 		char *num_end;
 
-		port = strtol(p + 1, &num_end, 10);
-		if (num_end == p + 1 || port < 1 || port > 65535)
+		u->port = strtol(p + 1, &num_end, 10);
+		if (num_end == p + 1 || u->port < 1 || u->port > 65535)
 			return err_set(err, "transport '%s': bad port", url);
 		p = num_end;
 	}
@@ -385,10 +396,23 @@ int transport_smtp_init(struct transport *t, const char *url,
 		               "(credentials come from the options, not the "
 		               "url)",
 		               url);
-	hostname = xstrndup(host, (size_t)(end - host));
-	loopback = is_loopback(hostname);
+	return 0;
+}
+
+/*
+ * Checks the options against the url and picks the TLS to use:
+ * CURLUSESSL_ALL or _NONE, -1 with err set. The default is TLS except
+ * to this machine; a password is never sent outside TLS.
+ */
+static long check_options(const struct smtp_url *u, const char *url,
+                          const struct transport_options *opt, struct err *err)
+{
+	char *hostname = xstrndup(u->host, u->hostlen);
+	int loopback = is_loopback(hostname);
+	long use_ssl;
+
 	free(hostname);
-	if (implicit && opt->tls == TRANSPORT_TLS_NONE)
+	if (u->implicit && opt->tls == TRANSPORT_TLS_NONE)
 		return err_set(err,
 		               "transport '%s': smtps:// is always TLS; "
 		               "use smtp:// for tls none",
@@ -398,22 +422,32 @@ int transport_smtp_init(struct transport *t, const char *url,
 		               "transport '%s': helo name '%s' is not a "
 		               "host name",
 		               url, opt->helo);
-	s = xcalloc(1, sizeof(*s));
-	if (implicit || opt->tls == TRANSPORT_TLS_REQUIRED ||
+	if (u->implicit || opt->tls == TRANSPORT_TLS_REQUIRED ||
 	    (opt->tls == TRANSPORT_TLS_DEFAULT && !loopback))
-		s->use_ssl = CURLUSESSL_ALL;
+		use_ssl = CURLUSESSL_ALL;
 	else
-		s->use_ssl = CURLUSESSL_NONE;
-	if (opt->username && s->use_ssl == CURLUSESSL_NONE) {
-		free(s);
+		use_ssl = CURLUSESSL_NONE;
+	if (opt->username && use_ssl == CURLUSESSL_NONE)
 		return err_set(err,
 		               "transport '%s': a username is set but TLS is "
 		               "off; AUTH is only sent inside TLS",
 		               url);
-	}
-	buf_addf(&curl_url, "%s://%s%.*s%s:%ld/%s", implicit ? "smtps" : "smtp",
-	         bracketed ? "[" : "", (int)(end - host), host,
-	         bracketed ? "]" : "", port, opt->helo ? opt->helo : "");
+	return use_ssl;
+}
+
+/* The settings every connection shares; the EHLO name goes in the url's
+ * path, where libcurl takes it from. */
+static struct smtp *smtp_new(const struct smtp_url *u, long use_ssl,
+                             const struct transport_options *opt)
+{
+	struct smtp *s = xcalloc(1, sizeof(*s));
+	struct buf curl_url = BUF_INIT;
+
+	s->use_ssl = use_ssl;
+	buf_addf(&curl_url, "%s://%s%.*s%s:%ld/%s",
+	         u->implicit ? "smtps" : "smtp", u->bracketed ? "[" : "",
+	         (int)u->hostlen, u->host, u->bracketed ? "]" : "", u->port,
+	         opt->helo ? opt->helo : "");
 	s->url = buf_detach(&curl_url);
 	s->ca_file = opt->ca_file ? xstrdup(opt->ca_file) : NULL;
 	s->username = opt->username ? xstrdup(opt->username) : NULL;
@@ -423,12 +457,24 @@ int transport_smtp_init(struct transport *t, const char *url,
 	s->reply_timeout_s = opt->reply_timeout_ms > 0
 	                             ? (opt->reply_timeout_ms + 999) / 1000
 	                             : 600;
+	return s;
+}
+
+int transport_smtp_init(struct transport *t, const char *url,
+                        const struct transport_options *opt, struct err *err)
+{
+	struct smtp_url u;
+	struct smtp *s;
+	long use_ssl;
+
+	if (parse_smtp_url(&u, url, err) < 0)
+		return -1;
+	use_ssl = check_options(&u, url, opt, err);
+	if (use_ssl < 0)
+		return -1;
+	s = smtp_new(&u, use_ssl, opt);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		free(s->url);
-		free(s->ca_file);
-		free(s->username);
-		wipe_free(s->password);
-		free(s);
+		smtp_free(s);
 		return err_set(err, "transport '%s': libcurl would not start",
 		               url);
 	}
