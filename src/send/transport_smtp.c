@@ -463,7 +463,7 @@ static struct smtp *smtp_new(const struct smtp_url *u, long use_ssl,
 int transport_smtp_init(struct transport *t, const char *url,
                         const struct transport_options *opt, struct err *err)
 {
-	struct smtp_url u;
+	struct smtp_url u = {0};
 	struct smtp *s;
 	long use_ssl;
 
