@@ -61,10 +61,57 @@ static const unsigned char qp_plain[256] = {QP_PLAIN64(0), QP_PLAIN64(64),
                                             QP_PLAIN64(128), QP_PLAIN64(192)};
 
 /*
- * One pass, writing straight into reserved space: this runs over every
- * byte of every message, so a run of plain characters is copied by a loop
- * that does one table look-up per byte and nothing else, bounded by the
- * room left on the line.
+ * Copies the run of bytes at p that stay as they are, stopping at lim
+ * (the room left on the line): every byte of every message goes through
+ * this loop, so it does one table look-up per byte and nothing else, and
+ * writes through a local copy of *out (a char store may alias *out, which
+ * would otherwise be reloaded per byte). Inlined, it costs what the loop
+ * cost in place: 679.2M instructions in mime_qp_encode against 680.5M
+ * before (valgrind --tool=cachegrind build-bench/bench_mime 1000).
+ * Returns where the run stopped.
+ */
+static const unsigned char *copy_plain(const unsigned char *p,
+                                       const unsigned char *lim,
+                                       const unsigned char *end, char **out)
+{
+	char *o = *out;
+
+	while (p < lim) {
+		unsigned char k = qp_plain[*p];
+
+		if (k == 2 && p + 1 < end && p[1] != '\r' && p[1] != '\n')
+			k = 1;
+		if (k != 1)
+			break;
+		*o++ = (char)*p++;
+	}
+	*out = o;
+	return p;
+}
+
+/* Whether the byte at p, which copy_plain stopped at, is written =XX. */
+static int qp_must_encode(const unsigned char *p, const unsigned char *end,
+                          size_t col, int flags)
+{
+	unsigned char c = *p;
+
+	if (c == ' ' || c == '\t') {
+		/* Whitespace at a line end would be stripped in transit, so
+		 * it is encoded there; before the soft break a piece ends
+		 * with, it is not at an end. */
+		if (p + 1 == end)
+			return !(flags & MIME_QP_PIECE);
+		return p[1] == '\r' || p[1] == '\n';
+	}
+	if (c == 'F' && col == 0)
+		/* mbox readers turn "From " into ">From ". */
+		return end - p >= 5 && memcmp(p, "From ", 5) == 0;
+	return qp_plain[c] != 1;
+}
+
+/*
+ * One pass, writing straight into reserved space: runs of plain bytes go
+ * through copy_plain; only the bytes it stops at take the slow path.
  */
 void mime_qp_encode(struct buf *out, const char *s, size_t n, int flags)
 {
@@ -75,26 +122,18 @@ void mime_qp_encode(struct buf *out, const char *s, size_t n, int flags)
 	buf_grow(out, qp_bound(n));
 	o = out->data + out->len;
 	while (p < end) {
-		const unsigned char *run = p, *lim;
+		const unsigned char *run = p;
 		unsigned char c;
 		size_t width;
 		int encode;
 
 		/* "F" opening a line may begin "From ": the slow path. */
 		if (col > 0 || *p != 'F') {
-			lim = (size_t)(end - p) > QP_COLS - col
-			              ? p + (QP_COLS - col)
-			              : end;
-			while (p < lim) {
-				unsigned char k = qp_plain[*p];
-
-				if (k == 2 && p + 1 < end && p[1] != '\r' &&
-				    p[1] != '\n')
-					k = 1;
-				if (k != 1)
-					break;
-				*o++ = (char)*p++;
-			}
+			p = copy_plain(p,
+			               (size_t)(end - p) > QP_COLS - col
+			                       ? p + (QP_COLS - col)
+			                       : end,
+			               end, &o);
 			col += (size_t)(p - run);
 			if (p == end)
 				break;
@@ -107,20 +146,7 @@ void mime_qp_encode(struct buf *out, const char *s, size_t n, int flags)
 			col = 0;
 			continue;
 		}
-		if (c == ' ' || c == '\t') {
-			/* Whitespace at a line end would be stripped in
-			 * transit, so it is encoded there; before the soft
-			 * break a piece ends with, it is not at an end. */
-			if (p + 1 == end)
-				encode = !(flags & MIME_QP_PIECE);
-			else
-				encode = p[1] == '\r' || p[1] == '\n';
-		} else if (c == 'F' && col == 0) {
-			/* mbox readers turn "From " into ">From ". */
-			encode = end - p >= 5 && memcmp(p, "From ", 5) == 0;
-		} else {
-			encode = qp_plain[c] != 1;
-		}
+		encode = qp_must_encode(p, end, col, flags);
 		width = encode ? 3 : 1;
 		if (col + width > QP_COLS) {
 			o = put_soft_break(o);
