@@ -420,6 +420,61 @@ static int write_all(struct writer *w, struct queue *q, struct err *err)
 	return ret;
 }
 
+/*
+ * The file is read on a thread of its own while this one writes to the
+ * store. The writer's error wins; the reader's is passed on when the
+ * writer had none.
+ */
+static int read_and_write(struct reader *r, struct writer *w, struct queue *q,
+                          struct err *err)
+{
+	pthread_t thread;
+	int ret;
+
+	r->batch = take_spare(q);
+	if (pthread_create(&thread, NULL, reader_main, r) != 0) {
+		ret = err_set(err, "cannot start a thread to read %s", r->name);
+		free_batch(r->batch);
+		return ret;
+	}
+	ret = write_all(w, q, err);
+	pthread_join(thread, NULL);
+	if (ret == 0 && r->ret != 0)
+		return err_set(err, "%s", err_msg(&r->err));
+	return ret;
+}
+
+/* The whole file is one transaction: a dry run or a failure leaves the
+ * store as it was, and a failure leaves no counts. */
+static int end_import(struct store *st, int dry_run, int ret,
+                      struct import_summary *sum, struct err *err)
+{
+	if (ret == 0 && !dry_run)
+		ret = store_commit(st, err);
+	else
+		store_rollback(st);
+	if (ret != 0) {
+		memset(sum, 0, sizeof(*sum));
+		return -1;
+	}
+	return 0;
+}
+
+static void import_release(struct reader *r, struct writer *w, struct queue *q)
+{
+	while (q->nspare)
+		free_batch(q->spare[--q->nspare]);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->changed);
+	free(r->seen.slots);
+	buf_release(&r->seen.arena);
+	buf_release(&r->email);
+	buf_release(&r->key);
+	err_release(&r->err);
+	buf_release(&w->detail);
+	buf_release(&w->msg);
+}
+
 int import_csv(struct store *st, const char *path,
                const struct import_options *opt,
                void (*report_fn)(enum import_note note, const char *msg,
@@ -445,7 +500,6 @@ int import_csv(struct store *st, const char *path,
 	        .detail = BUF_INIT,
 	        .msg = BUF_INIT,
 	};
-	pthread_t thread;
 	int ret;
 
 	memset(sum, 0, sizeof(*sum));
@@ -460,36 +514,8 @@ int import_csv(struct store *st, const char *path,
 	w.name_len = w.detail.len;
 	pthread_mutex_init(&q.lock, NULL);
 	pthread_cond_init(&q.changed, NULL);
-	r.batch = take_spare(&q);
-	if (pthread_create(&thread, NULL, reader_main, &r) != 0) {
-		ret = err_set(err, "cannot start a thread to read %s", r.name);
-		free_batch(r.batch);
-	} else {
-		ret = write_all(&w, &q, err);
-		pthread_join(thread, NULL);
-	}
-	if (ret == 0 && r.ret != 0) {
-		err_set(err, "%s", err_msg(&r.err));
-		ret = -1;
-	}
-	if (ret == 0 && !opt->dry_run)
-		ret = store_commit(st, err);
-	else
-		store_rollback(st);
-	if (ret != 0) {
-		memset(sum, 0, sizeof(*sum));
-		ret = -1;
-	}
-	while (q.nspare)
-		free_batch(q.spare[--q.nspare]);
-	pthread_mutex_destroy(&q.lock);
-	pthread_cond_destroy(&q.changed);
-	free(r.seen.slots);
-	buf_release(&r.seen.arena);
-	buf_release(&r.email);
-	buf_release(&r.key);
-	err_release(&r.err);
-	buf_release(&w.detail);
-	buf_release(&w.msg);
+	ret = read_and_write(&r, &w, &q, err);
+	ret = end_import(st, opt->dry_run, ret, sum, err);
+	import_release(&r, &w, &q);
 	return ret;
 }
