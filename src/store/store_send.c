@@ -257,12 +257,80 @@ static int step_done(struct store_journal *j, sqlite3_stmt *s, const char *what,
 	return rc == SQLITE_DONE ? 0 : store_db_fail(j->st, what, err);
 }
 
+static void recipient_from_row(sqlite3_stmt *s, struct store_recipient *r)
+{
+	/* Links carry the public token: the id and the secret. */
+	const unsigned char *secret = sqlite3_column_text(s, 3);
+	char token[TOKEN_PUBLIC_LEN + 1];
+
+	r->id = sqlite3_column_int64(s, 0);
+	r->email = col(s, 1);
+	r->name = col(s, 2);
+	token_join(r->id, secret ? (const char *)secret : "", token);
+	r->token = xstrdup(token);
+}
+
+/*
+ * One pass of the claim: up to max - *n pending rows, appended to out
+ * (*n counts them, also on failure, so that they are released) when the
+ * subscriber is still active, their ids to left[] (*nleft) when not.
+ */
+static int select_pending(struct store_journal *j, struct store_recipient *out,
+                          int *n, int max, int64_t *left, int *nleft,
+                          struct err *err)
+{
+	sqlite3_stmt *s = j->s[J_CLAIM];
+	int rc;
+
+	*nleft = 0;
+	sqlite3_bind_int64(s, 1, j->campaign);
+	sqlite3_bind_int(s, 2, max - *n);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!sqlite3_column_int(s, 4))
+			left[(*nleft)++] = sqlite3_column_int64(s, 0);
+		else
+			recipient_from_row(s, &out[(*n)++]);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(j->st, "cannot claim recipients", err);
+	return 0;
+}
+
+static int skip_left(struct store_journal *j, const int64_t *left, int nleft,
+                     long *skipped, struct err *err)
+{
+	for (int i = 0; i < nleft; i++) {
+		if (store_journal_set(j, left[i], SEND_SKIPPED, 0,
+		                      "left before sending", NULL, err) < 0)
+			return -1;
+		(*skipped)++;
+	}
+	return 0;
+}
+
+static int mark_sending(struct store_journal *j,
+                        const struct store_recipient *r, int n, int64_t now,
+                        struct err *err)
+{
+	sqlite3_stmt *s = j->s[J_MARK];
+
+	for (int i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, j->campaign);
+		sqlite3_bind_int64(s, 2, r[i].id);
+		sqlite3_bind_int64(s, 3, now);
+		if (step_done(j, s, "cannot claim recipients", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int store_journal_claim(struct store_journal *j, struct store_recipient *out,
                         int max, long *skipped, struct err *err)
 {
-	sqlite3_stmt *s = j->s[J_CLAIM];
 	int64_t now = (int64_t)time(NULL);
-	int n = 0, rc, ret = -1;
+	int n = 0, ret = -1;
 	int64_t *left = xcalloc((size_t)max, sizeof(*left));
 	int nleft = 0;
 
@@ -271,55 +339,13 @@ int store_journal_claim(struct store_journal *j, struct store_recipient *out,
 	do {
 		int first = n;
 
-		nleft = 0;
-		sqlite3_bind_int64(s, 1, j->campaign);
-		sqlite3_bind_int(s, 2, max - n);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			if (!sqlite3_column_int(s, 4)) {
-				left[nleft++] = sqlite3_column_int64(s, 0);
-				continue;
-			}
-			struct store_recipient *r = &out[n++];
-
-			r->id = sqlite3_column_int64(s, 0);
-			r->email = col(s, 1);
-			r->name = col(s, 2);
-			{
-				/* Links carry the public token: the id and the
-				 * secret. */
-				const unsigned char *secret =
-				        sqlite3_column_text(s, 3);
-				char token[TOKEN_PUBLIC_LEN + 1];
-
-				token_join(r->id,
-				           secret ? (const char *)secret : "",
-				           token);
-				r->token = xstrdup(token);
-			}
-		}
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		if (rc != SQLITE_DONE) {
-			store_db_fail(j->st, "cannot claim recipients", err);
+		if (select_pending(j, out, &n, max, left, &nleft, err) < 0 ||
+		    skip_left(j, left, nleft, skipped, err) < 0)
 			goto out;
-		}
-		for (int i = 0; i < nleft; i++) {
-			if (store_journal_set(j, left[i], SEND_SKIPPED, 0,
-			                      "left before sending", NULL,
-			                      err) < 0)
-				goto out;
-			(*skipped)++;
-		}
 		/* Marked before asking again: still 'pending', this pass's
 		 * rows would come back and be sent twice. */
-		for (int i = first; i < n; i++) {
-			sqlite3_bind_int64(j->s[J_MARK], 1, j->campaign);
-			sqlite3_bind_int64(j->s[J_MARK], 2, out[i].id);
-			sqlite3_bind_int64(j->s[J_MARK], 3, now);
-			if (step_done(j, j->s[J_MARK],
-			              "cannot claim recipients", err) < 0)
-				goto out;
-		}
+		if (mark_sending(j, out + first, n - first, now, err) < 0)
+			goto out;
 	} while (nleft && n < max);
 	ret = n;
 out:
