@@ -1595,6 +1595,65 @@ static void configure_sqlite(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+static int open_db(struct store *st, const char *path, struct err *err)
+{
+	if (sqlite3_open_v2(path, &st->db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK)
+		return err_set(err, "cannot open the store %s: %s", path,
+		               st->db ? sqlite3_errmsg(st->db)
+		                      : "out of memory");
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	/*
+	 * Until the file is known to be ours, closing must not checkpoint
+	 * (which would write to a foreign WAL database).
+	 */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	return 0;
+}
+
+/* The schema brought up to STORE_VERSION from version (0: a new store). */
+static int set_up_schema(struct store *st, int64_t version, struct err *err)
+{
+	if (exec(st, "PRAGMA foreign_keys = ON", "cannot set up", err) < 0)
+		return -1;
+	/*
+	 * A new store gets 8 KiB pages (SQLite's default is 4 KiB): a bulk
+	 * import of a million rows then runs about 10% faster, for about 5%
+	 * fewer one-click unsubscribes a second at full load; larger pages
+	 * cost the web endpoint more than they gain (32 KiB halves its
+	 * unsubscribes a second). Measured side by side with scripts/bench
+	 * store and scripts/bench serve. The pragma does nothing once the
+	 * file has content: an older store keeps its page size.
+	 */
+	if (version == 0 &&
+	    exec(st, "PRAGMA page_size = 8192", "cannot set up", err) < 0)
+		return -1;
+	if (version < STORE_VERSION && migrate(st, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Write-ahead logging; the file is known to be a store by now, so closing
+ * may checkpoint again. */
+static int set_up_journal(struct store *st, struct err *err)
+{
+	if (set_wal(st, err) < 0)
+		return -1;
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+	/* FULL: an unsubscribe once reported done survives a power cut. */
+	if (exec(st, "PRAGMA synchronous = FULL", "cannot set up", err) < 0)
+		return -1;
+	/*
+	 * A big import grows the WAL to the size of what it wrote; while
+	 * another process (the web endpoint) keeps the store open, the file
+	 * would stay that big. Cut it back after each checkpoint.
+	 */
+	return exec(st, "PRAGMA journal_size_limit = 67108864", "cannot set up",
+	            err);
+}
+
 int store_open(struct store *st, const char *path, struct err *err)
 {
 	struct buf tightened = BUF_INIT;
@@ -1607,21 +1666,7 @@ int store_open(struct store *st, const char *path, struct err *err)
 	if (prepare_file(path, &tightened, &was, err) < 0)
 		goto fail;
 	pthread_once(&sqlite_once, configure_sqlite);
-	if (sqlite3_open_v2(path, &st->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
-		err_set(err, "cannot open the store %s: %s", path,
-		        st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	/*
-	 * Until the file is known to be ours, closing must not checkpoint
-	 * (which would write to a foreign WAL database).
-	 */
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	if (identify(st, &version, err) < 0)
+	if (open_db(st, path, err) < 0 || identify(st, &version, err) < 0)
 		goto fail;
 	/*
 	 * Known now to be a store (or an empty database, about to be one):
@@ -1633,37 +1678,8 @@ int store_open(struct store *st, const char *path, struct err *err)
 	if (tightened.len)
 		set_notice(st, &tightened, was);
 	buf_release(&tightened);
-	if (exec(st, "PRAGMA foreign_keys = ON", "cannot set up", err) < 0)
-		goto fail;
-	/*
-	 * A new store gets 8 KiB pages (SQLite's default is 4 KiB): a bulk
-	 * import of a million rows then runs about 10% faster, for about 5%
-	 * fewer one-click unsubscribes a second at full load; larger pages
-	 * cost the web endpoint more than they gain (32 KiB halves its
-	 * unsubscribes a second). Measured side by side with scripts/bench
-	 * store and scripts/bench serve. The pragma does nothing once the
-	 * file has content: an older store keeps its page size.
-	 */
-	if (version == 0 &&
-	    exec(st, "PRAGMA page_size = 8192", "cannot set up", err) < 0)
-		goto fail;
-	if (version < STORE_VERSION && migrate(st, err) < 0)
-		goto fail;
-	if (set_wal(st, err) < 0)
-		goto fail;
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
-	/* FULL: an unsubscribe once reported done survives a power cut. */
-	if (exec(st, "PRAGMA synchronous = FULL", "cannot set up", err) < 0)
-		goto fail;
-	/*
-	 * A big import grows the WAL to the size of what it wrote; while
-	 * another process (the web endpoint) keeps the store open, the file
-	 * would stay that big. Cut it back after each checkpoint.
-	 */
-	if (exec(st, "PRAGMA journal_size_limit = 67108864", "cannot set up",
-	         err) < 0)
-		goto fail;
-	if (load_key(st, err) < 0)
+	if (set_up_schema(st, version, err) < 0 ||
+	    set_up_journal(st, err) < 0 || load_key(st, err) < 0)
 		goto fail;
 	return 0;
 fail:
