@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,101 +285,96 @@ static int run_passes(struct store *st, const struct inbox_options *o,
 	return EXIT_OK;
 }
 
-int cmd_inbox(int argc, char **argv)
+/* --watch SECONDS: 0 when not given, -1 (said) when not a number of
+ * seconds between 1 and 86400. */
+static long watch_seconds(const char *arg)
 {
-	static const struct option opts[] = {
-	        {"dry-run", no_argument, NULL, 'n'},
-	        {"json", no_argument, NULL, 'j'},
-	        {"watch", required_argument, NULL, 'w'},
-	        {"delete", no_argument, NULL, 'd'},
-	        {"report", no_argument, NULL, 'r'},
-	        {"ca-file", required_argument, NULL, 'c'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
-	struct inbox_options o;
-	struct config cfg;
-	struct store st;
-	struct err err = ERR_INIT;
-	char *prefix = NULL, *source = NULL, *end;
-	const char *ca_file = NULL;
-	long watch = 0;
-	int c, report = 0, json = 0, ret = EXIT_FAIL;
+	char *end;
+	long watch;
+
+	if (!arg)
+		return 0;
+	errno = 0;
+	watch = strtol(arg, &end, 10);
+	if (errno || *end || watch < 1 || watch > 86400) {
+		cmd_error("--watch '%s': give seconds between 1 and 86400",
+		          arg);
+		return -1;
+	}
+	return watch;
+}
+
+/* What a pass needs from the settings, the options and the place. */
+static void pass_options(struct inbox_options *o, const struct config *cfg,
+                         const char *ca_file)
+{
+	o->mailbox.password = getenv("BULLETIN_INBOX_PASSWORD");
+	o->mailbox.ca_file = ca_file ? ca_file : cfg->ca_file;
+	o->mailbox.processed_folder = cfg->processed_folder;
+	o->patterns.return_path = cfg->return_path;
+	o->patterns.unsubscribe = cfg->unsubscribe_mailto;
+	o->soft_limit = cfg->soft_bounce_limit;
+	o->soft_days = cfg->soft_bounce_days;
+}
+
+static void catch_stop(void)
+{
 	struct sigaction sa;
 
-	memset(&o, 0, sizeof(o));
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			o.dry_run = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'w':
-			errno = 0;
-			watch = strtol(optarg, &end, 10);
-			if (errno || *end || watch < 1 || watch > 86400) {
-				fprintf(stderr,
-				        "bulletin: --watch '%s': give seconds "
-				        "between 1 and 86400\n",
-				        optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'd':
-			o.mailbox.delete_processed = 1;
-			break;
-		case 'r':
-			report = 1;
-			break;
-		case 'c':
-			ca_file = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc - 1 || (optind == argc && !report) ||
-	    (optind == argc && (o.dry_run || json || watch || ca_file ||
-	                        o.mailbox.delete_processed))) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (cmd_workspace(&cfg, &prefix) < 0)
-		return EXIT_FAIL;
-	if (cmd_store_open(&st, cfg.store) < 0)
-		goto out_config;
-	if (optind == argc) {
-		ret = print_report(&st);
-		goto out;
-	}
-	source = resolve_source(argv[optind], prefix);
-	o.source = source;
-	o.mailbox.password = getenv("BULLETIN_INBOX_PASSWORD");
-	o.mailbox.ca_file = ca_file ? ca_file : cfg.ca_file;
-	o.mailbox.processed_folder = cfg.processed_folder;
-	o.patterns.return_path = cfg.return_path;
-	o.patterns.unsubscribe = cfg.unsubscribe_mailto;
-	o.soft_limit = cfg.soft_bounce_limit;
-	o.soft_days = cfg.soft_bounce_days;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = run_passes(&st, &o, watch, json);
-	if (ret == EXIT_OK && report && !o.dry_run && !json)
+}
+
+int cmd_inbox(int argc, char **argv)
+{
+	struct inbox_options o = {0};
+	const char *ca_file = NULL, *watch_arg = NULL;
+	int report = 0, json = 0, ret;
+	const struct cmd_opt opts[] = {
+	        {"dry-run", 0, &o.dry_run},
+	        {"json", 0, &json},
+	        {"watch", 1, &watch_arg},
+	        {"delete", 0, &o.mailbox.delete_processed},
+	        {"report", 0, &report},
+	        {"ca-file", 1, &ca_file},
+	        {NULL, 0, NULL},
+	};
+	struct cmd_run run;
+	struct store st;
+	char *source = NULL;
+	long watch;
+
+	ret = cmd_begin(&run, argc, argv, opts, CMD_ANY, CMD_NO_WORKSPACE,
+	                usage);
+	if (ret >= 0)
+		return ret;
+	/* With no SOURCE, only --report. */
+	if (run.nargs > 1 ||
+	    (run.nargs == 0 && (!report || o.dry_run || json || watch_arg ||
+	                        ca_file || o.mailbox.delete_processed))) {
+		usage(stderr);
+		return cmd_end(&run, EXIT_USAGE);
+	}
+	watch = watch_seconds(watch_arg);
+	if (watch < 0)
+		return cmd_end(&run, EXIT_USAGE);
+	if (cmd_workspace(&run.cfg, &run.prefix) < 0 ||
+	    cmd_store_open(&st, run.cfg.store) < 0)
+		return cmd_end(&run, EXIT_FAIL);
+	if (run.nargs == 0) {
 		ret = print_report(&st);
-out:
+	} else {
+		source = resolve_source(run.args[0], run.prefix);
+		o.source = source;
+		pass_options(&o, &run.cfg, ca_file);
+		catch_stop();
+		ret = run_passes(&st, &o, watch, json);
+		if (ret == EXIT_OK && report && !o.dry_run && !json)
+			ret = print_report(&st);
+	}
 	store_close(&st);
-out_config:
 	free(source);
-	free(prefix);
-	err_release(&err);
-	config_release(&cfg);
-	return ret;
+	return cmd_end(&run, ret);
 }
