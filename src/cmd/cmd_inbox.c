@@ -333,13 +333,13 @@ int cmd_inbox(int argc, char **argv)
 	const char *ca_file = NULL, *watch_arg = NULL;
 	int report = 0, json = 0, ret;
 	const struct cmd_opt opts[] = {
-	        {"dry-run", 0, &o.dry_run},
-	        {"json", 0, &json},
-	        {"watch", 1, &watch_arg},
-	        {"delete", 0, &o.mailbox.delete_processed},
-	        {"report", 0, &report},
-	        {"ca-file", 1, &ca_file},
-	        {NULL, 0, NULL},
+	        {"dry-run", 0, &o.dry_run, 0},
+	        {"json", 0, &json, 0},
+	        {"watch", 1, &watch_arg, 0},
+	        {"delete", 0, &o.mailbox.delete_processed, 0},
+	        {"report", 0, &report, 0},
+	        {"ca-file", 1, &ca_file, 0},
+	        {NULL, 0, NULL, 0},
 	};
 	struct cmd_run run;
 	struct store st;

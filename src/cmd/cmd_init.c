@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,70 +35,74 @@ static int exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-int cmd_init(int argc, char **argv)
+/* Whether anything init would write is there already (each said). */
+static int clashes(const char *dir)
 {
-	static const struct option opts[] = {
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
-	static const char *const dirs[] = {"issues", "subscribers"};
-	struct err err = ERR_INIT;
-	const char *dir;
-	int c, clash = 0;
+	int clash = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (argc - optind > 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	dir = optind < argc ? argv[optind] : ".";
-	if (file_mkdirs(dir, &err) < 0 || chdir(dir) < 0) {
-		fprintf(stderr, "bulletin: cannot use %s: %s\n", dir,
-		        err.set ? err_msg(&err) : strerror(errno));
-		err_release(&err);
-		return EXIT_FAIL;
-	}
 	/* Check everything first: a refusal must leave nothing half-made. */
 	for (const struct default_file *f = defaults_files; f->name; f++)
 		if (exists(f->name)) {
-			fprintf(stderr, "bulletin: %s/%s already exists\n", dir,
-			        f->name);
+			cmd_error("%s/%s already exists", dir, f->name);
 			clash = 1;
 		}
 	if (exists(".gitignore")) {
-		fprintf(stderr, "bulletin: %s/.gitignore already exists\n",
-		        dir);
+		cmd_error("%s/.gitignore already exists", dir);
 		clash = 1;
 	}
-	if (clash) {
-		fprintf(stderr, "bulletin: nothing was written; init makes a "
-		                "new workspace in an empty folder\n");
-		return EXIT_FAIL;
-	}
+	if (clash)
+		cmd_error("nothing was written; init makes a new workspace in "
+		          "an empty folder");
+	return clash;
+}
+
+/* The folders, the default files and .gitignore; never overwriting. */
+static int write_workspace(struct err *err)
+{
+	static const char *const dirs[] = {"issues", "subscribers"};
+
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (file_mkdirs(dirs[i], &err) < 0)
-			goto fail;
+		if (file_mkdirs(dirs[i], err) < 0)
+			return -1;
 	for (const struct default_file *f = defaults_files; f->name; f++)
-		if (file_create_new(f->name, f->data, f->len, 0644, &err) < 0)
-			goto fail;
-	if (file_create_new(".gitignore", gitignore, strlen(gitignore), 0644,
-	                    &err) < 0)
-		goto fail;
-	printf("made a bulletin workspace in %s\n"
-	       "  edit bulletin.yaml (the newsletter's name, sender, "
-	       "sections), then\n"
-	       "  bulletin new 2027-01 --title \"January 2027\"\n",
-	       dir);
-	return EXIT_OK;
-fail:
-	cmd_fail(&err);
+		if (file_create_new(f->name, f->data, f->len, 0644, err) < 0)
+			return -1;
+	return file_create_new(".gitignore", gitignore, strlen(gitignore), 0644,
+	                       err);
+}
+
+int cmd_init(int argc, char **argv)
+{
+	struct cmd_run run;
+	struct err err = ERR_INIT;
+	const char *dir;
+	int ret;
+
+	ret = cmd_begin(&run, argc, argv, NULL, CMD_ANY, CMD_NO_WORKSPACE,
+	                usage);
+	if (ret >= 0)
+		return ret;
+	if (run.nargs > 1) {
+		usage(stderr);
+		return cmd_end(&run, EXIT_USAGE);
+	}
+	dir = run.nargs ? run.args[0] : ".";
+	if (file_mkdirs(dir, &err) < 0 || chdir(dir) < 0) {
+		cmd_error("cannot use %s: %s", dir,
+		          err.set ? err_msg(&err) : strerror(errno));
+		ret = EXIT_FAIL;
+	} else if (clashes(dir)) {
+		ret = EXIT_FAIL;
+	} else if (write_workspace(&err) < 0) {
+		ret = cmd_fail(&err);
+	} else {
+		printf("made a bulletin workspace in %s\n"
+		       "  edit bulletin.yaml (the newsletter's name, sender, "
+		       "sections), then\n"
+		       "  bulletin new 2027-01 --title \"January 2027\"\n",
+		       dir);
+		ret = EXIT_OK;
+	}
 	err_release(&err);
-	return EXIT_FAIL;
+	return cmd_end(&run, ret);
 }

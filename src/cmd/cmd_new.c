@@ -162,10 +162,10 @@ int cmd_new(int argc, char **argv)
 {
 	const char *title = NULL, *date = NULL, *deadline = NULL, *id;
 	const struct cmd_opt opts[] = {
-	        {"title", 1, &title},
-	        {"date", 1, &date},
-	        {"deadline", 1, &deadline},
-	        {NULL, 0, NULL},
+	        {"title", 1, &title, 0},
+	        {"date", 1, &date, 0},
+	        {"deadline", 1, &deadline, 0},
+	        {NULL, 0, NULL, 0},
 	};
 	struct cmd_run run;
 	struct err err = ERR_INIT;

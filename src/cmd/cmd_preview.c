@@ -57,9 +57,9 @@ int cmd_preview(int argc, char **argv)
 {
 	const char *who = NULL, *eml = NULL;
 	const struct cmd_opt opts[] = {
-	        {"subscriber", 1, &who},
-	        {"eml", 1, &eml},
-	        {NULL, 0, NULL},
+	        {"subscriber", 1, &who, 0},
+	        {"eml", 1, &eml, 0},
+	        {NULL, 0, NULL, 0},
 	};
 	struct cmd_run run;
 	struct campaign_issue ci;

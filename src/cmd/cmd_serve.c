@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,51 +52,21 @@ static int queue_mail(void *ctx, const struct web_mail *m)
 	return webmail_queue(ctx, m);
 }
 
-static int parse_args(int argc, char **argv, const char **listen,
-                      unsigned *threads)
+/* --threads N: 1 to 256; 0 when not given; -1 (said) otherwise. */
+static long thread_count(const char *arg)
 {
-	static const struct option longopts[] = {
-	        {"listen", required_argument, NULL, 'l'},
-	        {"threads", required_argument, NULL, 't'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
-	int c;
+	char *end;
+	long n;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:t:h", longopts, NULL)) != -1) {
-		char *end;
-		long n;
-
-		switch (c) {
-		case 'l':
-			*listen = optarg;
-			break;
-		case 't':
-			n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 256) {
-				fprintf(stderr,
-				        "bulletin: --threads wants a number "
-				        "from 1 to 256, not '%s'\n",
-				        optarg);
-				return -1;
-			}
-			*threads = (unsigned)n;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_OK);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "bulletin: serve takes no arguments\n");
-		usage(stderr);
+	if (!arg)
+		return 0;
+	n = strtol(arg, &end, 10);
+	if (*end || n < 1 || n > 256) {
+		cmd_error("--threads wants a number from 1 to 256, not '%s'",
+		          arg);
 		return -1;
 	}
-	return 0;
+	return n;
 }
 
 /*
@@ -144,76 +113,96 @@ static void raise_file_limit(void)
 	}
 }
 
-int cmd_serve(int argc, char **argv)
+/*
+ * Before any thread starts: the signals to stop wait for sigtimedwait,
+ * and a client gone mid-response is an error return, not a death.
+ */
+static void block_signals(sigset_t *stop)
 {
-	const char *listen = NULL;
-	unsigned threads = 0;
-	struct config cfg;
-	struct err err = ERR_INIT;
-	struct webmail *mail = NULL;
-	struct web *w = NULL;
-	unsigned long writes, commits;
-	sigset_t stop;
-	int ret = EXIT_FAIL;
-
-	if (parse_args(argc, argv, &listen, &threads) < 0)
-		return EXIT_USAGE;
-	if (cmd_workspace(&cfg, NULL) < 0)
-		return EXIT_FAIL;
-	/*
-	 * Before any thread starts: the signals to stop wait for
-	 * sigtimedwait, and a client gone mid-response is an error
-	 * return, not a death.
-	 */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	sigemptyset(stop);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	raise_file_limit();
+}
 
+/* The mail thread, then the web endpoint on it. */
+static struct web *start(const struct config *cfg, const char *listen,
+                         unsigned threads, struct webmail **mail,
+                         struct err *err)
+{
 	struct webmail_options mo = {
-	        .cfg = &cfg,
+	        .cfg = cfg,
 	        .smtp_password = getenv("BULLETIN_SMTP_PASSWORD"),
 	        .log = log_line,
 	};
-	/* The store's notice, if its mode had to change, printed once
-	 * before the threads that open it too. */
-	struct store st;
-
-	if (cmd_store_open(&st, cfg.store) < 0)
-		goto out;
-	store_close(&st);
-	mail = webmail_start(&mo, &err);
-	if (!mail)
-		goto out;
 	struct web_options wo = {
-	        .cfg = &cfg,
+	        .cfg = cfg,
 	        .listen = listen,
 	        .threads = threads,
 	        .mail = queue_mail,
 	        .log = log_line,
-	        .ctx = mail,
 	};
-	w = web_start(&wo, &err);
-	if (!w)
-		goto out;
-	fprintf(stderr,
-	        "bulletin: serving %s on http://%s/ (store %s); stop with "
-	        "Ctrl-C\n",
-	        cfg.name, web_address(w), cfg.store);
-	wait_for_stop(w, &stop);
-	web_stats(w, &writes, &commits);
-	fprintf(stderr,
-	        "bulletin: %lu store write(s) in %lu commit(s) to disk\n",
-	        writes, commits);
-	ret = EXIT_OK;
-out:
-	if (err.set)
+
+	*mail = webmail_start(&mo, err);
+	if (!*mail)
+		return NULL;
+	wo.ctx = *mail;
+	return web_start(&wo, err);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	const char *listen = NULL, *threads_arg = NULL;
+	const struct cmd_opt opts[] = {
+	        {"listen", 1, &listen, 'l'},
+	        {"threads", 1, &threads_arg, 't'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct cmd_run run;
+	struct err err = ERR_INIT;
+	struct webmail *mail = NULL;
+	struct web *w = NULL;
+	struct store st;
+	unsigned long writes, commits;
+	long threads;
+	sigset_t stop;
+	int ret;
+
+	ret = cmd_begin(&run, argc, argv, opts, 0, CMD_NO_WORKSPACE, usage);
+	if (ret >= 0)
+		return ret;
+	threads = thread_count(threads_arg);
+	if (threads < 0)
+		return cmd_end(&run, EXIT_USAGE);
+	if (cmd_workspace(&run.cfg, NULL) < 0)
+		return cmd_end(&run, EXIT_FAIL);
+	block_signals(&stop);
+	raise_file_limit();
+	/* The store's notice, if its mode had to change, printed once
+	 * before the threads that open it too. */
+	if (cmd_store_open(&st, run.cfg.store) < 0)
+		return cmd_end(&run, EXIT_FAIL);
+	store_close(&st);
+	ret = EXIT_FAIL;
+	w = start(&run.cfg, listen, (unsigned)threads, &mail, &err);
+	if (w) {
+		fprintf(stderr,
+		        "bulletin: serving %s on http://%s/ (store %s); stop "
+		        "with Ctrl-C\n",
+		        run.cfg.name, web_address(w), run.cfg.store);
+		wait_for_stop(w, &stop);
+		web_stats(w, &writes, &commits);
+		fprintf(stderr,
+		        "bulletin: %lu store write(s) in %lu commit(s) to "
+		        "disk\n",
+		        writes, commits);
+		ret = EXIT_OK;
+	} else {
 		cmd_fail(&err);
+	}
 	web_stop(w);
 	webmail_stop(mail);
 	err_release(&err);
-	config_release(&cfg);
-	return ret;
+	return cmd_end(&run, ret);
 }

@@ -56,31 +56,59 @@ static struct option *long_options(const struct cmd_opt *opts, size_t *n)
 	return lo;
 }
 
+/* getopt's short options for opts: "h" and each -X, with ':' for a value. */
+static void short_options(const struct cmd_opt *opts, size_t n, struct buf *out)
+{
+	buf_addch(out, 'h');
+	for (size_t i = 0; i < n; i++)
+		if (opts[i].short_name) {
+			buf_addch(out, opts[i].short_name);
+			if (opts[i].takes_value)
+				buf_addch(out, ':');
+		}
+}
+
+/* The option getopt_long returned c for, or NULL for --help or a
+ * mistake. */
+static const struct cmd_opt *option_of(const struct cmd_opt *opts, size_t n,
+                                       int c)
+{
+	if (c >= 1 && (size_t)c <= n)
+		return &opts[c - 1];
+	for (size_t i = 0; i < n && c != 'h'; i++)
+		if (opts[i].short_name && opts[i].short_name == c)
+			return &opts[i];
+	return NULL;
+}
+
 /* Parses the options; -1 to go on, or the exit code. */
 static int parse_options(int argc, char **argv, const struct cmd_opt *opts,
                          void (*usage)(FILE *))
 {
 	size_t n;
 	struct option *lo = long_options(opts, &n);
+	struct buf shorts = BUF_INIT;
 	int c, ret = -1;
 
+	short_options(opts, n, &shorts);
 	optind = 1;
-	while (ret < 0 && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while (ret < 0 &&
+	       (c = getopt_long(argc, argv, shorts.data, lo, NULL)) != -1) {
+		const struct cmd_opt *o = option_of(opts, n, c);
+
 		if (c == 'h') {
 			usage(stdout);
 			ret = EXIT_OK;
-		} else if (c >= 1 && (size_t)c <= n) {
-			const struct cmd_opt *o = &opts[c - 1];
-
-			if (o->takes_value)
-				*(const char **)o->out = optarg;
-			else
-				*(int *)o->out = 1;
-		} else {
+		} else if (!o) {
 			usage(stderr);
 			ret = EXIT_USAGE;
+		} else if (o->takes_value) {
+			*(const char **)o->out = optarg;
+		} else {
+			*(int *)o->out = 1;
 		}
 	}
+	buf_release(&shorts);
 	free(lo);
 	return ret;
 }

@@ -36,12 +36,13 @@ int cmd_fail(const struct err *err);
  * One option of a command, for cmd_begin. A flag (takes_value 0) sets
  * *(int *)out to 1; an option with a value sets *(const char **)out to it
  * (borrowed from argv; the last one given wins). The list ends with a
- * NULL name. --help is always understood.
+ * NULL name. --help (-h) is always understood.
  */
 struct cmd_opt {
 	const char *name;
 	int takes_value;
 	void *out;
+	char short_name; /* -X as well as --name; 0: none */
 };
 
 /* What a command runs in, filled by cmd_begin. */
