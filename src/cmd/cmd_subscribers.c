@@ -97,10 +97,9 @@ static int parse_status(const char *arg, int *status)
 	enum store_status s;
 
 	if (store_status_parse(arg, &s) < 0) {
-		fprintf(stderr,
-		        "bulletin: '%s' is not a status: use pending, active, "
-		        "unsubscribed, bounced or complained\n",
-		        arg);
+		cmd_error("'%s' is not a status: use pending, active, "
+		          "unsubscribed, bounced or complained",
+		          arg);
 		return -1;
 	}
 	*status = (int)s;
@@ -119,6 +118,51 @@ struct args {
 	char **pos;
 };
 
+/* One option's value into a; -1 (said) when it is not good. */
+static int apply_option(struct args *a, int ch, const char *value)
+{
+	switch (ch) {
+	case 'n':
+		a->name = value;
+		break;
+	case 'o':
+		a->org = value;
+		break;
+	case 'r':
+		a->reason = value;
+		break;
+	case 's':
+		return parse_status(value, &a->status);
+	case 'c':
+		a->csv = 1;
+		break;
+	case 'd':
+		a->dry_run = 1;
+		break;
+	case 'q':
+		a->quiet = 1;
+		break;
+	}
+	return 0;
+}
+
+/* The operands after the options: exactly npos of them. */
+static int check_operands(int argc, char **argv, int npos, struct args *a)
+{
+	a->pos = argv + optind;
+	a->npos = argc - optind;
+	if (a->npos == npos)
+		return 0;
+	cmd_error("subscribers %s takes %s", argv[0],
+	          npos == 0   ? "no arguments"
+	          : npos == 1 ? "one argument"
+	                      : "two arguments");
+	usage(stderr);
+	return -1;
+}
+
+/* Parses a subcommand's options (those in `allowed`) and its npos
+ * operands: 0 go on, 1 --help was answered, -1 (said) a mistake. */
 static int parse_args(int argc, char **argv, const char *allowed, int npos,
                       struct args *a)
 {
@@ -146,49 +190,15 @@ static int parse_args(int argc, char **argv, const char *allowed, int npos,
 		}
 		if (ch == '?' || !strchr(allowed, ch)) {
 			if (ch != '?')
-				fprintf(stderr,
-				        "bulletin: subscribers %s does not "
-				        "take %s\n",
-				        argv[0], argv[optind - 1]);
+				cmd_error("subscribers %s does not take %s",
+				          argv[0], argv[optind - 1]);
 			usage(stderr);
 			return -1;
 		}
-		switch (ch) {
-		case 'n':
-			a->name = optarg;
-			break;
-		case 'o':
-			a->org = optarg;
-			break;
-		case 'r':
-			a->reason = optarg;
-			break;
-		case 's':
-			if (parse_status(optarg, &a->status) < 0)
-				return -1;
-			break;
-		case 'c':
-			a->csv = 1;
-			break;
-		case 'd':
-			a->dry_run = 1;
-			break;
-		case 'q':
-			a->quiet = 1;
-			break;
-		}
+		if (apply_option(a, ch, optarg) < 0)
+			return -1;
 	}
-	a->pos = argv + optind;
-	a->npos = argc - optind;
-	if (a->npos != npos) {
-		fprintf(stderr, "bulletin: subscribers %s takes %s\n", argv[0],
-		        npos == 0   ? "no arguments"
-		        : npos == 1 ? "one argument"
-		                    : "two arguments");
-		usage(stderr);
-		return -1;
-	}
-	return 0;
+	return check_operands(argc, argv, npos, a);
 }
 
 /* The subscriber with address arg, or a message saying there is none. */
