@@ -82,8 +82,8 @@ static void wait_for_stop(struct web *w, const sigset_t *stop)
 		int sig = sigtimedwait(stop, NULL, &ts);
 
 		if (sig == SIGTERM || sig == SIGINT) {
-			fprintf(stderr, "bulletin: %s: stopping\n",
-			        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			cmd_error("%s: stopping",
+			          sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			return;
 		}
 		if (sig < 0 && errno != EAGAIN)
@@ -91,9 +91,7 @@ static void wait_for_stop(struct web *w, const sigset_t *stop)
 		if (web_purge(w, &purged, &err) < 0)
 			cmd_fail(&err);
 		else if (purged)
-			fprintf(stderr,
-			        "bulletin: purged %ld pending sign-up(s)\n",
-			        purged);
+			cmd_error("purged %ld pending sign-up(s)", purged);
 		err_release(&err);
 	}
 }
@@ -187,16 +185,14 @@ int cmd_serve(int argc, char **argv)
 	ret = EXIT_FAIL;
 	w = start(&run.cfg, listen, (unsigned)threads, &mail, &err);
 	if (w) {
-		fprintf(stderr,
-		        "bulletin: serving %s on http://%s/ (store %s); stop "
-		        "with Ctrl-C\n",
-		        run.cfg.name, web_address(w), run.cfg.store);
+		cmd_error("serving %s on http://%s/ (store %s); stop "
+		          "with Ctrl-C",
+		          run.cfg.name, web_address(w), run.cfg.store);
 		wait_for_stop(w, &stop);
 		web_stats(w, &writes, &commits);
-		fprintf(stderr,
-		        "bulletin: %lu store write(s) in %lu commit(s) to "
-		        "disk\n",
-		        writes, commits);
+		cmd_error("%lu store write(s) in %lu commit(s) to "
+		          "disk",
+		          writes, commits);
 		ret = EXIT_OK;
 	} else {
 		cmd_fail(&err);

@@ -210,12 +210,11 @@ static int find(struct ctx *c, const char *arg, struct store_subscriber *s)
 		return fail(c);
 	if (r == 0) {
 		if (store_is_erased(&c->st, arg, &c->err) == 1)
-			fprintf(stderr,
-			        "bulletin: %s was erased on request; only a "
-			        "keyed hash of the address is kept\n",
-			        arg);
+			cmd_error("%s was erased on request; only a "
+			          "keyed hash of the address is kept",
+			          arg);
 		else
-			fprintf(stderr, "bulletin: no subscriber %s\n", arg);
+			cmd_error("no subscriber %s", arg);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -252,20 +251,19 @@ static int do_add(struct ctx *c, struct args *a)
 		return ret;
 	case STORE_SUPPRESSED:
 		if (store_find_email(&c->st, a->pos[0], &s, &c->err) == 1) {
-			fprintf(stderr,
-			        "bulletin: %s is %s and stays so; if they "
+			cmd_error(
+			        "%s is %s and stays so; if they "
 			        "asked to come back, use 'bulletin subscribers "
-			        "resubscribe %s --reason TEXT'\n",
+			        "resubscribe %s --reason TEXT'",
 			        s.email, store_status_name(s.status), s.email);
 			store_subscriber_release(&s);
 		}
 		return EXIT_FAIL;
 	case STORE_ERASED:
-		fprintf(stderr,
-		        "bulletin: %s was erased on request and stays "
-		        "suppressed; if they asked to come back, use "
-		        "'bulletin subscribers resubscribe %s --reason TEXT'\n",
-		        a->pos[0], a->pos[0]);
+		cmd_error("%s was erased on request and stays "
+		          "suppressed; if they asked to come back, use "
+		          "'bulletin subscribers resubscribe %s --reason TEXT'",
+		          a->pos[0], a->pos[0]);
 		return EXIT_FAIL;
 	}
 	return EXIT_FAIL;
@@ -278,7 +276,7 @@ static int do_remove(struct ctx *c, struct args *a)
 	if (r < 0)
 		return fail(c);
 	if (r == 0) {
-		fprintf(stderr, "bulletin: no subscriber %s\n", a->pos[0]);
+		cmd_error("no subscriber %s", a->pos[0]);
 		return EXIT_FAIL;
 	}
 	printf("removed %s and its history\n", a->pos[0]);
@@ -313,9 +311,8 @@ static int do_resubscribe(struct ctx *c, struct args *a)
 	int changed, r;
 
 	if (!a->reason || !*a->reason) {
-		fprintf(stderr,
-		        "bulletin: resubscribe needs --reason TEXT: the "
-		        "person's request, when and how they made it\n");
+		cmd_error("resubscribe needs --reason TEXT: the "
+		          "person's request, when and how they made it");
 		return EXIT_USAGE;
 	}
 	r = store_resubscribe(&c->st, a->pos[0], "cli", a->reason, &changed,
@@ -323,10 +320,9 @@ static int do_resubscribe(struct ctx *c, struct args *a)
 	if (r < 0)
 		return fail(c);
 	if (r == 0) {
-		fprintf(stderr,
-		        "bulletin: no subscriber %s; use 'bulletin subscribers "
-		        "add'\n",
-		        a->pos[0]);
+		cmd_error("no subscriber %s; use 'bulletin subscribers "
+		          "add'",
+		          a->pos[0]);
 		return EXIT_FAIL;
 	}
 	printf(changed ? "%s is active again\n" : "%s is already active\n",
@@ -405,8 +401,7 @@ static int write_rows(struct ctx *c, FILE *f, int status, int csv, long *n)
 	if (r == -1)
 		return fail(c);
 	if (r == -2 || fflush(f) != 0 || ferror(f)) {
-		fprintf(stderr, "bulletin: cannot write the list: %s\n",
-		        strerror(errno));
+		cmd_error("cannot write the list: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -508,8 +503,8 @@ static int do_import(struct ctx *c, struct args *a)
 	int r;
 
 	if (opt.status != STORE_ACTIVE && opt.status != STORE_PENDING) {
-		fprintf(stderr, "bulletin: import --status is active or "
-		                "pending\n");
+		cmd_error("import --status is active or "
+		          "pending");
 		return EXIT_USAGE;
 	}
 	path = user_path(c, a->pos[0]);
@@ -517,7 +512,7 @@ static int do_import(struct ctx *c, struct args *a)
 	free(path);
 	if (r < 0) {
 		cmd_fail(&c->err);
-		fprintf(stderr, "bulletin: nothing was imported\n");
+		cmd_error("nothing was imported");
 		return EXIT_FAIL;
 	}
 	printf("%s%s: %ld added, %ld updated, %ld unchanged, %ld suppressed "
@@ -531,11 +526,10 @@ static int do_import(struct ctx *c, struct args *a)
 	 */
 	if (sum.rejected && !(sum.added + sum.updated + sum.unchanged +
 	                      sum.suppressed + sum.duplicates)) {
-		fprintf(stderr,
-		        "bulletin: nothing was imported: every row of %s was "
-		        "rejected; fix the rows named above and import the "
-		        "file again\n",
-		        a->pos[0]);
+		cmd_error("nothing was imported: every row of %s was "
+		          "rejected; fix the rows named above and import the "
+		          "file again",
+		          a->pos[0]);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -543,8 +537,7 @@ static int do_import(struct ctx *c, struct args *a)
 
 static int write_error(const char *name)
 {
-	fprintf(stderr, "bulletin: cannot write %s: %s\n", name,
-	        strerror(errno));
+	cmd_error("cannot write %s: %s", name, strerror(errno));
 	return EXIT_FAIL;
 }
 
@@ -669,8 +662,7 @@ int cmd_subscribers(int argc, char **argv)
 	for (sub = subs; sub->name && strcmp(sub->name, argv[1]); sub++)
 		;
 	if (!sub->name) {
-		fprintf(stderr, "bulletin: '%s' is not a subscribers command\n",
-		        argv[1]);
+		cmd_error("'%s' is not a subscribers command", argv[1]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
