@@ -19,4 +19,18 @@ extern const struct default_file defaults_files[];
 /* The default file called name, or NULL. */
 const struct default_file *defaults_find(const char *name);
 
+/* Templates are read up to this size. */
+#define DEFAULTS_TEMPLATE_MAX (1 << 20)
+
+struct config;
+struct buf;
+
+/*
+ * Appends the text of templates/NAME.mustache to out: the workspace's own
+ * (under cfg->root) when it has one, else the built-in default. Returns
+ * 1 from the workspace, 0 built in, -1 neither (out unchanged).
+ */
+int defaults_read_template(const struct config *cfg, const char *name,
+                           struct buf *out);
+
 #endif

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "defaults.h"
 #include "template.h"
 #include "banned.h"
 
-#define MAX_TEMPLATE (1 << 20)
 
 struct page {
 	char *name;
@@ -21,26 +21,15 @@ struct pages {
 };
 
 /* The text of templates/NAME.mustache, from the workspace or built in. */
-static int load_source(const char *name, struct buf *out, struct err *err)
+static int load_source(const struct config *cfg, const char *name,
+                       struct buf *out, struct err *err)
 {
-	struct buf path = BUF_INIT;
-	const struct default_file *def;
-	int ret = 0;
-
-	buf_addf(&path, "templates/%s.mustache", name);
-	if (buf_read_file(out, path.data, MAX_TEMPLATE) < 0) {
-		buf_reset(out);
-		def = defaults_find(path.data);
-		if (def)
-			buf_add(out, def->data, def->len);
-		else
-			ret = err_set(err,
-			              "%s: no such template (and no built-in "
-			              "default)",
-			              path.data);
-	}
-	buf_release(&path);
-	return ret;
+	if (defaults_read_template(cfg, name, out) >= 0)
+		return 0;
+	return err_set(err,
+	               "templates/%s.mustache: no such template (and no "
+	               "built-in default)",
+	               name);
 }
 
 static const char *partial_lookup(void *ctx, const char *name, size_t *len)
@@ -55,7 +44,8 @@ static const char *partial_lookup(void *ctx, const char *name, size_t *len)
 	return NULL;
 }
 
-static int add(struct pages *p, const char *name, int parse, struct err *err)
+static int add(struct pages *p, const struct config *cfg, const char *name,
+               int parse, struct err *err)
 {
 	struct page *pg;
 	struct buf label = BUF_INIT;
@@ -66,7 +56,7 @@ static int add(struct pages *p, const char *name, int parse, struct err *err)
 	pg->name = xstrdup(name);
 	buf_init(&pg->source);
 	pg->t = NULL;
-	if (load_source(name, &pg->source, err) < 0)
+	if (load_source(cfg, name, &pg->source, err) < 0)
 		return -1;
 	if (parse) {
 		buf_addf(&label, "templates/%s.mustache", name);
@@ -80,16 +70,16 @@ static int add(struct pages *p, const char *name, int parse, struct err *err)
 	return ret;
 }
 
-struct pages *pages_load(const char *const *names, const char *const *partials,
-                         struct err *err)
+struct pages *pages_load(const struct config *cfg, const char *const *names,
+                         const char *const *partials, struct err *err)
 {
 	struct pages *p = xcalloc(1, sizeof(*p));
 
 	for (size_t i = 0; partials && partials[i]; i++)
-		if (add(p, partials[i], 0, err) < 0)
+		if (add(p, cfg, partials[i], 0, err) < 0)
 			goto fail;
 	for (size_t i = 0; names[i]; i++)
-		if (add(p, names[i], 1, err) < 0)
+		if (add(p, cfg, names[i], 1, err) < 0)
 			goto fail;
 	return p;
 fail:

@@ -13,17 +13,19 @@
  * the files are seen by the next pages_load, not before.
  */
 
+struct config;
 struct pages;
 struct tmpl_value;
 
 /*
  * Loads and parses the templates named in names and the partial sources
- * named in partials (both NULL-terminated lists, e.g. "web/404.html").
+ * named in partials (both NULL-terminated lists, e.g. "web/404.html"),
+ * from cfg's workspace.
  * Returns the set (caller frees with pages_free) or NULL with err naming
  * the template that is missing or does not parse.
  */
-struct pages *pages_load(const char *const *names, const char *const *partials,
-                         struct err *err);
+struct pages *pages_load(const struct config *cfg, const char *const *names,
+                         const char *const *partials, struct err *err);
 void pages_free(struct pages *p);
 
 /* Whether the set holds a template called name. */

@@ -1027,7 +1027,7 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	w->contact = *cfg->reply_to ? cfg->reply_to : cfg->from_addr;
 	pthread_mutex_init(&w->readers.lock, NULL);
 	w->readers.path = cfg->store;
-	w->pages = pages_load(page_names, partial_names, err);
+	w->pages = pages_load(w->cfg, page_names, partial_names, err);
 	if (!w->pages)
 		goto fail;
 	w->writer = writer_start(cfg->store, err);
