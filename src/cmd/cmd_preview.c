@@ -35,7 +35,8 @@ static int find_subscriber(const struct config *cfg, const char *who,
 	struct store st;
 	int found;
 
-	if (store_open(&st, cfg->store, err) < 0)
+	(void)err;
+	if (cmd_store_open(&st, cfg->store) < 0)
 		return -1;
 	found = store_find_email(&st, who, sub, err);
 	store_close(&st);

@@ -119,11 +119,8 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (store_open(&st, cfg->store, &err) < 0) {
-		cmd_fail(&err);
-		err_release(&err);
+	if (cmd_store_open(&st, cfg->store) < 0)
 		return EXIT_FAIL;
-	}
 	outcome = campaign_send(cfg, &st, ci, &o, &p, &why, &err);
 	if (ps.tty)
 		fputc('\n', stderr);

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "common.h"
+#include "store.h"
 #include "web.h"
 #include "webmail.h"
 #include "banned.h"
@@ -159,6 +160,13 @@ int cmd_serve(int argc, char **argv)
 	        .smtp_password = getenv("BULLETIN_SMTP_PASSWORD"),
 	        .log = log_line,
 	};
+	/* The store's notice, if its mode had to change, printed once
+	 * before the threads that open it too. */
+	struct store st;
+
+	if (cmd_store_open(&st, cfg.store) < 0)
+		goto out;
+	store_close(&st);
 	mail = webmail_start(&mo, &err);
 	if (!mail)
 		goto out;

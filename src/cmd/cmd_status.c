@@ -62,8 +62,15 @@ static int show_campaign(struct store *st, const struct store_campaign *c,
 	static const int listed[] = {SEND_FAILED, SEND_DEFERRED, SEND_UNCERTAIN,
 	                             SEND_SENDING};
 	long counts[SEND_NSTATES];
+	struct buf who = BUF_INIT;
+	int running, ret = -1;
 
 	if (store_journal_counts(st, c->id, counts, err) < 0)
+		return -1;
+	/* With no send running, rows left being handed over are
+	 * uncertain: the run that claimed them died. */
+	running = store_send_running(st, id, &who, err);
+	if (running < 0)
 		return -1;
 	printf("%s: \"%s\"\n", id, c->subject);
 	when("  started: ", c->started);
@@ -71,34 +78,44 @@ static int show_campaign(struct store *st, const struct store_campaign *c,
 		when("  finished:", c->finished);
 	else
 		printf("  finished: not yet\n");
+	if (running)
+		printf("  a send is running now (%s)\n", who.data);
 	printf("  time sending: %.1f s\n", c->seconds);
 	printf("  sent %ld, deferred %ld, failed %ld, uncertain %ld, "
-	       "skipped %ld, pending %ld\n",
+	       "skipped %ld, pending %ld",
 	       counts[SEND_SENT], counts[SEND_DEFERRED], counts[SEND_FAILED],
-	       counts[SEND_UNCERTAIN] + counts[SEND_SENDING],
+	       counts[SEND_UNCERTAIN] + (running ? 0 : counts[SEND_SENDING]),
 	       counts[SEND_SKIPPED], counts[SEND_PENDING]);
+	if (running)
+		printf(", being handed over %ld", counts[SEND_SENDING]);
+	putchar('\n');
 	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
 		struct listing l = {0, 0};
 
 		if (!counts[listed[i]])
 			continue;
-		printf("\n%s:\n", listed[i] == SEND_SENDING
-		                          ? "being handed over (or uncertain, "
-		                            "if no send is running)"
-		                          : store_send_state_name(listed[i]));
+		printf("\n%s:\n",
+		       listed[i] != SEND_SENDING
+		               ? store_send_state_name(listed[i])
+		       : running ? "being handed over by the running send"
+		                 : "uncertain (being handed over when a send "
+		                   "died)");
 		if (store_journal_each(st, c->id, listed[i], show_row, &l,
 		                       err) < 0)
-			return -1;
+			goto out;
 		if (l.more)
 			printf("  ... and %ld more\n", l.more);
 	}
-	if (counts[SEND_UNCERTAIN])
+	if (counts[SEND_UNCERTAIN] || (!running && counts[SEND_SENDING]))
 		printf("\nUncertain messages were being handed over when a "
 		       "send died: the\nserver may have accepted them. "
 		       "'bulletin "
 		       "send %s --resend-uncertain'\nsends them again.\n",
 		       id);
-	return 0;
+	ret = 0;
+out:
+	buf_release(&who);
+	return ret;
 }
 
 int cmd_status(int argc, char **argv)
@@ -112,17 +129,15 @@ int cmd_status(int argc, char **argv)
 	ret = cmd_begin(&run, argc, argv, NULL, 1, CMD_ISSUE, usage);
 	if (ret >= 0)
 		return ret;
-	if (store_open(&st, run.cfg.store, &err) == 0) {
-		found = store_campaign_find(&st, run.issue, &c, &err);
-		if (found == 0)
-			printf("%s has not been sent yet ('bulletin send "
-			       "%s')\n",
-			       run.issue, run.issue);
-		else if (found > 0 &&
-		         show_campaign(&st, &c, run.issue, &err) < 0)
-			found = -1;
-		store_close(&st);
-	}
+	if (cmd_store_open(&st, run.cfg.store) < 0)
+		return cmd_end(&run, EXIT_FAIL);
+	found = store_campaign_find(&st, run.issue, &c, &err);
+	if (found == 0)
+		printf("%s has not been sent yet ('bulletin send %s')\n",
+		       run.issue, run.issue);
+	else if (found > 0 && show_campaign(&st, &c, run.issue, &err) < 0)
+		found = -1;
+	store_close(&st);
 	ret = found < 0 ? cmd_fail(&err) : EXIT_OK;
 	store_campaign_release(&c);
 	err_release(&err);

@@ -63,8 +63,7 @@ static int open_store(struct ctx *c)
 {
 	if (cmd_workspace(&c->cfg, &c->prefix) < 0)
 		return -1;
-	if (store_open(&c->st, c->cfg.store, &c->err) < 0) {
-		cmd_fail(&c->err);
+	if (cmd_store_open(&c->st, c->cfg.store) < 0) {
 		config_release(&c->cfg);
 		return -1;
 	}
@@ -516,6 +515,19 @@ static int do_import(struct ctx *c, struct args *a)
 	       a->dry_run ? "dry run (nothing changed): " : "", a->pos[0],
 	       sum.added, sum.updated, sum.unchanged, sum.suppressed,
 	       sum.duplicates, sum.rejected);
+	/*
+	 * A file whose every row was refused is a failed import, for a
+	 * script as for a person: nothing in it reached the store.
+	 */
+	if (sum.rejected && !(sum.added + sum.updated + sum.unchanged +
+	                      sum.suppressed + sum.duplicates)) {
+		fprintf(stderr,
+		        "bulletin: nothing was imported: every row of %s was "
+		        "rejected; fix the rows named above and import the "
+		        "file again\n",
+		        a->pos[0]);
+		return EXIT_FAIL;
+	}
 	return EXIT_OK;
 }
 

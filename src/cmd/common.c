@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "err.h"
+#include "store.h"
 #include "banned.h"
 
 void cmd_error(const char *fmt, ...)
@@ -122,6 +123,20 @@ int cmd_end(struct cmd_run *run, int ret)
 	config_release(&run->cfg);
 	memset(run, 0, sizeof(*run));
 	return ret;
+}
+
+int cmd_store_open(struct store *st, const char *path)
+{
+	struct err err = ERR_INIT;
+
+	if (store_open(st, path, &err) < 0) {
+		cmd_error("%s", err_msg(&err));
+		err_release(&err);
+		return -1;
+	}
+	if (st->notice)
+		fprintf(stderr, "bulletin: %s\n", st->notice);
+	return 0;
 }
 
 int cmd_workspace(struct config *cfg, char **prefix)

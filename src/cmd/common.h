@@ -76,4 +76,11 @@ int cmd_begin(struct cmd_run *run, int argc, char **argv,
 /* Frees what cmd_begin filled; returns ret, for "return cmd_end(...)". */
 int cmd_end(struct cmd_run *run, int ret);
 
+struct store;
+/*
+ * store_open for a command: prints the error, or the store's notice (a
+ * file made private) once. Returns 0, or -1 after printing.
+ */
+int cmd_store_open(struct store *st, const char *path);
+
 #endif

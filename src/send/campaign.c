@@ -1037,6 +1037,7 @@ int campaign_send(const struct config *cfg, struct store *st,
 {
 	struct run run;
 	struct store_campaign c = {0};
+	struct store_send_lock lock = {-1, NULL};
 	struct worker *w = NULL;
 	pthread_t *threads = NULL;
 	long counts[SEND_NSTATES], added = 0, uncertain = 0;
@@ -1060,6 +1061,10 @@ int campaign_send(const struct config *cfg, struct store *st,
 		err_release(&run.err);
 		return ret;
 	}
+	/* Before the journal is touched: a second run would take rows the
+	 * first is handing over for ones a dead run left. */
+	if (store_send_lock(st, ci->id, &lock, err) < 0)
+		goto out;
 	if (store_send_fast_commits(st, err) < 0 ||
 	    store_campaign_open(st, ci->id, ci->subject, &c, err) < 0 ||
 	    store_journal_prepare(st, c.id, o->resend_uncertain, &uncertain,
@@ -1167,6 +1172,7 @@ out:
 	free(run.relay);
 	store_journal_close(run.j);
 	store_campaign_release(&c);
+	store_send_unlock(&lock);
 	buf_release(&run.why);
 	err_release(&run.err);
 	return ret;

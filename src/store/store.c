@@ -1268,11 +1268,96 @@ static int make_parents(const char *path, struct err *err)
 }
 
 /*
+ * Makes an existing file readable and writable by its owner only; *was
+ * gets its old permission bits when it changed them (left alone else).
+ * 0 when there is no such file. By name, never by opening the file:
+ * closing any descriptor of the store, its -wal or -shm would drop the
+ * POSIX locks this process's SQLite connections hold on it.
+ */
+static int owner_only(const char *path, mode_t *was, struct err *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return errno == ENOENT ? 0
+		                       : err_errno(err,
+		                                   "cannot use the store "
+		                                   "file %s",
+		                                   path);
+	if (!S_ISREG(sb.st_mode) || !(sb.st_mode & 077))
+		return 0;
+	if (chmod(path, S_IRUSR | S_IWUSR) < 0) {
+		int e = errno;
+
+		return err_set(err,
+		               "store file %s can be read by other users "
+		               "(mode %04o) and bulletin cannot change that "
+		               "(%s): as its owner, run 'chmod 600 %s'",
+		               path, (unsigned)(sb.st_mode & 07777),
+		               strerror(e), path);
+	}
+	*was = sb.st_mode & 07777;
+	return 0;
+}
+
+/*
+ * A store file found readable by others (made by hand, copied, restored
+ * from a backup, or an empty file made with touch), and its -wal and
+ * -shm files, become 0600: the store holds addresses and token secrets.
+ * SQLite would go on using the file's mode for the -wal and -shm it makes.
+ * What changed is added to which (names) and *first (the first old mode).
+ */
+static int tighten(const char *path, struct buf *which, mode_t *first,
+                   struct err *err)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	struct buf p = BUF_INIT;
+	int ret = 0;
+
+	for (size_t i = 0; i < 3 && !ret; i++) {
+		mode_t was = 0;
+
+		buf_reset(&p);
+		buf_addf(&p, "%s%s", path, suffix[i]);
+		ret = owner_only(p.data, &was, err);
+		/* Once the store itself is named, its -wal and -shm (maybe
+		 * just made from its mode) go without saying. */
+		if (ret || !was || !strcmp(which->data, path))
+			continue;
+		if (i == 0) {
+			buf_reset(which);
+			*first = was;
+		} else if (!*first) {
+			*first = was;
+		}
+		buf_addf(which, "%s%s", which->len ? ", " : "", p.data);
+	}
+	buf_release(&p);
+	return ret;
+}
+
+static void set_notice(struct store *st, const struct buf *which, mode_t first)
+{
+	struct buf msg = BUF_INIT;
+	int many = strchr(which->data, ',') != NULL;
+
+	buf_addf(&msg,
+	         "%s %s %s by other users (mode %04o); %s now readable only "
+	         "by you (mode 0600)",
+	         which->data, many ? "were" : "was",
+	         first & 044 ? "readable" : "writable", (unsigned)first,
+	         many ? "they are" : "it is");
+	free(st->notice);
+	st->notice = buf_detach(&msg);
+}
+
+/*
  * Creates the file with mode 0600 before SQLite sees it (SQLite would use
  * 0644 less the umask, and gives its -wal and -shm files the mode of the
- * database).
+ * database); an existing store is made 0600 by tighten.
  */
-static int prepare_file(const char *path, struct err *err)
+static int prepare_file(const char *path, struct buf *which, mode_t *first,
+                        struct err *err)
 {
 	struct stat sb;
 	int fd;
@@ -1281,7 +1366,12 @@ static int prepare_file(const char *path, struct err *err)
 		if (!S_ISREG(sb.st_mode))
 			return err_set(err, "store %s is not a regular file",
 			               path);
-		return 0;
+		/*
+		 * An empty file has nothing to lose: private at once. One
+		 * with content is made private once identify knows it is a
+		 * store (another program's file is left as it is).
+		 */
+		return sb.st_size == 0 ? tighten(path, which, first, err) : 0;
 	}
 	if (errno != ENOENT)
 		return err_errno(err, "cannot use the store %s", path);
@@ -1292,7 +1382,8 @@ static int prepare_file(const char *path, struct err *err)
 		return err_errno(err, "cannot create the store %s", path);
 	if (fd >= 0)
 		close(fd);
-	return 0;
+	/* -wal and -shm left behind by a store deleted without them. */
+	return tighten(path, which, first, err);
 }
 
 static int pragma_int(struct store *st, const char *sql, int64_t *value)
@@ -1479,12 +1570,14 @@ static void configure_sqlite(void)
 
 int store_open(struct store *st, const char *path, struct err *err)
 {
+	struct buf tightened = BUF_INIT;
+	mode_t was = 0;
 	int64_t version = 0;
 
 	memset(st, 0, sizeof(*st));
 	buf_init(&st->email);
 	st->path = xstrdup(path);
-	if (prepare_file(path, err) < 0)
+	if (prepare_file(path, &tightened, &was, err) < 0)
 		goto fail;
 	pthread_once(&sqlite_once, configure_sqlite);
 	if (sqlite3_open_v2(path, &st->db,
@@ -1503,6 +1596,16 @@ int store_open(struct store *st, const char *path, struct err *err)
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (identify(st, &version, err) < 0)
 		goto fail;
+	/*
+	 * Known now to be a store (or an empty database, about to be one):
+	 * it is made private, with its -wal and -shm (which SQLite may have
+	 * just made, from the file's mode, to read it).
+	 */
+	if (tighten(path, &tightened, &was, err) < 0)
+		goto fail;
+	if (tightened.len)
+		set_notice(st, &tightened, was);
+	buf_release(&tightened);
 	if (exec(st, "PRAGMA foreign_keys = ON", "cannot set up", err) < 0)
 		goto fail;
 	/*
@@ -1537,6 +1640,7 @@ int store_open(struct store *st, const char *path, struct err *err)
 		goto fail;
 	return 0;
 fail:
+	buf_release(&tightened);
 	store_close(st);
 	return -1;
 }
@@ -1551,6 +1655,7 @@ void store_close(struct store *st)
 		sqlite3_close(st->db);
 	}
 	free(st->path);
+	free(st->notice);
 	buf_release(&st->email);
 	explicit_bzero(st, sizeof(*st));
 }

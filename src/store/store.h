@@ -71,6 +71,9 @@ enum { STORE_NSTMT = 20 };
 struct store {
 	struct sqlite3 *db;
 	char *path;
+	/* Set by store_open when it had to make the file (or its -wal,
+	 * -shm) private: a sentence for the user; NULL otherwise. */
+	char *notice;
 	struct sha256_hmac suppress_key;
 	int in_txn;      /* between store_begin and store_commit */
 	long txn_erased; /* entries on the suppression list, during in_txn */
@@ -87,7 +90,9 @@ int store_schema_version(void);
  * Opens the store at path, creating it (mode 0600, and its directory if
  * missing) when there is no file or an empty one, and bringing an older
  * schema up to date. A file that is not a bulletin store, is damaged, or
- * has a newer schema is refused with err set, and left untouched.
+ * has a newer schema is refused with err set, and left untouched. An
+ * existing file, -wal or -shm that others could read is made 0600 and
+ * st->notice says so (store_open does not print; the command does, once).
  */
 int store_open(struct store *st, const char *path, struct err *err);
 void store_close(struct store *st);

@@ -1,9 +1,14 @@
 #include "store_send.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "token.h"
@@ -436,4 +441,203 @@ int store_send_fast_commits(struct store *st, struct err *err)
 	                 NULL) != SQLITE_OK)
 		return fail(st, "cannot set up for sending", err);
 	return 0;
+}
+
+/* The lock of one send. */
+
+static void lock_path(const struct store *st, const char *issue,
+                      struct buf *out)
+{
+	buf_addf(out, "%s-send-", st->path);
+	/* Issue ids are folder names: keep the file name plain. Two ids
+	 * that differ only in other characters share a lock, which only
+	 * makes them wait for each other. */
+	for (const char *p = issue; *p; p++) {
+		char c = *p;
+
+		buf_addch(out, (c >= 'a' && c <= 'z') ||
+		                               (c >= 'A' && c <= 'Z') ||
+		                               (c >= '0' && c <= '9') ||
+		                               c == '-' || c == '.' || c == '_'
+		                       ? c
+		                       : '_');
+	}
+	buf_adds(out, ".lock");
+}
+
+/*
+ * What the holder wrote into the lock file: "process N on HOST, started
+ * TIME". A holder that took the lock an instant ago may not have written
+ * yet: wait for it a little.
+ */
+static void read_holder(int fd, struct buf *who)
+{
+	char text[320], when[64], *start = NULL, *host = NULL, *end = NULL;
+	ssize_t n = 0;
+	struct tm tm;
+	time_t t;
+
+	for (int i = 0; i < 50; i++) {
+		n = pread(fd, text, sizeof(text) - 1, 0);
+		if (n > 0 && text[n - 1] == '\n')
+			break;
+		usleep(20000);
+	}
+	text[n > 0 ? n : 0] = '\0';
+	/* "PID\nSTART\nHOST\n" */
+	start = strchr(text, '\n');
+	if (start) {
+		*start++ = '\0';
+		host = strchr(start, '\n');
+	}
+	if (host) {
+		*host++ = '\0';
+		end = strchr(host, '\n');
+	}
+	if (!end) {
+		buf_adds(who, "a process that is just starting");
+		return;
+	}
+	*end = '\0';
+	t = (time_t)strtoll(start, NULL, 10);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+	buf_addf(who, "process %s on %s, started %s", text, host, when);
+}
+
+static void write_holder(int fd)
+{
+	struct buf text = BUF_INIT;
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	buf_addf(&text, "%ld\n%lld\n%s\n", (long)getpid(),
+	         (long long)time(NULL), *host ? host : "this machine");
+	/*
+	 * The lock is what counts; the text only tells others who has it.
+	 * Should the write fail, they read "a process that is just
+	 * starting", which is true enough.
+	 */
+	if (ftruncate(fd, 0) == 0)
+		(void)!pwrite(fd, text.data, text.len, 0);
+	buf_release(&text);
+}
+
+/*
+ * Opens the lock file and tries to lock it. 1 locked, 0 held by another
+ * (*fdp stays open for reading who), -1 error.
+ */
+static int try_lock(const char *path, int *fdp, struct err *err)
+{
+	/* A releasing holder removes the file: lock the one at the path,
+	 * not one already unlinked. */
+	for (int tries = 0; tries < 100; tries++) {
+		struct stat a, b;
+		int r, fd = open(path,
+		                 O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		                 0600);
+
+		if (fd < 0)
+			return err_errno(err, "cannot make the send lock %s",
+			                 path);
+
+		/* A few tries: 'bulletin status' looks with a shared lock
+		 * for an instant. */
+		for (int i = 0; (r = flock(fd, LOCK_EX | LOCK_NB)) < 0 &&
+		                errno == EWOULDBLOCK && i < 10;
+		     i++)
+			usleep(20000);
+		if (r < 0) {
+			if (errno == EWOULDBLOCK) {
+				*fdp = fd;
+				return 0;
+			}
+			close(fd);
+			return err_errno(err, "cannot lock %s", path);
+		}
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			*fdp = fd;
+			return 1;
+		}
+		close(fd);
+	}
+	return err_set(err, "cannot lock %s: it keeps changing", path);
+}
+
+int store_send_lock(struct store *st, const char *issue,
+                    struct store_send_lock *lk, struct err *err)
+{
+	struct buf path = BUF_INIT, who = BUF_INIT;
+	int fd = -1, r;
+
+	lk->fd = -1;
+	lk->path = NULL;
+	lock_path(st, issue, &path);
+	r = try_lock(path.data, &fd, err);
+	if (r == 1) {
+		write_holder(fd);
+		lk->fd = fd;
+		lk->path = buf_detach(&path);
+		return 0;
+	}
+	if (r == 0) {
+		read_holder(fd, &who);
+		close(fd);
+		err_set(err,
+		        "another send of %s is running (%s); one send of an "
+		        "issue runs at a time: wait for it to finish, or stop "
+		        "it with Ctrl-C or kill, then run the same command "
+		        "again to resume",
+		        issue, who.data);
+	}
+	buf_release(&path);
+	buf_release(&who);
+	return -1;
+}
+
+void store_send_unlock(struct store_send_lock *lk)
+{
+	if (lk->fd >= 0) {
+		/* Removed while still held: whoever opened it meanwhile
+		 * sees it was unlinked and opens the path again. */
+		unlink(lk->path);
+		close(lk->fd);
+	}
+	free(lk->path);
+	lk->fd = -1;
+	lk->path = NULL;
+}
+
+int store_send_running(struct store *st, const char *issue, struct buf *who,
+                       struct err *err)
+{
+	struct buf path = BUF_INIT;
+	int fd, ret = 0;
+
+	lock_path(st, issue, &path);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			ret = err_errno(err, "cannot read the send lock %s",
+			                path.data);
+	} else {
+		if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+			if (errno == EWOULDBLOCK) {
+				read_holder(fd, who);
+				ret = 1;
+			} else {
+				ret = err_errno(err,
+				                "cannot read the send "
+				                "lock %s",
+				                path.data);
+			}
+		}
+		/* A shared lock taken only to look is dropped with the fd. */
+		close(fd);
+	}
+	buf_release(&path);
+	return ret;
 }

@@ -130,4 +130,35 @@ int store_journal_each(struct store *st, int64_t campaign, int state,
  */
 int store_send_fast_commits(struct store *st, struct err *err);
 
+/*
+ * One send of an issue at a time. The lock is an exclusive flock(2) on a
+ * file beside the store, STORE-send-ISSUE.lock (mode 0600), held for the
+ * run: the kernel releases it whenever the process ends, kill -9 and
+ * crashes included, so a dead run never leaves a lock to take over or to
+ * guess about (a row in the store would need "is that process alive, and
+ * is it still the same process?", which a reused process id or another
+ * host cannot answer safely). The file says who holds it: process id,
+ * host and start time. Local file systems only, as for SQLite itself.
+ */
+struct store_send_lock {
+	int fd; /* -1: not held */
+	char *path;
+};
+
+/*
+ * Takes the lock for sending issue. Returns 0, or -1 with err: when
+ * another run holds it, err names its process id, host and start time.
+ */
+int store_send_lock(struct store *st, const char *issue,
+                    struct store_send_lock *lk, struct err *err);
+/* Releases the lock (and removes its file); harmless when not held. */
+void store_send_unlock(struct store_send_lock *lk);
+
+/*
+ * Whether a send of issue is running now: 1 (who gets "process N on
+ * HOST, started TIME"), 0 not, -1 error.
+ */
+int store_send_running(struct store *st, const char *issue, struct buf *who,
+                       struct err *err);
+
 #endif

@@ -60,9 +60,17 @@ done
 # A killed run prints nothing; the next one reports the rows it finds
 # left 'sending' as uncertain.
 left=$(sql "SELECT count(*) FROM journal WHERE status = 'sending'")
+# The send lock (a file beside the store, flock'ed for the run): the kill
+# leaves the file, naming the dead process, but the kernel dropped the
+# lock with it, so the next run takes it at once.
+lock=subscribers/bulletin.db-send-2026-12.lock
+[ "$(head -n 1 "$lock" 2>/dev/null)" = "$pid" ] && pass "the killed run's lock file names process $pid" ||
+  fail "lock file after the kills: $(cat "$lock" 2>&1)"
 
 "$BULLETIN" send 2026-12 >"$T/final.out" 2>"$T/final.err" && pass "the last run completes" ||
   { fail "the last run failed:"; cat "$T/final.out" "$T/final.err" >&2; }
+expect_no_grep "$T/final.err" "another send" "the last run takes the dead run's lock over"
+[ ! -e "$lock" ] && pass "the lock file is gone after the last run" || fail "the lock file is left"
 u=$(sed -n 's/^  \([0-9]*\) uncertain: .*/\1/p' "$T/final.out")
 [ "${u:-0}" = "$left" ] && pass "the last run reports the $left left 'sending' by the last kill as uncertain" ||
   { fail "the last run reported ${u:-0} uncertain, $left were left 'sending':"; cat "$T/final.out" >&2; }

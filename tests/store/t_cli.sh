@@ -62,6 +62,17 @@ run 1 "import a file without an email column" -- subscribers import "$ROOT/tests
 expect_grep "$T/err" "no-email-column.csv:1: the header has no 'email' column" "header error named"
 expect_grep "$T/err" "nothing was imported" "says nothing changed"
 run 1 "import a missing file" -- subscribers import nowhere.csv
+# every row rejected: a failed import (exit 1), for scripts as for people
+printf 'email,name\nnot-an-address,A\nalso bad@example.org,B\n' > all-bad.csv
+run 1 "import where every row is rejected" -- subscribers import all-bad.csv
+expect_grep "$T/out" "0 added, 0 updated, 0 unchanged, 0 suppressed (not re-activated), 0 duplicate, 2 rejected" "all-rejected summary"
+expect_grep "$T/err" "nothing was imported: every row of all-bad.csv was rejected" "says nothing was imported"
+run 1 "--dry-run where every row is rejected" -- subscribers import all-bad.csv --dry-run
+# one good row among the bad ones, even one already there: exit 0
+printf 'email\nnot-an-address\njo.bloggs@example.org\n' > some-bad.csv
+run 0 "import with a rejected row and a good one" -- subscribers import some-bad.csv
+printf 'email,name\n' > header-only.csv
+run 0 "import of a header alone" -- subscribers import header-only.csv
 
 run 0 "unsubscribe" -- subscribers unsubscribe ann@example.org --reason "asked by phone"
 run 0 "unsubscribe again" -- subscribers unsubscribe ann@example.org
