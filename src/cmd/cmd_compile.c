@@ -4,16 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "common.h"
 #include "defaults.h"
 #include "diag.h"
 #include "file.h"
+#include "inputs.h"
 #include "issue.h"
 #include "lint.h"
+#include "preview.h"
 #include "render.h"
 #include "report.h"
+#include "store.h"
+#include "store_issue.h"
 #include "banned.h"
 
 const char cmd_compile_summary[] =
@@ -27,6 +32,13 @@ static void usage(FILE *f)
 	      "  issues/ISSUE/build/email.html   the HTML newsletter\n"
 	      "  issues/ISSUE/build/email.txt    its plain-text version\n"
 	      "  issues/ISSUE/build/report.txt   the report (and report.json)\n"
+	      "  issues/ISSUE/build/preview.html the email as a reader sees "
+	      "it,\n"
+	      "                                  to open in a browser\n"
+	      "  issues/ISSUE/build/inputs       the SHA-256 of everything it "
+	      "was\n"
+	      "                                  made from (for approve and "
+	      "send)\n"
 	      "  public/ISSUE/index.html         the web archive page\n"
 	      "  public/index.html, public/feed.xml\n\n"
 	      "  --strict   treat warnings as errors\n"
@@ -162,6 +174,54 @@ static int write_style(struct err *err)
 	return ret;
 }
 
+/* build/preview.html: the email as a sample reader sees it. */
+static int write_preview(const struct issue *is, const struct config *cfg,
+                         const struct buf *html, struct err *err)
+{
+	const struct preview_reader r = {PREVIEW_SAMPLE_NAME,
+	                                 PREVIEW_SAMPLE_EMAIL};
+	struct buf page = BUF_INIT, p = BUF_INIT;
+	int ret;
+
+	preview_html(cfg, is->id, html->data, html->len, &r, "../", &page);
+	config_path(cfg, &p, "issues/%s/build/preview.html", is->id);
+	ret = write_out(p.data, &page, err);
+	buf_release(&page);
+	buf_release(&p);
+	return ret;
+}
+
+/*
+ * The last step: build/inputs says what the build was made from (read
+ * before the issue was, so a change during the compile shows as one
+ * after it), and the store records who compiled it.
+ */
+static int record_compile(const struct config *cfg, const char *id,
+                          const struct inputs *in)
+{
+	struct store st;
+	struct err err = ERR_INIT;
+	char digest[SHA256_LEN * 2 + 1];
+	char *who = cmd_login_name();
+	int ret = -1;
+
+	inputs_digest(in, digest);
+	if (inputs_write(in, cfg, id, (long long)time(NULL), who, &err) < 0) {
+		cmd_fail(&err);
+		goto out;
+	}
+	if (cmd_store_open(&st, cfg->store) < 0)
+		goto out;
+	ret = store_issue_event(&st, id, "compiled", who, digest, &err);
+	if (ret < 0)
+		cmd_fail(&err);
+	store_close(&st);
+out:
+	free(who);
+	err_release(&err);
+	return ret;
+}
+
 static int write_outputs(const struct issue *is, const struct config *cfg,
                          const struct buf *report, const struct buf *json,
                          struct err *err)
@@ -183,6 +243,8 @@ static int write_outputs(const struct issue *is, const struct config *cfg,
 	OUT("issues/%s/build/report.json", json)
 	OUT("public/%s/index.html", &o.archive_html)
 #undef OUT
+	if (write_preview(is, cfg, &o.email_html, err) < 0)
+		goto out;
 	if (copy_images(is, err) < 0 || write_style(err) < 0 ||
 	    write_archive(cfg, err) < 0)
 		goto out;
@@ -203,6 +265,7 @@ int cmd_compile(int argc, char **argv)
 	};
 	struct config cfg;
 	struct issue is;
+	struct inputs in;
 	struct diags d = DIAGS_INIT;
 	struct err err = ERR_INIT;
 	struct buf report = BUF_INIT, json = BUF_INIT, msgs = BUF_INIT;
@@ -235,6 +298,10 @@ int cmd_compile(int argc, char **argv)
 	id = cmd_issue_id(argv[optind], prefix);
 	if (!id)
 		goto out_cfg;
+	if (inputs_collect(&in, &cfg, id, &err) < 0) {
+		cmd_fail(&err);
+		goto out_cfg;
+	}
 	if (issue_load(&is, &cfg, id, &d, &err) < 0) {
 		cmd_fail(&err);
 		goto out_issue;
@@ -267,15 +334,20 @@ int cmd_compile(int argc, char **argv)
 		cmd_fail(&err);
 		goto out_issue;
 	}
+	if (record_compile(&cfg, id, &in) < 0)
+		goto out_issue;
 	if (!as_json)
 		printf("compiled %s: %zu contribution%s, %zu warning%s\n"
 		       "  %s/build/email.html\n  %s/build/email.txt\n"
-		       "  %s/build/report.txt\n  public/%s/index.html\n",
+		       "  %s/build/report.txt\n  %s/build/preview.html\n"
+		       "  public/%s/index.html\n",
 		       is.dir, is.n, is.n == 1 ? "" : "s", warnings,
-		       warnings == 1 ? "" : "s", is.dir, is.dir, is.dir, is.id);
+		       warnings == 1 ? "" : "s", is.dir, is.dir, is.dir, is.dir,
+		       is.id);
 	ret = EXIT_OK;
 out_issue:
 	issue_release(&is);
+	inputs_release(&in);
 out_cfg:
 	free(id);
 	free(prefix);

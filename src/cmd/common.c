@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,4 +238,18 @@ char *cmd_issue_id(const char *arg, const char *prefix)
 		        arg);
 	buf_release(&path);
 	return ret;
+}
+
+char *cmd_login_name(void)
+{
+	char name[256];
+	struct passwd pw, *found = NULL;
+	char scratch[4096];
+
+	if (getlogin_r(name, sizeof(name)) == 0 && *name)
+		return xstrdup(name);
+	if (getpwuid_r(geteuid(), &pw, scratch, sizeof(scratch), &found) == 0 &&
+	    found && *found->pw_name)
+		return xstrdup(found->pw_name);
+	return xstrdup("unknown");
 }

@@ -53,6 +53,7 @@ static const struct key {
          "0.2", 0, 1, 0},
         {"delivery", "pause_window", K_LONG, F(pause_window), "200", 10,
          1000000, 0},
+        {"workflow", "approval", K_STR, F(approval), "required", 0, 0, 0},
         {"", "store", K_STR, F(store), "subscribers/bulletin.db", 0, 0, 0},
         {"web", "listen", K_STR, F(listen), "127.0.0.1:8080", 0, 0, 0},
         {"web", "consent", K_STR, F(consent),
@@ -431,6 +432,13 @@ static int finish(struct config *cfg, const char *name, struct err *err)
 		return err_set(err,
 		               "%s: 'delivery.tls' must be 'required' or "
 		               "'none'",
+		               name);
+	if (strcmp(cfg->approval, "required") &&
+	    strcmp(cfg->approval, "optional"))
+		return err_set(err,
+		               "%s: 'workflow.approval' must be 'required' (a "
+		               "full send needs 'bulletin approve' first) or "
+		               "'optional'",
 		               name);
 	if (!*cfg->list_id) {
 		buf_addf(&b, "news.%s", cfg->from_domain);

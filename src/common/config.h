@@ -62,6 +62,9 @@ struct config {
 	double pause_failure_share; /* of the last pause_window attempts */
 	long pause_window;
 
+	/* workflow: */
+	char *approval; /* "required" (the default) or "optional" */
+
 	/* store: */
 	char *store;
 

@@ -143,6 +143,31 @@ static const char *const migrations[] = {
         ");"
         "CREATE INDEX soft_bounces_subscriber ON soft_bounces"
         "  (subscriber_id, at);",
+        /*
+         * 4: the editorial lifecycle (src/store/store_issue.c). An
+         * approval keeps the manifest of what was approved (one line per
+         * input and its SHA-256) and its digest; the latest one of an
+         * issue counts. Every step (compiled, approved, sending, sent)
+         * is an event naming who took it.
+         */
+        "CREATE TABLE issue_approvals ("
+        "  id INTEGER PRIMARY KEY,"
+        "  issue TEXT NOT NULL,"
+        "  digest TEXT NOT NULL,"
+        "  manifest TEXT NOT NULL,"
+        "  approved_by TEXT NOT NULL,"
+        "  approved_at INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX issue_approvals_issue ON issue_approvals (issue, id);"
+        "CREATE TABLE issue_events ("
+        "  id INTEGER PRIMARY KEY,"
+        "  issue TEXT NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  who TEXT NOT NULL,"
+        "  event TEXT NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE INDEX issue_events_issue ON issue_events (issue, event, id);",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
