@@ -17,7 +17,8 @@ static void local_images(const struct config *cfg, const char *id,
 	render_issue_url(cfg, id, &from);
 	while ((hit = strstr(p, from.data))) {
 		buf_add(out, p, (size_t)(hit - p));
-		buf_addf(out, "src=\"%s", images);
+		buf_adds(out, "src=\"");
+		buf_add_html(out, images, strlen(images));
 		p = hit + from.len;
 	}
 	buf_adds(out, p);
