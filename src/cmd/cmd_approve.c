@@ -74,24 +74,39 @@ out:
 	return ret;
 }
 
-/* A send under way has its version: approving another would mix two. */
-static int check_not_sent(struct store *st, const char *id, struct err *err)
+/*
+ * A send under way has its version: approving another would mix two in
+ * one send. The same version again is nothing to do (1, said); -1 with
+ * err when the inputs are not those sent; 0 when nothing was sent.
+ */
+static int check_not_sent(const struct config *cfg, struct store *st,
+                          const char *id, struct err *err)
 {
-	struct store_campaign c = {0};
+	struct lifecycle lc;
 	struct buf when = BUF_INIT;
-	int found = store_campaign_find(st, id, &c, err);
+	int ret = 0;
 
-	if (found > 0) {
-		lifecycle_when(c.started, &when);
-		err_set(err,
-		        "issues/%s: its send started %s, so its messages are "
-		        "settled; nothing was approved",
-		        id, when.data);
-		found = -1;
+	if (lifecycle_load(&lc, cfg, st, id, err) < 0)
+		return -1;
+	if (lc.has_campaign) {
+		lifecycle_when(lc.campaign.started, &when);
+		if (lc.approval_holds && !lc.stale) {
+			printf("issues/%s is approved (by %s) and its send "
+			       "started %s: nothing to do\n",
+			       id, lc.approval.by, when.data);
+			ret = 1;
+		} else {
+			ret = err_set(
+			        err,
+			        "issues/%s: its send started %s, so its "
+			        "messages are settled and this version "
+			        "cannot be approved; nothing was approved",
+			        id, when.data);
+		}
 	}
-	store_campaign_release(&c);
+	lifecycle_release(&lc);
 	buf_release(&when);
-	return found;
+	return ret;
 }
 
 int cmd_approve(int argc, char **argv)
@@ -107,7 +122,7 @@ int cmd_approve(int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct buf when = BUF_INIT;
 	char *login = NULL;
-	int ret;
+	int ret, sent;
 
 	ret = cmd_begin(&run, argc, argv, opts, 1, CMD_ISSUE, usage);
 	if (ret >= 0)
@@ -124,9 +139,12 @@ int cmd_approve(int argc, char **argv)
 		goto out;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		goto out;
-	if (check_not_sent(&st, run.issue, &err) == 0 &&
-	    lifecycle_approve(&run.cfg, &st, run.issue, by, &err) == 0 &&
-	    lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) == 0) {
+	sent = check_not_sent(&run.cfg, &st, run.issue, &err);
+	if (sent > 0)
+		ret = EXIT_OK;
+	else if (sent == 0 &&
+	         lifecycle_approve(&run.cfg, &st, run.issue, by, &err) == 0 &&
+	         lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) == 0) {
 		lifecycle_when(lc.approval.at, &when);
 		printf("approved issues/%s: %s, %s (digest %.12s)\n"
 		       "the full send may go while its %zu inputs stay as "

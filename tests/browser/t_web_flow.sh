@@ -8,6 +8,7 @@ sample_workspace
 WS=$T/sample
 printf 'web:\n  signups_per_hour: 3\n' >> "$WS/bulletin.yaml"
 (cd "$WS" && "$BULLETIN" compile 2026-12 >/dev/null)
+(cd "$WS" && "$BULLETIN" approve 2026-12 >/dev/null)
 start_server
 shots="${BUILD_DIR:-$T}/screenshots"
 if node "$ROOT/tests/browser/flow.js" --url "$URL" --workspace "$WS" \
