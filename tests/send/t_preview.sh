@@ -83,7 +83,6 @@ python3 "$ROOT/tests/mail/same_message.py" --mask '^(\[TEST\] )?(?=One year on)'
 # and a preview are well formed and every cid: resolves.
 delivery embed_images=true
 "$BULLETIN" compile 2026-12 >/dev/null
-"$BULLETIN" approve 2026-12 >/dev/null
 rm -f outbox/new/*
 "$BULLETIN" send 2026-12 --to embed@elsewhere.net >"$T/embed.out" 2>&1 || { fail "test send with embedded images:"; cat "$T/embed.out" >&2; }
 "$BULLETIN" preview 2026-12 --subscriber zoe.okafor@example.net --eml "$T/embed.eml" >/dev/null
