@@ -165,7 +165,7 @@ sqlite3 subscribers/bulletin.db "UPDATE campaigns SET finished_at = NULL"
 cp -r "$ROOT/issues/2026-12" issues/2027-02
 rm -rf issues/2027-02/build
 sed -i 's/^title: .*/title: "February 2027"/' issues/2027-02/issue.yaml
-printf 'workflow:\n  approval: optional\n' >>bulletin.yaml
+sed -i 's/^  approval: required/  approval: optional/' bulletin.yaml
 "$BULLETIN" compile 2027-02 >/dev/null
 echo "One more sentence." >>issues/2027-02/flying-start.md
 rc=0; "$BULLETIN" send 2027-02 >"$T/opt-stale.out" 2>&1 || rc=$?
