@@ -178,9 +178,10 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 		       "same command later to try them again\n",
 		       p.deferred);
 	if (p.relays_aside)
-		printf("  %d relay%s set aside after failing again and "
-		       "again\n",
-		       p.relays_aside, p.relays_aside == 1 ? "" : "s");
+		printf("  %d relay%s set aside: not reached for %.0f seconds "
+		       "or more despite retries (last: %s)\n",
+		       p.relays_aside, p.relays_aside == 1 ? "" : "s",
+		       cfg->relay_aside_after, p.aside_reason);
 	if (p.failed || p.uncertain || p.deferred)
 		printf("  'bulletin status %s' lists them with the server's "
 		       "replies\n",

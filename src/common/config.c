@@ -53,6 +53,8 @@ static const struct key {
          "0.2", 0, 1, 0},
         {"delivery", "pause_window", K_LONG, F(pause_window), "200", 10,
          1000000, 0},
+        {"delivery", "relay_aside_after", K_DOUBLE, F(relay_aside_after), "60",
+         0, 86400, 0},
         {"workflow", "approval", K_STR, F(approval), "required", 0, 0, 0},
         {"", "store", K_STR, F(store), "subscribers/bulletin.db", 0, 0, 0},
         {"web", "listen", K_STR, F(listen), "127.0.0.1:8080", 0, 0, 0},

@@ -61,6 +61,8 @@ struct config {
 	double retry_delay;         /* seconds before the first retry */
 	double pause_failure_share; /* of the last pause_window attempts */
 	long pause_window;
+	/* seconds a relay fails, with no success, before it is set aside */
+	double relay_aside_after;
 
 	/* workflow: */
 	char *approval; /* "required" (the default) or "optional" */

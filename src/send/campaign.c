@@ -18,8 +18,14 @@
 /* Rows a connection claims at once: at most this many are uncertain per
  * connection after a crash. */
 #define CLAIM_BATCH 8
-/* Consecutive connection failures that set a relay aside for the run. */
-#define RELAY_FAILURES 5
+/*
+ * A relay that cannot be reached is tried again after a wait that
+ * doubles from delivery.retry_delay up to this, and set aside only when
+ * it has failed at least RELAY_ROUNDS times over delivery.relay_aside_after
+ * seconds without a success in between.
+ */
+#define RELAY_MAX_WAIT 15.0
+#define RELAY_ROUNDS   3
 #define MAX_BUILD      (8 << 20)
 
 static double now_s(void)
@@ -451,7 +457,11 @@ struct run {
 	pthread_cond_t changed;
 	struct transport **relays;
 	struct relay_state {
-		int failures; /* consecutive connection failures */
+		/* Since its last success: rounds of failures (each round
+		 * starts a wait), and when the first failed. */
+		int rounds;
+		double failing_since;
+		double next_try; /* no connection to it before this */
 		int aside;
 		char last[TRANSPORT_TEXT_MAX];
 	} * relay;
@@ -687,52 +697,153 @@ static void count_attempt(struct run *run, int failed, const char *reply)
 	}
 }
 
+/*
+ * Failing to reach the relay at all: connecting, its greeting, EHLO,
+ * STARTTLS, the login. Nothing of the message was sent: it is the
+ * relay's trouble, not the message's. A connection dropped in the middle
+ * of one message is that message's (the soak test showed a few such
+ * recipients, retried together, setting a healthy relay aside).
+ */
+static int relay_failure(const struct transport_result *res)
+{
+	return res->cls != TRANSPORT_SENT &&
+	       res->stage == TRANSPORT_STAGE_CONNECT &&
+	       (res->reason == TRANSPORT_CONNECTION ||
+	        res->reason == TRANSPORT_TLS || res->reason == TRANSPORT_AUTH);
+}
+
+/*
+ * A slow or briefly overloaded relay is not a broken one (a CPU spike on
+ * the relay's machine once set the only relay aside after five refused
+ * connections within a second, spread over four threads). So: after a
+ * failure to reach it, nobody connects to it again before a wait that
+ * doubles each round; it is set aside only after failing for
+ * relay_aside_after seconds (and RELAY_ROUNDS rounds) with no success in
+ * between. When it was the last relay, the run then pauses.
+ */
 static void relay_result(struct run *run, size_t relay,
                          const struct transport_result *res)
 {
 	struct relay_state *rs = &run->relay[relay];
+	double t = now_s(), wait;
 
-	/*
-	 * Only failing to reach the relay at all (connect, greeting, TLS,
-	 * login) counts against it: a connection dropped in the middle of
-	 * one message is that message's trouble (the soak test showed a few
-	 * such recipients, retried together, setting a healthy relay aside).
-	 */
-	if (res->stage == TRANSPORT_STAGE_CONNECT &&
-	    (res->reason == TRANSPORT_CONNECTION ||
-	     res->reason == TRANSPORT_TLS || res->reason == TRANSPORT_AUTH)) {
-		snprintf(rs->last, sizeof(rs->last), "%s", res->text);
-		if (++rs->failures >= RELAY_FAILURES && !rs->aside) {
-			rs->aside = 1;
-			run->p.relays_aside++;
-		}
-	} else {
-		rs->failures = 0;
+	if (!relay_failure(res)) {
+		rs->rounds = 0;
+		rs->failing_since = 0;
+		rs->next_try = 0;
+		return;
+	}
+	snprintf(rs->last, sizeof(rs->last), "%s", res->text);
+	if (!rs->rounds)
+		rs->failing_since = t;
+	/* Connections that were already trying when the wait began belong
+	 * to the round that began it. */
+	if (t >= rs->next_try) {
+		rs->rounds++;
+		wait = run->cfg->retry_delay > 0.05 ? run->cfg->retry_delay
+		                                    : 0.05;
+		wait *= pow(2.0, (double)(rs->rounds - 1));
+		rs->next_try =
+		        t + (wait < RELAY_MAX_WAIT ? wait : RELAY_MAX_WAIT);
+	}
+	if (!rs->aside && rs->rounds >= RELAY_ROUNDS &&
+	    t - rs->failing_since >= run->cfg->relay_aside_after) {
+		rs->aside = 1;
+		run->p.relays_aside++;
+		snprintf(run->p.aside_reason, sizeof(run->p.aside_reason),
+		         "%.250s: %s", run->cfg->transports[relay], rs->last);
 	}
 }
 
-/* The relay for worker i: its own unless set aside. SIZE_MAX if none. */
-static size_t pick_relay(struct run *run, size_t i)
+/*
+ * The relay for worker i: its own unless set aside, else the next one
+ * that is not; one not waiting out a failure first. *until gets when the
+ * relay returned may be tried (0: now). SIZE_MAX if none is left.
+ */
+static size_t pick_relay(struct run *run, size_t i, double *until)
 {
+	size_t best = (size_t)-1;
+	double t = now_s();
+
+	*until = 0;
 	for (size_t k = 0; k < run->nrelays; k++) {
 		size_t r = (i + k) % run->nrelays;
+		const struct relay_state *rs = &run->relay[r];
 
-		if (!run->relay[r].aside)
+		if (rs->aside)
+			continue;
+		if (rs->next_try <= t) {
+			*until = 0;
 			return r;
+		}
+		if (best == (size_t)-1 || rs->next_try < *until) {
+			best = r;
+			*until = rs->next_try;
+		}
 	}
-	return (size_t)-1;
+	return best;
+}
+
+/* Queues r to be tried again at due (taking its strings); under the
+ * lock, after its 'deferred' was added to w's results. */
+static void queue_retry(struct worker *w, struct store_recipient *r,
+                        int attempts, double due)
+{
+	struct run *run = w->run;
+	struct retry *q;
+
+	/* Any connection may take the retry and record its outcome: this
+	 * 'deferred' must reach the journal first, or flushed later it
+	 * would overwrite that outcome. */
+	commit_results(w);
+
+	if (run->nretries == run->cap_retries) {
+		run->cap_retries = run->cap_retries * 2 + 16;
+		run->retries = xrealloc(
+		        run->retries, run->cap_retries * sizeof(*run->retries));
+	}
+	q = &run->retries[run->nretries++];
+	q->r = *r;
+	memset(r, 0, sizeof(*r)); /* the retry owns the strings now */
+	q->attempts = attempts;
+	q->due = due;
+	run->p.retries++;
+	run->no_more = 0;
+}
+
+/*
+ * The relay could not be reached: the message went nowhere. It waits
+ * for the relay rather than using up its own tries, and does not count
+ * towards the pause (the relay's own failures decide, in relay_result).
+ */
+static void settle_unreached(struct worker *w, struct store_recipient *r,
+                             int attempts, const char *reply, size_t relay)
+{
+	struct run *run = w->run;
+
+	add_result(w, r->id, SEND_DEFERRED, 1, reply, NULL, 0);
+	if (!run->stop) {
+		queue_retry(w, r, attempts, run->relay[relay].next_try);
+		return;
+	}
+	run->p.deferred++;
+	run->p.done++;
 }
 
 /* Records what became of one message; under the lock. */
 static void settle(struct worker *w, struct store_recipient *r, int *attempts,
-                   const struct transport_result *res, const char *msgid,
-                   size_t len)
+                   size_t relay, const struct transport_result *res,
+                   const char *msgid, size_t len)
 {
 	struct run *run = w->run;
 	/* The server's whole reply, code included, or what failed when no
 	 * reply came. */
 	const char *reply = res->text;
 
+	if (relay_failure(res)) {
+		settle_unreached(w, r, *attempts, reply, relay);
+		return;
+	}
 	(*attempts)++;
 	count_attempt(run, res->cls != TRANSPORT_SENT, reply);
 	/* The journal adds each result's attempts to the row: this one. */
@@ -755,27 +866,10 @@ static void settle(struct worker *w, struct store_recipient *r, int *attempts,
 	 * has attempts left for it. */
 	add_result(w, r->id, SEND_DEFERRED, 1, reply, NULL, 0);
 	if (*attempts <= run->cfg->retry_attempts && !run->stop) {
-		struct retry *q;
-
-		/* Any connection may take the retry and record its outcome:
-		 * this 'deferred' must reach the journal first, or flushed
-		 * later it would overwrite that outcome. */
-		commit_results(w);
-
-		if (run->nretries == run->cap_retries) {
-			run->cap_retries = run->cap_retries * 2 + 16;
-			run->retries = xrealloc(run->retries,
-			                        run->cap_retries *
-			                                sizeof(*run->retries));
-		}
-		q = &run->retries[run->nretries++];
-		q->r = *r;
-		memset(r, 0, sizeof(*r)); /* the retry owns the strings now */
-		q->attempts = *attempts;
-		q->due = now_s() + run->cfg->retry_delay *
-		                           pow(2.0, (double)(*attempts - 1));
-		run->p.retries++;
-		run->no_more = 0;
+		queue_retry(w, r, *attempts,
+		            now_s() +
+		                    run->cfg->retry_delay *
+		                            pow(2.0, (double)(*attempts - 1)));
 		return;
 	}
 	run->p.deferred++;
@@ -825,8 +919,20 @@ static void *worker_main(void *arg)
 		struct campaign_recipient cr;
 		struct buf from = BUF_INIT;
 		size_t want;
+		double until;
 
 		pthread_mutex_lock(&run->lock);
+		/* Every relay left is waiting out a failure: wait too, before
+		 * taking anyone (a stop request ends the wait). */
+		want = pick_relay(run, w->index, &until);
+		if (want != (size_t)-1 && until > now_s() && !run->stop &&
+		    !(run->o->stop && *run->o->stop)) {
+			double left = until - now_s();
+
+			pthread_mutex_unlock(&run->lock);
+			sleep_s(left > 0.2 ? 0.2 : left);
+			continue;
+		}
 		got = take(w, &r, &attempts);
 		if (!got) {
 			double due = run->stop ? 0 : next_retry(run);
@@ -839,18 +945,20 @@ static void *worker_main(void *arg)
 			sleep_s(due - now_s() > 0.2 ? 0.2 : due - now_s());
 			continue;
 		}
-		want = pick_relay(run, w->index);
+		want = pick_relay(run, w->index, &until);
 		pthread_mutex_unlock(&run->lock);
 		if (want == (size_t)-1) {
 			pthread_mutex_lock(&run->lock);
 			if (!run->stop) {
 				run->stop = 1;
-				buf_addf(&run->why,
-				         "paused: every relay failed again and "
-				         "again (last: \"%s\"); check "
-				         "delivery.transport, then run the "
-				         "same command again to resume",
-				         run->relay[0].last);
+				buf_addf(
+				        &run->why,
+				        "paused: no relay could be reached for "
+				        "%.0f seconds (last: %s); check the "
+				        "relay and delivery.transport, then "
+				        "run the same command again to resume",
+				        run->cfg->relay_aside_after,
+				        run->p.aside_reason);
 			}
 			/* This one was claimed and not sent: not uncertain. */
 			add_result(w, r->id, SEND_DEFERRED, 0,
@@ -911,7 +1019,8 @@ static void *worker_main(void *arg)
 		buf_release(&from);
 		pthread_mutex_lock(&run->lock);
 		relay_result(run, relay, &res);
-		settle(w, r, attempts, &res, w->s.msgid.data, w->s.msg.len);
+		settle(w, r, attempts, relay, &res, w->s.msgid.data,
+		       w->s.msg.len);
 		pthread_mutex_unlock(&run->lock);
 	}
 	/* Write what is left. */

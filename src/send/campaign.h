@@ -9,6 +9,7 @@
 #include "err.h"
 #include "render.h"
 #include "store.h"
+#include "transport.h"
 
 /*
  * One send of a compiled issue: every active subscriber × the message,
@@ -75,6 +76,8 @@ struct campaign_progress {
 	long long bytes;
 	double elapsed; /* seconds in this run */
 	int relays_aside;
+	/* The last failure of the last relay set aside ("" if none). */
+	char aside_reason[TRANSPORT_TEXT_MAX + 256];
 };
 
 struct campaign_opts {

@@ -45,6 +45,9 @@ struct smtp_conn {
 	 */
 	struct buf reply, last, refusal;
 	int fresh; /* the next transaction needs a new connection */
+	/* This transaction got past greeting, EHLO, STARTTLS and AUTH (or
+	 * reused a connection that had). */
+	int session_up;
 };
 
 static void wipe_free(char *s)
@@ -86,6 +89,24 @@ static size_t on_reply_line(char *p, size_t size, size_t n, void *data)
 		buf_reset(&c->reply);
 	}
 	return len;
+}
+
+/*
+ * libcurl calls this once the connection is ready for the request: for
+ * SMTP, after the greeting, EHLO, STARTTLS and AUTH (or on a reused
+ * connection), just before MAIL FROM.
+ */
+static int on_session_up(void *data, char *primary_ip, char *local_ip,
+                         int primary_port, int local_port)
+{
+	struct smtp_conn *c = data;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	c->session_up = 1;
+	return CURL_PREREQFUNC_OK;
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *data)
@@ -136,6 +157,8 @@ static void *smtp_conn_open(struct transport *t, struct err *err)
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_session_up);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, c);
 	curl_easy_setopt(h, CURLOPT_USE_SSL, s->use_ssl);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -202,6 +225,14 @@ static enum transport_stage stage_of(const struct smtp_conn *c)
 		return TRANSPORT_STAGE_RCPT;
 	if (strncmp(c->errbuf, "DATA failed", 11) == 0)
 		return TRANSPORT_STAGE_DATA;
+	/*
+	 * No refusal: the connection failed or no reply came. Once the
+	 * session was up (see on_session_up), that was the transaction's
+	 * (no reply to MAIL FROM or RCPT TO), not a failure to reach the
+	 * relay.
+	 */
+	if (c->session_up)
+		return TRANSPORT_STAGE_MAIL;
 	return TRANSPORT_STAGE_CONNECT;
 }
 
@@ -253,7 +284,7 @@ static int smtp_send(void *impl, const char *envelope_from, const char *rcpt,
 	}
 	c->msg = msg;
 	c->left = len;
-	c->data_started = c->data_done = 0;
+	c->data_started = c->data_done = c->session_up = 0;
 	c->errbuf[0] = '\0';
 	buf_reset(&c->reply);
 	buf_reset(&c->last);

@@ -15,8 +15,8 @@ cd "$T/sample"
   for k in fail451 later bad policy; do
     for i in 1 2; do echo "$k-$i@example.org,${k^} $i"; done
   done
-  # One each: a relay failing 5 times in a row (421 and drops count) is
-  # set aside for the run; 2 tries each stay below that.
+  # One each: a 421 to RCPT and a drop in DATA are the message's trouble
+  # (the relay was reached), retried like any temporary failure.
   echo "close-1@example.org,Close 1"
   echo "drop-1@example.org,Drop 1"
 } >"$T/subs.csv"

@@ -17,13 +17,22 @@ scripted by the recipient's local part (glob patterns, case-insensitive):
   anything    accepted (250)
 
 --reply 'GLOB=STAGE:CODE TEXT' adds a rule (STAGE rcpt or data), checked
-before the built-in ones. The chosen port (--port 0 picks a free one) is
+before the built-in ones.
+
+--stall-after N makes the whole server stall once, after it has accepted
+N messages, for --stall-for seconds (default 5), as a machine under a
+sudden CPU spike or a restarting relay would; then it answers normally.
+--stall-mode says how: "refuse" (default) answers new connections with
+"421 4.3.2" and closes them, and closes open ones with 421 at their next
+MAIL FROM; "hang" answers nothing until the stall is over (greetings and
+commands wait, then get their normal replies). The chosen port (--port 0 picks a free one) is
 printed on stdout as "PORT N" and written to --port-file. SIGTERM stops it.
 
   smtpd.py --maildir DIR [--log FILE] [--port 0] [--port-file FILE]
            [--tls-cert CRT --tls-key KEY (--starttls | --implicit-tls)]
            [--require-starttls] [--auth USER:PASS] [--fail-times N]
            [--slow-delay SECONDS] [--no-store] [--reply RULE]...
+           [--stall-after N [--stall-for SECONDS] [--stall-mode refuse|hang]]
 """
 
 import argparse
@@ -93,6 +102,12 @@ class Handler:
         self.maildir = maildir
         self.tries = {}
         self.rules = [parse_rule(r) for r in args.reply] + BUILTIN
+        self.accepted = 0
+        self.stall_until = 0.0
+
+    def stall_left(self):
+        """Seconds of the stall still to come (0: not stalling)."""
+        return max(0.0, self.stall_until - time.time())
 
     def rule(self, address, stage):
         for glob, st, reply in self.rules:
@@ -144,6 +159,12 @@ class Handler:
                 event["file"] = self.maildir.store(data)
         event.update(code=int(reply[:3]), reply=reply)
         self.log.write(**event)
+        if reply.startswith("250"):
+            self.accepted += 1
+            if self.accepted == self.args.stall_after:
+                self.stall_until = time.time() + self.args.stall_for
+                self.log.write(event="stall", seconds=self.args.stall_for,
+                               mode=self.args.stall_mode)
         return reply
 
 
@@ -176,6 +197,32 @@ class ScriptedSMTP(SMTP):
     def connection_lost(self, exc):
         self.log.write(event="close", conn=self.conn_id)
         super().connection_lost(exc)
+
+    async def stall(self, where):
+        """During a stall: True after refusing (the connection is closed),
+        False once any wait is over and the normal reply may go."""
+        left = self.event_handler.stall_left()
+        if not left:
+            return False
+        if self.event_handler.args.stall_mode == "hang":
+            self.log.write(event="stalled", conn=self.conn_id, at=where,
+                           seconds=round(left, 3))
+            await asyncio.sleep(left)
+            return False
+        self.log.write(event="refused", conn=self.conn_id, at=where)
+        await self.push("421 4.3.2 Service not available, try again later")
+        self.transport.close()
+        return True
+
+    async def _handle_client(self):
+        if await self.stall("greeting"):
+            return
+        await super()._handle_client()
+
+    async def smtp_MAIL(self, arg):
+        if await self.stall("mail"):
+            return
+        await super().smtp_MAIL(arg)
 
     async def smtp_STARTTLS(self, arg):
         await super().smtp_STARTTLS(arg)
@@ -284,6 +331,12 @@ def main():
     ap.add_argument("--slow-delay", type=float, default=5.0)
     ap.add_argument("--reply", action="append", default=[],
                     metavar="GLOB=STAGE:CODE TEXT")
+    ap.add_argument("--stall-after", type=int, default=-1, metavar="N",
+                    help="stall once after accepting N messages")
+    ap.add_argument("--stall-for", type=float, default=5.0,
+                    metavar="SECONDS")
+    ap.add_argument("--stall-mode", choices=("refuse", "hang"),
+                    default="refuse")
     args = ap.parse_args()
     if not args.maildir and not args.no_store:
         ap.error("--maildir DIR or --no-store is needed")

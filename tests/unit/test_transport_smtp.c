@@ -372,6 +372,56 @@ static void test_timeout(void)
 	server_stop(&s);
 }
 
+/*
+ * Where a failure without a refusal happened: before the session was up
+ * (connect, greeting: the relay could not be reached) or after (no reply
+ * to MAIL FROM on a kept connection: the transaction's). The server
+ * stalls after its first message; the reply timeout is 1 s.
+ */
+static void stall_stages(const char *mode)
+{
+	const char *const args[] = {"--stall-after", "1",  "--stall-for", "30",
+	                            "--stall-mode",  mode, NULL};
+	struct transport_options opt = {.reply_timeout_ms = 1000};
+	struct server s = {0};
+	struct transport *t;
+	struct transport_conn *c;
+	struct transport_result res;
+	int hang = !strcmp(mode, "hang");
+
+	if (server_start(&s, mode, args) < 0) {
+		CHECK(!"smtpd.py started");
+		return;
+	}
+	t = open_smtp("smtp", s.port, &opt);
+	c = t ? transport_conn_open(t, NULL) : NULL;
+	if (c) {
+		send_one(c, "ann@example.net", &res);
+		CHECK(res.cls == TRANSPORT_SENT);
+		/* The kept connection: MAIL FROM unanswered, or 421. */
+		send_one(c, "bob@example.net", &res);
+		CHECK(res.cls == TRANSPORT_TRANSIENT &&
+		      res.reason == TRANSPORT_CONNECTION && res.reopen);
+		CHECK(res.stage == TRANSPORT_STAGE_MAIL);
+		CHECK(res.code == (hang ? 0 : 421));
+		/* A new connection: the greeting never comes, or is 421. */
+		send_one(c, "bob@example.net", &res);
+		CHECK(res.cls == TRANSPORT_TRANSIENT &&
+		      res.reason == TRANSPORT_CONNECTION && res.reopen);
+		CHECK(res.stage == TRANSPORT_STAGE_CONNECT);
+		CHECK(res.code == (hang ? 0 : 421));
+		transport_conn_close(c);
+	}
+	transport_free(t);
+	server_stop(&s);
+}
+
+static void test_stall_stages(void)
+{
+	stall_stages("hang");
+	stall_stages("refuse");
+}
+
 static void test_starttls(void)
 {
 	char crt[256], key[256], ca[256], other[256];
@@ -600,6 +650,7 @@ int main(void)
 	test_plain();
 	test_mime_over_smtp();
 	test_timeout();
+	test_stall_stages();
 	if (make_certs() == 0) {
 		test_starttls();
 		test_implicit_tls();
