@@ -99,14 +99,21 @@ static int test_send(const struct config *cfg, const struct campaign_issue *ci,
 
 /*
  * MERGE (s15-site): the one place where a complete full send makes the
- * issue published. The lead wires it at merge to
- *   store_site_publish(...) and site_build(...)
- * from branch s15-site; until then the public site is not touched here.
+ * issue published; it runs once every recipient is settled, with the
+ * store still open and who ran the send. The lead wires it at merge to
+ * branch s15-site's
+ *   store_site_publish(st, id, who, &err), then
+ *   cmd_site_now(NULL, &now) and cmd_site_rebuild(cfg, st, now)
+ * (printing and returning -1 on failure). Until then the public site is
+ * not touched here.
  */
-static int publish_sent_issue(const struct config *cfg, const char *id)
+static int publish_sent_issue(const struct config *cfg, struct store *st,
+                              const char *id, const char *who)
 {
 	(void)cfg;
+	(void)st;
 	(void)id;
+	(void)who;
 	return 0;
 }
 
@@ -191,7 +198,7 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 		goto out;
 	}
 	/* Every recipient settled (none deferred): the issue is sent. */
-	if (!p.deferred && publish_sent_issue(cfg, ci->id) < 0)
+	if (!p.deferred && publish_sent_issue(cfg, &st, ci->id, who) < 0)
 		goto out;
 	ret = EXIT_OK;
 out:
