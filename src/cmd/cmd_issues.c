@@ -154,10 +154,12 @@ static void print_json(const struct row *v, size_t n)
 		buf_adds(&b, i ? ",\n {" : "\n {");
 		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
 			buf_addf(&b, "%s\"%s\": ", k ? ", " : "", f[k][0]);
-			if (strcmp(f[k][1], "-") && strcmp(f[k][1], "?"))
-				json_add_string(&b, f[k][1]);
-			else
+			if (!strcmp(f[k][1], "-") || !strcmp(f[k][1], "?"))
 				buf_adds(&b, "null");
+			else if (!strcmp(f[k][0], "pieces"))
+				buf_adds(&b, f[k][1]); /* a count: digits */
+			else
+				json_add_string(&b, f[k][1]);
 		}
 		buf_adds(&b, "}");
 	}

@@ -146,7 +146,7 @@ python3 - "$T/issues.json" <<'PY' && pass "issues --json: state, approver, piece
 import json, sys
 v = json.load(open(sys.argv[1]))
 e = [x for x in v if x["issue"] == "2026-12"][0]
-sys.exit(0 if e["state"] == "sent" and e["approved_by"] == "Amina Khan" and e["pieces"] == "7"
+sys.exit(0 if e["state"] == "sent" and e["approved_by"] == "Amina Khan" and e["pieces"] == 7
          and e["deadline"] == "2026-11-26" and e["last_compile"] else 1)
 PY
 "$BULLETIN" status 2026-12 >"$T/status2.out"

@@ -38,8 +38,7 @@ static const char yaml[] = "newsletter:\n"
 static void test_page(void)
 {
 	static const char html[] =
-	        "<html><body style=\"x\"><p>" RENDER_MARK_GREETING
-	        "</p><img "
+	        "<html><body style=\"x\"><p>" RENDER_MARK_GREETING "</p><img "
 	        "src=\"https://news.example.org/issues/2027-01/a.png\">"
 	        "<a href=\"" RENDER_MARK_UNSUBSCRIBE "\">Unsubscribe</a>"
 	        "<a href=\"https://news.example.org/issues/2027-01/\">web</a>"
