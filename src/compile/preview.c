@@ -77,9 +77,10 @@ void preview_relative(const char *from, const char *to, struct buf *out)
 	for (i = 0; from[i] && from[i] == to[i]; i++)
 		if (from[i] == '/')
 			common = i;
-	if (!from[i] && (!to[i] || to[i] == '/'))
-		common = i;
-	else if (!to[i] && from[i] == '/')
+	/* ... or the whole of the shorter one, when the other goes on
+	 * from there into a folder. */
+	if ((!from[i] && (!to[i] || to[i] == '/')) ||
+	    (!to[i] && from[i] == '/'))
 		common = i;
 	for (const char *p = from + common; *p; p++)
 		if (*p == '/' && p[1])
