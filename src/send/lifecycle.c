@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "banned.h"
 
@@ -110,6 +111,28 @@ void lifecycle_release(struct lifecycle *lc)
 	memset(lc, 0, sizeof(*lc));
 }
 
+/* No build/inputs: never compiled, or by a bulletin that wrote none. */
+static int never_compiled(const struct config *cfg, const char *id,
+                          const char *before, struct err *err)
+{
+	struct buf p = BUF_INIT;
+	int built;
+
+	config_path(cfg, &p, "issues/%s/build/email.html", id);
+	built = access(p.data, F_OK) == 0;
+	buf_release(&p);
+	if (!built)
+		return err_set(err,
+		               "issues/%s has not been compiled yet: run "
+		               "'bulletin compile %s' before %s",
+		               id, id, before);
+	return err_set(err,
+	               "issues/%s/build/inputs is missing, so nobody can tell "
+	               "what the compiled issue was made from: run 'bulletin "
+	               "compile %s' again before %s",
+	               id, id, before);
+}
+
 int lifecycle_check_build(const struct config *cfg, const char *id,
                           const char *before, struct err *err)
 {
@@ -122,12 +145,7 @@ int lifecycle_check_build(const struct config *cfg, const char *id,
 	if (found < 0)
 		return -1;
 	if (!found)
-		return err_set(
-		        err,
-		        "issues/%s/build/inputs is missing, so nobody "
-		        "can tell what the compiled issue was made from: "
-		        "run 'bulletin compile %s' before %s",
-		        id, id, before);
+		return never_compiled(cfg, id, before, err);
 	if (inputs_collect(&now, cfg, id, err) < 0)
 		goto out_built;
 	buf_adds(&what, "it was compiled");

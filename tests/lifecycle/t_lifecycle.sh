@@ -28,6 +28,8 @@ except OSError:
   { fail "not a draft:"; "$BULLETIN" issues >&2; }
 "$BULLETIN" status 2026-12 >"$T/status0.out"
 expect_grep "$T/status0.out" "issues/2026-12: draft" "status: draft"
+"$BULLETIN" approve 2026-12 >"$T/approve0.out" 2>&1 && fail "approve of a draft exited 0" ||
+  expect_grep "$T/approve0.out" "issues/2026-12 has not been compiled yet: run 'bulletin compile 2026-12' before approving" "a draft cannot be approved"
 
 # --- compiled: the manifest and the browser preview
 "$BULLETIN" compile 2026-12 >"$T/compile.out"
