@@ -76,11 +76,12 @@ out:
 
 /*
  * A send under way has its version: approving another would mix two in
- * one send. The same version again is nothing to do (1, said); -1 with
- * err when the inputs are not those sent; 0 when nothing was sent.
+ * one send, so it is refused (-1 with err), and the same version again
+ * is nothing to do (1, said). 0 when no send is under way (none started,
+ * or one finished: a later run reaches only new subscribers).
  */
-static int check_not_sent(const struct config *cfg, struct store *st,
-                          const char *id, struct err *err)
+static int check_not_sending(const struct config *cfg, struct store *st,
+                             const char *id, struct err *err)
 {
 	struct lifecycle lc;
 	struct buf when = BUF_INIT;
@@ -88,7 +89,7 @@ static int check_not_sent(const struct config *cfg, struct store *st,
 
 	if (lifecycle_load(&lc, cfg, st, id, err) < 0)
 		return -1;
-	if (lc.has_campaign) {
+	if (lc.state == LIFECYCLE_SENDING) {
 		lifecycle_when(lc.campaign.started, &when);
 		if (lc.approval_holds && !lc.stale) {
 			printf("issues/%s is approved (by %s) and its send "
@@ -98,9 +99,10 @@ static int check_not_sent(const struct config *cfg, struct store *st,
 		} else {
 			ret = err_set(
 			        err,
-			        "issues/%s: its send started %s, so its "
-			        "messages are settled and this version "
-			        "cannot be approved; nothing was approved",
+			        "issues/%s: its send started %s and is not "
+			        "finished, so its messages are settled: "
+			        "this version cannot be approved; nothing "
+			        "was approved",
 			        id, when.data);
 		}
 	}
@@ -122,7 +124,7 @@ int cmd_approve(int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct buf when = BUF_INIT;
 	char *login = NULL;
-	int ret, sent;
+	int ret, sending;
 
 	ret = cmd_begin(&run, argc, argv, opts, 1, CMD_ISSUE, usage);
 	if (ret >= 0)
@@ -139,10 +141,10 @@ int cmd_approve(int argc, char **argv)
 		goto out;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		goto out;
-	sent = check_not_sent(&run.cfg, &st, run.issue, &err);
-	if (sent > 0)
+	sending = check_not_sending(&run.cfg, &st, run.issue, &err);
+	if (sending > 0)
 		ret = EXIT_OK;
-	else if (sent == 0 &&
+	else if (sending == 0 &&
 	         lifecycle_approve(&run.cfg, &st, run.issue, by, &err) == 0 &&
 	         lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) == 0) {
 		lifecycle_when(lc.approval.at, &when);

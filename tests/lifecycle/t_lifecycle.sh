@@ -162,6 +162,13 @@ want="compiled:$me approved:$me compiled:$me approved:Amina Khan compiled:$me ap
 sqlite3 subscribers/bulletin.db "UPDATE campaigns SET finished_at = NULL"
 [ "$(state_of 2026-12)" = sending ] && pass "sending while the journal is not finished" ||
   { fail "not sending:"; "$BULLETIN" issues >&2; }
+"$BULLETIN" approve 2026-12 >"$T/approve-same.out" 2>&1 &&
+  expect_grep "$T/approve-same.out" "nothing to do" "approving the version being sent is nothing to do" ||
+  { fail "approve of the version being sent:"; cat "$T/approve-same.out" >&2; }
+echo "A late sentence." >>$I/flying-start.md
+"$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >"$T/approve-other.out" 2>&1 && fail "approved another version during a send" ||
+  expect_grep "$T/approve-other.out" "is not finished" "another version cannot be approved during a send"
 
 # --- workflow.approval: optional
 cp -r "$ROOT/issues/2026-12" issues/2027-02
