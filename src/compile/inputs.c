@@ -70,7 +70,7 @@ static int digest_file(const char *path, const char *name,
 	unsigned char chunk[65536];
 	struct sha256 s;
 	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return err_errno(err, "%s: cannot read it", name);
@@ -122,9 +122,13 @@ static int walk(struct inputs *in, const struct config *cfg, const char *rel,
 		buf_addf(&name, "%s/%s", rel, de->d_name);
 		buf_reset(&path);
 		config_path(cfg, &path, "%s", name.data);
-		if (stat(path.data, &st) < 0)
-			continue; /* removed while we looked, or a broken link
-			           */
+		if (lstat(path.data, &st) < 0)
+			continue; /* removed while we looked */
+		/* A link to a file counts by its content; links to folders
+		 * are not followed (a loop would never end). */
+		if (S_ISLNK(st.st_mode) &&
+		    (stat(path.data, &st) < 0 || S_ISDIR(st.st_mode)))
+			continue;
 		if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
 			ret = walk(in, cfg, name.data, depth + 1, err);
 		else if (S_ISREG(st.st_mode)) {

@@ -154,6 +154,31 @@ static void test_settings(struct config *cfg)
 	err_release(&err);
 }
 
+/* A link to a file counts by its content; one to a folder is skipped. */
+static void test_links(const struct config *cfg)
+{
+	struct inputs in;
+	struct err err = ERR_INIT;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+
+	buf_addf(&a, "%s/issues/2027-01/link.md", dir);
+	buf_addf(&b, "%s/issues/2027-01/loop", dir);
+	CHECK(symlink("a.md", a.data) == 0);
+	CHECK(symlink(".", b.data) == 0);
+	CHECK(inputs_collect(&in, cfg, "2027-01", &err) == 0);
+	CHECK(find(&in, "issues/2027-01/link.md") != NULL);
+	CHECK(find(&in, "issues/2027-01/loop/a.md") == NULL);
+	if (find(&in, "issues/2027-01/link.md"))
+		CHECK_STR(find(&in, "issues/2027-01/link.md")->hex,
+		          find(&in, "issues/2027-01/a.md")->hex);
+	inputs_release(&in);
+	unlink(a.data);
+	unlink(b.data);
+	buf_release(&a);
+	buf_release(&b);
+	err_release(&err);
+}
+
 static void test_parse_errors(void)
 {
 	struct inputs in;
@@ -206,6 +231,7 @@ int main(void)
 	test_read_write(&cfg);
 	test_compare(&cfg);
 	test_settings(&cfg);
+	test_links(&cfg);
 	test_parse_errors();
 	config_release(&cfg);
 	buf_addf(&cmd, "rm -rf '%s'", dir);
