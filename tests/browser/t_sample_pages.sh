@@ -12,4 +12,10 @@ node "$ROOT/tests/browser/check-pages.js" --shots "$shots" \
   issues/2026-12/build/email.html public/2026-12/index.html public/index.html \
   && pass "pages pass axe-core and the 320 px check (screenshots in $shots)" \
   || fail "browser checks failed"
+# The browser preview loads its pictures from the issue folder: nothing
+# from outside at all.
+node "$ROOT/tests/browser/check-pages.js" --shots "$shots" \
+  issues/2026-12/build/preview.html \
+  && pass "preview.html passes axe-core and the 320 px check, loading nothing from outside" \
+  || fail "preview.html browser checks failed"
 finish
