@@ -148,6 +148,10 @@ static void show_lifecycle(const struct lifecycle *lc, const char *id)
 		printf("  digest:   %.12s (%zu inputs)\n", lc->approval.digest,
 		       lc->built.n);
 	}
+	if (lc->has_campaign)
+		step("sending:", lc->campaign.started, NULL);
+	if (lc->state == LIFECYCLE_SENT)
+		step("sent:", lc->campaign.finished, NULL);
 	if (lc->stale) {
 		buf_adds(&what, "it was compiled");
 		lifecycle_explain(&lc->built, &lc->now, what.data, &why);
