@@ -169,6 +169,27 @@ out_built:
 	return ret;
 }
 
+/* No approval on record: first things first, if it was never compiled. */
+static int not_approved(const struct config *cfg, const char *id,
+                        struct err *err)
+{
+	struct inputs built;
+	long long when;
+	int found = inputs_read(&built, cfg, id, &when, err);
+
+	inputs_release(&built);
+	if (found < 0)
+		return -1;
+	if (!found)
+		return never_compiled(cfg, id, "sending", err);
+	return err_set(err,
+	               "issues/%s has not been approved: read "
+	               "issues/%s/build/preview.html, then 'bulletin approve "
+	               "%s' records who approved it, and the send can go "
+	               "(bulletin.yaml's workflow.approval is 'required')",
+	               id, id, id);
+}
+
 /* "it was approved on DATE by NAME" */
 static void approved_what(const struct store_approval *a, struct buf *out)
 {
@@ -189,15 +210,7 @@ int lifecycle_check_send(const struct config *cfg, struct store *st,
 		return 0;
 	found = store_issue_approval(st, id, &a, err);
 	if (found <= 0)
-		return found < 0 ? -1
-		                 : err_set(err,
-		                           "issues/%s has not been approved: "
-		                           "read issues/%s/build/preview.html, "
-		                           "then 'bulletin approve %s' records "
-		                           "who approved it, and the send can "
-		                           "go (bulletin.yaml's "
-		                           "workflow.approval is 'required')",
-		                           id, id, id);
+		return found < 0 ? -1 : not_approved(cfg, id, err);
 	if (inputs_parse(&was, a.manifest, strlen(a.manifest), "the approval",
 	                 err) < 0)
 		goto out_a;

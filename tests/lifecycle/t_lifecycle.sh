@@ -30,6 +30,9 @@ except OSError:
 expect_grep "$T/status0.out" "issues/2026-12: draft" "status: draft"
 "$BULLETIN" approve 2026-12 >"$T/approve0.out" 2>&1 && fail "approve of a draft exited 0" ||
   expect_grep "$T/approve0.out" "issues/2026-12 has not been compiled yet: run 'bulletin compile 2026-12' before approving" "a draft cannot be approved"
+full_send draft
+[ "$rc" = 1 ] && expect_grep "$T/draft.out" "issues/2026-12 has not been compiled yet: run 'bulletin compile 2026-12' before sending" "a draft cannot be sent" ||
+  fail "the send of a draft exited $rc"
 
 # --- compiled: the manifest and the browser preview
 "$BULLETIN" compile 2026-12 >"$T/compile.out"
