@@ -1,9 +1,12 @@
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "common.h"
@@ -40,44 +43,76 @@ static int write_out(const char *path, const struct buf *b, struct err *err)
 	return file_write_atomic(path, b->data, b->len, 0644, 0, err);
 }
 
-/* Copies the images the issue uses into its archive folder. */
+/*
+ * Publishes the images the issue uses in its archive folder: the bytes
+ * issue_load read through a checked descriptor and recognised as
+ * pictures, never a fresh read of the path.
+ */
 static int copy_images(const struct issue *is, struct err *err)
 {
-	struct buf src = BUF_INIT, dst = BUF_INIT;
+	struct buf dst = BUF_INIT;
 	int ret = 0;
 
-	for (size_t i = 0; i < is->n && !ret; i++) {
-		const struct contribution *c = &is->v[i];
-		cmark_iter *it = cmark_iter_new(c->doc);
-		cmark_event_type ev;
+	for (size_t i = 0; i < is->nimages && !ret; i++) {
+		const struct issue_image *im = &is->images[i];
 
-		if (c->image) {
-			buf_addf(&src, "%s/%s", is->dir, c->image);
-			buf_addf(&dst, "public/%s/%s", is->id, c->image);
-			ret = file_copy(src.data, dst.data, err);
-			buf_reset(&src);
-			buf_reset(&dst);
-		}
-		while (!ret && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-			cmark_node *n = cmark_iter_get_node(it);
-			const char *url;
-
-			if (ev != CMARK_EVENT_ENTER ||
-			    cmark_node_get_type(n) != CMARK_NODE_IMAGE)
-				continue;
-			url = cmark_node_get_url(n);
-			if (!url || !*url || strstr(url, ":") || url[0] == '/')
-				continue;
-			buf_addf(&src, "%s/%s", is->dir, url);
-			buf_addf(&dst, "public/%s/%s", is->id, url);
-			ret = file_copy(src.data, dst.data, err);
-			buf_reset(&src);
-			buf_reset(&dst);
-		}
-		cmark_iter_free(it);
+		if (!im->ok)
+			continue;
+		buf_reset(&dst);
+		buf_addf(&dst, "public/%s/%s", is->id, im->name);
+		ret = file_publish(dst.data, im->data, im->len, err);
 	}
-	buf_release(&src);
 	buf_release(&dst);
+	return ret;
+}
+
+/*
+ * Removes from public/ID/ every file this compile did not write: a
+ * picture no longer used, or one an older version published without the
+ * checks (a link, the store...), must not stay public. Folders are left.
+ */
+static int prune_archive(const struct issue *is, struct err *err)
+{
+	struct buf dir = BUF_INIT;
+	struct dirent *de;
+	DIR *dh;
+	int dfd, ret = 0;
+
+	buf_addf(&dir, "public/%s", is->id);
+	dfd = open(dir.data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		ret = err_errno(err, "cannot open %s", dir.data);
+		goto out;
+	}
+	dh = fdopendir(dfd);
+	if (!dh) {
+		close(dfd);
+		ret = err_errno(err, "cannot open %s", dir.data);
+		goto out;
+	}
+	while ((de = readdir(dh))) {
+		const struct issue_image *im;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "index.html"))
+			continue;
+		im = issue_image_find(is, de->d_name);
+		if (im && im->ok)
+			continue;
+		if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+		            0 ||
+		    S_ISDIR(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(dh), de->d_name, 0) < 0 && errno != ENOENT) {
+			ret = err_errno(err, "cannot remove %s/%s", dir.data,
+			                de->d_name);
+			break;
+		}
+	}
+	closedir(dh);
+out:
+	buf_release(&dir);
 	return ret;
 }
 
@@ -183,8 +218,8 @@ static int write_outputs(const struct issue *is, const struct config *cfg,
 	OUT("issues/%s/build/report.json", json)
 	OUT("public/%s/index.html", &o.archive_html)
 #undef OUT
-	if (copy_images(is, err) < 0 || write_style(err) < 0 ||
-	    write_archive(cfg, err) < 0)
+	if (copy_images(is, err) < 0 || prune_archive(is, err) < 0 ||
+	    write_style(err) < 0 || write_archive(cfg, err) < 0)
 		goto out;
 	ret = 0;
 out:
