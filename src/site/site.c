@@ -1283,7 +1283,7 @@ static struct tmpl_value *issue_entries(struct site *s, struct tmpl_data *d,
 static int home_pages(struct site *s, struct lists *l, struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *home = page(s, d, "", s->cfg->name);
+	struct tmpl_value *home = page(s, d, "", "Home");
 	struct tmpl_value *issues = page(s, d, "../", "All issues");
 	struct tmpl_value *sections = tmpl_list(d);
 	struct tmpl_value *entries = issue_entries(s, d, "");
