@@ -33,6 +33,7 @@ if grep -rqa "DRAFT" public; then fail "the draft reached public/"; else pass "t
 expect_grep public/case-studies/index.html "A mental health trust that looks beyond the clinic" "case study listed"
 expect_grep public/case-studies/feed.xml "A mental health trust that looks beyond the clinic" "case study in its feed"
 expect_grep public/sections/best-start/index.html "Call to widen Flying Start" "the piece under its principle"
+expect_grep public/sections/best-start/index.html "What happens before a child turns five" "the principle's description from bulletin.yaml"
 
 # A stray file, a planted link and a kept favicon.
 echo "old" > public/stray.html
