@@ -58,10 +58,14 @@ struct site {
 	struct site_report *rep;
 	struct buf pub;           /* the public/ folder's path */
 	char global[HEX_LEN];     /* of the settings and issue templates */
+	long long started_ns;     /* when this build started */
 	struct sissue *v;         /* published issues on the site */
 	size_t n;
 	struct sissue *old;       /* from the manifest */
 	size_t nold;
+	/* The pages across issues: their digest and files, now and then. */
+	struct sissue lists, old_lists;
+	struct buf manifest; /* as read: not written again unchanged */
 	char **written;           /* paths under public/ this build wrote */
 	size_t nwritten, capwritten;
 };
@@ -169,18 +173,20 @@ void site_report_release(struct site_report *rep)
 static void field_out(struct buf *b, const char *s)
 {
 	buf_addch(b, '\t');
-	for (; s && *s; s++) {
-		if (*s == '\\')
-			buf_adds(b, "\\\\");
-		else if (*s == '\t')
-			buf_adds(b, "\\t");
-		else if (*s == '\n')
-			buf_adds(b, "\\n");
-		else
-			buf_addch(b, *s);
-	}
-	if (!s)
+	if (!s) {
 		buf_adds(b, "\\0"); /* NULL, as opposed to "" */
+		return;
+	}
+	for (;;) {
+		size_t n = strcspn(s, "\\\t\n");
+
+		buf_add(b, s, n);
+		s += n;
+		if (!*s)
+			break;
+		buf_adds(b, *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : "\\n");
+		s++;
+	}
 }
 
 /* Splits line (modified) at tabs into at most max unescaped fields. */
@@ -220,6 +226,7 @@ static void load_manifest(struct site *s)
 	buf_addf(&path, "%s/%s", s->pub.data, MANIFEST);
 	if (buf_read_file(&text, path.data, MAX_MANIFEST) < 0)
 		goto out;
+	buf_add(&s->manifest, text.data, text.len);
 	for (line = text.data; *line; line = next) {
 		size_t n;
 
@@ -234,6 +241,9 @@ static void load_manifest(struct site *s)
 			    strcmp(f[1], s->global))
 				goto out;
 			ok = 1;
+		} else if (!strcmp(f[0], "A") && n == 2) {
+			cur = &s->old_lists;
+			snprintf(cur->digest, sizeof(cur->digest), "%s", f[1]);
 		} else if (!strcmp(f[0], "I") && n == 8) {
 			s->old = xrealloc(s->old,
 			                  (s->nold + 1) * sizeof(*s->old));
@@ -269,7 +279,7 @@ static void load_manifest(struct site *s)
 			o->path = xstrdup(f[1]);
 			o->size = strtoll(f[2], NULL, 10);
 			o->mtime_ns = strtoll(f[3], NULL, 10);
-		}
+}
 	}
 out:
 	buf_release(&path);
@@ -282,6 +292,10 @@ static int save_manifest(struct site *s, struct err *err)
 	int ret;
 
 	buf_addf(&b, "%s\t%s\n", MANIFEST_MAGIC, s->global);
+	buf_addf(&b, "A\t%s\n", s->lists.digest);
+	for (size_t k = 0; k < s->lists.nfiles; k++)
+		buf_addf(&b, "F\t%s\t%lld\t%lld\n", s->lists.files[k].path,
+		         s->lists.files[k].size, s->lists.files[k].mtime_ns);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sissue *si = &s->v[i];
 
@@ -312,9 +326,13 @@ static int save_manifest(struct site *s, struct err *err)
 		for (size_t k = 0; k < si->nfiles; k++)
 			buf_addf(&b, "F\t%s\t%lld\t%lld\n", si->files[k].path,
 			         si->files[k].size, si->files[k].mtime_ns);
+
 	}
 	buf_addf(&path, "%s/%s", s->pub.data, MANIFEST);
-	ret = file_write_atomic(path.data, b.data, b.len, 0644, 0, err);
+	ret = b.len == s->manifest.len && !memcmp(b.data, s->manifest.data, b.len)
+	              ? 0
+	              : file_write_atomic(path.data, b.data, b.len, 0644, 0,
+	                                  err);
 	buf_release(&b);
 	buf_release(&path);
 	return ret;
@@ -342,9 +360,25 @@ static void template_source(const struct site *s, const char *name,
 
 static void global_digest(struct site *s)
 {
+	/* Every template of the site: a change to one builds it all. */
 	static const char *const used[] = {
-	        "site/issue.html.mustache", "site/head.html.mustache",
-	        "site/foot.html.mustache"};
+	        "site/issue.html.mustache",
+	        "site/head.html.mustache",
+	        "site/foot.html.mustache",
+	        "site/index.html.mustache",
+	        "site/issues.html.mustache",
+	        "site/pieces.html.mustache",
+	        "site/case-studies.html.mustache",
+	        "site/case-studies-feed.xml.mustache",
+	        "site/section.html.mustache",
+	        "site/partner.html.mustache",
+	        "site/partners.html.mustache",
+	        "site/events.html.mustache",
+	        "site/event.html.mustache",
+	        "site/redirect.html.mustache",
+	        "site/feed.xml.mustache",
+	        "style.css",
+	};
 	struct sha256 h;
 	struct buf b = BUF_INIT, path = BUF_INIT;
 	unsigned char d[SHA256_LEN];
@@ -370,28 +404,36 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/*
- * The digest of every file in issues/ID (but build/ and hidden ones),
- * by name and content: what the issue's pages can depend on.
- */
-static int issue_digest(struct site *s, const char *id, char out[HEX_LEN],
-                        struct err *err)
+static long long ns(struct timespec t)
 {
-	struct buf dir = BUF_INIT, text = BUF_INIT;
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * The digest of every file in issues/ID (but build/ and hidden ones) by
+ * name, size, inode and times, as git's index tells a changed file: any
+ * write to a file changes its ctime, which no one can set by hand. A file
+ * changed within two seconds of this build could change again within
+ * the same tick of the clock, unseen: then the digest is made unique, so
+ * that the next build reads the issue again.
+ */
+static int issue_digest(struct site *s, struct sissue *si, struct err *err)
+{
+	struct buf dir = BUF_INIT, rec = BUF_INIT;
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
 	struct sha256 h;
 	unsigned char d[SHA256_LEN];
 	DIR *dh;
-	int dfd, ret = -1;
+	int dfd, ret = -1, racy = 0;
 
-	config_path(s->cfg, &dir, "issues/%s", id);
+	config_path(s->cfg, &dir, "issues/%s", si->id);
 	dfd = open(dir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(dh = fdopendir(dfd))) {
 		if (dfd >= 0)
 			close(dfd);
-		err_errno(err, "issues/%s: cannot read the folder", id);
+		err_errno(err, "issues/%s: cannot read the folder", si->id);
 		goto out;
 	}
 	while ((de = readdir(dh)))
@@ -403,29 +445,32 @@ static int issue_digest(struct site *s, const char *id, char out[HEX_LEN],
 	sha256_update(&h, s->global, HEX_LEN);
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
-		int fd = file_open_regular(dirfd(dh), names[i], &st);
 
-		sha256_update(&h, names[i], strlen(names[i]) + 1);
-		buf_reset(&text);
-		/* What cannot be read is hashed as its kind: issue_load will
-		 * say what is wrong with it. */
-		if (fd < 0 || file_read_fd(fd, &text, MAX_SOURCE) < 0)
-			buf_addf(&text, "unreadable %o", (unsigned)st.st_mode);
-		if (fd >= 0)
-			close(fd);
-		buf_addf(&text, "\n%zu", text.len);
-		sha256_update(&h, text.data, text.len);
+		buf_reset(&rec);
+		if (fstatat(dirfd(dh), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			buf_addf(&rec, "%s gone", names[i]);
+			racy = 1;
+		} else {
+			buf_addf(&rec, "%s %o %lld %lld %lld %lld", names[i],
+			         (unsigned)st.st_mode, (long long)st.st_size,
+			         (long long)st.st_ino, ns(st.st_mtim),
+			         ns(st.st_ctim));
+			racy |= ns(st.st_ctim) >= s->started_ns - 2000000000LL;
+		}
+		sha256_update(&h, rec.data, rec.len + 1);
 	}
 	closedir(dh);
+	if (racy)
+		sha256_update(&h, &s->started_ns, sizeof(s->started_ns));
 	sha256_final(&h, d);
-	hex(d, out);
+	hex(d, si->digest);
 	ret = 0;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	buf_release(&dir);
-	buf_release(&text);
+	buf_release(&rec);
 	return ret;
 }
 
@@ -533,7 +578,7 @@ static int render_put(struct site *s, const char *tmpl,
 	int ret = render_template(tmpl, data, 1, &out, err);
 
 	if (!ret)
-		ret = put_buf(s, rel, &out, NULL, err);
+		ret = put_buf(s, rel, &out, &s->lists, err);
 	buf_release(&out);
 	return ret;
 }
@@ -749,6 +794,25 @@ out_diags:
 	return ret;
 }
 
+/* Whether the files old records are still as the last build left them. */
+static int files_intact(const struct site *s, const struct sissue *old)
+{
+	struct buf path = BUF_INIT;
+	int ok = 1;
+
+	for (size_t i = 0; i < old->nfiles && ok; i++) {
+		struct stat st;
+
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", s->pub.data, old->files[i].path);
+		ok = lstat(path.data, &st) == 0 && S_ISREG(st.st_mode) &&
+		     st.st_size == old->files[i].size &&
+		     ns(st.st_mtim) == old->files[i].mtime_ns;
+	}
+	buf_release(&path);
+	return ok;
+}
+
 /*
  * Takes an issue's pieces and files from the last build when its
  * sources are the same and its files are as that build left them.
@@ -757,28 +821,12 @@ out_diags:
 static int reuse_issue(struct site *s, struct sissue *si)
 {
 	struct sissue *old = NULL;
-	struct buf path = BUF_INIT;
-	int ok = 1;
 
 	for (size_t i = 0; i < s->nold && !old; i++)
 		if (!strcmp(s->old[i].id, si->id))
 			old = &s->old[i];
 	if (!old || strcmp(old->digest, si->digest) || !old->title ||
-	    !old->date)
-		return 0;
-	for (size_t i = 0; i < old->nfiles && ok; i++) {
-		struct stat st;
-
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", s->pub.data, old->files[i].path);
-		ok = lstat(path.data, &st) == 0 && S_ISREG(st.st_mode) &&
-		     st.st_size == old->files[i].size &&
-		     (long long)st.st_mtim.tv_sec * 1000000000LL +
-		                     st.st_mtim.tv_nsec ==
-		             old->files[i].mtime_ns;
-	}
-	buf_release(&path);
-	if (!ok)
+	    !old->date || !files_intact(s, old))
 		return 0;
 	/* Take the old record whole: its strings move into si. */
 	char digest[HEX_LEN];
@@ -846,7 +894,7 @@ static int build_issues(struct site *s, struct err *err)
 			sissue_release(si);
 			continue;
 		}
-		if (issue_digest(s, si->id, si->digest, err) < 0)
+		if (issue_digest(s, si, err) < 0)
 			return -1;
 		if (reuse_issue(s, si)) {
 			s->v[kept++] = *si;
@@ -1107,7 +1155,7 @@ static int case_study_pages(struct site *s, struct lists *l, struct err *err)
 			                      &feed, err);
 			if (!ret)
 				ret = put_buf(s, "case-studies/feed.xml", &feed,
-				              NULL, err);
+				              &s->lists, err);
 			buf_release(&feed);
 		}
 		tmpl_data_free(d);
@@ -1240,7 +1288,7 @@ static int event_pages(struct site *s, struct lists *l, struct err *err)
 		add_event(s, l->upcoming[i]->is, l->upcoming[i]->p, &ics);
 	ical_end(&ics);
 	if (!ret)
-		ret = put_buf(s, "events.ics", &ics, NULL, err);
+		ret = put_buf(s, "events.ics", &ics, &s->lists, err);
 	tmpl_data_free(d);
 	buf_release(&ics);
 	buf_release(&name);
@@ -1336,7 +1384,7 @@ static int style_sheet(struct site *s, struct err *err)
 	int ret;
 
 	template_source(s, "style.css", &css);
-	ret = put_buf(s, "style.css", &css, NULL, err);
+	ret = put_buf(s, "style.css", &css, &s->lists, err);
 	buf_release(&css);
 	return ret;
 }
@@ -1384,6 +1432,51 @@ static void lists_build(struct site *s, struct lists *l)
 		qsort(l->past, l->npast, sizeof(*l->past), cmp_latest);
 }
 
+static void digest_str(struct sha256 *h, const char *str)
+{
+	/* NULL and "" differ: the byte after says which. */
+	sha256_update(h, str ? str : "", str ? strlen(str) + 1 : 1);
+	sha256_update(h, str ? "s" : "n", 1);
+}
+
+/*
+ * The digest of everything the pages across issues show: the issues'
+ * titles and dates, each piece's details (not its text), which events
+ * are upcoming, the templates and settings.
+ */
+static void lists_digest(struct site *s, const struct lists *l)
+{
+	struct sha256 h;
+	unsigned char d[SHA256_LEN];
+
+	sha256_init(&h);
+	sha256_update(&h, s->global, HEX_LEN);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sissue *si = &s->v[i];
+
+		digest_str(&h, si->id);
+		digest_str(&h, si->title);
+		digest_str(&h, si->date);
+		digest_str(&h, si->preheader);
+		for (size_t k = 0; k < si->npieces; k++) {
+			const struct piece *p = &si->pieces[k];
+			const char *f[] = {p->slug,    p->title,   p->partner,
+			                   p->section, p->type,    p->summary,
+			                   p->start,   p->end,     p->location};
+
+			for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++)
+				digest_str(&h, f[j]);
+		}
+	}
+	sha256_update(&h, "upcoming", 8);
+	for (size_t i = 0; i < l->nupcoming; i++) {
+		digest_str(&h, l->upcoming[i]->is->id);
+		digest_str(&h, l->upcoming[i]->p->slug);
+	}
+	sha256_final(&h, d);
+	hex(d, s->lists.digest);
+}
+
 static void lists_release(struct lists *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -1416,6 +1509,31 @@ static int was_written(const struct site *s, const char *rel)
 	               cmp_str) != NULL;
 }
 
+/* By name, whatever the kind character in front. */
+static int cmp_kind_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
+}
+
+/* Whether this build wrote a file below the folder rel. */
+static int was_written_below(const struct site *s, const char *rel)
+{
+	size_t n = strlen(rel), lo = 0, hi = s->nwritten;
+
+	/* The first written path not before "rel/" in the sorted list. */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strncmp(s->written[mid], rel, n);
+
+		if (c < 0 || (c == 0 && s->written[mid][n] < '/'))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nwritten && !strncmp(s->written[lo], rel, n) &&
+	       s->written[lo][n] == '/';
+}
+
 static int prune(struct site *s, int dfd, const char *prefix,
                  struct err *err)
 {
@@ -1431,21 +1549,35 @@ static int prune(struct site *s, int dfd, const char *prefix,
 		return err_errno(err, "cannot read public/%s", prefix);
 	}
 	while ((de = readdir(dh)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			add_str(&names, &n, xstrdup(de->d_name));
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			/* The kind as a leading character: 'd' a folder. */
+			struct buf e = BUF_INIT;
+
+			buf_addch(&e, de->d_type == DT_DIR       ? 'd'
+			              : de->d_type == DT_UNKNOWN ? '?'
+			                                         : '-');
+			buf_adds(&e, de->d_name);
+			add_str(&names, &n, buf_detach(&e));
+		}
 	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
+		qsort(names, n, sizeof(*names), cmp_kind_name);
 	for (size_t i = 0; i < n && !ret; i++) {
 		struct stat st;
+		char kind = names[i][0];
+		const char *name = names[i] + 1;
 
 		buf_reset(&rel);
-		buf_addf(&rel, "%s%s", prefix, names[i]);
-		if (!*prefix && !strcmp(names[i], MANIFEST))
+		buf_addf(&rel, "%s%s", prefix, name);
+		if (!*prefix && !strcmp(name, MANIFEST))
 			continue;
-		if (fstatat(dirfd(dh), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd(dh), names[i],
+		if (kind == '?') {
+			if (fstatat(dirfd(dh), name, &st,
+			            AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			kind = S_ISDIR(st.st_mode) ? 'd' : '-';
+		}
+		if (kind == 'd') {
+			int sub = openat(dirfd(dh), name,
 			                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			                         O_CLOEXEC);
 
@@ -1455,19 +1587,20 @@ static int prune(struct site *s, int dfd, const char *prefix,
 			ret = prune(s, sub, rel.data, err);
 			buf_setlen(&rel, rel.len - 1);
 			/* An emptied folder goes too; one in use stays. */
-			if (!ret && !kept(s->cfg, rel.data))
-				unlinkat(dirfd(dh), names[i], AT_REMOVEDIR);
+			if (!ret && !kept(s->cfg, rel.data) &&
+			    !was_written_below(s, rel.data))
+				unlinkat(dirfd(dh), name, AT_REMOVEDIR);
 			continue;
 		}
 		if (was_written(s, rel.data) || kept(s->cfg, rel.data))
 			continue;
-		if (unlinkat(dirfd(dh), names[i], 0) < 0 && errno != ENOENT) {
+		if (unlinkat(dirfd(dh), name, 0) < 0 && errno != ENOENT) {
 			ret = err_errno(err, "cannot remove public/%s",
 			                rel.data);
 			break;
 		}
 		buf_reset(&rel);
-		buf_addf(&rel, "public/%s%s", prefix, names[i]);
+		buf_addf(&rel, "public/%s%s", prefix, name);
 		add_str(&s->rep->removed, &s->rep->nremoved, buf_detach(&rel));
 	}
 	closedir(dh);
@@ -1496,8 +1629,13 @@ int site_build(const struct config *cfg, struct store *st, time_t now,
 	struct lists l = {0};
 	int ret = -1;
 
+	struct timespec t0;
+
 	memset(rep, 0, sizeof(*rep));
+	clock_gettime(CLOCK_REALTIME, &t0);
+	s.started_ns = ns(t0);
 	buf_init(&s.pub);
+	buf_init(&s.manifest);
 	config_path(cfg, &s.pub, "public");
 	if (!ical_zone_known(cfg->timezone)) {
 		err_set(err, "site.timezone '%s' is not known", cfg->timezone);
@@ -1513,10 +1651,26 @@ int site_build(const struct config *cfg, struct store *st, time_t now,
 	if (s.n)
 		qsort(s.v, s.n, sizeof(*s.v), cmp_issue);
 	lists_build(&s, &l);
-	if (home_pages(&s, &l, err) < 0 || case_study_pages(&s, &l, err) < 0 ||
-	    section_pages(&s, &l, err) < 0 || partner_pages(&s, &l, err) < 0 ||
-	    event_pages(&s, &l, err) < 0 || style_sheet(&s, err) < 0 ||
-	    prune_all(&s, err) < 0 || save_manifest(&s, err) < 0)
+	lists_digest(&s, &l);
+	if (!strcmp(s.lists.digest, s.old_lists.digest) &&
+	    s.old_lists.nfiles && files_intact(&s, &s.old_lists)) {
+		/* Nothing the pages across issues show has changed. */
+		s.lists.files = s.old_lists.files;
+		s.lists.nfiles = s.old_lists.nfiles;
+		s.old_lists.files = NULL;
+		s.old_lists.nfiles = 0;
+		for (size_t i = 0; i < s.lists.nfiles; i++) {
+			mark_written(&s, s.lists.files[i].path);
+			rep->unchanged++;
+		}
+	} else if (home_pages(&s, &l, err) < 0 ||
+	           case_study_pages(&s, &l, err) < 0 ||
+	           section_pages(&s, &l, err) < 0 ||
+	           partner_pages(&s, &l, err) < 0 ||
+	           event_pages(&s, &l, err) < 0 || style_sheet(&s, err) < 0) {
+		goto out;
+	}
+	if (prune_all(&s, err) < 0 || save_manifest(&s, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -1527,9 +1681,12 @@ out:
 	for (size_t i = 0; i < s.nold; i++)
 		sissue_release(&s.old[i]);
 	free(s.old);
+	sissue_release(&s.lists);
+	sissue_release(&s.old_lists);
 	for (size_t i = 0; i < s.nwritten; i++)
 		free(s.written[i]);
 	free(s.written);
 	buf_release(&s.pub);
+	buf_release(&s.manifest);
 	return ret;
 }
