@@ -13,8 +13,8 @@
  */
 
 struct config_section {
-	char *key;   /* used by contributions' "section:" */
-	char *title; /* shown as the section heading */
+	char *key;         /* used by contributions' "section:" */
+	char *title;       /* shown as the section heading */
 	char *description; /* the section's page on the site ("" if none) */
 };
 

@@ -21,8 +21,8 @@ const char *const issue_types[4] = {"news", "case-study", "event",
                                     "opportunity"};
 
 static const char *const fields[] = {
-        "title",   "partner",  "author",    "section", "type",
-        "summary", "image",    "image_alt", "weight",  "start",
+        "title",   "partner",  "author",    "section",   "type",
+        "summary", "image",    "image_alt", "weight",    "start",
         "end",     "location", "received",  "withdrawn", "withdrawn_reason",
 };
 
@@ -94,11 +94,11 @@ char *issue_format_date(const char *s)
 
 static void free_contribution(struct contribution *c)
 {
-	char **strs[] = {&c->path,     &c->slug,      &c->title, &c->partner,
-	                 &c->author,   &c->section,   &c->type,  &c->summary,
-	                 &c->image,    &c->image_alt, &c->start, &c->end,
-	                 &c->location, &c->received,  &c->body,
-	                 &c->withdrawn_reason};
+	char **strs[] = {
+	        &c->path,     &c->slug,      &c->title, &c->partner,
+	        &c->author,   &c->section,   &c->type,  &c->summary,
+	        &c->image,    &c->image_alt, &c->start, &c->end,
+	        &c->location, &c->received,  &c->body,  &c->withdrawn_reason};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
@@ -354,10 +354,11 @@ static void read_fields(struct contribution *c, struct yamldoc *y,
 			if (!strcmp(s, "true") || !strcmp(s, "yes"))
 				c->withdrawn = 1;
 			else if (strcmp(s, "false") && strcmp(s, "no"))
-				diags_add(d, DIAG_ERROR, c->path, line,
-				          yamldoc_col(v), "withdrawn",
-				          "'withdrawn: %s' must be true or false",
-				          s);
+				diags_add(
+				        d, DIAG_ERROR, c->path, line,
+				        yamldoc_col(v), "withdrawn",
+				        "'withdrawn: %s' must be true or false",
+				        s);
 		}
 		else if (!strcmp(key, "weight"))
 		{
@@ -964,9 +965,9 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 		if (c->withdrawn) {
 			/* Out of the issue, with its pictures: kept aside
 			 * only so the report can say it was withdrawn. */
-			is->withdrawn = xrealloc(is->withdrawn,
-			                         (is->nwithdrawn + 1) *
-			                                 sizeof(*is->withdrawn));
+			is->withdrawn = xrealloc(
+			        is->withdrawn,
+			        (is->nwithdrawn + 1) * sizeof(*is->withdrawn));
 			is->withdrawn[is->nwithdrawn++] = *c;
 			memset(c, 0, sizeof(*c));
 			is->n--;

@@ -100,8 +100,8 @@ void ical_begin(struct buf *out, const char *name, const char *zone)
 	text_line(out, "X-WR-CALNAME", name);
 	if (!strcmp(zone, "Europe/London")) {
 		ical_line(out, "X-WR-TIMEZONE", zone);
-		for (size_t i = 0; i < sizeof(london_vtimezone) /
-		                               sizeof(london_vtimezone[0]);
+		for (size_t i = 0;
+		     i < sizeof(london_vtimezone) / sizeof(london_vtimezone[0]);
 		     i++) {
 			const char *l = london_vtimezone[i];
 			const char *colon = strchr(l, ':');

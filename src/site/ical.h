@@ -15,9 +15,10 @@
 
 /* One event (strings borrowed for the call). */
 struct ical_event {
-	const char *uid;         /* stable across rebuilds */
-	const char *stamp;       /* DTSTAMP, "YYYYMMDDTHHMMSSZ" */
-	const char *start, *end; /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM"; end may be NULL */
+	const char *uid;   /* stable across rebuilds */
+	const char *stamp; /* DTSTAMP, "YYYYMMDDTHHMMSSZ" */
+	const char *start,
+	        *end; /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM"; end may be NULL */
 	const char *summary, *description, *location, *url; /* may be NULL */
 };
 

@@ -56,18 +56,18 @@ struct site {
 	const struct config *cfg;
 	time_t now;
 	struct site_report *rep;
-	struct buf pub;           /* the public/ folder's path */
-	int pubfd;                /* and the folder, open */
-	char global[HEX_LEN];     /* of the settings and issue templates */
-	long long started_ns;     /* when this build started */
-	struct sissue *v;         /* published issues on the site */
+	struct buf pub;       /* the public/ folder's path */
+	int pubfd;            /* and the folder, open */
+	char global[HEX_LEN]; /* of the settings and issue templates */
+	long long started_ns; /* when this build started */
+	struct sissue *v;     /* published issues on the site */
 	size_t n;
-	struct sissue *old;       /* from the manifest */
+	struct sissue *old; /* from the manifest */
 	size_t nold;
 	/* The pages across issues: their digest and files, now and then. */
 	struct sissue lists, old_lists;
 	struct buf manifest; /* as read: not written again unchanged */
-	char **written;           /* paths under public/ this build wrote */
+	char **written;      /* paths under public/ this build wrote */
 	size_t nwritten, capwritten;
 };
 
@@ -203,7 +203,10 @@ static size_t fields_in(char *line, char **f, size_t max)
 			f[n++] = w;
 		} else if (*r == '\\' && r[1]) {
 			r++;
-			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r == '0' ? '\1' : *r;
+			*w++ = *r == 't'   ? '\t'
+			       : *r == 'n' ? '\n'
+			       : *r == '0' ? '\1'
+			                   : *r;
 		} else {
 			*w++ = *r;
 		}
@@ -259,8 +262,8 @@ static void load_manifest(struct site *s)
 		} else if (!strcmp(f[0], "P") && n == 10 && cur) {
 			struct piece *p;
 
-			cur->pieces = xrealloc(cur->pieces, (cur->npieces + 1) *
-			                                            sizeof(*p));
+			cur->pieces = xrealloc(cur->pieces,
+			                       (cur->npieces + 1) * sizeof(*p));
 			p = &cur->pieces[cur->npieces++];
 			p->slug = field_dup(f[1]);
 			p->title = field_dup(f[2]);
@@ -274,13 +277,13 @@ static void load_manifest(struct site *s)
 		} else if (!strcmp(f[0], "F") && n == 4 && cur) {
 			struct out_file *o;
 
-			cur->files = xrealloc(cur->files, (cur->nfiles + 1) *
-			                                          sizeof(*o));
+			cur->files = xrealloc(cur->files,
+			                      (cur->nfiles + 1) * sizeof(*o));
 			o = &cur->files[cur->nfiles++];
 			o->path = xstrdup(f[1]);
 			o->size = strtoll(f[2], NULL, 10);
 			o->mtime_ns = strtoll(f[3], NULL, 10);
-}
+		}
 	}
 out:
 	buf_release(&path);
@@ -327,10 +330,10 @@ static int save_manifest(struct site *s, struct err *err)
 		for (size_t k = 0; k < si->nfiles; k++)
 			buf_addf(&b, "F\t%s\t%lld\t%lld\n", si->files[k].path,
 			         si->files[k].size, si->files[k].mtime_ns);
-
 	}
 	buf_addf(&path, "%s/%s", s->pub.data, MANIFEST);
-	ret = b.len == s->manifest.len && !memcmp(b.data, s->manifest.data, b.len)
+	ret = b.len == s->manifest.len &&
+	                      !memcmp(b.data, s->manifest.data, b.len)
 	              ? 0
 	              : file_write_atomic(path.data, b.data, b.len, 0644, 0,
 	                                  err);
@@ -448,7 +451,8 @@ static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 		struct stat st;
 
 		buf_reset(&rec);
-		if (fstatat(dirfd(dh), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(dirfd(dh), names[i], &st, AT_SYMLINK_NOFOLLOW) <
+		    0) {
 			buf_addf(&rec, "%s gone", names[i]);
 			racy = 1;
 		} else {
@@ -612,9 +616,8 @@ static int add_event(struct site *s, const struct sissue *si,
 	utc_stamp(si->date, &stamp);
 	render_issue_url(s->cfg, si->id, &url);
 	buf_addf(&url, "#%s", p->slug);
-	ev = (struct ical_event){uid.data,   stamp.data,  p->start,
-	                         p->end,     p->title,    p->summary,
-	                         p->location, url.data};
+	ev = (struct ical_event){uid.data, stamp.data, p->start,    p->end,
+	                         p->title, p->summary, p->location, url.data};
 	ret = ical_add_event(out, &ev, s->cfg->timezone);
 	buf_release(&uid);
 	buf_release(&stamp);
@@ -756,8 +759,9 @@ static int build_issue(struct site *s, struct sissue *si, struct err *err)
 	if (issue_load(&is, s->cfg, si->id, &d, err) < 0)
 		goto out_diags;
 	if (!is.title || !is.date) {
-		note(s, "issues/%s: left off the site: issue.yaml needs a "
-		        "title and a date",
+		note(s,
+		     "issues/%s: left off the site: issue.yaml needs a "
+		     "title and a date",
 		     si->id);
 		ret = 1;
 		goto out;
@@ -778,8 +782,9 @@ static int build_issue(struct site *s, struct sissue *si, struct err *err)
 	shown.n = 0;
 	for (size_t i = 0; i < is.n; i++) {
 		if (!is.v[i].ok) {
-			note(s, "%s: left off the site: it has errors "
-			        "('bulletin compile %s' shows them)",
+			note(s,
+			     "%s: left off the site: it has errors "
+			     "('bulletin compile %s' shows them)",
 			     is.v[i].path, si->id);
 			continue;
 		}
@@ -860,8 +865,8 @@ static int add_published(const struct store_site_published *p, void *ctx,
 static int reserved(const char *id)
 {
 	static const char *const names[] = {
-	        "issues", "case-studies", "sections", "partners", "events",
-	        "feed.xml", "events.ics", "style.css", "index.html"};
+	        "issues",   "case-studies", "sections",  "partners",  "events",
+	        "feed.xml", "events.ics",   "style.css", "index.html"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(id, names[i]))
@@ -883,8 +888,9 @@ static int build_issues(struct site *s, struct err *err)
 		r = stat(dir.data, &st);
 		buf_release(&dir);
 		if (r < 0 || !S_ISDIR(st.st_mode) || reserved(si->id)) {
-			note(s, "issues/%s: published but %s: it is not on "
-			        "the site ('bulletin unpublish %s' forgets it)",
+			note(s,
+			     "issues/%s: published but %s: it is not on "
+			     "the site ('bulletin unpublish %s' forgets it)",
 			     si->id,
 			     reserved(si->id) ? "its name is one the site "
 			                        "uses for its own pages"
@@ -919,7 +925,7 @@ static int build_issues(struct site *s, struct err *err)
 struct ref {
 	const struct sissue *is;
 	const struct piece *p;
-	size_t order; /* position in the issue */
+	size_t order;  /* position in the issue */
 	int64_t start; /* events: the Unix time they start */
 	char *partner_slug;
 };
@@ -1150,8 +1156,8 @@ static int case_study_pages(struct site *s, struct lists *l, struct err *err)
 			buf_addf(&b, "%.10sT00:00:00Z",
 			         newest ? newest->is->date : "1970-01-01");
 			tmpl_map_str(d, m, "updated", b.data);
-			ret = render_template("site/case-studies-feed.xml", m, 1,
-			                      &feed, err);
+			ret = render_template("site/case-studies-feed.xml", m,
+			                      1, &feed, err);
 			if (!ret)
 				ret = put_buf(s, "case-studies/feed.xml", &feed,
 				              &s->lists, err);
@@ -1202,16 +1208,16 @@ static int section_pages(struct site *s, struct lists *l, struct err *err)
 
 static int partner_pages(struct site *s, struct lists *l, struct err *err)
 {
-	struct ref **v = xcalloc(l->n ? l->n : 1, sizeof(*v));
+	struct ref **v = xcalloc(l->n ? l->n : 1, sizeof(struct ref *));
 	struct tmpl_data *all = tmpl_data_new();
 	struct tmpl_value *index = page(s, all, "../", "Partners");
 	struct tmpl_value *partners = tmpl_list(all);
 	struct buf rel = BUF_INIT, b = BUF_INIT;
 	int ret = 0;
 
-	memcpy(v, l->by_date, l->n * sizeof(*v));
+	memcpy(v, l->by_date, l->n * sizeof(struct ref *));
 	if (l->n)
-		qsort(v, l->n, sizeof(*v), cmp_partner);
+		qsort(v, l->n, sizeof(struct ref *), cmp_partner);
 	for (size_t i = 0; i < l->n && !ret;) {
 		size_t j = i;
 		struct tmpl_data *d = tmpl_data_new();
@@ -1338,11 +1344,11 @@ static int home_pages(struct site *s, struct lists *l, struct err *err)
 	int ret;
 
 	if (s->n)
-		tmpl_map_set(home, "latest", (struct tmpl_value *)tmpl_at(
-		                                     entries, 0, NULL));
-	tmpl_map_set(home, "upcoming",
-	             event_list(s, d, l->upcoming, l->nupcoming, HOME_EVENTS,
-	                        ""));
+		tmpl_map_set(home, "latest",
+		             (struct tmpl_value *)tmpl_at(entries, 0, NULL));
+	tmpl_map_set(
+	        home, "upcoming",
+	        event_list(s, d, l->upcoming, l->nupcoming, HOME_EVENTS, ""));
 	tmpl_map_bool(d, home, "has_upcoming", l->nupcoming > 0);
 	for (size_t i = 0; i < s->cfg->nsections; i++) {
 		const struct config_section *sec = &s->cfg->sections[i];
@@ -1404,15 +1410,15 @@ static void lists_build(struct site *s, struct lists *l)
 			r->order = k;
 			r->partner_slug = site_slug(r->p->partner);
 			if (is_event(r->p) &&
-			    ical_utc(r->p->start, s->cfg->timezone,
-			             &r->start) < 0)
+			    ical_utc(r->p->start, s->cfg->timezone, &r->start) <
+			            0)
 				r->start = INT64_MIN;
 		}
 	if (l->n)
 		qsort(l->refs, l->n, sizeof(*l->refs), cmp_ref);
-	l->by_date = xcalloc(n ? n : 1, sizeof(*l->by_date));
-	l->upcoming = xcalloc(n ? n : 1, sizeof(*l->upcoming));
-	l->past = xcalloc(n ? n : 1, sizeof(*l->past));
+	l->by_date = xcalloc(n ? n : 1, sizeof(struct ref *));
+	l->upcoming = xcalloc(n ? n : 1, sizeof(struct ref *));
+	l->past = xcalloc(n ? n : 1, sizeof(struct ref *));
 	for (size_t i = 0; i < l->n; i++) {
 		struct ref *r = &l->refs[i];
 
@@ -1425,10 +1431,10 @@ static void lists_build(struct site *s, struct lists *l)
 			l->past[l->npast++] = r;
 	}
 	if (l->nupcoming)
-		qsort(l->upcoming, l->nupcoming, sizeof(*l->upcoming),
+		qsort(l->upcoming, l->nupcoming, sizeof(struct ref *),
 		      cmp_soonest);
 	if (l->npast)
-		qsort(l->past, l->npast, sizeof(*l->past), cmp_latest);
+		qsort(l->past, l->npast, sizeof(struct ref *), cmp_latest);
 }
 
 static void digest_str(struct sha256 *h, const char *str)
@@ -1459,9 +1465,9 @@ static void lists_digest(struct site *s, const struct lists *l)
 		digest_str(&h, si->preheader);
 		for (size_t k = 0; k < si->npieces; k++) {
 			const struct piece *p = &si->pieces[k];
-			const char *f[] = {p->slug,    p->title,   p->partner,
-			                   p->section, p->type,    p->summary,
-			                   p->start,   p->end,     p->location};
+			const char *f[] = {p->slug,    p->title, p->partner,
+			                   p->section, p->type,  p->summary,
+			                   p->start,   p->end,   p->location};
 
 			for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++)
 				digest_str(&h, f[j]);
@@ -1533,8 +1539,7 @@ static int was_written_below(const struct site *s, const char *rel)
 	       s->written[lo][n] == '/';
 }
 
-static int prune(struct site *s, int dfd, const char *prefix,
-                 struct err *err)
+static int prune(struct site *s, int dfd, const char *prefix, struct err *err)
 {
 	DIR *dh = fdopendir(dfd);
 	struct dirent *de;
@@ -1570,8 +1575,8 @@ static int prune(struct site *s, int dfd, const char *prefix,
 		if (!*prefix && !strcmp(name, MANIFEST))
 			continue;
 		if (kind == '?') {
-			if (fstatat(dirfd(dh), name, &st,
-			            AT_SYMLINK_NOFOLLOW) < 0)
+			if (fstatat(dirfd(dh), name, &st, AT_SYMLINK_NOFOLLOW) <
+			    0)
 				continue;
 			kind = S_ISDIR(st.st_mode) ? 'd' : '-';
 		}
@@ -1652,8 +1657,8 @@ int site_build(const struct config *cfg, struct store *st, time_t now,
 		qsort(s.v, s.n, sizeof(*s.v), cmp_issue);
 	lists_build(&s, &l);
 	lists_digest(&s, &l);
-	if (!strcmp(s.lists.digest, s.old_lists.digest) &&
-	    s.old_lists.nfiles && files_intact(&s, &s.old_lists)) {
+	if (!strcmp(s.lists.digest, s.old_lists.digest) && s.old_lists.nfiles &&
+	    files_intact(&s, &s.old_lists)) {
 		/* Nothing the pages across issues show has changed. */
 		s.lists.files = s.old_lists.files;
 		s.lists.nfiles = s.old_lists.nfiles;

@@ -112,8 +112,8 @@ int store_site_is_published(struct store *st, const char *issue,
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db,
-	                       "SELECT 1 FROM published WHERE issue_id = ?",
-	                       -1, &s, NULL) != SQLITE_OK)
+	                       "SELECT 1 FROM published WHERE issue_id = ?", -1,
+	                       &s, NULL) != SQLITE_OK)
 		return fail(st, "cannot read the published issues", err);
 	sqlite3_bind_text(s, 1, issue, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);

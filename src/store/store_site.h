@@ -56,7 +56,8 @@ struct store_site_log {
 	const char *issue, *action, *by; /* action: "publish" or "unpublish" */
 };
 
-/* Calls fn for each logged change of issue (NULL: every issue), oldest first. */
+/* Calls fn for each logged change of issue (NULL: every issue), oldest first.
+ */
 int store_site_each_log(struct store *st, const char *issue,
                         int (*fn)(const struct store_site_log *l, void *ctx,
                                   struct err *err),

@@ -83,10 +83,11 @@ static void test_fold_escape(void)
 static void test_event(void)
 {
 	struct buf b = BUF_INIT;
-	struct ical_event ev = {"2027-03-x@example.org", "20261105T000000Z",
-	                        "2027-03-28T10:00", "2027-03-28T15:00",
-	                        "Fair, with music", NULL, "Park; gate 2",
-	                        "https://example.org/e"};
+	struct ical_event ev = {
+	        "2027-03-x@example.org", "20261105T000000Z",
+	        "2027-03-28T10:00",      "2027-03-28T15:00",
+	        "Fair, with music",      NULL,
+	        "Park; gate 2",          "https://example.org/e"};
 
 	ical_begin(&b, "News", "Europe/London");
 	CHECK(ical_add_event(&b, &ev, "Europe/London") == 0);
