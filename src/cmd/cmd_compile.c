@@ -1,14 +1,10 @@
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "cmd.h"
 #include "common.h"
-#include "defaults.h"
 #include "diag.h"
 #include "file.h"
 #include "inputs.h"
@@ -31,16 +27,17 @@ static void usage(FILE *f)
 	      "no errors, writes:\n"
 	      "  issues/ISSUE/build/email.html   the HTML newsletter\n"
 	      "  issues/ISSUE/build/email.txt    its plain-text version\n"
-	      "  issues/ISSUE/build/report.txt   the report (and report.json)\n"
+	      "  issues/ISSUE/build/report.txt   the report (and "
+	      "report.json)\n"
 	      "  issues/ISSUE/build/preview.html the email as a reader sees "
 	      "it,\n"
 	      "                                  to open in a browser\n"
 	      "  issues/ISSUE/build/inputs       the SHA-256 of everything it "
 	      "was\n"
 	      "                                  made from (for approve and "
-	      "send)\n"
-	      "  public/ISSUE/index.html         the web archive page\n"
-	      "  public/index.html, public/feed.xml\n\n"
+	      "send)\n\n"
+	      "Nothing else is written: the public site shows an issue only\n"
+	      "once it is sent or published ('bulletin publish ISSUE').\n\n"
 	      "  --strict   treat warnings as errors\n"
 	      "  --json     print the report as JSON on stdout\n",
 	      f);
@@ -50,128 +47,6 @@ static int write_out(const char *path, const struct buf *b, struct err *err)
 {
 	/* Compile outputs are rebuilt from their sources: no fsync needed. */
 	return file_write_atomic(path, b->data, b->len, 0644, 0, err);
-}
-
-/* Copies the images the issue uses into its archive folder. */
-static int copy_images(const struct issue *is, struct err *err)
-{
-	struct buf src = BUF_INIT, dst = BUF_INIT;
-	int ret = 0;
-
-	for (size_t i = 0; i < is->n && !ret; i++) {
-		const struct contribution *c = &is->v[i];
-		cmark_iter *it = cmark_iter_new(c->doc);
-		cmark_event_type ev;
-
-		if (c->image) {
-			buf_addf(&src, "%s/%s", is->dir, c->image);
-			buf_addf(&dst, "public/%s/%s", is->id, c->image);
-			ret = file_copy(src.data, dst.data, err);
-			buf_reset(&src);
-			buf_reset(&dst);
-		}
-		while (!ret && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
-			cmark_node *n = cmark_iter_get_node(it);
-			const char *url;
-
-			if (ev != CMARK_EVENT_ENTER ||
-			    cmark_node_get_type(n) != CMARK_NODE_IMAGE)
-				continue;
-			url = cmark_node_get_url(n);
-			if (!url || !*url || strstr(url, ":") || url[0] == '/')
-				continue;
-			buf_addf(&src, "%s/%s", is->dir, url);
-			buf_addf(&dst, "public/%s/%s", is->id, url);
-			ret = file_copy(src.data, dst.data, err);
-			buf_reset(&src);
-			buf_reset(&dst);
-		}
-		cmark_iter_free(it);
-	}
-	buf_release(&src);
-	buf_release(&dst);
-	return ret;
-}
-
-static int cmp_issue(const void *a, const void *b)
-{
-	const struct issue *x = a, *y = b;
-	int c = strcmp(y->date ? y->date : "", x->date ? x->date : "");
-
-	return c ? c : strcmp(y->id, x->id);
-}
-
-/* public/index.html and feed.xml list every issue compiled so far. */
-static int write_archive(const struct config *cfg, struct err *err)
-{
-	struct issue *v = NULL;
-	struct render_entry *e;
-	struct buf index = BUF_INIT, feed = BUF_INIT, p = BUF_INIT;
-	size_t n = 0;
-	struct dirent *de;
-	DIR *dh = opendir("issues");
-	int ret = -1;
-
-	while (dh && (de = readdir(dh))) {
-		struct diags d = DIAGS_INIT;
-		struct err e2 = ERR_INIT;
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		buf_reset(&p);
-		buf_addf(&p, "public/%s/index.html", de->d_name);
-		if (stat(p.data, &st) < 0)
-			continue;
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		if (issue_load_meta(&v[n], de->d_name, &d, &e2) == 0 &&
-		    v[n].title && v[n].date)
-			n++;
-		else
-			issue_release(&v[n]);
-		diags_release(&d);
-		err_release(&e2);
-	}
-	if (dh)
-		closedir(dh);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_issue);
-	e = xcalloc(n ? n : 1, sizeof(*e));
-	for (size_t i = 0; i < n; i++)
-		e[i] = (struct render_entry){v[i].id, v[i].title, v[i].date,
-		                             v[i].preheader};
-	if (render_archive(cfg, e, n, &index, &feed, err) < 0 ||
-	    write_out("public/index.html", &index, err) < 0 ||
-	    write_out("public/feed.xml", &feed, err) < 0)
-		goto out;
-	ret = 0;
-out:
-	for (size_t i = 0; i < n; i++)
-		issue_release(&v[i]);
-	free(v);
-	free(e);
-	buf_release(&index);
-	buf_release(&feed);
-	buf_release(&p);
-	return ret;
-}
-
-static int write_style(struct err *err)
-{
-	struct buf css = BUF_INIT;
-	int ret;
-
-	if (buf_read_file(&css, "templates/style.css", 1 << 20) < 0) {
-		const struct default_file *f =
-		        defaults_find("templates/style.css");
-
-		buf_reset(&css);
-		if (f)
-			buf_add(&css, f->data, f->len);
-	}
-	ret = write_out("public/style.css", &css, err);
-	buf_release(&css);
-	return ret;
 }
 
 /* build/preview.html: the email as a sample reader sees it. */
@@ -194,7 +69,8 @@ static int write_preview(const struct issue *is, const struct config *cfg,
 /*
  * The last step: build/inputs says what the build was made from (read
  * before the issue was, so a change during the compile shows as one
- * after it), and the store records who compiled it.
+ * after it). Then the store records who compiled it: a note when it
+ * cannot, since compiling needs no subscriber store.
  */
 static int record_compile(const struct config *cfg, const char *id,
                           const struct inputs *in)
@@ -202,31 +78,35 @@ static int record_compile(const struct config *cfg, const char *id,
 	struct store st;
 	struct err err = ERR_INIT;
 	char digest[SHA256_LEN * 2 + 1];
-	char *who = cmd_login_name();
-	int ret = -1;
+	char *who;
 
-	inputs_digest(in, digest);
-	if (inputs_write(in, cfg, id, (long long)time(NULL), who, &err) < 0) {
+	if (inputs_write(in, cfg, id, &err) < 0) {
 		cmd_fail(&err);
-		goto out;
+		err_release(&err);
+		return -1;
 	}
-	if (cmd_store_open(&st, cfg->store) < 0)
-		goto out;
-	ret = store_issue_event(&st, id, "compiled", who, digest, &err);
-	if (ret < 0)
-		cmd_fail(&err);
-	store_close(&st);
-out:
+	who = cmd_login_name();
+	inputs_digest(in, digest);
+	if (store_open(&st, cfg->store, &err) == 0) {
+		if (st.notice)
+			cmd_error("%s", st.notice);
+		store_issue_event(&st, id, "compiled", who, digest, &err);
+		store_close(&st);
+	}
+	if (err.set)
+		cmd_error("note: the compile is not recorded in the store, so "
+		          "'bulletin issues' cannot say who compiled it: %s",
+		          err_msg(&err));
 	free(who);
 	err_release(&err);
-	return ret;
+	return 0;
 }
 
 static int write_outputs(const struct issue *is, const struct config *cfg,
                          const struct buf *report, const struct buf *json,
                          struct err *err)
 {
-	struct render_output o = {BUF_INIT, BUF_INIT, BUF_INIT};
+	struct render_output o = {BUF_INIT, BUF_INIT};
 	struct buf p = BUF_INIT;
 	int ret = -1;
 
@@ -241,12 +121,8 @@ static int write_outputs(const struct issue *is, const struct config *cfg,
 	OUT("issues/%s/build/email.txt", &o.email_txt)
 	OUT("issues/%s/build/report.txt", report)
 	OUT("issues/%s/build/report.json", json)
-	OUT("public/%s/index.html", &o.archive_html)
 #undef OUT
 	if (write_preview(is, cfg, &o.email_html, err) < 0)
-		goto out;
-	if (copy_images(is, err) < 0 || write_style(err) < 0 ||
-	    write_archive(cfg, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -339,11 +215,10 @@ int cmd_compile(int argc, char **argv)
 	if (!as_json)
 		printf("compiled %s: %zu contribution%s, %zu warning%s\n"
 		       "  %s/build/email.html\n  %s/build/email.txt\n"
-		       "  %s/build/report.txt\n  %s/build/preview.html\n"
-		       "  public/%s/index.html\n",
+		       "  %s/build/report.txt\n  %s/build/preview.html\n",
 		       is.dir, is.n, is.n == 1 ? "" : "s", warnings,
-		       warnings == 1 ? "" : "s", is.dir, is.dir, is.dir, is.dir,
-		       is.id);
+		       warnings == 1 ? "" : "s", is.dir, is.dir, is.dir,
+		       is.dir);
 	ret = EXIT_OK;
 out_issue:
 	issue_release(&is);

@@ -9,7 +9,9 @@
 #include "cmd.h"
 #include "common.h"
 #include "lifecycle.h"
+#include "sitecmd.h"
 #include "store.h"
+#include "store_site.h"
 #include "banned.h"
 
 const char cmd_send_summary[] = "send a compiled issue to every subscriber";
@@ -98,23 +100,25 @@ static int test_send(const struct config *cfg, const struct campaign_issue *ci,
 }
 
 /*
- * MERGE (s15-site): the one place where a complete full send makes the
- * issue published; it runs once every recipient is settled, with the
- * store still open and who ran the send. The lead wires it at merge to
- * branch s15-site's
- *   store_site_publish(st, id, who, &err), then
- *   cmd_site_now(NULL, &now) and cmd_site_rebuild(cfg, st, now)
- * (printing and returning -1 on failure). Until then the public site is
- * not touched here.
+ * The end of a complete full send: the issue is published, so it goes on
+ * the public site, which is built again (at the build's "now":
+ * SOURCE_DATE_EPOCH, or the clock).
  */
 static int publish_sent_issue(const struct config *cfg, struct store *st,
                               const char *id, const char *who)
 {
-	(void)cfg;
-	(void)st;
-	(void)id;
-	(void)who;
-	return 0;
+	struct err err = ERR_INIT;
+	time_t now;
+	int ret = -1;
+
+	if (cmd_site_now(NULL, &now) < 0)
+		return -1;
+	if (store_site_publish(st, id, who, &err) < 0)
+		cmd_fail(&err);
+	else
+		ret = cmd_site_rebuild(cfg, st, now);
+	err_release(&err);
+	return ret;
 }
 
 static int real_send(const struct config *cfg, const struct campaign_issue *ci,

@@ -13,8 +13,9 @@
  */
 
 struct config_section {
-	char *key;   /* used by contributions' "section:" */
-	char *title; /* shown as the section heading */
+	char *key;         /* used by contributions' "section:" */
+	char *title;       /* shown as the section heading */
+	char *description; /* the section's page on the site ("" if none) */
 };
 
 struct config {
@@ -81,6 +82,11 @@ struct config {
 	long soft_bounce_limit;
 	long soft_bounce_days;
 	char *processed_folder;
+
+	/* site: */
+	char **site_keep; /* paths under public/ the operator keeps there */
+	size_t nsite_keep;
+	char *timezone; /* of events' times: "Europe/London" or "UTC" */
 };
 
 /* Fills cfg with the defaults (no file read). */

@@ -6,6 +6,31 @@
 
 #include "banned.h"
 
+/*
+ * A copy of s in which every terminal control character (C0 but tab,
+ * DEL, C1 as UTF-8) shows as U+FFFD: messages quote what people wrote,
+ * and printing them must not let that text act on the terminal.
+ */
+static char *printable(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			buf_adds(&b, "\xef\xbf\xbd");
+		} else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 &&
+		           (unsigned char)s[1] <= 0x9f) {
+			buf_adds(&b, "\xef\xbf\xbd");
+			s++;
+		} else {
+			buf_addch(&b, *s);
+		}
+	}
+	return buf_detach(&b);
+}
+
 void diags_add(struct diags *d, enum diag_level level, const char *file,
                int line, int col, const char *code, const char *fmt, ...)
 {
@@ -21,12 +46,13 @@ void diags_add(struct diags *d, enum diag_level level, const char *file,
 	va_end(ap);
 	d->v[d->n++] = (struct diag){
 	        .level = level,
-	        .file = xstrdup(file),
+	        .file = printable(file),
 	        .line = line,
 	        .col = col,
 	        .code = xstrdup(code),
-	        .msg = buf_detach(&msg),
+	        .msg = printable(msg.data),
 	};
+	buf_release(&msg);
 }
 
 void diags_release(struct diags *d)

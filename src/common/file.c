@@ -74,7 +74,8 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 	if (parent_dirs(path, err) < 0)
 		goto out;
 	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = open(tmp.data,
+	          O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
 		err_errno(err, "cannot write %s", path);
 		goto out;
@@ -123,20 +124,95 @@ int file_create_new(const char *path, const void *data, size_t len, mode_t mode,
 	return ret;
 }
 
-int file_copy(const char *src, const char *dst, struct err *err)
+int file_publish(const char *dst, const void *data, size_t len, struct err *err)
 {
-	struct buf data = BUF_INIT, old = BUF_INIT;
-	int ret = 0;
+	struct buf old = BUF_INIT;
+	struct stat st;
+	int ret = 0, fd;
 
-	if (buf_read_file(&data, src, (size_t)1 << 30) < 0) {
-		buf_release(&data);
-		return err_errno(err, "cannot read %s", src);
-	}
-	/* Rewriting identical files costs more than comparing them. */
-	if (buf_read_file(&old, dst, data.len) < 0 || old.len != data.len ||
-	    memcmp(old.data, data.data, data.len))
-		ret = file_write_atomic(dst, data.data, data.len, 0644, 0, err);
-	buf_release(&data);
+	/* Rewriting identical files costs more than comparing them; only a
+	 * regular file counts as already there (a link is replaced). */
+	fd = file_open_regular(AT_FDCWD, dst, &st);
+	if (fd < 0 || (size_t)st.st_size != len ||
+	    file_read_fd(fd, &old, len) < 0 || old.len != len ||
+	    memcmp(old.data, data, len))
+		ret = file_write_atomic(dst, data, len, 0644, 0, err);
+	if (fd >= 0)
+		close(fd);
 	buf_release(&old);
 	return ret;
+}
+
+static int refuse_type(struct stat *st, int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	errno = S_ISLNK(st->st_mode)   ? ELOOP
+	        : S_ISDIR(st->st_mode) ? EISDIR
+	                               : EINVAL;
+	return -1;
+}
+
+int file_open_regular(int dirfd, const char *name, struct stat *st)
+{
+	int fd;
+
+	memset(st, 0, sizeof(*st));
+	/* A first look without opening: opening a device can have effects
+	 * (a tape rewinds), and opening a FIFO waits for a writer. */
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
+		st->st_mode = 0;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode))
+		return refuse_type(st, -1);
+	/* The name may have been swapped since: O_NOFOLLOW refuses a link,
+	 * O_NONBLOCK keeps a FIFO from blocking, and fstat on the open file
+	 * is the answer that counts. */
+	fd = openat(dirfd, name,
+	            O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		int saved = errno;
+
+		if (saved == ELOOP)
+			st->st_mode = S_IFLNK;
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, st) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode))
+		return refuse_type(st, fd);
+	return fd;
+}
+
+int file_read_fd(int fd, struct buf *b, size_t max)
+{
+	size_t start = b->len;
+
+	for (;;) {
+		ssize_t n;
+
+		buf_grow(b, 8192);
+		n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+		b->data[b->len] = '\0';
+		if (b->len - start > max) {
+			buf_setlen(b, start);
+			errno = EFBIG;
+			return -1;
+		}
+	}
 }

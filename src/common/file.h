@@ -2,8 +2,10 @@
 #define FILE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "err.h"
 
 enum {
@@ -23,9 +25,31 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 /* Creates path if missing: refuses nothing, like mkdir -p. */
 int file_mkdirs(const char *path, struct err *err);
 
-/* Copies src to dst (atomically, not durably), keeping nothing but the
- * bytes; a dst that already holds the same bytes is left alone. */
-int file_copy(const char *src, const char *dst, struct err *err);
+/*
+ * Writes data to dst as a public file (mode 0644, atomically, not
+ * durably); a dst that already holds the same bytes is left alone. The
+ * bytes are the caller's, already checked: nothing is read from a path
+ * that could have changed since.
+ */
+int file_publish(const char *dst, const void *data, size_t len,
+                 struct err *err);
+
+/*
+ * Opens name, a single file name in the folder dirfd, for reading only if
+ * it is a regular file: a symbolic link is not followed (O_NOFOLLOW), a
+ * pipe or device is never opened in a way that blocks or has effects,
+ * and the type is checked again with fstat on what was opened. Returns
+ * the descriptor (the caller closes it) with *st filled, or -1 with errno
+ * set and st->st_mode the type found (0 when nothing was found): ELOOP
+ * for a link, EISDIR for a folder, EINVAL for any other kind of file.
+ */
+int file_open_regular(int dirfd, const char *name, struct stat *st);
+
+/*
+ * Reads fd to its end into b (appending), refusing more than max bytes.
+ * Returns 0, or -1 with errno set (EFBIG when over the limit).
+ */
+int file_read_fd(int fd, struct buf *b, size_t max);
 
 /* Writes data to path only if path does not exist (O_EXCL). */
 int file_create_new(const char *path, const void *data, size_t len, mode_t mode,

@@ -350,18 +350,18 @@ void inputs_digest(const struct inputs *in, char hex[SHA256_LEN * 2 + 1])
 }
 
 int inputs_write(const struct inputs *in, const struct config *cfg,
-                 const char *id, long long when, const char *who,
-                 struct err *err)
+                 const char *id, struct err *err)
 {
 	struct buf text = BUF_INIT, path = BUF_INIT;
 	int ret;
 
+	/* No time or name: the same files give the same bytes (the store
+	 * records who compiled, and when). */
 	buf_addf(&text,
 	         "# What issues/%s was compiled from: the SHA-256 of each\n"
 	         "# input. bulletin compares them with the files before an\n"
-	         "# approval and before a send.\n"
-	         "# compiled-at %lld\n# compiled-by %s\n",
-	         id, when, who);
+	         "# approval and before a send.\n",
+	         id);
 	inputs_format(in, &text);
 	config_path(cfg, &path, "issues/%s/build/inputs", id);
 	ret = file_write_atomic(path.data, text.data, text.len, 0644, 0, err);
@@ -374,7 +374,7 @@ int inputs_read(struct inputs *in, const struct config *cfg, const char *id,
                 long long *when, struct err *err)
 {
 	struct buf text = BUF_INIT, path = BUF_INIT, name = BUF_INIT;
-	const char *at;
+	struct stat st;
 	int ret = 1;
 
 	inputs_init(in);
@@ -388,9 +388,9 @@ int inputs_read(struct inputs *in, const struct config *cfg, const char *id,
 			ret = err_errno(err, "%s: cannot read it", name.data);
 		goto out;
 	}
-	at = strstr(text.data, "\n# compiled-at ");
-	if (at)
-		*when = strtoll(at + 15, NULL, 10);
+	/* For messages only ("compiled on ..."): nothing is decided by it. */
+	if (stat(path.data, &st) == 0)
+		*when = (long long)st.st_mtime;
 	if (inputs_parse(in, text.data, text.len, name.data, err) < 0)
 		ret = -1;
 out:

@@ -72,16 +72,16 @@ int inputs_parse(struct inputs *in, const char *text, size_t len,
 void inputs_digest(const struct inputs *in, char hex[SHA256_LEN * 2 + 1]);
 
 /*
- * Writes issues/ID/build/inputs: a comment naming when (Unix seconds) and
- * by whom it was compiled, then the manifest.
+ * Writes issues/ID/build/inputs: a comment saying what it is, then the
+ * manifest. The same inputs give the same bytes.
  */
 int inputs_write(const struct inputs *in, const struct config *cfg,
-                 const char *id, long long when, const char *who,
-                 struct err *err);
+                 const char *id, struct err *err);
 
 /*
- * Reads issues/ID/build/inputs: 1 (fills in, and *when with the time it
- * names, 0 if none), 0 when the issue was never compiled, -1 with err.
+ * Reads issues/ID/build/inputs: 1 (fills in, and *when with the file's
+ * modification time, for messages only), 0 when the issue was never
+ * compiled, -1 with err.
  */
 int inputs_read(struct inputs *in, const struct config *cfg, const char *id,
                 long long *when, struct err *err);

@@ -2,12 +2,15 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "file.h"
 #include "frontmatter.h"
 #include "markdown.h"
 #include "suggest.h"
@@ -18,9 +21,9 @@ const char *const issue_types[4] = {"news", "case-study", "event",
                                     "opportunity"};
 
 static const char *const fields[] = {
-        "title",   "partner",  "author",    "section", "type",
-        "summary", "image",    "image_alt", "weight",  "start",
-        "end",     "location", "received",
+        "title",   "partner",  "author",    "section",   "type",
+        "summary", "image",    "image_alt", "weight",    "start",
+        "end",     "location", "received",  "withdrawn", "withdrawn_reason",
 };
 
 /* Contributions bigger than this are not newsletter articles. */
@@ -91,10 +94,11 @@ char *issue_format_date(const char *s)
 
 static void free_contribution(struct contribution *c)
 {
-	char **strs[] = {&c->path,     &c->slug,      &c->title, &c->partner,
-	                 &c->author,   &c->section,   &c->type,  &c->summary,
-	                 &c->image,    &c->image_alt, &c->start, &c->end,
-	                 &c->location, &c->received,  &c->body};
+	char **strs[] = {
+	        &c->path,     &c->slug,      &c->title, &c->partner,
+	        &c->author,   &c->section,   &c->type,  &c->summary,
+	        &c->image,    &c->image_alt, &c->start, &c->end,
+	        &c->location, &c->received,  &c->body,  &c->withdrawn_reason};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
@@ -107,6 +111,12 @@ void issue_release(struct issue *is)
 	for (size_t i = 0; i < is->n; i++)
 		free_contribution(&is->v[i]);
 	free(is->v);
+	for (size_t i = 0; i < is->nwithdrawn; i++)
+		free_contribution(&is->withdrawn[i]);
+	free(is->withdrawn);
+	for (size_t i = 0; i < is->nimages; i++)
+		issue_image_release(&is->images[i]);
+	free(is->images);
 	free(is->id);
 	free(is->dir);
 	free(is->title);
@@ -117,11 +127,53 @@ void issue_release(struct issue *is)
 	memset(is, 0, sizeof(*is));
 }
 
-/* Copies a scalar field into *dst, recording its line. */
-static void take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line)
+/*
+ * Length of the terminal control character at s (C0 but tab and newline,
+ * DEL, and C1, U+0080-U+009F, as UTF-8), 0 when s is not one. A
+ * terminal acts on these instead of showing them, so they must never
+ * reach the report or a page.
+ */
+static size_t control_len(const char *s, int allow_cr)
+{
+	unsigned char c = (unsigned char)s[0];
+
+	if (c == '\t' || c == '\n' || (c == '\r' && allow_cr))
+		return 0;
+	if (c < 0x20 || c == 0x7f)
+		return 1;
+	if (c == 0xc2 && (unsigned char)s[1] >= 0x80 &&
+	    (unsigned char)s[1] <= 0x9f)
+		return 2;
+	return 0;
+}
+
+/* 1-based character position of the first control character, or 0. */
+static size_t control_at(const char *s)
+{
+	size_t chars = 0;
+
+	for (; *s; s++) {
+		if (((unsigned char)*s & 0xc0) == 0x80)
+			continue;
+		chars++;
+		if (control_len(s, 0))
+			return chars;
+	}
+	return 0;
+}
+
+/*
+ * Copies a scalar field into *dst, recording its line. A value holding a
+ * control character is an error naming the field, and is kept with each
+ * one shown as U+FFFD, so that it cannot act on anyone's terminal even
+ * where the error is not seen (the archive index reads other issues).
+ */
+static void take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line,
+                 const char *file, const char *field, struct diags *d)
 {
 	const char *s = yamldoc_scalar(v);
-	size_t n;
+	struct buf b = BUF_INIT;
+	size_t n, at;
 
 	if (!s)
 		return;
@@ -130,34 +182,39 @@ static void take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line)
 	n = strlen(s);
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n'))
 		n--;
+	for (size_t i = 0; i < n;) {
+		size_t k = control_len(s + i, 0);
+
+		if (k) {
+			buf_adds(&b, "\xef\xbf\xbd");
+			i += k;
+		} else {
+			buf_addch(&b, s[i++]);
+		}
+	}
 	free(*dst);
-	*dst = xstrndup(s, n);
+	*dst = buf_detach(&b);
 	if (line)
 		*line = yamldoc_line(y, v);
+	if ((at = control_at(s)))
+		diags_add(d, DIAG_ERROR, file, yamldoc_line(y, v),
+		          yamldoc_col(v), "control-character",
+		          "the %s contains an invisible control character "
+		          "(character %zu): retype the %s without it",
+		          field, at, field);
 }
 
 /* A relative path inside the issue folder: no "..", not absolute. */
 static int safe_name(const char *s)
 {
-	if (!*s || s[0] == '/' || strstr(s, "..") || strchr(s, '\\'))
+	if (!*s || strchr(s, '/') || strstr(s, "..") || strchr(s, '\\') ||
+	    s[0] == '.' || control_at(s))
 		return 0;
 	return 1;
 }
 
-static int file_exists(const char *dir, const char *name)
-{
-	struct buf p = BUF_INIT;
-	struct stat st;
-	int ok;
-
-	buf_addf(&p, "%s/%s", dir, name);
-	ok = stat(p.data, &st) == 0 && S_ISREG(st.st_mode);
-	buf_release(&p);
-	return ok;
-}
-
 static void check_fields(struct contribution *c, const struct config *cfg,
-                         const char *dir, struct diags *d)
+                         struct diags *d)
 {
 	const char *p = c->path;
 	int l = c->fm_line;
@@ -209,18 +266,7 @@ static void check_fields(struct contribution *c, const struct config *cfg,
 			          c->type);
 	}
 	if (c->image) {
-		if (!safe_name(c->image))
-			diags_add(d, DIAG_ERROR, p, c->image_line, 8,
-			          "image-path",
-			          "image '%s' must be a file in this issue's "
-			          "folder, named without '/' or '..'",
-			          c->image);
-		else if (!file_exists(dir, c->image))
-			diags_add(d, DIAG_ERROR, p, c->image_line, 8,
-			          "image-missing",
-			          "image '%s' is not in %s: add the file or "
-			          "correct the name",
-			          c->image, dir);
+		/* The file itself is checked with the body's images. */
 		if (!c->image_alt || !*c->image_alt)
 			diags_add(d, DIAG_ERROR, p, c->image_line, 1,
 			          "image-alt",
@@ -299,7 +345,21 @@ static void read_fields(struct contribution *c, struct yamldoc *y,
 		FIELD(end, NULL)
 		FIELD(location, NULL)
 		FIELD(received, &c->received_line)
+		FIELD(withdrawn_reason, NULL)
 #undef FIELD
+		else if (!strcmp(key, "withdrawn"))
+		{
+			const char *s = yamldoc_scalar(v);
+
+			if (!strcmp(s, "true") || !strcmp(s, "yes"))
+				c->withdrawn = 1;
+			else if (strcmp(s, "false") && strcmp(s, "no"))
+				diags_add(
+				        d, DIAG_ERROR, c->path, line,
+				        yamldoc_col(v), "withdrawn",
+				        "'withdrawn: %s' must be true or false",
+				        s);
+		}
 		else if (!strcmp(key, "weight"))
 		{
 			char *end;
@@ -328,28 +388,98 @@ static void read_fields(struct contribution *c, struct yamldoc *y,
 			          hint ? hint : "", hint ? "'?" : "");
 		}
 		if (dst)
-			take(y, v, dst, where);
+			take(y, v, dst, where, c->path, key, d);
 	}
 }
 
+/* What a partner would call a file that is not an ordinary one. */
+static const char *kind_of(const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode))
+		return "a link to another file";
+	if (S_ISDIR(st->st_mode))
+		return "a folder";
+	if (S_ISFIFO(st->st_mode))
+		return "a pipe";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		return "a device";
+	return "not an ordinary file";
+}
+
+/*
+ * Opens the contribution name in the issue folder as a regular file, or
+ * reports why not (what is there, and to put the real thing in its
+ * place).
+ */
+static int open_contribution(int dfd, const char *path, const char *name,
+                             struct stat *st, struct diags *d)
+{
+	int fd = file_open_regular(dfd, name, st);
+
+	if (fd >= 0)
+		return fd;
+	if (st->st_mode)
+		diags_add(d, DIAG_ERROR, path, 0, 0, "not-a-file",
+		          "this is %s, not a contribution: put the "
+		          "contribution itself in the issue's folder",
+		          kind_of(st));
+	else
+		diags_add(d, DIAG_ERROR, path, 0, 0, "unreadable",
+		          "cannot read: %s",
+		          errno == ENOENT ? "the file went away while "
+		                            "compiling; compile again"
+		                          : strerror(errno));
+	return -1;
+}
+
+/*
+ * Finds the first control character (tab, newline and carriage return
+ * are allowed) in text that starts on first_line: returns 1 with its
+ * line and column, or 0.
+ */
+static int find_control(const char *text, size_t len, int first_line, int *line,
+                        int *col)
+{
+	*line = first_line;
+	*col = 1;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n') {
+			++*line;
+			*col = 1;
+			continue;
+		}
+		/* A NUL inside the text counts: cmark would keep going. */
+		if (text[i] == '\0' || control_len(text + i, 1))
+			return 1;
+		if (((unsigned char)text[i] & 0xc0) != 0x80)
+			++*col;
+	}
+	return 0;
+}
+
 static void load_contribution(struct contribution *c, const struct config *cfg,
-                              const char *dir, struct diags *d)
+                              int dfd, const char *name, struct diags *d)
 {
 	struct buf text = BUF_INIT;
 	struct frontmatter fm;
 	struct yamldoc y;
 	struct err err = ERR_INIT;
 	struct stat st;
-	int bad_line = 0, r;
+	int bad_line = 0, r, fd, line, col;
 
-	if (stat(c->path, &st) == 0)
-		c->mtime = st.st_mtime;
-	if (buf_read_file(&text, c->path, MAX_CONTRIBUTION) < 0) {
+	fd = open_contribution(dfd, c->path, name, &st, d);
+	if (fd < 0)
+		goto out;
+	c->mtime = st.st_mtime;
+	if ((st.st_size > 0 && st.st_size > MAX_CONTRIBUTION) ||
+	    file_read_fd(fd, &text, MAX_CONTRIBUTION) < 0) {
 		diags_add(d, DIAG_ERROR, c->path, 0, 0, "unreadable",
 		          "cannot read: %s",
-		          errno == EFBIG ? "over 1 MB, too big "
-		                           "for a contribution"
-		                         : strerror(errno));
+		          errno == EFBIG || st.st_size > MAX_CONTRIBUTION
+		                  ? "over 1 MB, too big for a contribution"
+		                  : strerror(errno));
 		goto out;
 	}
 	r = frontmatter_split(text.data, text.len, &fm, &bad_line);
@@ -367,12 +497,19 @@ static void load_contribution(struct contribution *c, const struct config *cfg,
 		goto out;
 	}
 	c->fm_line = fm.yaml_line - 1;
+	if (find_control(fm.yaml, fm.yaml_len, fm.yaml_line, &line, &col)) {
+		diags_add(d, DIAG_ERROR, c->path, line, col,
+		          "control-character",
+		          "this line of the details contains an invisible "
+		          "control character: retype the line without it");
+		goto out;
+	}
 	if (yamldoc_load(&y, fm.yaml, fm.yaml_len, c->path, fm.yaml_line - 1,
 	                 &err) < 0) {
 		/* The message is already "path:line:col: problem". */
 		const char *m = err_msg(&err) + strlen(c->path) + 1;
-		int line = 0, col = 0;
 
+		line = col = 0;
 		sscanf(m, "%d:%d", &line, &col);
 		m = strchr(m, ' ');
 		diags_add(d, DIAG_ERROR, c->path, line, col, "front-matter",
@@ -384,9 +521,14 @@ static void load_contribution(struct contribution *c, const struct config *cfg,
 	}
 	read_fields(c, &y, d);
 	yamldoc_release(&y);
-	check_fields(c, cfg, dir, d);
+	check_fields(c, cfg, d);
 	c->body = xstrndup(fm.body, fm.body_len);
 	c->body_line = fm.body_line;
+	if (find_control(fm.body, fm.body_len, fm.body_line, &line, &col))
+		diags_add(d, DIAG_ERROR, c->path, line, col,
+		          "control-character",
+		          "the text contains an invisible control character "
+		          "here: retype this part without it");
 	c->doc = markdown_parse(c->body, fm.body_len);
 	{
 		struct buf plain = BUF_INIT;
@@ -409,8 +551,224 @@ static void load_contribution(struct contribution *c, const struct config *cfg,
 		          "the contribution has no text below the front "
 		          "matter: write the article there");
 out:
+	if (fd >= 0)
+		close(fd);
 	err_release(&err);
 	buf_release(&text);
+}
+
+const struct issue_image *issue_image_find(const struct issue *is,
+                                           const char *name)
+{
+	for (size_t i = 0; i < is->nimages; i++)
+		if (!strcmp(is->images[i].name, name))
+			return &is->images[i];
+	return NULL;
+}
+
+int issue_image_is_local(const char *url)
+{
+	return url && *url && url[0] != '/' && !strchr(url, ':');
+}
+
+/*
+ * Reads im->name from the folder dfd through a descriptor that refused
+ * links and anything but a regular file, and checks the bytes are a
+ * picture of the kind the name says. Returns 0 with im->data filled, or
+ * -1 with a message about the file in err and its code in *code
+ * (im->missing set when there is no such file).
+ */
+static int read_image(struct issue_image *im, int dfd, const char **code,
+                      struct err *err)
+{
+	struct buf data = BUF_INIT;
+	struct err why = ERR_INIT;
+	struct stat st;
+	int fd, ret = -1;
+
+	fd = file_open_regular(dfd, im->name, &st);
+	if (fd < 0) {
+		if (st.st_mode) {
+			*code = "not-a-file";
+			return err_set(err,
+			               "this is %s, not a picture: put the "
+			               "picture itself in the issue's folder",
+			               kind_of(&st));
+		}
+		im->missing = errno == ENOENT;
+		*code = im->missing ? "image-missing" : "image-unreadable";
+		return err_errno(err, "cannot read");
+	}
+	if (st.st_size > ISSUE_IMAGE_MAX ||
+	    file_read_fd(fd, &data, ISSUE_IMAGE_MAX) < 0) {
+		*code = "image-unreadable";
+		if (errno == EFBIG || st.st_size > ISSUE_IMAGE_MAX)
+			err_set(err, "cannot read: over 16 MB, far too big for "
+			             "a newsletter picture; save it about 1200 "
+			             "pixels wide");
+		else
+			err_errno(err, "cannot read");
+		goto out;
+	}
+	if (image_probe(data.data, data.len, &im->info, &why) < 0) {
+		*code = "not-a-picture";
+		err_set(err,
+		        "this is %s: save the picture as PNG or JPEG and use "
+		        "that file",
+		        err_msg(&why));
+		goto out;
+	}
+	if (image_type_of_name(im->name) != im->info.type) {
+		const char *ext = im->info.type == IMAGE_JPEG  ? "jpg"
+		                  : im->info.type == IMAGE_PNG ? "png"
+		                  : im->info.type == IMAGE_GIF ? "gif"
+		                                               : "webp";
+
+		*code = "image-name";
+		err_set(err,
+		        "this is a %s picture, but its name does not say so: "
+		        "rename it to end in .%s (and change the name where it "
+		        "is used)",
+		        image_type_name(im->info.type), ext);
+		goto out;
+	}
+	im->len = data.len;
+	im->data = buf_detach(&data);
+	im->ok = 1;
+	ret = 0;
+out:
+	close(fd);
+	err_release(&why);
+	buf_release(&data);
+	return ret;
+}
+
+static void image_init(struct issue_image *im, const char *dir,
+                       const char *name)
+{
+	struct buf path = BUF_INIT;
+
+	memset(im, 0, sizeof(*im));
+	im->name = xstrdup(name);
+	buf_addf(&path, "%s/%s", dir, name);
+	im->path = buf_detach(&path);
+}
+
+void issue_image_release(struct issue_image *im)
+{
+	free(im->name);
+	free(im->path);
+	free(im->data);
+	memset(im, 0, sizeof(*im));
+}
+
+int issue_image_read(const char *dir, const char *name, struct issue_image *im,
+                     struct err *err)
+{
+	struct err why = ERR_INIT;
+	const char *code;
+	int dfd, ret = -1;
+
+	image_init(im, dir, name);
+	if (!safe_name(name)) {
+		err_set(err,
+		        "%s: a picture must be a file in the issue's "
+		        "folder, named without '/' or '..'",
+		        im->path);
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err_errno(err, "%s: cannot open the folder", dir);
+		goto out;
+	}
+	ret = read_image(im, dfd, &code, &why);
+	close(dfd);
+	if (ret < 0)
+		err_set(err, "%s: %s", im->path, err_msg(&why));
+out:
+	err_release(&why);
+	return ret;
+}
+
+/* The image called name: found among those already read, or read now. */
+static struct issue_image *load_image(struct issue *is, int dfd,
+                                      const char *name, struct diags *d)
+{
+	struct issue_image *im;
+	struct err err = ERR_INIT;
+	const char *code = NULL;
+
+	im = (struct issue_image *)issue_image_find(is, name);
+	if (im)
+		return im;
+	is->images =
+	        xrealloc(is->images, (is->nimages + 1) * sizeof(*is->images));
+	im = &is->images[is->nimages++];
+	image_init(im, is->dir, name);
+	/* A missing file is reported where it is used, with the name. */
+	if (read_image(im, dfd, &code, &err) < 0 && !im->missing)
+		diags_add(d, DIAG_ERROR, im->path, 0, 0, code, "%s",
+		          err_msg(&err));
+	err_release(&err);
+	return im;
+}
+
+/*
+ * One use of an image in contribution c, at line:col: a file name in the
+ * issue's folder, which exists and is a picture. Returns 0 or -1.
+ */
+static int use_image(struct issue *is, int dfd, struct contribution *c,
+                     const char *name, int line, int col, struct diags *d)
+{
+	struct issue_image *im;
+
+	if (!safe_name(name)) {
+		diags_add(d, DIAG_ERROR, c->path, line, col, "image-path",
+		          "image '%s' must be a file in this issue's folder, "
+		          "named without '/' or '..'",
+		          name);
+		return -1;
+	}
+	im = load_image(is, dfd, name, d);
+	if (im->missing)
+		diags_add(d, DIAG_ERROR, c->path, line, col, "image-missing",
+		          "image '%s' is not in %s: add the file or correct "
+		          "the name",
+		          name, is->dir);
+	return im->ok ? 0 : -1;
+}
+
+/* Every image c uses: the 'image:' field and those in the text. */
+static int use_images(struct issue *is, int dfd, struct contribution *c,
+                      struct diags *d)
+{
+	cmark_iter *it;
+	cmark_event_type ev;
+	int ret = 0;
+
+	if (c->image && use_image(is, dfd, c, c->image, c->image_line, 8, d))
+		ret = -1;
+	if (!c->doc)
+		return ret;
+	it = cmark_iter_new(c->doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		const char *url = cmark_node_get_url(n);
+		int col;
+
+		if (ev != CMARK_EVENT_ENTER ||
+		    cmark_node_get_type(n) != CMARK_NODE_IMAGE ||
+		    !issue_image_is_local(url))
+			continue;
+		col = cmark_node_get_start_column(n);
+		if (use_image(is, dfd, c, url,
+		              c->body_line + cmark_node_get_start_line(n) - 1,
+		              col > 0 ? col : 1, d))
+			ret = -1;
+	}
+	cmark_iter_free(it);
+	return ret;
 }
 
 static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
@@ -419,14 +777,31 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 	struct yamldoc y;
 	struct err yerr = ERR_INIT;
 	yaml_node_t *root, *k, *v;
-	int ret = -1;
+	struct stat st;
+	int ret = -1, fd, line, col;
 
 	buf_addf(&path, "%s/issue.yaml", is->dir);
-	if (buf_read_file(&text, path.data, 1 << 20) < 0) {
+	fd = file_open_regular(AT_FDCWD, path.data, &st);
+	if (fd < 0 && st.st_mode) {
+		err_set(err,
+		        "%s: this is %s, not the issue's details: put the "
+		        "file itself in the issue's folder",
+		        path.data, kind_of(&st));
+		goto out;
+	}
+	if (fd < 0 || file_read_fd(fd, &text, 1 << 20) < 0) {
 		err_errno(err,
 		          "%s: cannot read (create it with 'bulletin new "
 		          "%s')",
 		          path.data, is->id);
+		goto out;
+	}
+	if (find_control(text.data, text.len, 1, &line, &col)) {
+		diags_add(d, DIAG_ERROR, path.data, line, col,
+		          "control-character",
+		          "this line contains an invisible control character: "
+		          "retype the line without it");
+		ret = 0;
 		goto out;
 	}
 	if (yamldoc_load(&y, text.data, text.len, path.data, 0, &yerr) < 0) {
@@ -463,7 +838,7 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 			          "deadline, intro, preheader, sample)",
 			          key);
 		if (dst)
-			take(&y, v, dst, NULL);
+			take(&y, v, dst, NULL, path.data, key, d);
 	}
 	yamldoc_release(&y);
 	if (!is->title || !*is->title)
@@ -474,6 +849,8 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 		          "missing 'date: YYYY-MM-DD' for the issue");
 	ret = 0;
 out:
+	if (fd >= 0)
+		close(fd);
 	err_release(&yerr);
 	buf_release(&path);
 	buf_release(&text);
@@ -539,15 +916,32 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 	size_t nnames = 0, cap = 0;
 	struct dirent *de;
 	DIR *dh;
+	int dfd;
 
 	if (issue_load_meta(is, id, d, err) < 0)
 		return -1;
-	dh = opendir(is->dir);
-	if (!dh)
+	/* Everything below is opened relative to this one descriptor, so
+	 * the folder read is the folder checked. */
+	dfd = open(is->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return err_errno(err, "%s: cannot open the folder", is->dir);
+	dh = fdopendir(dup(dfd));
+	if (!dh) {
+		close(dfd);
+		return err_errno(err, "%s: cannot open the folder", is->dir);
+	}
 	while ((de = readdir(dh))) {
 		if (!is_contribution(de->d_name))
 			continue;
+		if (control_at(de->d_name)) {
+			buf_addf(&dir, "%s/%s", is->dir, de->d_name);
+			diags_add(d, DIAG_ERROR, dir.data, 0, 0,
+			          "control-character",
+			          "the file name contains an invisible control "
+			          "character: rename the file");
+			buf_reset(&dir);
+			continue;
+		}
 		if (nnames == cap) {
 			cap = cap ? cap * 2 : 32;
 			names = xrealloc(names, cap * sizeof(*names));
@@ -562,15 +956,30 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 	for (size_t i = 0; i < nnames; i++) {
 		struct contribution *c = &is->v[is->n++];
 		size_t before = diags_count(d, DIAG_ERROR);
+		int images;
 
 		buf_addf(&dir, "%s/%s", is->dir, names[i]);
 		c->path = buf_detach(&dir);
 		c->slug = xstrndup(names[i], strlen(names[i]) - 3);
-		load_contribution(c, cfg, is->dir, d);
-		c->ok = diags_count(d, DIAG_ERROR) == before;
+		load_contribution(c, cfg, dfd, names[i], d);
+		if (c->withdrawn) {
+			/* Out of the issue, with its pictures: kept aside
+			 * only so the report can say it was withdrawn. */
+			is->withdrawn = xrealloc(
+			        is->withdrawn,
+			        (is->nwithdrawn + 1) * sizeof(*is->withdrawn));
+			is->withdrawn[is->nwithdrawn++] = *c;
+			memset(c, 0, sizeof(*c));
+			is->n--;
+			free(names[i]);
+			continue;
+		}
+		images = use_images(is, dfd, c, d);
+		c->ok = diags_count(d, DIAG_ERROR) == before && images == 0;
 		free(names[i]);
 	}
 	free(names);
+	close(dfd);
 	if (!is->n)
 		diags_add(d, DIAG_WARNING, is->dir, 0, 0, "no-contributions",
 		          "no contributions (*.md files) in the folder yet");

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "diag.h"
 #include "err.h"
+#include "image.h"
 
 /* One contribution: a Markdown file with YAML front matter. */
 struct contribution {
@@ -18,6 +19,9 @@ struct contribution {
 	long weight;
 	char *start, *end, *location; /* events: "YYYY-MM-DDTHH:MM" */
 	char *received;               /* optional "YYYY-MM-DD" */
+	/* withdrawn: true: left out of the newsletter and the site */
+	int withdrawn;
+	char *withdrawn_reason; /* why (NULL when not given) */
 	time_t mtime;
 	/* Line of each front matter field (0 when absent), for messages. */
 	int title_line, partner_line, section_line, type_line, image_line,
@@ -31,6 +35,21 @@ struct contribution {
 	int ok;              /* no errors in this contribution */
 };
 
+/*
+ * A picture a contribution uses: a regular file in the issue's folder,
+ * read once through a descriptor that refused links, and checked by its
+ * bytes. data is what compile publishes: the path is never read again.
+ */
+struct issue_image {
+	char *name; /* as written: one file name in the issue's folder */
+	char *path; /* "issues/ID/NAME" */
+	char *data; /* the bytes read and checked (NULL unless ok) */
+	size_t len;
+	struct image_info info;
+	int missing; /* no such file: reported where it is used */
+	int ok;      /* a picture of the kind its name says */
+};
+
 struct issue {
 	char *id;
 	char *dir; /* "issues/ID" */
@@ -38,13 +57,28 @@ struct issue {
 	int sample;
 	struct contribution *v; /* in newsletter order once loaded */
 	size_t n;
+	struct issue_image *images; /* in the order first used */
+	size_t nimages;
+	/* Contributions marked withdrawn: true, in file name order: in no
+	 * output, their pictures not read; kept for the reports. */
+	struct contribution *withdrawn;
+	size_t nwithdrawn;
 };
+
+/* Pictures over this width get a warning: mail is read at ~600 px. */
+#define ISSUE_IMAGE_WIDE 1200
+/* Pictures over this many bytes are refused outright. */
+#define ISSUE_IMAGE_MAX (16 << 20)
 
 /* Contribution types, in the order the report lists them. */
 extern const char *const issue_types[4];
 
 /*
- * Loads issues/ID/issue.yaml and every contribution. Problems with the
+ * Loads issues/ID/issue.yaml, every contribution and every image they
+ * use. Contributions and images must be regular files in the folder
+ * (links, folders, pipes and devices are refused), images must be PNG,
+ * JPEG, GIF or WebP matching their names, and no text field may hold a
+ * terminal control character. Problems with the
  * content go to d (all of them, one run); err is for failures to read
  * the folder at all. Contributions are ordered by the configured section
  * order, then weight, then title.
@@ -52,6 +86,28 @@ extern const char *const issue_types[4];
 int issue_load(struct issue *is, const struct config *cfg, const char *id,
                struct diags *d, struct err *err);
 void issue_release(struct issue *is);
+
+/* The image called name, or NULL when no contribution uses it. */
+const struct issue_image *issue_image_find(const struct issue *is,
+                                           const char *name);
+
+/*
+ * Reads one picture, name, from the issue folder dir with the checks
+ * issue_load makes (a regular file in the folder, not a link; a PNG,
+ * JPEG, GIF or WebP of the kind its name says), for those that use an
+ * issue's pictures after compile (embedding them in messages): use the
+ * bytes in im->data, never the path again. Returns 0, or -1 with a
+ * message naming the file; release im with issue_image_release either way.
+ */
+int issue_image_read(const char *dir, const char *name, struct issue_image *im,
+                     struct err *err);
+void issue_image_release(struct issue_image *im);
+
+/*
+ * Whether an image address in a contribution names a file of the issue
+ * (no scheme, not starting with "/"), rather than a web address.
+ */
+int issue_image_is_local(const char *url);
 
 /* Loads only issues/ID/issue.yaml (for the archive index). */
 int issue_load_meta(struct issue *is, const char *id, struct diags *d,

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "buf.h"
@@ -138,38 +137,38 @@ static int looks_like_url(const char *t)
 	       !strncasecmp(t, "https://", 8) || !strncasecmp(t, "www.", 4);
 }
 
-static int is_remote(const char *url)
+/*
+ * Size warnings for an image issue_load read and checked (missing or
+ * refused images were reported there).
+ */
+static void check_image_file(const struct contribution *c,
+                             const struct issue *is, const char *name, int line,
+                             int col, const struct config *cfg, struct diags *d)
 {
-	return strstr(url, "://") || !strncasecmp(url, "mailto:", 7) ||
-	       !strncasecmp(url, "data:", 5) || url[0] == '/';
-}
+	const struct issue_image *im = issue_image_find(is, name);
 
-static void check_image_file(const struct contribution *c, const char *dir,
-                             const char *name, int line, int col,
-                             const struct config *cfg, struct diags *d)
-{
-	struct buf p = BUF_INIT;
-	struct stat st;
-
-	buf_addf(&p, "%s/%s", dir, name);
-	if (stat(p.data, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size > cfg->image_max_kb * 1024)
+	if (!im || !im->ok)
+		return;
+	if ((long long)im->len > (long long)cfg->image_max_kb * 1024)
 		diags_add(d, DIAG_WARNING, c->path, line, col, "image-size",
 		          "image '%s' is %lld KB, over the %ld KB limit: "
 		          "save it smaller (about 1200 pixels wide is plenty)",
-		          name, (long long)(st.st_size / 1024),
-		          cfg->image_max_kb);
-	buf_release(&p);
+		          name, (long long)(im->len / 1024), cfg->image_max_kb);
+	if (im->info.width > ISSUE_IMAGE_WIDE)
+		diags_add(d, DIAG_WARNING, c->path, line, col, "image-wide",
+		          "image '%s' is %lu pixels wide, over %d: save it "
+		          "%d pixels wide (it looks the same in the "
+		          "newsletter and loads faster)",
+		          name, im->info.width, ISSUE_IMAGE_WIDE,
+		          ISSUE_IMAGE_WIDE);
 }
 
-static void check_body_image(const struct contribution *c, const char *dir,
-                             cmark_node *n, const struct config *cfg,
-                             struct diags *d)
+static void check_body_image(const struct contribution *c,
+                             const struct issue *is, cmark_node *n,
+                             const struct config *cfg, struct diags *d)
 {
 	const char *url = cmark_node_get_url(n);
 	struct buf alt = BUF_INIT;
-	struct buf p = BUF_INIT;
-	struct stat st;
 	int line = body_line(c, n), col = body_col(n);
 
 	markdown_node_text(n, &alt);
@@ -178,28 +177,9 @@ static void check_body_image(const struct contribution *c, const char *dir,
 		          "image '%s' has no alt text: write what it shows "
 		          "between the brackets, ![like this](%s)",
 		          url ? url : "", url ? url : "picture.jpg");
-	if (url && *url && !is_remote(url)) {
-		if (strstr(url, "..") || strchr(url, '\\')) {
-			diags_add(d, DIAG_ERROR, c->path, line, col,
-			          "image-path",
-			          "image '%s' must be a file in this issue's "
-			          "folder, named without '/' or '..'",
-			          url);
-		} else {
-			buf_addf(&p, "%s/%s", dir, url);
-			if (stat(p.data, &st) < 0 || !S_ISREG(st.st_mode))
-				diags_add(d, DIAG_ERROR, c->path, line, col,
-				          "image-missing",
-				          "image '%s' is not in %s: add the "
-				          "file or correct the name",
-				          url, dir);
-			else
-				check_image_file(c, dir, url, line, col, cfg,
-				                 d);
-		}
-	}
+	if (issue_image_is_local(url))
+		check_image_file(c, is, url, line, col, cfg, d);
 	buf_release(&alt);
-	buf_release(&p);
 }
 
 static void check_link(const struct contribution *c, cmark_node *n,
@@ -223,7 +203,7 @@ static void check_link(const struct contribution *c, cmark_node *n,
 	buf_release(&text);
 }
 
-static void lint_contribution(struct contribution *c, const char *dir,
+static void lint_contribution(struct contribution *c, const struct issue *is,
                               const struct config *cfg, time_t deadline,
                               struct diags *d)
 {
@@ -233,7 +213,7 @@ static void lint_contribution(struct contribution *c, const char *dir,
 	int prev_heading = 0;
 
 	if (c->image && c->image_line)
-		check_image_file(c, dir, c->image, c->image_line, 8, cfg, d);
+		check_image_file(c, is, c->image, c->image_line, 8, cfg, d);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(n);
@@ -243,7 +223,7 @@ static void lint_contribution(struct contribution *c, const char *dir,
 		if (t == CMARK_NODE_LINK) {
 			check_link(c, n, d);
 		} else if (t == CMARK_NODE_IMAGE) {
-			check_body_image(c, dir, n, cfg, d);
+			check_body_image(c, is, n, cfg, d);
 		} else if (t == CMARK_NODE_HEADING) {
 			int level = cmark_node_get_heading_level(n);
 
@@ -320,5 +300,5 @@ void lint_issue(struct issue *is, const struct config *cfg, struct diags *d)
 	}
 	for (size_t i = 0; i < is->n; i++)
 		if (is->v[i].doc)
-			lint_contribution(&is->v[i], is->dir, cfg, deadline, d);
+			lint_contribution(&is->v[i], is, cfg, deadline, d);
 }

@@ -42,6 +42,45 @@ static void cell(struct buf *out, const char *s, size_t w)
 	buf_addch(out, ' ');
 }
 
+/* Thousands separated, as people read sizes: 20,038. */
+static void add_count(struct buf *out, unsigned long long n)
+{
+	if (n >= 1000) {
+		add_count(out, n / 1000);
+		buf_addf(out, ",%03llu", n % 1000);
+	} else {
+		buf_addf(out, "%llu", n);
+	}
+}
+
+/* Each picture the issue uses, with its pixel size and file size. */
+static void images_text(const struct issue *is, struct buf *out)
+{
+	int any = 0;
+
+	buf_adds(out, "\nImages:\n");
+	for (size_t i = 0; i < is->nimages; i++) {
+		const struct issue_image *im = &is->images[i];
+
+		if (!im->ok)
+			continue;
+		buf_addf(out, "  %s: %s, ", im->name,
+		         image_type_name(im->info.type));
+		add_count(out, im->info.width);
+		buf_adds(out, " × ");
+		add_count(out, im->info.height);
+		buf_adds(out, " pixels, ");
+		add_count(out, im->len);
+		buf_addf(out, " bytes%s\n",
+		         im->info.width > ISSUE_IMAGE_WIDE
+		                 ? " (wider than needed)"
+		                 : "");
+		any = 1;
+	}
+	if (!any)
+		buf_adds(out, "  (none)\n");
+}
+
 void report_text(const struct issue *is, const struct config *cfg,
                  const struct diags *d, int strict, struct buf *out)
 {
@@ -78,6 +117,7 @@ void report_text(const struct issue *is, const struct config *cfg,
 		}
 	if (!empty)
 		buf_adds(out, "  (none: every section has something)\n");
+	images_text(is, out);
 	buf_addf(out,
 	         "\nTotals: %zu contributions, %zu words, %zu error%s, %zu "
 	         "warning%s%s\n",
@@ -136,7 +176,24 @@ void report_json(const struct issue *is, const struct config *cfg,
 			json_add_string(out, cfg->sections[s].key);
 			first = 0;
 		}
-	buf_adds(out, "],\n  \"diagnostics\": [");
+	buf_adds(out, "],\n  \"images\": [");
+	first = 1;
+	for (size_t i = 0; i < is->nimages; i++) {
+		const struct issue_image *im = &is->images[i];
+
+		if (!im->ok)
+			continue;
+		buf_adds(out, first ? "\n    {" : ",\n    {");
+		field(out, "file", im->path, 1);
+		field(out, "type", image_type_name(im->info.type), 0);
+		buf_addf(out,
+		         ", \"width\": %lu, \"height\": %lu, \"bytes\": "
+		         "%zu}",
+		         im->info.width, im->info.height, im->len);
+		first = 0;
+	}
+	buf_adds(out, first ? "],\n  \"diagnostics\": ["
+	                    : "\n  ],\n  \"diagnostics\": [");
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag *g = &d->v[i];
 

@@ -144,7 +144,25 @@ static const char *const migrations[] = {
         "CREATE INDEX soft_bounces_subscriber ON soft_bounces"
         "  (subscriber_id, at);",
         /*
-         * 4: the editorial lifecycle (src/store/store_issue.c). An
+         * 4: the public site (src/store/store_site.c). An issue is public
+         * while it has a row in published; every publish and unpublish is
+         * also appended to publish_log with who did it.
+         */
+        "CREATE TABLE published ("
+        "  issue_id TEXT PRIMARY KEY,"
+        "  published_at INTEGER NOT NULL,"
+        "  published_by TEXT NOT NULL"
+        ") WITHOUT ROWID;"
+        "CREATE TABLE publish_log ("
+        "  id INTEGER PRIMARY KEY,"
+        "  at INTEGER NOT NULL,"
+        "  issue_id TEXT NOT NULL,"
+        "  action TEXT NOT NULL CHECK (action = 'publish'"
+        "    OR action = 'unpublish'),"
+        "  done_by TEXT NOT NULL"
+        ");",
+        /*
+         * 5: the editorial lifecycle (src/store/store_issue.c). An
          * approval keeps the manifest of what was approved (one line per
          * input and its SHA-256) and its digest; the latest one of an
          * issue counts. Every step (compiled, approved, sending, sent)

@@ -5,7 +5,7 @@ new_workspace
 cd "$T/ws"
 "$BULLETIN" new t1 --title "Test issue" --date 2027-01-10 --deadline 2027-01-05 >/dev/null
 I=issues/t1
-printf 'PNG' > $I/pic.png
+python3 "$ROOT/tests/compile/make_image.py" png 40 30 $I/pic.png
 
 good_body='People in Luton shared what works. We met in May. It went well.'
 # contribution NAME FRONTMATTER BODY
@@ -67,7 +67,8 @@ long=$(for i in $(seq 1 130); do printf 'We met. It was good. '; done)
 contribution too-long 'title: T
 partner: P
 section: best-start' "$long"
-dd if=/dev/zero of=$I/big.png bs=1024 count=600 2>/dev/null
+# A real picture padded to 600 KB.
+python3 "$ROOT/tests/compile/make_image.py" png 40 30 $I/big.png $((600 * 1024))
 contribution big-image 'title: T
 partner: P
 section: best-start

@@ -1,5 +1,6 @@
 # The editorial lifecycle end to end on the sample: draft -> compiled ->
-# approved -> sending -> sent, shown by 'bulletin issues' and 'status';
+# approved -> sending -> sent (and so published), shown by 'bulletin
+# issues' and 'status';
 # the full send refuses a version that is not the one approved, naming
 # every file changed, added or removed, by content: one byte changed
 # with the modification time kept, and a file copied in with an old time
@@ -141,9 +142,14 @@ printf -- '---\ntitle: A piece\npartner: Somebody\nsection: no-such-section\ntyp
 expect_grep "$T/approve-errors.out" "nothing was approved" "... and approves nothing"
 rm -r issues/2027-01
 
-# --- sent
+# --- sent, and so published
+[ ! -e public/issues/2026-12/index.html ] && pass "nothing public before the send" || fail "public/issues/2026-12/ before the send"
 full_send real
 [ "$rc" = 0 ] && pass "the approved issue is sent" || { fail "send exited $rc:"; cat "$T/real.out" >&2; }
+[ -f public/issues/2026-12/index.html ] && pass "the complete send published it on the site" ||
+  { fail "not on the site after the send:"; cat "$T/real.out" >&2; }
+[ "$(sqlite3 subscribers/bulletin.db "SELECT published_by FROM published WHERE issue_id = '2026-12'")" = "$me" ] &&
+  pass "published by who sent it" || fail "not recorded as published by $me"
 [ "$(outbox)" = "$N" ] && pass "$N messages" || fail "$(outbox) messages, not $N"
 [ "$(state_of 2026-12)" = sent ] && pass "sent" || { fail "not sent:"; "$BULLETIN" issues >&2; }
 "$BULLETIN" issues --json >"$T/issues.json"

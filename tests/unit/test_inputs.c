@@ -199,10 +199,9 @@ static void test_read_write(const struct config *cfg)
 
 	CHECK(inputs_read(&back, cfg, "2027-01", &when, &err) == 0);
 	CHECK(inputs_collect(&in, cfg, "2027-01", &err) == 0);
-	CHECK(inputs_write(&in, cfg, "2027-01", 1700000000, "amina", &err) ==
-	      0);
+	CHECK(inputs_write(&in, cfg, "2027-01", &err) == 0);
 	CHECK(inputs_read(&back, cfg, "2027-01", &when, &err) == 1);
-	CHECK(when == 1700000000);
+	CHECK(when > 0); /* the file's time, for messages */
 	CHECK(back.n == in.n);
 	inputs_release(&in);
 	inputs_release(&back);

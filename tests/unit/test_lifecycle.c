@@ -36,8 +36,7 @@ static void compile(const struct config *cfg)
 	struct err err = ERR_INIT;
 
 	CHECK(inputs_collect(&in, cfg, "2027-01", &err) == 0);
-	CHECK(inputs_write(&in, cfg, "2027-01", 1700000000, "tester", &err) ==
-	      0);
+	CHECK(inputs_write(&in, cfg, "2027-01", &err) == 0);
 	inputs_release(&in);
 	err_release(&err);
 }
