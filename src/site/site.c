@@ -119,8 +119,25 @@ char *site_slug(const char *name)
 				buf_addch(&b, '-');
 			buf_addch(&b, *p - 'A' + 'a');
 			dash = 0;
-		} else if (*p == '\'' || (*p >= 0x80 && (*p & 0xC0) == 0x80)) {
-			/* "Children's" -> "childrens"; accents vanish */
+		} else if (*p == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF) {
+			/* Latin-1 letters lose their accents: "Café" -> "cafe".
+			 */
+			static const char latin1[] =
+			        "aaaaaaaceeeeiiiidnooooo-ouuuuyts"
+			        "aaaaaaaceeeeiiiidnooooo-ouuuuyty";
+			char c = latin1[p[1] - 0x80];
+
+			p++;
+			if (c == '-') {
+				dash = 1;
+				continue;
+			}
+			if (dash && b.len)
+				buf_addch(&b, '-');
+			buf_addch(&b, c);
+			dash = 0;
+		} else if (*p == '\'' || *p >= 0x80) {
+			/* "Children's" -> "childrens"; other letters vanish */
 		} else {
 			dash = 1;
 		}
