@@ -891,6 +891,18 @@ static int reserved(const char *id)
 	return 0;
 }
 
+/*
+ * Moves si to place at (<= its own): the slot it leaves is emptied, so
+ * that on a failure every issue is released once.
+ */
+static void keep_issue(struct site *s, struct sissue *si, size_t at)
+{
+	if (&s->v[at] != si) {
+		s->v[at] = *si;
+		memset(si, 0, sizeof(*si));
+	}
+}
+
 static int build_issues(struct site *s, struct err *err)
 {
 	size_t kept = 0;
@@ -919,7 +931,7 @@ static int build_issues(struct site *s, struct err *err)
 		if (issue_digest(s, si, err) < 0)
 			return -1;
 		if (reuse_issue(s, si)) {
-			s->v[kept++] = *si;
+			keep_issue(s, si, kept++);
 			continue;
 		}
 		r = build_issue(s, si, err);
@@ -930,7 +942,7 @@ static int build_issues(struct site *s, struct err *err)
 			continue;
 		}
 		s->rep->rebuilt++;
-		s->v[kept++] = *si;
+		keep_issue(s, si, kept++);
 	}
 	s->n = kept;
 	s->rep->issues = kept;
