@@ -119,8 +119,25 @@ char *site_slug(const char *name)
 				buf_addch(&b, '-');
 			buf_addch(&b, *p - 'A' + 'a');
 			dash = 0;
-		} else if (*p == '\'' || (*p >= 0x80 && (*p & 0xC0) == 0x80)) {
-			/* "Children's" -> "childrens"; accents vanish */
+		} else if (*p == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF) {
+			/* Latin-1 letters lose their accents: "Café" -> "cafe".
+			 */
+			static const char latin1[] =
+			        "aaaaaaaceeeeiiiidnooooo-ouuuuyts"
+			        "aaaaaaaceeeeiiiidnooooo-ouuuuyty";
+			char c = latin1[p[1] - 0x80];
+
+			p++;
+			if (c == '-') {
+				dash = 1;
+				continue;
+			}
+			if (dash && b.len)
+				buf_addch(&b, '-');
+			buf_addch(&b, c);
+			dash = 0;
+		} else if (*p == '\'' || *p >= 0x80) {
+			/* "Children's" -> "childrens"; other letters vanish */
 		} else {
 			dash = 1;
 		}
@@ -874,6 +891,18 @@ static int reserved(const char *id)
 	return 0;
 }
 
+/*
+ * Moves si to place at (<= its own): the slot it leaves is emptied, so
+ * that on a failure every issue is released once.
+ */
+static void keep_issue(struct site *s, struct sissue *si, size_t at)
+{
+	if (&s->v[at] != si) {
+		s->v[at] = *si;
+		memset(si, 0, sizeof(*si));
+	}
+}
+
 static int build_issues(struct site *s, struct err *err)
 {
 	size_t kept = 0;
@@ -902,7 +931,7 @@ static int build_issues(struct site *s, struct err *err)
 		if (issue_digest(s, si, err) < 0)
 			return -1;
 		if (reuse_issue(s, si)) {
-			s->v[kept++] = *si;
+			keep_issue(s, si, kept++);
 			continue;
 		}
 		r = build_issue(s, si, err);
@@ -913,7 +942,7 @@ static int build_issues(struct site *s, struct err *err)
 			continue;
 		}
 		s->rep->rebuilt++;
-		s->v[kept++] = *si;
+		keep_issue(s, si, kept++);
 	}
 	s->n = kept;
 	s->rep->issues = kept;

@@ -63,6 +63,9 @@ for f in $(find public -type f -o -type l); do
 done
 expect_no_grep public/case-studies/feed.xml "A mental health trust" "the withdrawn case study left its feed"
 expect_no_grep public/issues/2026-12/index.html "flying-start.png" "the issue page no longer shows the picture"
+"$BULLETIN" compile 2026-12 >/dev/null 2>&1
+expect_grep issues/2026-12/build/report.txt "issues/2026-12/elft-marmot-trust.md: the partner asked us to take it down" "the compile report lists the withdrawn piece"
+expect_no_grep issues/2026-12/build/email.html "A mental health trust" "and the email leaves it out"
 expect_status img2 404 "the deleted picture: 404" "$URL/issues/2026-12/flying-start.png"
 expect_status img3 404 "... and at its old address" "$URL/2026-12/flying-start.png"
 expect_status ok 200 "the pictures still used are served" "$URL/issues/2026-12/one-year-on.png"

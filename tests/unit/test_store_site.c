@@ -77,7 +77,10 @@ int main(void)
 	CHECK_STR(s, "luton-council-public-health");
 	free(s);
 	s = site_slug("  Children's Centre & Café (North) ");
-	CHECK_STR(s, "childrens-centre-caf-north");
+	CHECK_STR(s, "childrens-centre-cafe-north");
+	free(s);
+	s = site_slug("Société Générale × Ørsted");
+	CHECK_STR(s, "societe-generale-orsted");
 	free(s);
 	s = site_slug("!!!");
 	CHECK_STR(s, "partner");
