@@ -29,7 +29,8 @@ static void usage(FILE *f)
 
 /* One issue's line, every field text. */
 struct row {
-	char *id, *state, *deadline, *pieces, *compiled, *approver, *note;
+	char *id, *state, *deadline, *pieces, *compiled, *approver, *site,
+	        *note;
 };
 
 static void row_release(struct row *r)
@@ -40,6 +41,7 @@ static void row_release(struct row *r)
 	free(r->pieces);
 	free(r->compiled);
 	free(r->approver);
+	free(r->site);
 	free(r->note);
 }
 
@@ -88,6 +90,7 @@ static int fill_row(struct row *r, const struct config *cfg, struct store *st,
 	r->state = xstrdup(lifecycle_state_name(lc.state));
 	r->compiled = lc.compiled ? when_text(lc.compiled_at) : xstrdup("-");
 	r->approver = xstrdup(lc.approved ? lc.approval.by : "-");
+	r->site = xstrdup(lc.published ? "published" : "-");
 	r->note = xstrdup(lc.stale ? "changed since compiled"
 	                  : lc.approved && !lc.approval_holds &&
 	                                  lc.state < LIFECYCLE_SENDING
@@ -148,6 +151,7 @@ static void print_json(const struct row *v, size_t n)
 		        {"pieces", v[i].pieces},
 		        {"last_compile", v[i].compiled},
 		        {"approved_by", v[i].approver},
+		        {"site", v[i].site},
 		        {"note", v[i].note},
 		};
 
@@ -177,41 +181,49 @@ static size_t width(const char *s)
 	return w;
 }
 
+#define NCOLS 8
+
+static const char *const head[NCOLS] = {"ISSUE",  "STATE",    "DEADLINE",
+                                        "PIECES", "COMPILED", "APPROVED BY",
+                                        "SITE",   "NOTE"};
+
+/* The cells of a row (r NULL: the headings). */
+static void cells(const struct row *r, const char *f[NCOLS])
+{
+	if (!r) {
+		memcpy(f, head, sizeof(head));
+		return;
+	}
+	f[0] = r->id;
+	f[1] = r->state;
+	f[2] = r->deadline;
+	f[3] = r->pieces;
+	f[4] = r->compiled;
+	f[5] = r->approver;
+	f[6] = r->site;
+	f[7] = r->note;
+}
+
 static void print_table(const struct row *v, size_t n)
 {
-	static const char *const head[] = {"ISSUE",  "STATE",    "DEADLINE",
-	                                   "PIECES", "COMPILED", "APPROVED BY",
-	                                   "NOTE"};
-	size_t w[7];
+	const char *f[NCOLS];
+	size_t w[NCOLS] = {0};
 
-	for (size_t k = 0; k < 7; k++)
-		w[k] = width(head[k]);
-	for (size_t i = 0; i < n; i++) {
-		const char *f[] = {v[i].id,     v[i].state,    v[i].deadline,
-		                   v[i].pieces, v[i].compiled, v[i].approver,
-		                   v[i].note};
-
-		for (size_t k = 0; k < 7; k++)
+	for (size_t i = 0; i <= n; i++) {
+		cells(i ? &v[i - 1] : NULL, f);
+		for (size_t k = 0; k < NCOLS; k++)
 			if (width(f[k]) > w[k])
 				w[k] = width(f[k]);
 	}
 	for (size_t i = 0; i <= n; i++) {
-		const char *const *f =
-		        i ? (const char *const[]){v[i - 1].id,
-		                                  v[i - 1].state,
-		                                  v[i - 1].deadline,
-		                                  v[i - 1].pieces,
-		                                  v[i - 1].compiled,
-		                                  v[i - 1].approver,
-		                                  v[i - 1].note}
-		          : head;
 		struct buf line = BUF_INIT;
 
-		for (size_t k = 0; k < 7; k++) {
+		cells(i ? &v[i - 1] : NULL, f);
+		for (size_t k = 0; k < NCOLS; k++) {
 			buf_adds(&line, f[k]);
-			if (k < 6)
-				for (size_t s = width(f[k]); s < w[k] + 2; s++)
-					buf_addch(&line, ' ');
+			for (size_t s = width(f[k]);
+			     k + 1 < NCOLS && s < w[k] + 2; s++)
+				buf_addch(&line, ' ');
 		}
 		while (line.len && line.data[line.len - 1] == ' ')
 			line.data[--line.len] = '\0';

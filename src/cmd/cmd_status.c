@@ -152,6 +152,10 @@ static void show_lifecycle(const struct lifecycle *lc, const char *id)
 		step("sending:", lc->campaign.started, NULL);
 	if (lc->state == LIFECYCLE_SENT)
 		step("sent:", lc->campaign.finished, NULL);
+	if (lc->published)
+		printf("  on the public site ('bulletin unpublish %s' takes "
+		       "it down)\n",
+		       id);
 	if (lc->stale) {
 		buf_adds(&what, "it was compiled");
 		lifecycle_explain(&lc->built, &lc->now, what.data, &why);

@@ -68,6 +68,10 @@ static int load_recorded(struct lifecycle *lc, struct store *st, const char *id,
 	if (found < 0)
 		return -1;
 	lc->has_campaign = found;
+	found = store_site_is_published(st, id, err);
+	if (found < 0)
+		return -1;
+	lc->published = found;
 	return 0;
 }
 

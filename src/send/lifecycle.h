@@ -10,6 +10,7 @@
 #include "store.h"
 #include "store_issue.h"
 #include "store_send.h"
+#include "store_site.h"
 
 /*
  * The editorial lifecycle of an issue:
@@ -43,6 +44,7 @@ struct lifecycle {
 	int approved; /* an approval is on record (it may no longer hold) */
 	int approval_holds; /* ... and the inputs are still those approved */
 	struct store_approval approval;
+	int published;    /* on the public site (store_site) */
 	int has_campaign; /* a full send has started */
 	struct store_campaign campaign;
 	char now_digest[SHA256_LEN * 2 + 1];

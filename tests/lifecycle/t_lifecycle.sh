@@ -158,6 +158,7 @@ import json, sys
 v = json.load(open(sys.argv[1]))
 e = [x for x in v if x["issue"] == "2026-12"][0]
 sys.exit(0 if e["state"] == "sent" and e["approved_by"] == "Amina Khan" and e["pieces"] == 7
+         and e["site"] == "published"
          and e["deadline"] == "2026-11-26" and e["last_compile"] else 1)
 PY
 "$BULLETIN" status 2026-12 >"$T/status2.out"
@@ -165,6 +166,7 @@ expect_grep "$T/status2.out" "issues/2026-12: sent" "status: sent"
 expect_grep "$T/status2.out" "  approved: " "status: when it was approved"
 expect_grep "$T/status2.out" " by Amina Khan" "... and by whom"
 expect_grep "$T/status2.out" "  sent:     " "status: when it was sent"
+expect_grep "$T/status2.out" "  on the public site" "status: on the site"
 expect_grep "$T/status2.out" "sent $N, deferred 0" "status: the journal as before"
 events=$(sqlite3 subscribers/bulletin.db "SELECT event || ':' || who FROM issue_events WHERE issue = '2026-12' ORDER BY id" | tr '\n' ' ')
 want="compiled:$me approved:$me compiled:$me approved:Amina Khan compiled:$me approved:Amina Khan sending:$me sent:$me "
