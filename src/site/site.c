@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1676,6 +1677,15 @@ int site_build(const struct config *cfg, struct store *st, time_t now,
 	if (file_mkdirs(s.pub.data, err) < 0)
 		goto out;
 	s.pubfd = open(s.pub.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * One build at a time (a publish while a send publishes): another
+	 * build would remove the files this one writes. The lock is on the
+	 * folder itself and goes with the descriptor.
+	 */
+	if (s.pubfd < 0 || flock(s.pubfd, LOCK_EX) < 0) {
+		err_errno(err, "cannot lock public/ for building");
+		goto out;
+	}
 	global_digest(&s);
 	load_manifest(&s);
 	if (store_site_each(st, add_published, &s, err) < 0 ||
