@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -444,7 +445,6 @@ static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
-	struct sha256 h;
 	unsigned char d[SHA256_LEN];
 	DIR *dh;
 	int dfd, ret = -1, racy = 0;
@@ -462,12 +462,10 @@ static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 			add_str(&names, &n, xstrdup(de->d_name));
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
-	sha256_init(&h);
-	sha256_update(&h, s->global, HEX_LEN);
+	buf_add(&rec, s->global, HEX_LEN);
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 
-		buf_reset(&rec);
 		if (fstatat(dirfd(dh), names[i], &st, AT_SYMLINK_NOFOLLOW) <
 		    0) {
 			buf_addf(&rec, "%s gone", names[i]);
@@ -479,12 +477,12 @@ static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 			         ns(st.st_ctim));
 			racy |= ns(st.st_ctim) >= s->started_ns - 2000000000LL;
 		}
-		sha256_update(&h, rec.data, rec.len + 1);
+		buf_addch(&rec, '\n');
 	}
 	closedir(dh);
 	if (racy)
-		sha256_update(&h, &s->started_ns, sizeof(s->started_ns));
-	sha256_final(&h, d);
+		buf_addf(&rec, "racy %lld", s->started_ns);
+	sha256_digest(rec.data, rec.len, d);
 	hex(d, si->digest);
 	ret = 0;
 out:
@@ -1466,32 +1464,33 @@ static void lists_build(struct site *s, struct lists *l)
 		qsort(l->past, l->npast, sizeof(struct ref *), cmp_latest);
 }
 
-static void digest_str(struct sha256 *h, const char *str)
+static void digest_str(struct buf *b, const char *str)
 {
 	/* NULL and "" differ: the byte after says which. */
-	sha256_update(h, str ? str : "", str ? strlen(str) + 1 : 1);
-	sha256_update(h, str ? "s" : "n", 1);
+	if (str)
+		buf_add(b, str, strlen(str) + 1);
+	buf_addch(b, str ? 's' : 'n');
 }
 
 /*
  * The digest of everything the pages across issues show: the issues'
  * titles and dates, each piece's details (not its text), which events
- * are upcoming, the templates and settings.
+ * are upcoming, the templates and settings. Gathered first and hashed
+ * at once: thousands of small updates cost more than the hashing.
  */
 static void lists_digest(struct site *s, const struct lists *l)
 {
-	struct sha256 h;
+	struct buf b = BUF_INIT;
 	unsigned char d[SHA256_LEN];
 
-	sha256_init(&h);
-	sha256_update(&h, s->global, HEX_LEN);
+	buf_add(&b, s->global, HEX_LEN);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sissue *si = &s->v[i];
 
-		digest_str(&h, si->id);
-		digest_str(&h, si->title);
-		digest_str(&h, si->date);
-		digest_str(&h, si->preheader);
+		digest_str(&b, si->id);
+		digest_str(&b, si->title);
+		digest_str(&b, si->date);
+		digest_str(&b, si->preheader);
 		for (size_t k = 0; k < si->npieces; k++) {
 			const struct piece *p = &si->pieces[k];
 			const char *f[] = {p->slug,    p->title, p->partner,
@@ -1499,16 +1498,17 @@ static void lists_digest(struct site *s, const struct lists *l)
 			                   p->start,   p->end,   p->location};
 
 			for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++)
-				digest_str(&h, f[j]);
+				digest_str(&b, f[j]);
 		}
 	}
-	sha256_update(&h, "upcoming", 8);
+	buf_add(&b, "upcoming", 8);
 	for (size_t i = 0; i < l->nupcoming; i++) {
-		digest_str(&h, l->upcoming[i]->is->id);
-		digest_str(&h, l->upcoming[i]->p->slug);
+		digest_str(&b, l->upcoming[i]->is->id);
+		digest_str(&b, l->upcoming[i]->p->slug);
 	}
-	sha256_final(&h, d);
+	sha256_digest(b.data, b.len, d);
 	hex(d, s->lists.digest);
+	buf_release(&b);
 }
 
 static void lists_release(struct lists *l)
@@ -1677,6 +1677,15 @@ int site_build(const struct config *cfg, struct store *st, time_t now,
 	if (file_mkdirs(s.pub.data, err) < 0)
 		goto out;
 	s.pubfd = open(s.pub.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * One build at a time (a publish while a send publishes): another
+	 * build would remove the files this one writes. The lock is on the
+	 * folder itself and goes with the descriptor.
+	 */
+	if (s.pubfd < 0 || flock(s.pubfd, LOCK_EX) < 0) {
+		err_errno(err, "cannot lock public/ for building");
+		goto out;
+	}
 	global_digest(&s);
 	load_manifest(&s);
 	if (store_site_each(st, add_published, &s, err) < 0 ||

@@ -55,8 +55,9 @@ void site_report_release(struct site_report *rep);
 
 /*
  * Builds public/ in cfg's workspace for the issues published in st, at
- * time now (which events are upcoming). Returns 0, or -1 with err set
- * (the site may then be half updated; building again repairs it).
+ * time now (which events are upcoming). Builds run one at a time: a
+ * second waits for the first (a lock on public/). Returns 0, or -1 with
+ * err set (the site may then be half updated; building again repairs it).
  */
 int site_build(const struct config *cfg, struct store *st, time_t now,
                struct site_report *rep, struct err *err);

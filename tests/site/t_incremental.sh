@@ -2,7 +2,7 @@
 # after any edit — in the same second as the last build, of the same
 # size, or copied in with its old time (cp -p) — and after a page of the
 # site was edited by hand, the site is byte for byte what a build from
-# nothing gives.
+# nothing gives; two publishes at once leave the site with both.
 source tests/lib.sh
 sample_workspace
 cd "$T/sample"
@@ -62,4 +62,16 @@ expect_no_grep public/events.ics "Learning session" "after its day the session i
 expect_grep public/events.ics "Spring health fair" "the fair still is"
 "$BULLETIN" publish --now "$SAMPLE_NOW" > "$T/out" 2>&1
 fresh_matches "after all these edits"
+
+# Two publishes at once (a send publishing while an editor does): one
+# builds after the other, and the site ends with both issues.
+"$BULLETIN" unpublish 2026-10 2026-11 --now "$SAMPLE_NOW" >/dev/null
+"$BULLETIN" publish 2026-10 --now "$SAMPLE_NOW" > "$T/p1" 2>&1 &
+p1=$!
+"$BULLETIN" publish 2026-11 --now "$SAMPLE_NOW" > "$T/p2" 2>&1 &
+p2=$!
+wait $p1 && wait $p2 && pass "two publishes at once both succeed" || fail "a concurrent publish failed: $(cat "$T/p1" "$T/p2")"
+[ -s public/issues/2026-10/index.html ] && [ -s public/issues/2026-11/index.html ] \
+  && pass "both issues are on the site" || fail "an issue is missing after concurrent publishes"
+fresh_matches "after two publishes at once"
 finish
