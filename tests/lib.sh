@@ -33,12 +33,22 @@ new_workspace() {
 }
 # A copy of the project's sample workspace in $T/sample (so tests never
 # write into the repository), compiled when compile_sample is called.
+# SAMPLE_NOW is the fixed "now" its site is built at: the sample's events
+# fall both before and after it.
+SAMPLE_NOW=2026-12-10T12:00Z
 sample_workspace() {
   mkdir -p "$T/sample/issues"
   cp "$ROOT/bulletin.yaml" "$T/sample/"
   cp -r "$ROOT/templates" "$T/sample/"
-  cp -r "$ROOT/issues/2026-12" "$T/sample/issues/"
-  rm -rf "$T/sample/issues/2026-12/build"
+  # Every sample issue: 2026-12 and the published history before it.
+  cp -r "$ROOT"/issues/* "$T/sample/issues/"
+  rm -rf "$T"/sample/issues/*/build
   mkdir -p "$T/sample/subscribers"
   cp "$ROOT/subscribers/sample.csv" "$T/sample/subscribers/"
+}
+# Publishes the sample history (2026-10, 2026-11, 2026-12) in $T/sample
+# at SAMPLE_NOW, as its editors would have.
+publish_sample() {
+  (cd "$T/sample" && "$BULLETIN" publish 2026-10 2026-11 2026-12 --by sample-editor \
+     --now "$SAMPLE_NOW" >/dev/null)
 }

@@ -8,7 +8,10 @@
 #include "campaign.h"
 #include "cmd.h"
 #include "common.h"
+#include "lifecycle.h"
+#include "sitecmd.h"
 #include "store.h"
+#include "store_site.h"
 #include "banned.h"
 
 const char cmd_send_summary[] = "send a compiled issue to every subscriber";
@@ -96,14 +99,38 @@ static int test_send(const struct config *cfg, const struct campaign_issue *ci,
 	return failed == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+/*
+ * The end of a complete full send: the issue is published, so it goes on
+ * the public site, which is built again (at the build's "now":
+ * SOURCE_DATE_EPOCH, or the clock).
+ */
+static int publish_sent_issue(const struct config *cfg, struct store *st,
+                              const char *id, const char *who)
+{
+	struct err err = ERR_INIT;
+	time_t now;
+	int ret = -1;
+
+	if (cmd_site_now(NULL, &now) < 0)
+		return -1;
+	if (store_site_publish(st, id, who, &err) < 0)
+		cmd_fail(&err);
+	else
+		ret = cmd_site_rebuild(cfg, st, now);
+	err_release(&err);
+	return ret;
+}
+
 static int real_send(const struct config *cfg, const struct campaign_issue *ci,
                      int dry_run, int resend_uncertain)
 {
+	char *who = cmd_login_name();
 	struct progress_state ps = {isatty(2), 0, 0};
 	struct campaign_opts o = {
 	        .dry_run = dry_run,
 	        .resend_uncertain = resend_uncertain,
 	        .smtp_password = getenv("BULLETIN_SMTP_PASSWORD"),
+	        .who = who,
 	        .progress = show_progress,
 	        .ctx = &ps,
 	        .stop = &stop_requested,
@@ -119,8 +146,10 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (cmd_store_open(&st, cfg->store) < 0)
+	if (cmd_store_open(&st, cfg->store) < 0) {
+		free(who);
 		return EXIT_FAIL;
+	}
 	outcome = campaign_send(cfg, &st, ci, &o, &p, &why, &err);
 	if (ps.tty)
 		fputc('\n', stderr);
@@ -172,10 +201,30 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 		fprintf(stderr, "bulletin: %s\n", why.data);
 		goto out;
 	}
+	/* Every recipient settled (none deferred): the issue is sent. */
+	if (!p.deferred && publish_sent_issue(cfg, &st, ci->id, who) < 0)
+		goto out;
 	ret = EXIT_OK;
 out:
+	free(who);
 	store_close(&st);
 	buf_release(&why);
+	err_release(&err);
+	return ret;
+}
+
+static int check_approval(const struct config *cfg, const char *id)
+{
+	struct store st;
+	struct err err = ERR_INIT;
+	int ret;
+
+	if (cmd_store_open(&st, cfg->store) < 0)
+		return -1;
+	ret = lifecycle_check_send(cfg, &st, id, &err);
+	if (ret < 0)
+		cmd_fail(&err);
+	store_close(&st);
 	err_release(&err);
 	return ret;
 }
@@ -232,6 +281,10 @@ int cmd_send(int argc, char **argv)
 	}
 	id = cmd_issue_id(argv[optind], prefix);
 	if (!id)
+		goto out;
+	/* The approval first, so that a change since it is reported as
+	 * that (campaign_send checks it again under the send's lock). */
+	if (!nto && !dry_run && check_approval(&cfg, id) < 0)
 		goto out;
 	if (campaign_issue_load(&ci, &cfg, id, &err) < 0) {
 		cmd_fail(&err);

@@ -5,11 +5,13 @@
 
 #include "cmd.h"
 #include "common.h"
+#include "lifecycle.h"
 #include "store.h"
 #include "store_send.h"
 #include "banned.h"
 
-const char cmd_status_summary[] = "how the sending of an issue went";
+const char cmd_status_summary[] =
+        "where an issue stands, and how its sending went";
 
 /* Rows listed in full; the rest are counted. */
 #define SHOW_MAX 50
@@ -17,7 +19,9 @@ const char cmd_status_summary[] = "how the sending of an issue went";
 static void usage(FILE *f)
 {
 	fputs("usage: bulletin status ISSUE\n\n"
-	      "Shows how many messages of the issue were sent, deferred,\n"
+	      "Shows where the issue stands (draft, compiled, approved,\n"
+	      "sending, sent), who compiled and approved it and what changed\n"
+	      "since; then how many messages were sent, deferred,\n"
 	      "failed or are uncertain, each failure with the server's\n"
 	      "reply, and how long sending took.\n",
 	      f);
@@ -118,11 +122,66 @@ out:
 	return ret;
 }
 
+/* "  LABEL DATE by WHO" */
+static void step(const char *label, int64_t at, const char *who)
+{
+	struct buf b = BUF_INIT;
+
+	lifecycle_when(at, &b);
+	printf("  %-9s %s%s%s\n", label, b.data + 3, who && *who ? " by " : "",
+	       who && *who ? who : "");
+	buf_release(&b);
+}
+
+/* The lifecycle: the state, who took each step, what changed since. */
+static void show_lifecycle(const struct lifecycle *lc, const char *id)
+{
+	struct buf why = BUF_INIT, what = BUF_INIT;
+
+	printf("issues/%s: %s\n", id, lifecycle_state_name(lc->state));
+	if (lc->compiled)
+		step("compiled:", lc->compiled_at, lc->compile.who);
+	else
+		printf("  compiled: not yet ('bulletin compile %s')\n", id);
+	if (lc->approved) {
+		step("approved:", lc->approval.at, lc->approval.by);
+		printf("  digest:   %.12s (%zu inputs)\n", lc->approval.digest,
+		       lc->built.n);
+	}
+	if (lc->has_campaign)
+		step("sending:", lc->campaign.started, NULL);
+	if (lc->state == LIFECYCLE_SENT)
+		step("sent:", lc->campaign.finished, NULL);
+	if (lc->published)
+		printf("  on the public site ('bulletin unpublish %s' takes "
+		       "it down)\n",
+		       id);
+	if (lc->stale) {
+		buf_adds(&what, "it was compiled");
+		lifecycle_explain(&lc->built, &lc->now, what.data, &why);
+		printf("  %s\n  compile it again ('bulletin compile %s')\n",
+		       why.data, id);
+	} else if (lc->approved && !lc->approval_holds &&
+	           lc->state != LIFECYCLE_SENT) {
+		printf("  the approval was for another version: approve "
+		       "this one ('bulletin approve %s')\n",
+		       id);
+	} else if (lc->state == LIFECYCLE_COMPILED) {
+		printf("  next: read issues/%s/build/preview.html, then "
+		       "'bulletin approve %s'\n",
+		       id, id);
+	}
+	putchar('\n');
+	buf_release(&why);
+	buf_release(&what);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct cmd_run run;
 	struct store st;
 	struct store_campaign c = {0};
+	struct lifecycle lc;
 	struct err err = ERR_INIT;
 	int ret, found;
 
@@ -131,6 +190,14 @@ int cmd_status(int argc, char **argv)
 		return ret;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		return cmd_end(&run, EXIT_FAIL);
+	if (lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) < 0) {
+		store_close(&st);
+		ret = cmd_fail(&err);
+		err_release(&err);
+		return cmd_end(&run, ret);
+	}
+	show_lifecycle(&lc, run.issue);
+	lifecycle_release(&lc);
 	found = store_campaign_find(&st, run.issue, &c, &err);
 	if (found == 0)
 		printf("%s has not been sent yet ('bulletin send %s')\n",

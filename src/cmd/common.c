@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ int cmd_store_open(struct store *st, const char *path)
 	struct err err = ERR_INIT;
 
 	if (store_open(st, path, &err) < 0) {
-		cmd_error(err_msg(&err));
+		cmd_error("%s", err_msg(&err));
 		err_release(&err);
 		return -1;
 	}
@@ -265,4 +266,18 @@ char *cmd_issue_id(const char *arg, const char *prefix)
 		        arg);
 	buf_release(&path);
 	return ret;
+}
+
+char *cmd_login_name(void)
+{
+	char name[256];
+	struct passwd pw, *found = NULL;
+	char scratch[4096];
+
+	if (getlogin_r(name, sizeof(name)) == 0 && *name)
+		return xstrdup(name);
+	if (getpwuid_r(geteuid(), &pw, scratch, sizeof(scratch), &found) == 0 &&
+	    found && *found->pw_name)
+		return xstrdup(found->pw_name);
+	return xstrdup("unknown");
 }

@@ -84,4 +84,11 @@ struct store;
  */
 int cmd_store_open(struct store *st, const char *path);
 
+/*
+ * The login name of whoever runs the command (for the issue's events and
+ * approvals): getlogin(3), else the account's name, else "unknown".
+ * Caller owns.
+ */
+char *cmd_login_name(void);
+
 #endif

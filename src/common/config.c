@@ -55,6 +55,7 @@ static const struct key {
          1000000, 0},
         {"delivery", "relay_aside_after", K_DOUBLE, F(relay_aside_after), "60",
          0, 86400, 0},
+        {"workflow", "approval", K_STR, F(approval), "required", 0, 0, 0},
         {"", "store", K_STR, F(store), "subscribers/bulletin.db", 0, 0, 0},
         {"web", "listen", K_STR, F(listen), "127.0.0.1:8080", 0, 0, 0},
         {"web", "consent", K_STR, F(consent),
@@ -72,6 +73,8 @@ static const struct key {
          3650, 0},
         {"inbox", "processed_folder", K_STR, F(processed_folder), "Processed",
          0, 0, 0},
+        {"site", "keep", K_LIST, F(site_keep), NULL, 0, 0, 0},
+        {"site", "timezone", K_STR, F(timezone), "Europe/London", 0, 0, 0},
 #undef F
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -86,6 +89,14 @@ static void free_list(char **list, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(list[i]);
 	free(list);
+}
+
+/* A K_LIST key's count of items. */
+static size_t *list_count(struct config *cfg, const struct key *k)
+{
+	return k->offset == offsetof(struct config, transports)
+	               ? &cfg->ntransports
+	               : &cfg->nsite_keep;
 }
 
 static int set_value(struct config *cfg, const struct key *k, const char *v)
@@ -124,12 +135,16 @@ static int set_value(struct config *cfg, const struct key *k, const char *v)
 			return 0;
 		}
 		return -1;
-	case K_LIST:
-		free_list(cfg->transports, cfg->ntransports);
-		cfg->transports = xmalloc(sizeof(char *));
-		cfg->transports[0] = xstrdup(v);
-		cfg->ntransports = 1;
+	case K_LIST: {
+		char ***list = field(cfg, k);
+		size_t *n = list_count(cfg, k);
+
+		free_list(*list, *n);
+		*list = xmalloc(sizeof(char *));
+		(*list)[0] = xstrdup(v);
+		*n = 1;
 		return 0;
+	}
 	case K_SECTIONS:
 		return -1;
 	}
@@ -150,9 +165,11 @@ void config_release(struct config *cfg)
 		if (keys[i].type == K_STR)
 			free(*(char **)field(cfg, &keys[i]));
 	free_list(cfg->transports, cfg->ntransports);
+	free_list(cfg->site_keep, cfg->nsite_keep);
 	for (size_t i = 0; i < cfg->nsections; i++) {
 		free(cfg->sections[i].key);
 		free(cfg->sections[i].title);
+		free(cfg->sections[i].description);
 	}
 	free(cfg->sections);
 	free(cfg->from_name);
@@ -198,30 +215,32 @@ static int bad_value(struct yamldoc *y, yaml_node_t *n, const char *name,
 static int load_list(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
                      const char *name, const struct key *k, struct err *err)
 {
-	size_t n = 0;
+	char ***list = field(cfg, k);
+	size_t *count = list_count(cfg, k), n = 0;
 
 	if (v->type == YAML_SCALAR_NODE)
 		return set_value(cfg, k, yamldoc_scalar(v));
 	if (v->type != YAML_SEQUENCE_NODE)
 		return bad_value(y, v, name, k, err);
-	free_list(cfg->transports, cfg->ntransports);
-	cfg->transports = NULL;
-	cfg->ntransports = 0;
+	free_list(*list, *count);
+	*list = NULL;
+	*count = 0;
 	while (yamldoc_item(y, v, n))
 		n++;
-	if (!n)
+	if (!n && k->def)
 		return err_set(err,
-		               "%s:%d:%d: 'delivery.transport' is empty; "
-		               "give at least one, e.g. maildir:outbox",
-		               name, yamldoc_line(y, v), yamldoc_col(v));
-	cfg->transports = xcalloc(n, sizeof(char *));
+		               "%s:%d:%d: '%s.%s' is empty; give at least one, "
+		               "e.g. %s",
+		               name, yamldoc_line(y, v), yamldoc_col(v),
+		               k->group, k->name, k->def);
+	*list = xcalloc(n ? n : 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		const char *s = yamldoc_scalar(yamldoc_item(y, v, i));
 
 		if (!s)
 			return bad_value(y, yamldoc_item(y, v, i), name, k,
 			                 err);
-		cfg->transports[cfg->ntransports++] = xstrdup(s);
+		(*list)[(*count)++] = xstrdup(s);
 	}
 	return 0;
 }
@@ -243,6 +262,7 @@ static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 	for (size_t i = 0; i < cfg->nsections; i++) {
 		free(cfg->sections[i].key);
 		free(cfg->sections[i].title);
+		free(cfg->sections[i].description);
 	}
 	free(cfg->sections);
 	cfg->nsections = 0;
@@ -250,6 +270,8 @@ static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 	for (size_t i = 0; (it = yamldoc_item(y, v, i)); i++) {
 		const char *key = yamldoc_scalar(yamldoc_get(y, it, "key"));
 		const char *title = yamldoc_scalar(yamldoc_get(y, it, "title"));
+		const char *desc =
+		        yamldoc_scalar(yamldoc_get(y, it, "description"));
 
 		if (!key || !*key || !title || !*title)
 			return err_set(err,
@@ -273,6 +295,8 @@ static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 			               yamldoc_col(it), key);
 		cfg->sections[cfg->nsections].key = xstrdup(key);
 		cfg->sections[cfg->nsections].title = xstrdup(title);
+		cfg->sections[cfg->nsections].description =
+		        xstrdup(desc ? desc : "");
 		cfg->nsections++;
 	}
 	return 0;
@@ -434,6 +458,13 @@ static int finish(struct config *cfg, const char *name, struct err *err)
 		               "%s: 'delivery.tls' must be 'required' or "
 		               "'none'",
 		               name);
+	if (strcmp(cfg->approval, "required") &&
+	    strcmp(cfg->approval, "optional"))
+		return err_set(err,
+		               "%s: 'workflow.approval' must be 'required' (a "
+		               "full send needs 'bulletin approve' first) or "
+		               "'optional'",
+		               name);
 	if (!*cfg->list_id) {
 		buf_addf(&b, "news.%s", cfg->from_domain);
 		free(cfg->list_id);
@@ -454,6 +485,23 @@ static int finish(struct config *cfg, const char *name, struct err *err)
 		               "%s: 'sections' is required: list the "
 		               "newsletter's sections in order",
 		               name);
+	if (strcmp(cfg->timezone, "Europe/London") &&
+	    strcmp(cfg->timezone, "UTC"))
+		return err_set(err,
+		               "%s: 'site.timezone' must be Europe/London or "
+		               "UTC (the zone of the times events give)",
+		               name);
+	for (size_t i = 0; i < cfg->nsite_keep; i++) {
+		const char *k = cfg->site_keep[i];
+
+		if (!*k || k[0] == '/' || k[0] == '.' || strstr(k, "/.") ||
+		    strstr(k, "//"))
+			return err_set(err,
+			               "%s: 'site.keep' entry '%s' must be a "
+			               "path inside public/, such as "
+			               "favicon.ico (no leading '/', no '..')",
+			               name, k);
+	}
 	return 0;
 }
 

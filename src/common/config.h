@@ -13,8 +13,9 @@
  */
 
 struct config_section {
-	char *key;   /* used by contributions' "section:" */
-	char *title; /* shown as the section heading */
+	char *key;         /* used by contributions' "section:" */
+	char *title;       /* shown as the section heading */
+	char *description; /* the section's page on the site ("" if none) */
 };
 
 struct config {
@@ -64,6 +65,9 @@ struct config {
 	/* seconds a relay fails, with no success, before it is set aside */
 	double relay_aside_after;
 
+	/* workflow: */
+	char *approval; /* "required" (the default) or "optional" */
+
 	/* store: */
 	char *store;
 
@@ -78,6 +82,11 @@ struct config {
 	long soft_bounce_limit;
 	long soft_bounce_days;
 	char *processed_folder;
+
+	/* site: */
+	char **site_keep; /* paths under public/ the operator keeps there */
+	size_t nsite_keep;
+	char *timezone; /* of events' times: "Europe/London" or "UTC" */
 };
 
 /* Fills cfg with the defaults (no file read). */

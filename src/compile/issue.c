@@ -21,9 +21,9 @@ const char *const issue_types[4] = {"news", "case-study", "event",
                                     "opportunity"};
 
 static const char *const fields[] = {
-        "title",   "partner",  "author",    "section", "type",
-        "summary", "image",    "image_alt", "weight",  "start",
-        "end",     "location", "received",
+        "title",   "partner",  "author",    "section",   "type",
+        "summary", "image",    "image_alt", "weight",    "start",
+        "end",     "location", "received",  "withdrawn", "withdrawn_reason",
 };
 
 /* Contributions bigger than this are not newsletter articles. */
@@ -94,10 +94,11 @@ char *issue_format_date(const char *s)
 
 static void free_contribution(struct contribution *c)
 {
-	char **strs[] = {&c->path,     &c->slug,      &c->title, &c->partner,
-	                 &c->author,   &c->section,   &c->type,  &c->summary,
-	                 &c->image,    &c->image_alt, &c->start, &c->end,
-	                 &c->location, &c->received,  &c->body};
+	char **strs[] = {
+	        &c->path,     &c->slug,      &c->title, &c->partner,
+	        &c->author,   &c->section,   &c->type,  &c->summary,
+	        &c->image,    &c->image_alt, &c->start, &c->end,
+	        &c->location, &c->received,  &c->body,  &c->withdrawn_reason};
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
@@ -110,6 +111,9 @@ void issue_release(struct issue *is)
 	for (size_t i = 0; i < is->n; i++)
 		free_contribution(&is->v[i]);
 	free(is->v);
+	for (size_t i = 0; i < is->nwithdrawn; i++)
+		free_contribution(&is->withdrawn[i]);
+	free(is->withdrawn);
 	for (size_t i = 0; i < is->nimages; i++)
 		issue_image_release(&is->images[i]);
 	free(is->images);
@@ -341,7 +345,21 @@ static void read_fields(struct contribution *c, struct yamldoc *y,
 		FIELD(end, NULL)
 		FIELD(location, NULL)
 		FIELD(received, &c->received_line)
+		FIELD(withdrawn_reason, NULL)
 #undef FIELD
+		else if (!strcmp(key, "withdrawn"))
+		{
+			const char *s = yamldoc_scalar(v);
+
+			if (!strcmp(s, "true") || !strcmp(s, "yes"))
+				c->withdrawn = 1;
+			else if (strcmp(s, "false") && strcmp(s, "no"))
+				diags_add(
+				        d, DIAG_ERROR, c->path, line,
+				        yamldoc_col(v), "withdrawn",
+				        "'withdrawn: %s' must be true or false",
+				        s);
+		}
 		else if (!strcmp(key, "weight"))
 		{
 			char *end;
@@ -944,6 +962,18 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 		c->path = buf_detach(&dir);
 		c->slug = xstrndup(names[i], strlen(names[i]) - 3);
 		load_contribution(c, cfg, dfd, names[i], d);
+		if (c->withdrawn) {
+			/* Out of the issue, with its pictures: kept aside
+			 * only so the report can say it was withdrawn. */
+			is->withdrawn = xrealloc(
+			        is->withdrawn,
+			        (is->nwithdrawn + 1) * sizeof(*is->withdrawn));
+			is->withdrawn[is->nwithdrawn++] = *c;
+			memset(c, 0, sizeof(*c));
+			is->n--;
+			free(names[i]);
+			continue;
+		}
 		images = use_images(is, dfd, c, d);
 		c->ok = diags_count(d, DIAG_ERROR) == before && images == 0;
 		free(names[i]);

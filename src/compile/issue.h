@@ -19,6 +19,9 @@ struct contribution {
 	long weight;
 	char *start, *end, *location; /* events: "YYYY-MM-DDTHH:MM" */
 	char *received;               /* optional "YYYY-MM-DD" */
+	/* withdrawn: true: left out of the newsletter and the site */
+	int withdrawn;
+	char *withdrawn_reason; /* why (NULL when not given) */
 	time_t mtime;
 	/* Line of each front matter field (0 when absent), for messages. */
 	int title_line, partner_line, section_line, type_line, image_line,
@@ -56,6 +59,10 @@ struct issue {
 	size_t n;
 	struct issue_image *images; /* in the order first used */
 	size_t nimages;
+	/* Contributions marked withdrawn: true, in file name order: in no
+	 * output, their pictures not read; kept for the reports. */
+	struct contribution *withdrawn;
+	size_t nwithdrawn;
 };
 
 /* Pictures over this width get a warning: mail is read at ~600 px. */

@@ -16,7 +16,6 @@ void render_output_release(struct render_output *o)
 {
 	buf_release(&o->email_html);
 	buf_release(&o->email_txt);
-	buf_release(&o->archive_html);
 }
 
 /* Template sources read during one render, so partials stay valid. */
@@ -280,6 +279,12 @@ static struct tmpl_value *article(struct tmpl_data *d,
 		            "Where: ", "       ");
 	}
 	render_issue_url(cfg, id, &url);
+	if (!strcmp(c->type, "event") && c->start) {
+		/* The event's calendar file, beside the issue's page. */
+		buf_addf(&b, "%s%s.ics", for_email ? url.data : "", c->slug);
+		tmpl_map_str(d, a, "ics_url", b.data);
+		buf_reset(&b);
+	}
 	if (c->image) {
 		if (for_email)
 			buf_addf(&b, "%s%s", url.data, c->image);
@@ -383,14 +388,11 @@ int render_issue(const struct issue *is, const struct config *cfg,
 {
 	struct tmpl_data *d = tmpl_data_new();
 	struct tmpl_value *email = context(d, is, cfg, 1);
-	struct tmpl_value *web = context(d, is, cfg, 0);
 	int ret = -1;
 
 	if (render_template("email.html", email, 1, &out->email_html, err) <
 	            0 ||
-	    render_template("email.txt", email, 0, &out->email_txt, err) < 0 ||
-	    render_template("archive.html", web, 1, &out->archive_html, err) <
-	            0)
+	    render_template("email.txt", email, 0, &out->email_txt, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -398,54 +400,16 @@ out:
 	return ret;
 }
 
-int render_archive(const struct config *cfg, const struct render_entry *e,
-                   size_t n, struct buf *index, struct buf *feed,
-                   struct err *err)
+int render_issue_page(const struct issue *is, const struct config *cfg,
+                      const char *name, const char *root, struct buf *out,
+                      struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = tmpl_map(d), *nl = tmpl_map(d);
-	struct tmpl_value *list = tmpl_list(d);
-	struct buf b = BUF_INIT;
-	int ret = -1;
+	struct tmpl_value *web = context(d, is, cfg, 0);
+	int ret;
 
-	tmpl_map_str(d, nl, "name", cfg->name);
-	tmpl_map_str(d, nl, "base_url", cfg->base_url);
-	tmpl_map_str(d, nl, "language", cfg->language);
-	tmpl_map_str(d, nl, "from_name", cfg->from_name);
-	buf_addf(&b, "%s/subscribe", cfg->base_url);
-	tmpl_map_str(d, nl, "subscribe_url", b.data);
-	buf_reset(&b);
-	tmpl_map_set(root, "newsletter", nl);
-	for (size_t i = 0; i < n; i++) {
-		struct tmpl_value *m = tmpl_map(d);
-		char *date = issue_format_date(e[i].date);
-
-		tmpl_map_str(d, m, "id", e[i].id);
-		tmpl_map_str(d, m, "title", e[i].title);
-		tmpl_map_str(d, m, "date", e[i].date);
-		tmpl_map_str(d, m, "date_long", date);
-		free(date);
-		/* Atom wants full timestamps; an issue is dated by its day. */
-		buf_addf(&b, "%.10sT00:00:00Z", e[i].date);
-		tmpl_map_str(d, m, "updated", b.data);
-		buf_reset(&b);
-		if (e[i].summary && *e[i].summary)
-			tmpl_map_str(d, m, "summary", e[i].summary);
-		render_issue_url(cfg, e[i].id, &b);
-		tmpl_map_str(d, m, "web_url", b.data);
-		buf_reset(&b);
-		tmpl_list_add(list, m);
-	}
-	tmpl_map_set(root, "issues", list);
-	tmpl_map_bool(d, root, "has_issues", n > 0);
-	buf_addf(&b, "%.10sT00:00:00Z", n ? e[0].date : "1970-01-01");
-	tmpl_map_str(d, root, "updated", b.data);
-	if (render_template("index.html", root, 1, index, err) < 0 ||
-	    render_template("feed.xml", root, 1, feed, err) < 0)
-		goto out;
-	ret = 0;
-out:
-	buf_release(&b);
+	tmpl_map_str(d, web, "root", root);
+	ret = render_template(name, web, 1, out, err);
 	tmpl_data_free(d);
 	return ret;
 }

@@ -8,7 +8,7 @@
 
 /*
  * An issue model + Mustache templates -> the newsletter (email HTML and
- * text), the web archive page, the archive index and the Atom feed.
+ * text) and the issue's web page (the rest of the site is site.c's).
  *
  * Templates come from the workspace's templates/ folder, falling back to
  * the built-in defaults for any that are missing.
@@ -55,7 +55,7 @@ void render_field(const struct render_fields *f, int field, int html,
                   struct buf *out);
 
 struct render_output {
-	struct buf email_html, email_txt, archive_html;
+	struct buf email_html, email_txt;
 };
 
 void render_output_release(struct render_output *o);
@@ -64,18 +64,15 @@ void render_output_release(struct render_output *o);
 int render_issue(const struct issue *is, const struct config *cfg,
                  struct render_output *out, struct err *err);
 
-/* An issue listed in the archive index and the feed. */
-struct render_entry {
-	const char *id, *title, *date, *summary; /* borrowed */
-};
-
 /*
- * Renders public/index.html and public/feed.xml from entries, which must
- * be newest first.
+ * Renders an issue's web page with the template name ("site/issue.html"):
+ * the data the email gets but the subscriber's, images and calendar
+ * files by relative address, and "root", the way from the page to the
+ * site's top folder ("../../").
  */
-int render_archive(const struct config *cfg, const struct render_entry *e,
-                   size_t n, struct buf *index, struct buf *feed,
-                   struct err *err);
+int render_issue_page(const struct issue *is, const struct config *cfg,
+                      const char *name, const char *root, struct buf *out,
+                      struct err *err);
 
 /*
  * Renders a template by name (e.g. "contributing.md") with data, for

@@ -117,6 +117,15 @@ void report_text(const struct issue *is, const struct config *cfg,
 		}
 	if (!empty)
 		buf_adds(out, "  (none: every section has something)\n");
+	if (is->nwithdrawn) {
+		buf_adds(out, "\nWithdrawn (in no email and on no page):\n");
+		for (size_t i = 0; i < is->nwithdrawn; i++)
+			buf_addf(out, "  - %s%s%s\n", is->withdrawn[i].path,
+			         is->withdrawn[i].withdrawn_reason ? ": " : "",
+			         is->withdrawn[i].withdrawn_reason
+			                 ? is->withdrawn[i].withdrawn_reason
+			                 : "");
+	}
 	images_text(is, out);
 	buf_addf(out,
 	         "\nTotals: %zu contributions, %zu words, %zu error%s, %zu "

@@ -1,16 +1,15 @@
 #include "campaign.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "image.h"
 #include "issue.h"
+#include "lifecycle.h"
 #include "mime.h"
 #include "store_send.h"
 #include "token.h"
@@ -53,43 +52,6 @@ static void sleep_s(double s)
 }
 
 /* Loading the compiled issue. */
-
-static time_t mtime_of(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 ? st.st_mtime : 0;
-}
-
-/* The newest file directly in dir (or its subfolders one level down,
- * for templates/web), skipping build/. */
-static time_t newest_in(const char *dir, char **which)
-{
-	struct buf p = BUF_INIT;
-	struct dirent *de;
-	time_t newest = 0;
-	DIR *d = opendir(dir);
-
-	while (d && (de = readdir(d))) {
-		struct stat st;
-
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, "build"))
-			continue;
-		buf_reset(&p);
-		buf_addf(&p, "%s/%s", dir, de->d_name);
-		if (stat(p.data, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (st.st_mtime > newest) {
-			newest = st.st_mtime;
-			free(*which);
-			*which = xstrdup(p.data);
-		}
-	}
-	if (d)
-		closedir(d);
-	buf_release(&p);
-	return newest;
-}
 
 static int read_build(struct buf *b, const char *id, const char *name,
                       struct err *err)
@@ -245,10 +207,6 @@ static int check_cids(const struct campaign_issue *ci, struct err *err)
 int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
                         const char *id, struct err *err)
 {
-	struct buf dir = BUF_INIT;
-	char *which = NULL;
-	time_t built, newest;
-
 	memset(ci, 0, sizeof(*ci));
 	buf_init(&ci->html);
 	buf_init(&ci->text);
@@ -256,26 +214,10 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 	if (read_build(&ci->html, id, "email.html", err) < 0 ||
 	    read_build(&ci->text, id, "email.txt", err) < 0)
 		goto fail;
-	buf_addf(&dir, "issues/%s/build/email.html", id);
-	built = mtime_of(dir.data);
-	buf_reset(&dir);
-	buf_addf(&dir, "issues/%s", id);
-	newest = newest_in(dir.data, &which);
-	if (newest_in("templates", &which) > newest)
-		newest = mtime_of(which);
-	if (mtime_of("bulletin.yaml") > newest) {
-		newest = mtime_of("bulletin.yaml");
-		free(which);
-		which = xstrdup("bulletin.yaml");
-	}
-	if (newest > built) {
-		err_set(err,
-		        "%s changed after issues/%s was compiled: run "
-		        "'bulletin compile %s' and check it again before "
-		        "sending",
-		        which, id, id);
+	/* What was previewed is what is sent: the build must come from
+	 * the inputs as they are now, by content. */
+	if (lifecycle_check_build(cfg, id, "sending", err) < 0)
 		goto fail;
-	}
 	ci->subject = issue_title(id, err);
 	if (!ci->subject)
 		goto fail;
@@ -288,12 +230,8 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 	/* mime_write checks cid: references only in HTML it encodes. */
 	if (check_cids(ci, err) < 0)
 		goto fail;
-	free(which);
-	buf_release(&dir);
 	return 0;
 fail:
-	free(which);
-	buf_release(&dir);
 	campaign_issue_release(ci);
 	return -1;
 }
@@ -1278,6 +1216,12 @@ static int dry_run(struct run *run, struct err *err)
 	return ret;
 }
 
+/* Who runs the send, for the issue's events. */
+static const char *who(const struct run *run)
+{
+	return run->o->who ? run->o->who : "";
+}
+
 /*
  * Everything a send needs before its threads start, in order: the lock
  * on the issue's send (before the journal is touched: a second run would
@@ -1290,7 +1234,13 @@ static int open_run(struct run *run, struct store_campaign *c,
 	const struct config *cfg = run->cfg;
 	long counts[SEND_NSTATES], added = 0, uncertain = 0;
 
-	if (store_send_lock(run->st, run->ci->id, lock, err) < 0 ||
+	if (store_send_lock(run->st, run->ci->id, lock, err) < 0)
+		return -1;
+	/* Under the lock, so that nobody approves a send that another run
+	 * is taking over unchecked. */
+	if (lifecycle_check_send(cfg, run->st, run->ci->id, err) < 0 ||
+	    store_issue_event(run->st, run->ci->id, "sending", who(run), NULL,
+	                      err) < 0 ||
 	    store_send_fast_commits(run->st, err) < 0 ||
 	    store_campaign_open(run->st, run->ci->id, run->ci->subject, c,
 	                        err) < 0 ||
@@ -1389,8 +1339,13 @@ static int close_campaign(struct run *run, const struct store_campaign *c,
 		return -1;
 	finished = !run->stop && !left[SEND_PENDING] && !left[SEND_DEFERRED] &&
 	           !left[SEND_SENDING];
-	return store_campaign_update(run->st, c->id, run->p.elapsed,
-	                             finished ? (int64_t)time(NULL) : 0, err);
+	if (store_campaign_update(run->st, c->id, run->p.elapsed,
+	                          finished ? (int64_t)time(NULL) : 0, err) < 0)
+		return -1;
+	if (finished && !c->finished)
+		return store_issue_event(run->st, run->ci->id, "sent", who(run),
+		                         NULL, err);
+	return 0;
 }
 
 static void release_run(struct run *run)

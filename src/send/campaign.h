@@ -84,6 +84,7 @@ struct campaign_opts {
 	int dry_run;
 	int resend_uncertain;
 	const char *smtp_password; /* from the environment, or NULL */
+	const char *who; /* who runs the send, for the events */
 	/* Called about four times a second from the calling thread. */
 	void (*progress)(void *ctx, const struct campaign_progress *p);
 	void *ctx;
@@ -98,7 +99,10 @@ enum campaign_outcome {
 };
 
 /*
- * Sends ci to every active subscriber not yet sent to. Fills p and, for a
+ * Sends ci to every active subscriber not yet sent to; a full send (not
+ * dry_run) first checks the approval (lifecycle_check_send) and records
+ * the issue's 'sending' event, and 'sent' when every recipient is
+ * settled. Fills p and, for a
  * pause or a stop, why (a sentence for the user). Returns the outcome,
  * or -1 with err when the send could not run at all.
  */

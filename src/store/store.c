@@ -166,6 +166,49 @@ static const char *const migrations[] = {
         "  allowance REAL NOT NULL,"
         "  at INTEGER NOT NULL"
         ") WITHOUT ROWID;",
+        /*
+         * 6: the public site (src/store/store_site.c). An issue is public
+         * while it has a row in published; every publish and unpublish is
+         * also appended to publish_log with who did it.
+         */
+        "CREATE TABLE published ("
+        "  issue_id TEXT PRIMARY KEY,"
+        "  published_at INTEGER NOT NULL,"
+        "  published_by TEXT NOT NULL"
+        ") WITHOUT ROWID;"
+        "CREATE TABLE publish_log ("
+        "  id INTEGER PRIMARY KEY,"
+        "  at INTEGER NOT NULL,"
+        "  issue_id TEXT NOT NULL,"
+        "  action TEXT NOT NULL CHECK (action = 'publish'"
+        "    OR action = 'unpublish'),"
+        "  done_by TEXT NOT NULL"
+        ");",
+        /*
+         * 7: the editorial lifecycle (src/store/store_issue.c). An
+         * approval keeps the manifest of what was approved (one line per
+         * input and its SHA-256) and its digest; the latest one of an
+         * issue counts. Every step (compiled, approved, sending, sent)
+         * is an event naming who took it.
+         */
+        "CREATE TABLE issue_approvals ("
+        "  id INTEGER PRIMARY KEY,"
+        "  issue TEXT NOT NULL,"
+        "  digest TEXT NOT NULL,"
+        "  manifest TEXT NOT NULL,"
+        "  approved_by TEXT NOT NULL,"
+        "  approved_at INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX issue_approvals_issue ON issue_approvals (issue, id);"
+        "CREATE TABLE issue_events ("
+        "  id INTEGER PRIMARY KEY,"
+        "  issue TEXT NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  who TEXT NOT NULL,"
+        "  event TEXT NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE INDEX issue_events_issue ON issue_events (issue, event, id);",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -21,6 +21,7 @@ static const struct {
         {"css", "text/css; charset=utf-8"},
         {"xml", "application/atom+xml; charset=utf-8"},
         {"txt", "text/plain; charset=utf-8"},
+        {"ics", "text/calendar; charset=utf-8"},
         {"png", "image/png"},
         {"jpg", "image/jpeg"},
         {"jpeg", "image/jpeg"},

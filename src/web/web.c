@@ -895,7 +895,11 @@ static void builtin_css(struct http_exchange *ex)
 	ex->resp.cache_control = "no-cache";
 }
 
-/* The archive: /X and /issues/X are public/X. */
+/*
+ * The public site: /X is public/X. An issue's files live in
+ * public/issues/ID/ (the canonical address); /ID/... are the addresses
+ * they had before and are looked up there too.
+ */
 static int archive_route(struct web *w, struct http_exchange *ex)
 {
 	const char *path = ex->req.path, *rel = path + 1;
@@ -906,18 +910,21 @@ static int archive_route(struct web *w, struct http_exchange *ex)
 		method_not_allowed(w, ex, "GET, HEAD");
 		return HTTP_ANSWER;
 	}
-	if (!strncmp(rel, "issues/", 7))
-		rel += 7;
-	else if (!strcmp(rel, "issues"))
-		rel = "";
 	r = publicdir_find(PUBLIC_DIR, rel, &file);
+	if (r == PUBLICDIR_NOT_FOUND && *rel && strncmp(rel, "issues/", 7)) {
+		struct buf alt = BUF_INIT;
+
+		buf_addf(&alt, "issues/%s", rel);
+		r = publicdir_find(PUBLIC_DIR, alt.data, &file);
+		buf_release(&alt);
+	}
 	if (r == PUBLICDIR_FOUND) {
 		ex->resp.fd = file.fd;
 		ex->resp.fd_size = file.size;
 		ex->resp.content_type = file.content_type;
 		ex->resp.cache_control = file.cache_control;
 		memcpy(ex->resp.etag, file.etag, sizeof(ex->resp.etag));
-	} else if (r == PUBLICDIR_IS_DIR || !strcmp(path, "/issues")) {
+	} else if (r == PUBLICDIR_IS_DIR) {
 		struct buf loc = BUF_INIT;
 
 		add_path_escaped(&loc, path);

@@ -7,7 +7,7 @@ source tests/web/lib.sh
 sample_workspace
 WS=$T/sample
 printf 'web:\n  signups_per_hour: 3\n' >> "$WS/bulletin.yaml"
-(cd "$WS" && "$BULLETIN" compile 2026-12 >/dev/null)
+(cd "$WS" && "$BULLETIN" compile 2026-12 >/dev/null && "$BULLETIN" approve 2026-12 >/dev/null && "$BULLETIN" publish 2026-12 --now 2026-12-10 >/dev/null)
 start_server
 shots="${BUILD_DIR:-$T}/screenshots"
 if node "$ROOT/tests/browser/flow.js" --url "$URL" --workspace "$WS" \

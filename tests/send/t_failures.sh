@@ -30,6 +30,7 @@ start_smtpd smtpd --fail-times 1 --reply 'later-*=rcpt:451 4.3.0 Try again much 
 delivery "transport=smtp://127.0.0.1:$SMTPD_PORT" connections=2 retry_attempts=1 \
   retry_delay=0.05 pause_window=1000
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 "$BULLETIN" send 2026-12 >"$T/send1.out" 2>"$T/send1.err" && rc=0 || rc=$?
 stop_smtpd
 [ "$rc" = 0 ] && pass "first run exits 0 (deferred and failed are reported, not fatal)" ||
@@ -110,6 +111,7 @@ expect_grep "$T/status1.out" "finished: not yet" "not finished while some are de
 start_smtpd smtpd --fail-times 1
 delivery "transport=smtp://127.0.0.1:$SMTPD_PORT"
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 "$BULLETIN" send 2026-12 >"$T/send2.out" 2>"$T/send2.err" || { fail "second run failed:"; cat "$T/send2.out" "$T/send2.err" >&2; }
 stop_smtpd
 expect_grep "$T/send2.out" "2 sent, 0 failed, 2 deferred, 0 skipped (left before sending) of 4" "second run: only the 4 deferred"
@@ -144,6 +146,7 @@ start_smtpd pause --reply '*=rcpt:451 4.7.1 Greylisted, try again'
 delivery "transport=smtp://127.0.0.1:$SMTPD_PORT" connections=2 retry_attempts=3 \
   retry_delay=0.05 pause_window=10 pause_failure_share=0.2
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 "$BULLETIN" send 2026-12 >"$T/pause.out" 2>"$T/pause.err" && rc=0 || rc=$?
 stop_smtpd
 [ "$rc" = 1 ] && pass "a paused send exits 1" || fail "paused send exited $rc"

@@ -17,6 +17,7 @@ BATCH=8 # CLAIM_BATCH in src/send/campaign.c: rows a connection claims at once
 start_smtpd smtpd --no-store
 delivery "transport=smtp://127.0.0.1:$SMTPD_PORT" connections=$CONNS
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 
 # accepted: messages the server has accepted so far.
 accepted() { grep '"event": "data"' "$T/smtpd.log" | grep -c '"code": 250' || true; }

@@ -16,6 +16,7 @@ N=40
 start_smtpd smtpd --no-store --slow-delay 0.25
 delivery "transport=smtp://127.0.0.1:$SMTPD_PORT" connections=2
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 lock=subscribers/bulletin.db-send-2026-12.lock
 accepted() { grep '"event": "data"' "$T/smtpd.log" | grep -c '"code": 250' || true; }
 wait_accepted() { # N: until the server has accepted N in all (10 s at most)
@@ -87,6 +88,7 @@ left=$(sql "SELECT count(*) FROM journal WHERE status NOT IN ('sent', 'uncertain
 cp -r issues/2026-12 issues/2027-01
 sed -i 's/^title: .*/title: "January 2027"/' issues/2027-01/issue.yaml
 "$BULLETIN" compile 2027-01 >/dev/null
+"$BULLETIN" approve 2027-01 >/dev/null
 sql "DELETE FROM journal; DELETE FROM campaigns"
 "$BULLETIN" send 2026-12 >"$T/d.out" 2>"$T/d.err" &
 d=$!

@@ -39,6 +39,7 @@ printf '\n...and more: this line starts with three dots.\n\n.\n\n..\n' >>"$W"
 sed -i "s|^  transport: .*|  transport: smtp://127.0.0.1:$PORT|" bulletin.yaml
 grep -q "smtp://127.0.0.1:$PORT" bulletin.yaml || fail "could not point delivery at postfix"
 "$BULLETIN" compile 2026-12 >"$T/compile.out" 2>&1 || { fail "compile failed:"; cat "$T/compile.out" >&2; }
+"$BULLETIN" approve 2026-12 >/dev/null
 grep -qx '\.\.\.and more: this line starts with three dots\.' issues/2026-12/build/email.txt &&
   grep -qx '\.' issues/2026-12/build/email.txt &&
   pass "the text part has lines starting with dots" || fail "no dot lines in build/email.txt"

@@ -9,6 +9,7 @@ sample_workspace
 cd "$T/sample"
 SUBJECT="One year on as a Health Equity Town"
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 "$BULLETIN" subscribers import subscribers/sample.csv >/dev/null
 n=$(sql "SELECT count(*) FROM subscribers WHERE status = 'active'")
 [ "$n" -ge 10 ] && pass "$n sample subscribers" || fail "only $n sample subscribers"

@@ -13,6 +13,7 @@ N=120
 { echo "email,name"; for i in $(seq -w $N); do echo "r$i@example.org,Reader $i"; done; } >"$T/subs.csv"
 "$BULLETIN" subscribers import "$T/subs.csv" >/dev/null
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 count() { grep -c "\"event\": \"$2\"" "$1" || true; }
 once_each() { # LOG: every subscriber received exactly once
   received "$1" >"$T/received"

@@ -16,6 +16,7 @@ N=300
 start_smtpd smtpd --no-store --slow-delay 0.1
 delivery "transport=smtp://127.0.0.1:$SMTPD_PORT" connections=4
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 
 accepted() { grep '"event": "data"' "$T/smtpd.log" | grep -c '"code": 250' || true; }
 "$BULLETIN" send 2026-12 >"$T/send.out" 2>"$T/send.err" &

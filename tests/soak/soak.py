@@ -98,6 +98,7 @@ try:
                     "drop" if r < 0.07 else "slow" if r < 0.08 else "user")
             f.write(f"{kind}-{i}@example.org,Reader {i}\n")
     run("compile", "2026-12")
+    run("approve", "2026-12", "--by", "soak test")
     run("subscribers", "import", os.path.join(T, "subs.csv"), "--quiet")
     db_path = os.path.join(W, "subscribers/bulletin.db")
     db = sqlite3.connect(db_path, timeout=30)

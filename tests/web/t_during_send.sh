@@ -11,7 +11,7 @@ LEAVERS=15
 # Paced, so the send lasts a few seconds.
 sed -i 's/^  rate: 0 .*/  rate: 40/' "$WS/bulletin.yaml"
 grep -q '^  rate: 40' "$WS/bulletin.yaml" || { echo "FAIL: could not set delivery.rate" >&2; exit 1; }
-(cd "$WS" && "$BULLETIN" compile 2026-12 >/dev/null)
+(cd "$WS" && "$BULLETIN" compile 2026-12 >/dev/null && "$BULLETIN" approve 2026-12 >/dev/null && "$BULLETIN" publish 2026-12 --now 2026-12-10 >/dev/null)
 python3 -c "
 print('email,name')
 for i in range($N): print(f'r{i:04}@example.org,Reader {i}')" > "$T/people.csv"

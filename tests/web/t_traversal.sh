@@ -7,7 +7,7 @@ source tests/lib.sh
 source tests/web/lib.sh
 sample_workspace
 WS=$T/sample
-(cd "$WS" && "$BULLETIN" compile 2026-12 >/dev/null)
+(cd "$WS" && "$BULLETIN" compile 2026-12 >/dev/null && "$BULLETIN" publish 2026-12 --now 2026-12-10 >/dev/null)
 echo "top secret" > "$WS/secret.txt"
 ln -s ../secret.txt "$WS/public/leak.txt"
 ln -s .. "$WS/public/up"
@@ -20,20 +20,27 @@ has_header idx 'Content-Type: text/html; charset=utf-8' && pass "index is HTML" 
 has_header idx 'Cache-Control: no-cache' && pass "pages revalidate" || fail "page caching header"
 has_header idx 'ETag: "' && pass "pages have an ETag" || fail "no ETag"
 expect_security_headers idx "the archive index"
-expect_grep "$T/idx.b" 'href="2026-12/index.html"' "index lists the issue"
-expect_status idx2 200 "/issues/ is the index too" "$URL/issues/"
-cmp -s "$T/idx.b" "$T/idx2.b" && pass "same file" || fail "/issues/ differs from /"
+expect_grep "$T/idx.b" 'href="issues/2026-12/index.html"' "index links the latest issue"
+expect_status idx2 200 "/issues/ lists every issue" "$URL/issues/"
+expect_grep "$T/idx2.b" 'href="../issues/2026-12/index.html"' "the list links the issue"
 expect_status page 200 "issue page" "$URL/issues/2026-12/index.html"
 expect_status page2 200 "issue folder" "$URL/issues/2026-12/"
 expect_status dir 301 "issue folder without its slash" "$URL/issues/2026-12"
 has_header dir 'Location: /issues/2026-12/' && pass "redirected to the slash" || fail "no Location to the slash"
 expect_security_headers dir "a redirect"
-img=$(find "$WS/public/2026-12" -name "*.png" -printf "%f\n" | head -1)
+img=$(find "$WS/public/issues/2026-12" -name "*.png" -printf "%f\n" | head -1)
 expect_status img 200 "an image ($img)" "$URL/issues/2026-12/$img"
 has_header img 'Content-Type: image/(png|jpeg)' && pass "image content type" || fail "image content type"
 has_header img 'Cache-Control: public, max-age=86400' && pass "images are cached" || fail "image caching header"
-cmp -s "$T/img.b" "$WS/public/2026-12/$img" && pass "image bytes intact" || fail "image bytes differ"
-expect_status css 200 "style sheet" "$URL/issues/style.css"
+cmp -s "$T/img.b" "$WS/public/issues/2026-12/$img" && pass "image bytes intact" || fail "image bytes differ"
+# The addresses from before issues/ (public/ID/) keep working.
+expect_status old 200 "the old address of the issue" "$URL/2026-12/"
+expect_grep "$T/old.b" '../issues/2026-12/index.html' "the old page sends on to issues/"
+expect_status oldimg 200 "an image at its old address" "$URL/2026-12/$img"
+cmp -s "$T/oldimg.b" "$WS/public/issues/2026-12/$img" && pass "the same image" || fail "old image address gives other bytes"
+expect_status ics 200 "an event's calendar file" "$URL/issues/2026-12/partner-learning-session.ics"
+has_header ics 'Content-Type: text/calendar; charset=utf-8' && pass "calendar content type" || fail "calendar content type"
+expect_status css 200 "style sheet" "$URL/style.css"
 has_header css 'Content-Type: text/css' && pass "css content type" || fail "css content type"
 expect_status css2 200 "style sheet at the root" "$URL/style.css"
 expect_status feed 200 "Atom feed" "$URL/feed.xml"

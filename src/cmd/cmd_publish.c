@@ -1,0 +1,122 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "common.h"
+#include "diag.h"
+#include "issue.h"
+#include "lint.h"
+#include "sitecmd.h"
+#include "store.h"
+#include "store_site.h"
+#include "banned.h"
+
+const char cmd_publish_summary[] =
+        "put issues on the public site (or rebuild the site)";
+
+static void usage(FILE *f)
+{
+	fputs("usage: bulletin publish [ISSUE...] [--by NAME] [--now TIME]\n\n"
+	      "Checks each ISSUE as compile does, marks it published and\n"
+	      "rebuilds public/ from every published issue's files. Without\n"
+	      "ISSUE, only rebuilds. Publishing an issue again after a piece\n"
+	      "was deleted or marked 'withdrawn: true' takes it off the site.\n"
+	      "A full send publishes its issue by itself.\n\n"
+	      "  --by NAME   who publishes (default: your login name)\n"
+	      "  --now TIME  the time the site is built at (which events are\n"
+	      "              upcoming): 2027-01-01T09:00Z or seconds since\n"
+	      "              1970; default SOURCE_DATE_EPOCH, else the clock\n",
+	      f);
+}
+
+/* Loads and checks one issue: 0 when it has no errors (printed). */
+static int check(const struct cmd_run *run, const char *id)
+{
+	struct issue is;
+	struct diags d = DIAGS_INIT;
+	struct err err = ERR_INIT;
+	struct buf msgs = BUF_INIT;
+	size_t errors;
+	int ret = -1;
+
+	if (issue_load(&is, &run->cfg, id, &d, &err) < 0) {
+		cmd_fail(&err);
+		goto out;
+	}
+	lint_issue(&is, &run->cfg, &d);
+	diags_sort(&d);
+	for (size_t i = 0; i < d.n; i++)
+		diag_format(&d.v[i], 0, &msgs);
+	fputs(msgs.data, stderr);
+	errors = diags_count(&d, DIAG_ERROR);
+	if (errors || !is.title || !is.date)
+		cmd_error("issues/%s: %zu error%s: fix %s (or withdraw the "
+		          "piece: 'withdrawn: true') and publish again; "
+		          "nothing was published",
+		          id, errors, errors == 1 ? "" : "s",
+		          errors == 1 ? "it" : "them");
+	else
+		ret = 0;
+	issue_release(&is);
+out:
+	diags_release(&d);
+	err_release(&err);
+	buf_release(&msgs);
+	return ret;
+}
+
+int cmd_publish(int argc, char **argv)
+{
+	const char *by = NULL, *now_opt = NULL;
+	const struct cmd_opt opts[] = {
+	        {"by", 1, &by, 0},
+	        {"now", 1, &now_opt, 0},
+	        {NULL, 0, NULL, 0},
+	};
+	struct cmd_run run;
+	struct store st;
+	struct err err = ERR_INIT;
+	char **ids = NULL;
+	time_t now;
+	int ret, n = 0;
+
+	ret = cmd_begin(&run, argc, argv, opts, CMD_ANY, 0, usage);
+	if (ret >= 0)
+		return ret;
+	ret = EXIT_FAIL;
+	if (cmd_site_now(now_opt, &now) < 0)
+		return cmd_end(&run, ret);
+	ids = calloc((size_t)run.nargs + 1, sizeof(*ids));
+	if (!ids)
+		abort();
+	for (; n < run.nargs; n++) {
+		ids[n] = cmd_issue_id(run.args[n], run.prefix);
+		if (!ids[n] || check(&run, ids[n]) < 0)
+			goto out;
+	}
+	if (store_open(&st, run.cfg.store, &err) < 0) {
+		cmd_fail(&err);
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		int r = store_site_publish(&st, ids[i], cmd_site_who(by), &err);
+
+		if (r < 0) {
+			cmd_fail(&err);
+			goto out_store;
+		}
+		printf("%s %s (by %s)\n", r ? "published" : "published again",
+		       ids[i], cmd_site_who(by));
+	}
+	if (cmd_site_rebuild(&run.cfg, &st, now) == 0)
+		ret = EXIT_OK;
+out_store:
+	store_close(&st);
+out:
+	for (int i = 0; i <= n && i < run.nargs; i++)
+		free(ids[i]);
+	free(ids);
+	err_release(&err);
+	return cmd_end(&run, ret);
+}

@@ -1,0 +1,267 @@
+#include "lifecycle.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+static const char *const state_names[] = {"draft", "compiled", "approved",
+                                          "sending", "sent"};
+
+const char *lifecycle_state_name(enum lifecycle_state s)
+{
+	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0])
+	               ? state_names[s]
+	               : "?";
+}
+
+void lifecycle_when(int64_t t, struct buf *out)
+{
+	char text[64];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	localtime_r(&tt, &tm);
+	strftime(text, sizeof(text), "on %Y-%m-%d %H:%M", &tm);
+	buf_adds(out, text);
+}
+
+void lifecycle_explain(const struct inputs *was, const struct inputs *now,
+                       const char *what, struct buf *out)
+{
+	struct inputs_change *ch;
+	size_t n = inputs_compare(was, now, &ch);
+
+	for (size_t i = 0; i < n; i++)
+		buf_addf(out, "%s%s %s since %s", i ? "\n  " : "", ch[i].name,
+		         inputs_change_verb(ch[i].kind), what);
+	free(ch);
+}
+
+static int same_inputs(const struct inputs *a, const struct inputs *b)
+{
+	struct inputs_change *ch;
+	size_t n = inputs_compare(a, b, &ch);
+
+	free(ch);
+	return n == 0;
+}
+
+static int load_recorded(struct lifecycle *lc, struct store *st, const char *id,
+                         struct err *err)
+{
+	int found;
+
+	found = store_issue_last_event(st, id, "compiled", &lc->compile, err);
+	if (found < 0)
+		return -1;
+	found = store_issue_approval(st, id, &lc->approval, err);
+	if (found < 0)
+		return -1;
+	lc->approved = found;
+	if (found)
+		lc->approval_holds =
+		        !strcmp(lc->approval.digest, lc->now_digest);
+	found = store_campaign_find(st, id, &lc->campaign, err);
+	if (found < 0)
+		return -1;
+	lc->has_campaign = found;
+	found = store_site_is_published(st, id, err);
+	if (found < 0)
+		return -1;
+	lc->published = found;
+	return 0;
+}
+
+int lifecycle_load(struct lifecycle *lc, const struct config *cfg,
+                   struct store *st, const char *id, struct err *err)
+{
+	int found;
+
+	memset(lc, 0, sizeof(*lc));
+	if (inputs_collect(&lc->now, cfg, id, err) < 0)
+		return -1;
+	inputs_digest(&lc->now, lc->now_digest);
+	found = inputs_read(&lc->built, cfg, id, &lc->compiled_at, err);
+	if (found < 0)
+		goto fail;
+	lc->compiled = found;
+	lc->stale = found && !same_inputs(&lc->built, &lc->now);
+	if (st && load_recorded(lc, st, id, err) < 0)
+		goto fail;
+	if (lc->has_campaign)
+		lc->state = lc->campaign.finished ? LIFECYCLE_SENT
+		                                  : LIFECYCLE_SENDING;
+	else if (lc->compiled && !lc->stale)
+		lc->state = lc->approval_holds ? LIFECYCLE_APPROVED
+		                               : LIFECYCLE_COMPILED;
+	else
+		lc->state = LIFECYCLE_DRAFT;
+	return 0;
+fail:
+	lifecycle_release(lc);
+	return -1;
+}
+
+void lifecycle_release(struct lifecycle *lc)
+{
+	inputs_release(&lc->now);
+	inputs_release(&lc->built);
+	store_issue_event_release(&lc->compile);
+	store_approval_release(&lc->approval);
+	store_campaign_release(&lc->campaign);
+	memset(lc, 0, sizeof(*lc));
+}
+
+/* No build/inputs: never compiled, or by a bulletin that wrote none. */
+static int never_compiled(const struct config *cfg, const char *id,
+                          const char *before, struct err *err)
+{
+	struct buf p = BUF_INIT;
+	int built;
+
+	config_path(cfg, &p, "issues/%s/build/email.html", id);
+	built = access(p.data, F_OK) == 0;
+	buf_release(&p);
+	if (!built)
+		return err_set(err,
+		               "issues/%s has not been compiled yet: run "
+		               "'bulletin compile %s' before %s",
+		               id, id, before);
+	return err_set(err,
+	               "issues/%s/build/inputs is missing, so nobody can tell "
+	               "what the compiled issue was made from: run 'bulletin "
+	               "compile %s' again before %s",
+	               id, id, before);
+}
+
+int lifecycle_check_build(const struct config *cfg, const char *id,
+                          const char *before, struct err *err)
+{
+	struct inputs built, now;
+	struct buf why = BUF_INIT, what = BUF_INIT;
+	long long when;
+	int found, ret = -1;
+
+	found = inputs_read(&built, cfg, id, &when, err);
+	if (found < 0)
+		return -1;
+	if (!found)
+		return never_compiled(cfg, id, before, err);
+	if (inputs_collect(&now, cfg, id, err) < 0)
+		goto out_built;
+	buf_adds(&what, "it was compiled");
+	if (when) {
+		buf_addch(&what, ' ');
+		lifecycle_when(when, &what);
+	}
+	lifecycle_explain(&built, &now, what.data, &why);
+	if (why.len)
+		err_set(err,
+		        "%s:\n  run 'bulletin compile %s' and check it again "
+		        "before %s",
+		        why.data, id, before);
+	else
+		ret = 0;
+	inputs_release(&now);
+out_built:
+	inputs_release(&built);
+	buf_release(&why);
+	buf_release(&what);
+	return ret;
+}
+
+/* No approval on record: first things first, if it was never compiled. */
+static int not_approved(const struct config *cfg, const char *id,
+                        struct err *err)
+{
+	struct inputs built;
+	long long when;
+	int found = inputs_read(&built, cfg, id, &when, err);
+
+	inputs_release(&built);
+	if (found < 0)
+		return -1;
+	if (!found)
+		return never_compiled(cfg, id, "sending", err);
+	return err_set(err,
+	               "issues/%s has not been approved: read "
+	               "issues/%s/build/preview.html, then 'bulletin approve "
+	               "%s' records who approved it, and the send can go "
+	               "(bulletin.yaml's workflow.approval is 'required')",
+	               id, id, id);
+}
+
+/* "it was approved on DATE by NAME" */
+static void approved_what(const struct store_approval *a, struct buf *out)
+{
+	buf_adds(out, "it was approved ");
+	lifecycle_when(a->at, out);
+	buf_addf(out, " by %s", a->by);
+}
+
+int lifecycle_check_send(const struct config *cfg, struct store *st,
+                         const char *id, struct err *err)
+{
+	struct store_approval a;
+	struct inputs was, now;
+	struct buf why = BUF_INIT, what = BUF_INIT;
+	int found, ret = -1;
+
+	if (strcmp(cfg->approval, "required"))
+		return 0;
+	found = store_issue_approval(st, id, &a, err);
+	if (found <= 0)
+		return found < 0 ? -1 : not_approved(cfg, id, err);
+	if (inputs_parse(&was, a.manifest, strlen(a.manifest), "the approval",
+	                 err) < 0)
+		goto out_a;
+	if (inputs_collect(&now, cfg, id, err) < 0)
+		goto out_was;
+	approved_what(&a, &what);
+	lifecycle_explain(&was, &now, what.data, &why);
+	if (why.len)
+		err_set(err,
+		        "%s:\n  compile and approve again ('bulletin compile "
+		        "%s', then 'bulletin approve %s') before sending",
+		        why.data, id, id);
+	else
+		ret = 0;
+	inputs_release(&now);
+out_was:
+	inputs_release(&was);
+out_a:
+	store_approval_release(&a);
+	buf_release(&why);
+	buf_release(&what);
+	return ret;
+}
+
+int lifecycle_approve(const struct config *cfg, struct store *st,
+                      const char *id, const char *by, struct err *err)
+{
+	struct buf manifest = BUF_INIT;
+	char digest[SHA256_LEN * 2 + 1];
+	struct inputs built;
+	long long when;
+	int found, ret = -1;
+
+	if (lifecycle_check_build(cfg, id, "approving", err) < 0)
+		return -1;
+	/* The manifest approved is the build's: checked equal to now. */
+	found = inputs_read(&built, cfg, id, &when, err);
+	if (found <= 0)
+		return found < 0
+		               ? -1
+		               : err_set(err, "issues/%s/build/inputs vanished",
+		                         id);
+	inputs_format(&built, &manifest);
+	inputs_digest(&built, digest);
+	if (store_issue_approve(st, id, digest, manifest.data, by, 0, err) == 0)
+		ret = 0;
+	inputs_release(&built);
+	buf_release(&manifest);
+	return ret;
+}

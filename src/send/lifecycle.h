@@ -1,0 +1,98 @@
+#ifndef LIFECYCLE_H
+#define LIFECYCLE_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+#include "inputs.h"
+#include "store.h"
+#include "store_issue.h"
+#include "store_send.h"
+#include "store_site.h"
+
+/*
+ * The editorial lifecycle of an issue:
+ *   draft -> compiled -> approved -> sending -> sent
+ * worked out each time from what is there: the issue's inputs now
+ * (inputs_collect), what it was compiled from (build/inputs), the latest
+ * approval in the store and the send journal. Content decides: an input
+ * changed since the compile makes the issue a draft again; one changed
+ * since the approval takes the approval away.
+ */
+
+enum lifecycle_state {
+	LIFECYCLE_DRAFT,
+	LIFECYCLE_COMPILED,
+	LIFECYCLE_APPROVED,
+	LIFECYCLE_SENDING,
+	LIFECYCLE_SENT,
+};
+
+const char *lifecycle_state_name(enum lifecycle_state s);
+
+struct lifecycle {
+	enum lifecycle_state state;
+	struct inputs now;   /* what the issue is made of now */
+	struct inputs built; /* build/inputs; empty when never compiled */
+	int compiled;        /* build/inputs exists */
+	int stale;           /* compiled, and an input changed since */
+	long long compiled_at;
+	struct store_issue_event compile; /* who compiled last (who NULL: not
+	                                     recorded) */
+	int approved; /* an approval is on record (it may no longer hold) */
+	int approval_holds; /* ... and the inputs are still those approved */
+	struct store_approval approval;
+	int published;    /* on the public site (store_site) */
+	int has_campaign; /* a full send has started */
+	struct store_campaign campaign;
+	char now_digest[SHA256_LEN * 2 + 1];
+};
+
+/*
+ * Works out where issue id stands. st may be NULL (nothing recorded is
+ * then known: no approval, no send). Returns 0, or -1 with err.
+ */
+int lifecycle_load(struct lifecycle *lc, const struct config *cfg,
+                   struct store *st, const char *id, struct err *err);
+void lifecycle_release(struct lifecycle *lc);
+
+/*
+ * Appends one line per input that differs between was and now, each
+ * "NAME changed since WHAT" (WHAT: e.g. "it was approved on DATE by
+ * NAME"), without a final newline.
+ */
+void lifecycle_explain(const struct inputs *was, const struct inputs *now,
+                       const char *what, struct buf *out);
+
+/* Appends "on YYYY-MM-DD HH:MM" in local time. */
+void lifecycle_when(int64_t t, struct buf *out);
+
+/*
+ * The check before anything is sent, previewed or approved: the build of
+ * id exists and was compiled from the inputs as they are now. -1 with
+ * err naming every file changed, added or removed since; before ends its
+ * advice ("sending": "... check it again before sending").
+ */
+int lifecycle_check_build(const struct config *cfg, const char *id,
+                          const char *before, struct err *err);
+
+/*
+ * The check before a full send (after lifecycle_check_build): with
+ * workflow.approval 'required', the issue was approved and its inputs are
+ * those approved. -1 with err naming every file changed, added or removed
+ * since the approval, or saying it was never approved.
+ */
+int lifecycle_check_send(const struct config *cfg, struct store *st,
+                         const char *id, struct err *err);
+
+/*
+ * Approves issue id as by: refuses (-1 with err, naming the files) when
+ * it was never compiled or an input changed since the compile; records
+ * the approval (who, when, the manifest and its digest) and an event.
+ */
+int lifecycle_approve(const struct config *cfg, struct store *st,
+                      const char *id, const char *by, struct err *err);
+
+#endif

@@ -1,0 +1,155 @@
+#include "lifecycle.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "file.h"
+
+static char dir[] = "/tmp/test_lifecycle.XXXXXX";
+
+static const char yaml[] = "newsletter:\n"
+                           "  name: Test News\n"
+                           "  from: \"Test News <news@example.org>\"\n"
+                           "  base_url: https://news.example.org/\n"
+                           "sections:\n"
+                           "  - key: one\n"
+                           "    title: Section one\n";
+
+static void put(const char *rel, const char *text)
+{
+	struct buf p = BUF_INIT;
+	struct err err = ERR_INIT;
+
+	buf_addf(&p, "%s/%s", dir, rel);
+	CHECK(file_write_atomic(p.data, text, strlen(text), 0644, 0, &err) ==
+	      0);
+	buf_release(&p);
+	err_release(&err);
+}
+
+/* What compile leaves: the manifest of the inputs as they are now. */
+static void compile(const struct config *cfg)
+{
+	struct inputs in;
+	struct err err = ERR_INIT;
+
+	CHECK(inputs_collect(&in, cfg, "2027-01", &err) == 0);
+	CHECK(inputs_write(&in, cfg, "2027-01", &err) == 0);
+	inputs_release(&in);
+	err_release(&err);
+}
+
+static enum lifecycle_state state(const struct config *cfg, struct store *st)
+{
+	struct lifecycle lc;
+	struct err err = ERR_INIT;
+	enum lifecycle_state s = (enum lifecycle_state) - 1;
+
+	if (lifecycle_load(&lc, cfg, st, "2027-01", &err) == 0) {
+		s = lc.state;
+		lifecycle_release(&lc);
+	} else {
+		fprintf(stderr, "  %s\n", err_msg(&err));
+	}
+	err_release(&err);
+	return s;
+}
+
+static void test_states(const struct config *cfg, struct store *st)
+{
+	struct err err = ERR_INIT;
+	struct store_campaign c = {0};
+
+	CHECK(state(cfg, st) == LIFECYCLE_DRAFT);
+	CHECK(lifecycle_check_build(cfg, "2027-01", "sending", &err) < 0);
+	CHECK(strstr(err_msg(&err), "has not been compiled yet") != NULL);
+	err_release(&err);
+	compile(cfg);
+	CHECK(state(cfg, st) == LIFECYCLE_COMPILED);
+	CHECK(lifecycle_check_build(cfg, "2027-01", "sending", &err) == 0);
+	CHECK(lifecycle_check_send(cfg, st, "2027-01", &err) < 0);
+	CHECK(strstr(err_msg(&err), "has not been approved") != NULL);
+	err_release(&err);
+	CHECK(lifecycle_approve(cfg, st, "2027-01", "Amina", &err) == 0);
+	CHECK(state(cfg, st) == LIFECYCLE_APPROVED);
+	CHECK(lifecycle_check_send(cfg, st, "2027-01", &err) == 0);
+
+	/* One byte: stale, a draft again, and no longer the approved one. */
+	put("issues/2027-01/a.md", "hellO\n");
+	CHECK(state(cfg, st) == LIFECYCLE_DRAFT);
+	CHECK(lifecycle_check_build(cfg, "2027-01", "sending", &err) < 0);
+	CHECK(strstr(err_msg(&err), "issues/2027-01/a.md changed since it "
+	                            "was compiled") != NULL);
+	err_release(&err);
+	CHECK(lifecycle_check_send(cfg, st, "2027-01", &err) < 0);
+	CHECK(strstr(err_msg(&err), "issues/2027-01/a.md changed since it "
+	                            "was approved on ") != NULL);
+	CHECK(strstr(err_msg(&err), " by Amina") != NULL);
+	err_release(&err);
+	CHECK(lifecycle_approve(cfg, st, "2027-01", "Amina", &err) < 0);
+	err_release(&err);
+	compile(cfg);
+	CHECK(state(cfg, st) == LIFECYCLE_COMPILED);
+
+	/* The same bytes as approved: approved again, whatever the dates. */
+	put("issues/2027-01/a.md", "hello\n");
+	compile(cfg);
+	CHECK(state(cfg, st) == LIFECYCLE_APPROVED);
+
+	CHECK(store_campaign_open(st, "2027-01", "T", &c, &err) == 0);
+	CHECK(state(cfg, st) == LIFECYCLE_SENDING);
+	CHECK(store_campaign_update(st, c.id, 1.0, 1700000100, &err) == 0);
+	CHECK(state(cfg, st) == LIFECYCLE_SENT);
+	store_campaign_release(&c);
+	if (err.set)
+		fprintf(stderr, "  %s\n", err_msg(&err));
+	err_release(&err);
+}
+
+/* With workflow.approval optional only a stale build stops a send. */
+static void test_optional(struct config *cfg, struct store *st)
+{
+	struct err err = ERR_INIT;
+
+	free(cfg->approval);
+	cfg->approval = xstrdup("optional");
+	CHECK(lifecycle_check_send(cfg, st, "2027-02", &err) == 0);
+	err_release(&err);
+}
+
+int main(void)
+{
+	struct config cfg;
+	struct store st;
+	struct err err = ERR_INIT;
+	struct buf p = BUF_INIT;
+
+	if (!mkdtemp(dir)) {
+		perror(dir);
+		return 1;
+	}
+	put("issues/2027-01/a.md", "hello\n");
+	put("issues/2027-01/issue.yaml", "title: T\n");
+	config_init(&cfg);
+	CHECK(config_parse(&cfg, yaml, strlen(yaml), "bulletin.yaml", &err) ==
+	      0);
+	cfg.root = xstrdup(dir);
+	buf_addf(&p, "%s/bulletin.db", dir);
+	CHECK(store_open(&st, p.data, &err) == 0);
+	if (!err.set) {
+		test_states(&cfg, &st);
+		test_optional(&cfg, &st);
+		store_close(&st);
+	} else {
+		fprintf(stderr, "  %s\n", err_msg(&err));
+	}
+	config_release(&cfg);
+	buf_reset(&p);
+	buf_addf(&p, "rm -rf '%s'", dir);
+	CHECK(system(p.data) == 0);
+	buf_release(&p);
+	err_release(&err);
+	return check_done();
+}
