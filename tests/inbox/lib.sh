@@ -11,6 +11,7 @@ inbox_workspace() {
     "$BULLETIN" subscribers add "$p@example.com" >/dev/null
   done
   "$BULLETIN" compile 2026-12 >/dev/null
+  "$BULLETIN" approve 2026-12 >/dev/null
   "$BULLETIN" send 2026-12 >/dev/null 2>&1 ||
     { echo "FAIL: the sample issue was not sent" >&2; exit 1; }
   for p in "$@"; do tokens+=("$p=$(field "$p@example.com" token)"); done

@@ -18,6 +18,7 @@ cd "$T/sample"
 delivery "transport=smtp://127.0.0.1:$PORT"
 printf 'email,name\nbad-gone@example.net,Gone Away\nbad-other@example.net,Other Gone\n' >"$T/subs.csv"
 "$BULLETIN" compile 2026-12 >/dev/null
+"$BULLETIN" approve 2026-12 >/dev/null
 "$BULLETIN" subscribers import "$T/subs.csv" >/dev/null
 "$BULLETIN" send 2026-12 >"$T/send.out" 2>&1 && pass "sent through postfix" ||
   { fail "send failed:"; cat "$T/send.out" >&2; }

@@ -26,7 +26,15 @@ run "subscribers list" "$B" -C "$WS" subscribers list
 run "preview (the file written in DIR)" "$B" -C "$WS" preview 2026-12 --eml one.eml
 [ -s "$WS/one.eml" ] && pass "preview wrote DIR/one.eml" || fail "one.eml is not in DIR"
 run "send --to" "$B" -C "$WS" send 2026-12 --to tester@example.org
+run "approve" "$B" -C "$WS" approve 2026-12 --by "Test Approver"
+run "send" "$B" -C "$WS" send 2026-12
 run "status" "$B" -C "$WS" status 2026-12
+expect_grep "$T/out" "Test Approver" "status names the approver"
+run "issues" "$B" -C "$WS" issues
+expect_grep "$T/out" "2026-12" "issues lists the issue"
+run "unpublish" "$B" -C "$WS" unpublish 2026-12
+run "publish" "$B" -C "$WS" publish 2026-12
+[ -s "$WS/public/index.html" ] && pass "publish built the workspace's public/" || fail "no public/ in the workspace"
 run "inbox --report" "$B" -C "$WS" inbox --report
 
 # serve: its pages from the workspace's templates, however it is started.
