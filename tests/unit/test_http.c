@@ -36,7 +36,7 @@ static void log_line(void *ctx, const char *line)
 static void *answer_later(void *arg)
 {
 	struct http_exchange *ex = arg;
-	struct timespec pause = {0, 200 * 1000 * 1000};
+	struct timespec pause = {0, 500 * 1000 * 1000};
 
 	nanosleep(&pause, NULL);
 	buf_adds(&ex->resp.body, "later");
@@ -399,7 +399,10 @@ int main(void)
 	/* Stopping waits for the request in progress. */
 	c.port = port_of(s);
 	pthread_create(&t, NULL, slow_client, &c);
-	nanosleep(&pause, NULL);
+	/* Until the request is in (a fixed pause was too short on a loaded
+	 * machine), 5 s at most. */
+	for (int i = 0; i < 100 && http_in_flight(s) != 1; i++)
+		nanosleep(&pause, NULL);
 	CHECK(http_in_flight(s) == 1);
 	http_stop(s, 5);
 	pthread_join(t, NULL);
