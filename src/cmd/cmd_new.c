@@ -94,7 +94,7 @@ static int write_guide(const struct config *cfg, const char *id,
 		tmpl_list_add(secs, s);
 	}
 	tmpl_map_set(root, "sections", secs);
-	ret = render_template("contributing.md", root, 0, &out, err);
+	ret = render_template(cfg, "contributing.md", root, 0, &out, err);
 	if (!ret) {
 		buf_addf(&path, "issues/%s/CONTRIBUTING.md", id);
 		ret = file_create_new(path.data, out.data, out.len, 0644, err);

@@ -20,7 +20,7 @@ extern const struct default_file defaults_files[];
 const struct default_file *defaults_find(const char *name);
 
 /* Templates are read up to this size. */
-#define DEFAULTS_TEMPLATE_MAX (1 << 20)
+#define DEFAULTS_TEMPLATE_MAX (4 << 20)
 
 struct config;
 struct buf;

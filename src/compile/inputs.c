@@ -17,7 +17,6 @@
 /* A manifest bigger than this is not one bulletin wrote. */
 #define MAX_MANIFEST (4 << 20)
 /* Templates read to find the partials they include. */
-#define MAX_TEMPLATE (1 << 20)
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -144,28 +143,13 @@ out:
 	return ret;
 }
 
-/* The source of template name: the workspace's, else the built-in one. */
+/* The source of template name: the workspace's, else the built-in one
+ * (the same read as render's, so the digest is of what renders). */
 static int template_source(const struct config *cfg, const char *name,
                            struct buf *text)
 {
-	struct buf path = BUF_INIT;
-	const struct default_file *def;
-	int ret = 0;
-
 	buf_reset(text);
-	config_path(cfg, &path, "templates/%s.mustache", name);
-	if (buf_read_file(text, path.data, MAX_TEMPLATE) < 0) {
-		buf_reset(text);
-		buf_reset(&path);
-		buf_addf(&path, "templates/%s.mustache", name);
-		def = defaults_find(path.data);
-		if (def)
-			buf_add(text, def->data, def->len);
-		else
-			ret = -1;
-	}
-	buf_release(&path);
-	return ret;
+	return defaults_read_template(cfg, name, text) < 0 ? -1 : 0;
 }
 
 static int listed(char *const *names, size_t n, const char *name)

@@ -9,8 +9,7 @@
 #include "template.h"
 #include "banned.h"
 
-#define TEXT_WIDTH   72
-#define MAX_TEMPLATE (4 << 20)
+#define TEXT_WIDTH 72
 
 void render_output_release(struct render_output *o)
 {
@@ -20,26 +19,19 @@ void render_output_release(struct render_output *o)
 
 /* Template sources read during one render, so partials stay valid. */
 struct sources {
+	const struct config *cfg; /* whose workspace's templates/ */
 	struct buf *v;
 	size_t n;
 };
 
 static const char *load_source(struct sources *s, const char *name, size_t *len)
 {
-	struct buf path = BUF_INIT, text = BUF_INIT;
-	const struct default_file *def;
+	struct buf text = BUF_INIT;
 
-	buf_addf(&path, "templates/%s.mustache", name);
-	if (buf_read_file(&text, path.data, MAX_TEMPLATE) < 0) {
+	if (defaults_read_template(s->cfg, name, &text) < 0) {
 		buf_release(&text);
-		def = defaults_find(path.data);
-		buf_release(&path);
-		if (!def)
-			return NULL;
-		*len = def->len;
-		return (const char *)def->data;
+		return NULL;
 	}
-	buf_release(&path);
 	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
 	s->v[s->n] = text;
 	*len = text.len;
@@ -61,10 +53,11 @@ static void sources_release(struct sources *s)
 	free(s->v);
 }
 
-int render_template(const char *name, const struct tmpl_value *data, int html,
-                    struct buf *out, struct err *err)
+int render_template(const struct config *cfg, const char *name,
+                    const struct tmpl_value *data, int html, struct buf *out,
+                    struct err *err)
 {
-	struct sources src = {NULL, 0};
+	struct sources src = {cfg, NULL, 0};
 	struct tmpl_partials partials = {partial_lookup, &src};
 	struct buf label = BUF_INIT;
 	struct tmpl *t = NULL;
@@ -390,9 +383,10 @@ int render_issue(const struct issue *is, const struct config *cfg,
 	struct tmpl_value *email = context(d, is, cfg, 1);
 	int ret = -1;
 
-	if (render_template("email.html", email, 1, &out->email_html, err) <
-	            0 ||
-	    render_template("email.txt", email, 0, &out->email_txt, err) < 0)
+	if (render_template(cfg, "email.html", email, 1, &out->email_html,
+	                    err) < 0 ||
+	    render_template(cfg, "email.txt", email, 0, &out->email_txt, err) <
+	            0)
 		goto out;
 	ret = 0;
 out:
@@ -409,7 +403,7 @@ int render_issue_page(const struct issue *is, const struct config *cfg,
 	int ret;
 
 	tmpl_map_str(d, web, "root", root);
-	ret = render_template(name, web, 1, out, err);
+	ret = render_template(cfg, name, web, 1, out, err);
 	tmpl_data_free(d);
 	return ret;
 }

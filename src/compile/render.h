@@ -77,11 +77,13 @@ int render_issue_page(const struct issue *is, const struct config *cfg,
 /*
  * Renders a template by name (e.g. "contributing.md") with data, for
  * the other pages bulletin writes (partners' guide, web pages, the
- * confirmation email).
+ * confirmation email): cfg's workspace's templates/NAME.mustache, else
+ * the built-in one, and partials the same way.
  */
 struct tmpl_value;
-int render_template(const char *name, const struct tmpl_value *data, int html,
-                    struct buf *out, struct err *err);
+int render_template(const struct config *cfg, const char *name,
+                    const struct tmpl_value *data, int html, struct buf *out,
+                    struct err *err);
 
 /*
  * Appends s wrapped at width columns (UTF-8 aware): the first line starts

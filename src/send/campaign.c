@@ -53,18 +53,18 @@ static void sleep_s(double s)
 
 /* Loading the compiled issue. */
 
-static int read_build(struct buf *b, const char *id, const char *name,
-                      struct err *err)
+static int read_build(const struct config *cfg, struct buf *b, const char *id,
+                      const char *name, struct err *err)
 {
 	struct buf p = BUF_INIT;
 	int ret = 0;
 
-	buf_addf(&p, "issues/%s/build/%s", id, name);
+	config_path(cfg, &p, "issues/%s/build/%s", id, name);
 	if (buf_read_file(b, p.data, MAX_BUILD) < 0)
 		ret = err_errno(err,
-		                "%s: cannot read the compiled issue (run "
-		                "'bulletin compile %s' first)",
-		                p.data, id);
+		                "issues/%s/build/%s: cannot read the compiled "
+		                "issue (run 'bulletin compile %s' first)",
+		                id, name, id);
 	buf_release(&p);
 	return ret;
 }
@@ -211,8 +211,8 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 	buf_init(&ci->html);
 	buf_init(&ci->text);
 	ci->id = xstrdup(id);
-	if (read_build(&ci->html, id, "email.html", err) < 0 ||
-	    read_build(&ci->text, id, "email.txt", err) < 0)
+	if (read_build(cfg, &ci->html, id, "email.html", err) < 0 ||
+	    read_build(cfg, &ci->text, id, "email.txt", err) < 0)
 		goto fail;
 	/* What was previewed is what is sent: the build must come from
 	 * the inputs as they are now, by content. */

@@ -595,7 +595,7 @@ static int render_put(struct site *s, const char *tmpl,
                       struct err *err)
 {
 	struct buf out = BUF_INIT;
-	int ret = render_template(tmpl, data, 1, &out, err);
+	int ret = render_template(s->cfg, tmpl, data, 1, &out, err);
 
 	if (!ret)
 		ret = put_buf(s, rel, &out, &s->lists, err);
@@ -713,7 +713,8 @@ static int write_issue_files(struct site *s, struct sissue *si,
 	buf_reset(&out);
 	buf_reset(&rel);
 	buf_addf(&rel, "%s/index.html", si->id);
-	if (render_template("site/redirect.html", m, 1, &out, err) < 0 ||
+	if (render_template(s->cfg, "site/redirect.html", m, 1, &out, err) <
+	            0 ||
 	    put_buf(s, rel.data, &out, si, err) < 0)
 		goto out;
 	/* Pictures: only those a piece on the page uses, from the bytes
@@ -1183,7 +1184,8 @@ static int case_study_pages(struct site *s, struct lists *l, struct err *err)
 			buf_addf(&b, "%.10sT00:00:00Z",
 			         newest ? newest->is->date : "1970-01-01");
 			tmpl_map_str(d, m, "updated", b.data);
-			ret = render_template("site/case-studies-feed.xml", m,
+			ret = render_template(s->cfg,
+			                      "site/case-studies-feed.xml", m,
 			                      1, &feed, err);
 			if (!ret)
 				ret = put_buf(s, "case-studies/feed.xml", &feed,

@@ -21,7 +21,6 @@
 #include "writer.h"
 #include "banned.h"
 
-#define PUBLIC_DIR    "public"
 #define NAME_MAX_LEN  100   /* characters a name or organisation may have */
 #define LIMIT_KEYS    65536 /* clients and networks remembered */
 #define NETWORK_SHARE 8     /* a network's sign-ups, in clients' */
@@ -71,6 +70,7 @@ struct web {
 	struct ratelimit *signups; /* per client address */
 	struct http_server *http;
 	const char *contact; /* where people write to (borrowed from cfg) */
+	char *public_dir;    /* the workspace's public/ */
 };
 
 static void say(struct web *w, const char *fmt, ...)
@@ -910,12 +910,12 @@ static int archive_route(struct web *w, struct http_exchange *ex)
 		method_not_allowed(w, ex, "GET, HEAD");
 		return HTTP_ANSWER;
 	}
-	r = publicdir_find(PUBLIC_DIR, rel, &file);
+	r = publicdir_find(w->public_dir, rel, &file);
 	if (r == PUBLICDIR_NOT_FOUND && *rel && strncmp(rel, "issues/", 7)) {
 		struct buf alt = BUF_INIT;
 
 		buf_addf(&alt, "issues/%s", rel);
-		r = publicdir_find(PUBLIC_DIR, alt.data, &file);
+		r = publicdir_find(w->public_dir, alt.data, &file);
 		buf_release(&alt);
 	}
 	if (r == PUBLICDIR_FOUND) {
@@ -1030,6 +1030,12 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	long purged = 0;
 
 	w->cfg = cfg;
+	{
+		struct buf pub = BUF_INIT;
+
+		config_path(cfg, &pub, "public");
+		w->public_dir = buf_detach(&pub);
+	}
 	w->opt = *opt;
 	w->contact = *cfg->reply_to ? cfg->reply_to : cfg->from_addr;
 	pthread_mutex_init(&w->readers.lock, NULL);
@@ -1081,5 +1087,6 @@ void web_stop(struct web *w)
 	pthread_mutex_destroy(&w->readers.lock);
 	ratelimit_free(w->signups);
 	pages_free(w->pages);
+	free(w->public_dir);
 	free(w);
 }

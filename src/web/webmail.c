@@ -109,8 +109,9 @@ int webmail_build(const struct config *cfg, const struct web_mail *m,
 	struct mime_message msg = {0};
 	int ret = -1;
 
-	if (render_template("confirm-email.txt", root, 0, &text, err) < 0 ||
-	    render_template("confirm-email.html", root, 1, &html, err) < 0)
+	if (render_template(cfg, "confirm-email.txt", root, 0, &text, err) <
+	            0 ||
+	    render_template(cfg, "confirm-email.html", root, 1, &html, err) < 0)
 		goto out;
 	webmail_subject(cfg, m->kind, &subject);
 	msg.from_name = cfg->from_name;
