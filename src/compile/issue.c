@@ -119,6 +119,7 @@ void issue_release(struct issue *is)
 	free(is->images);
 	free(is->id);
 	free(is->dir);
+	free(is->path);
 	free(is->title);
 	free(is->date);
 	free(is->deadline);
@@ -781,7 +782,13 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 	int ret = -1, fd, line, col;
 
 	buf_addf(&path, "%s/issue.yaml", is->dir);
-	fd = file_open_regular(AT_FDCWD, path.data, &st);
+	{
+		struct buf where = BUF_INIT;
+
+		buf_addf(&where, "%s/issue.yaml", is->path);
+		fd = file_open_regular(AT_FDCWD, where.data, &st);
+		buf_release(&where);
+	}
 	if (fd < 0 && st.st_mode) {
 		err_set(err,
 		        "%s: this is %s, not the issue's details: put the "
@@ -857,8 +864,8 @@ out:
 	return ret;
 }
 
-int issue_load_meta(struct issue *is, const char *id, struct diags *d,
-                    struct err *err)
+int issue_load_meta(struct issue *is, const struct config *cfg, const char *id,
+                    struct diags *d, struct err *err)
 {
 	struct buf dir = BUF_INIT;
 
@@ -866,6 +873,8 @@ int issue_load_meta(struct issue *is, const char *id, struct diags *d,
 	is->id = xstrdup(id);
 	buf_addf(&dir, "issues/%s", id);
 	is->dir = buf_detach(&dir);
+	config_path(cfg, &dir, "%s", is->dir);
+	is->path = buf_detach(&dir);
 	return load_issue_yaml(is, d, err);
 }
 
@@ -918,11 +927,11 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 	DIR *dh;
 	int dfd;
 
-	if (issue_load_meta(is, id, d, err) < 0)
+	if (issue_load_meta(is, cfg, id, d, err) < 0)
 		return -1;
 	/* Everything below is opened relative to this one descriptor, so
 	 * the folder read is the folder checked. */
-	dfd = open(is->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(is->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return err_errno(err, "%s: cannot open the folder", is->dir);
 	dh = fdopendir(dup(dfd));

@@ -52,7 +52,8 @@ struct issue_image {
 
 struct issue {
 	char *id;
-	char *dir; /* "issues/ID" */
+	char *dir;  /* "issues/ID", as messages name it */
+	char *path; /* the folder itself, in cfg's workspace (for opening) */
 	char *title, *date, *deadline, *intro, *preheader;
 	int sample;
 	struct contribution *v; /* in newsletter order once loaded */
@@ -109,9 +110,9 @@ void issue_image_release(struct issue_image *im);
  */
 int issue_image_is_local(const char *url);
 
-/* Loads only issues/ID/issue.yaml (for the archive index). */
-int issue_load_meta(struct issue *is, const char *id, struct diags *d,
-                    struct err *err);
+/* Loads only issues/ID/issue.yaml of cfg's workspace (for lists). */
+int issue_load_meta(struct issue *is, const struct config *cfg, const char *id,
+                    struct diags *d, struct err *err);
 
 /*
  * Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" (also with a space) into

@@ -69,13 +69,14 @@ static int read_build(const struct config *cfg, struct buf *b, const char *id,
 	return ret;
 }
 
-static char *issue_title(const char *id, struct err *err)
+static char *issue_title(const struct config *cfg, const char *id,
+                         struct err *err)
 {
 	struct diags d = DIAGS_INIT;
 	struct issue is;
 	char *title = NULL;
 
-	if (issue_load_meta(&is, id, &d, err) == 0) {
+	if (issue_load_meta(&is, cfg, id, &d, err) == 0) {
 		if (is.title && *is.title)
 			title = xstrdup(is.title);
 		else
@@ -218,7 +219,7 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 	 * the inputs as they are now, by content. */
 	if (lifecycle_check_build(cfg, id, "sending", err) < 0)
 		goto fail;
-	ci->subject = issue_title(id, err);
+	ci->subject = issue_title(cfg, id, err);
 	if (!ci->subject)
 		goto fail;
 	if (cfg->embed_images && embed_images(ci, cfg, err) < 0)

@@ -8,6 +8,8 @@
 
 #include "buf.h"
 #include "check.h"
+#include "config.h"
+#include "diag.h"
 #include "file.h"
 
 static char root[] = "/tmp/bulletin-issue.XXXXXX";
@@ -79,6 +81,45 @@ static void test_is_local(void)
 	CHECK(!issue_image_is_local("data:image/png;base64,AAAA"));
 }
 
+/*
+ * An issue is read from the workspace the settings name (cfg.root), not
+ * from the current directory: here the sample issue, copied under root,
+ * loaded while standing in /, with messages still naming issues/ID.
+ */
+static void test_from_root(void)
+{
+	struct config cfg;
+	struct issue is;
+	struct diags d = DIAGS_INIT;
+	struct err err = ERR_INIT;
+	struct buf cmd = BUF_INIT, cwd = BUF_INIT;
+	char here[4096];
+
+	CHECK(getcwd(here, sizeof(here)) != NULL);
+	buf_addf(&cmd,
+	         "mkdir -p '%s/issues' && cp -r issues/2026-12 '%s/issues/'",
+	         root, root);
+	CHECK(system(cmd.data) == 0);
+	config_init(&cfg);
+	CHECK(config_load(&cfg, "bulletin.yaml", &err) == 0);
+	cfg.root = xstrdup(root);
+	CHECK(chdir("/") == 0);
+	CHECK(issue_load(&is, &cfg, "2026-12", &d, &err) == 0);
+	CHECK(is.n >= 5);
+	CHECK_STR(is.dir, "issues/2026-12");
+	CHECK(diags_count(&d, DIAG_ERROR) == 0);
+	issue_release(&is);
+	CHECK(issue_load(&is, &cfg, "no-such-issue", &d, &err) < 0);
+	CHECK(strstr(err_msg(&err), "issues/no-such-issue") != NULL);
+	issue_release(&is);
+	CHECK(chdir(here) == 0);
+	diags_release(&d);
+	config_release(&cfg);
+	err_release(&err);
+	buf_release(&cmd);
+	buf_release(&cwd);
+}
+
 int main(void)
 {
 	struct buf cmd = BUF_INIT;
@@ -87,6 +128,7 @@ int main(void)
 		return 1;
 	test_image_read();
 	test_is_local();
+	test_from_root();
 	buf_addf(&cmd, "rm -rf '%s'", root);
 	if (system(cmd.data) != 0)
 		fprintf(stderr, "could not remove %s\n", root);
