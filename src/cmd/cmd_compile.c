@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +113,7 @@ static int write_outputs(const struct issue *is, const struct config *cfg,
 		goto out;
 #define OUT(fmt, b)                        \
 	buf_reset(&p);                     \
-	buf_addf(&p, fmt, is->id);         \
+	config_path(cfg, &p, fmt, is->id); \
 	if (write_out(p.data, b, err) < 0) \
 		goto out;
 	OUT("issues/%s/build/email.html", &o.email_html)
@@ -131,106 +130,100 @@ out:
 	return ret;
 }
 
+/* Prints the problems found; 1 when they stop the build (said). */
+static int judge(const struct issue *is, struct diags *d, int strict,
+                 size_t *warnings)
+{
+	struct buf msgs = BUF_INIT;
+	size_t errors, counted;
+
+	diags_sort(d);
+	errors = diags_count(d, DIAG_ERROR);
+	*warnings = diags_count(d, DIAG_WARNING);
+	for (size_t i = 0; i < d->n; i++)
+		diag_format(&d->v[i], strict, &msgs);
+	fputs(msgs.data, stderr);
+	buf_release(&msgs);
+	if (!errors && !(strict && *warnings))
+		return 0;
+	counted = errors + (strict ? *warnings : 0);
+	cmd_error("%s: %zu error%s, %zu warning%s%s; nothing was written",
+	          is->dir, counted, counted == 1 ? "" : "s",
+	          strict ? 0 : *warnings, *warnings == 1 && !strict ? "" : "s",
+	          strict && *warnings ? " (warnings count as errors with "
+	                                "--strict)"
+	                              : "");
+	return 1;
+}
+
+/* Checks the loaded issue, reports, and builds it when nothing stops
+ * it. Returns the exit code. */
+static int check_and_build(const struct config *cfg, struct issue *is,
+                           const struct inputs *in, struct diags *d, int strict,
+                           int as_json)
+{
+	struct buf report = BUF_INIT, json = BUF_INIT;
+	struct err err = ERR_INIT;
+	size_t warnings;
+	int ret = EXIT_FAIL, stop;
+
+	lint_issue(is, cfg, d);
+	stop = judge(is, d, strict, &warnings);
+	report_text(is, cfg, d, strict, &report);
+	report_json(is, cfg, d, strict, &json);
+	if (as_json)
+		fputs(json.data, stdout);
+	if (stop) {
+		/* said */
+	} else if (write_outputs(is, cfg, &report, &json, &err) < 0) {
+		cmd_fail(&err);
+	} else if (record_compile(cfg, is->id, in) == 0) {
+		if (!as_json)
+			printf("compiled %s: %zu contribution%s, %zu "
+			       "warning%s\n"
+			       "  %s/build/email.html\n  %s/build/email.txt\n"
+			       "  %s/build/report.txt\n  "
+			       "%s/build/preview.html\n",
+			       is->dir, is->n, is->n == 1 ? "" : "s", warnings,
+			       warnings == 1 ? "" : "s", is->dir, is->dir,
+			       is->dir, is->dir);
+		ret = EXIT_OK;
+	}
+	buf_release(&report);
+	buf_release(&json);
+	err_release(&err);
+	return ret;
+}
+
 int cmd_compile(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"strict", no_argument, NULL, 's'},
-	        {"json", no_argument, NULL, 'j'},
-	        {"help", no_argument, NULL, 'h'},
+	int strict = 0, as_json = 0, ret;
+	const struct cmd_opt opts[] = {
+	        {"strict", 0, &strict, 0},
+	        {"json", 0, &as_json, 0},
 	        {NULL, 0, NULL, 0},
 	};
-	struct config cfg;
+	struct cmd_run run;
 	struct issue is;
 	struct inputs in;
 	struct diags d = DIAGS_INIT;
 	struct err err = ERR_INIT;
-	struct buf report = BUF_INIT, json = BUF_INIT, msgs = BUF_INIT;
-	char *prefix = NULL, *id = NULL;
-	int strict = 0, as_json = 0, c, ret = EXIT_FAIL;
-	size_t errors, warnings;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			strict = 1;
-			break;
-		case 'j':
-			as_json = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	ret = cmd_begin(&run, argc, argv, opts, 1, CMD_ISSUE, usage);
+	if (ret >= 0)
+		return ret;
+	if (inputs_collect(&in, &run.cfg, run.issue, &err) < 0) {
+		ret = cmd_fail(&err);
+	} else {
+		if (issue_load(&is, &run.cfg, run.issue, &d, &err) < 0)
+			ret = cmd_fail(&err);
+		else
+			ret = check_and_build(&run.cfg, &is, &in, &d, strict,
+			                      as_json);
+		issue_release(&is);
+		inputs_release(&in);
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (cmd_workspace(&cfg, &prefix) < 0)
-		return EXIT_FAIL;
-	id = cmd_issue_id(argv[optind], prefix);
-	if (!id)
-		goto out_cfg;
-	if (inputs_collect(&in, &cfg, id, &err) < 0) {
-		cmd_fail(&err);
-		goto out_cfg;
-	}
-	if (issue_load(&is, &cfg, id, &d, &err) < 0) {
-		cmd_fail(&err);
-		goto out_issue;
-	}
-	lint_issue(&is, &cfg, &d);
-	diags_sort(&d);
-	errors = diags_count(&d, DIAG_ERROR);
-	warnings = diags_count(&d, DIAG_WARNING);
-	for (size_t i = 0; i < d.n; i++)
-		diag_format(&d.v[i], strict, &msgs);
-	fputs(msgs.data, stderr);
-	report_text(&is, &cfg, &d, strict, &report);
-	report_json(&is, &cfg, &d, strict, &json);
-	if (as_json)
-		fputs(json.data, stdout);
-	if (errors || (strict && warnings)) {
-		fprintf(stderr,
-		        "bulletin: %s: %zu error%s, %zu warning%s%s; nothing "
-		        "was written\n",
-		        is.dir, errors + (strict ? warnings : 0),
-		        errors + (strict ? warnings : 0) == 1 ? "" : "s",
-		        strict ? 0 : warnings,
-		        warnings == 1 && !strict ? "" : "s",
-		        strict && warnings ? " (warnings count as errors "
-		                             "with --strict)"
-		                           : "");
-		goto out_issue;
-	}
-	if (write_outputs(&is, &cfg, &report, &json, &err) < 0) {
-		cmd_fail(&err);
-		goto out_issue;
-	}
-	if (record_compile(&cfg, id, &in) < 0)
-		goto out_issue;
-	if (!as_json)
-		printf("compiled %s: %zu contribution%s, %zu warning%s\n"
-		       "  %s/build/email.html\n  %s/build/email.txt\n"
-		       "  %s/build/report.txt\n  %s/build/preview.html\n",
-		       is.dir, is.n, is.n == 1 ? "" : "s", warnings,
-		       warnings == 1 ? "" : "s", is.dir, is.dir, is.dir,
-		       is.dir);
-	ret = EXIT_OK;
-out_issue:
-	issue_release(&is);
-	inputs_release(&in);
-out_cfg:
-	free(id);
-	free(prefix);
 	diags_release(&d);
 	err_release(&err);
-	buf_release(&report);
-	buf_release(&json);
-	buf_release(&msgs);
-	config_release(&cfg);
-	return ret;
+	return cmd_end(&run, ret);
 }
