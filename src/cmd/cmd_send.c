@@ -121,6 +121,83 @@ static int publish_sent_issue(const struct config *cfg, struct store *st,
 	return ret;
 }
 
+static void catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* What a dry run built; the exit code. */
+static int dry_run_summary(const struct campaign_issue *ci,
+                           const struct campaign_progress *p,
+                           const struct buf *why)
+{
+	printf("dry run of %s: %ld message%s built, %lld bytes (%.1f KB "
+	       "each), nothing sent\n",
+	       ci->id, p->sent, p->sent == 1 ? "" : "s", p->bytes,
+	       p->sent ? (double)p->bytes / (double)p->sent / 1024 : 0.0);
+	if (p->failed)
+		printf("  %ld could not be built: %s\n", p->failed, why->data);
+	return p->failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* What a run did, and what is left for whom. */
+static void send_summary(const struct config *cfg,
+                         const struct campaign_issue *ci,
+                         const struct campaign_progress *p)
+{
+	printf("%s: %ld sent, %ld failed, %ld deferred, %ld skipped (left "
+	       "before sending) of %ld in %.1f s (%.0f/s)\n",
+	       ci->id, p->sent, p->failed, p->deferred, p->skipped, p->total,
+	       p->elapsed, p->elapsed > 0 ? (double)p->done / p->elapsed : 0.0);
+	if (p->uncertain)
+		printf("  %ld uncertain: a run died while handing their "
+		       "messages over, so they may have them already; they "
+		       "were not sent again (--resend-uncertain would)\n",
+		       p->uncertain);
+	if (p->deferred)
+		printf("  %ld deferred after temporary failures: run the "
+		       "same command later to try them again\n",
+		       p->deferred);
+	if (p->relays_aside)
+		printf("  %d relay%s set aside: not reached for %.0f seconds "
+		       "or more despite retries (last: %s)\n",
+		       p->relays_aside, p->relays_aside == 1 ? "" : "s",
+		       cfg->relay_aside_after, p->aside_reason);
+	if (p->failed || p->uncertain || p->deferred)
+		printf("  'bulletin status %s' lists them with the server's "
+		       "replies\n",
+		       ci->id);
+}
+
+/* After a full run: the summary, and the issue published once sent.
+ * Returns the exit code. */
+static int after_send(const struct config *cfg, struct store *st,
+                      const struct campaign_issue *ci, int outcome,
+                      const struct campaign_progress *p, const struct buf *why,
+                      const char *who)
+{
+	if (!p->total && !p->uncertain && outcome == CAMPAIGN_DONE) {
+		printf("%s: nothing to send: every active subscriber has it "
+		       "already ('bulletin status %s' shows the details)\n",
+		       ci->id, ci->id);
+		return EXIT_OK;
+	}
+	send_summary(cfg, ci, p);
+	if (outcome != CAMPAIGN_DONE) {
+		cmd_error("%s", why->data);
+		return EXIT_FAIL;
+	}
+	/* Every recipient settled (none deferred): the issue is sent. */
+	if (!p->deferred && publish_sent_issue(cfg, st, ci->id, who) < 0)
+		return EXIT_FAIL;
+	return EXIT_OK;
+}
+
 static int real_send(const struct config *cfg, const struct campaign_issue *ci,
                      int dry_run, int resend_uncertain)
 {
@@ -136,16 +213,12 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	        .stop = &stop_requested,
 	};
 	struct campaign_progress p;
-	struct sigaction sa;
 	struct store st;
 	struct buf why = BUF_INIT;
 	struct err err = ERR_INIT;
 	int outcome, ret = EXIT_FAIL;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop();
 	if (cmd_store_open(&st, cfg->store) < 0) {
 		free(who);
 		return EXIT_FAIL;
@@ -153,59 +226,12 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	outcome = campaign_send(cfg, &st, ci, &o, &p, &why, &err);
 	if (ps.tty)
 		fputc('\n', stderr);
-	if (outcome < 0) {
-		cmd_fail(&err);
-		goto out;
-	}
-	if (dry_run) {
-		printf("dry run of %s: %ld message%s built, %lld bytes "
-		       "(%.1f KB each), nothing sent\n",
-		       ci->id, p.sent, p.sent == 1 ? "" : "s", p.bytes,
-		       p.sent ? (double)p.bytes / (double)p.sent / 1024 : 0.0);
-		if (p.failed)
-			printf("  %ld could not be built: %s\n", p.failed,
-			       why.data);
-		ret = p.failed ? EXIT_FAIL : EXIT_OK;
-		goto out;
-	}
-	if (!p.total && !p.uncertain && outcome == CAMPAIGN_DONE) {
-		printf("%s: nothing to send: every active subscriber has it "
-		       "already ('bulletin status %s' shows the details)\n",
-		       ci->id, ci->id);
-		ret = EXIT_OK;
-		goto out;
-	}
-	printf("%s: %ld sent, %ld failed, %ld deferred, %ld skipped (left "
-	       "before sending) of %ld in %.1f s (%.0f/s)\n",
-	       ci->id, p.sent, p.failed, p.deferred, p.skipped, p.total,
-	       p.elapsed, p.elapsed > 0 ? (double)p.done / p.elapsed : 0.0);
-	if (p.uncertain)
-		printf("  %ld uncertain: a run died while handing their "
-		       "messages over, so they may have them already; they "
-		       "were not sent again (--resend-uncertain would)\n",
-		       p.uncertain);
-	if (p.deferred)
-		printf("  %ld deferred after temporary failures: run the "
-		       "same command later to try them again\n",
-		       p.deferred);
-	if (p.relays_aside)
-		printf("  %d relay%s set aside: not reached for %.0f seconds "
-		       "or more despite retries (last: %s)\n",
-		       p.relays_aside, p.relays_aside == 1 ? "" : "s",
-		       cfg->relay_aside_after, p.aside_reason);
-	if (p.failed || p.uncertain || p.deferred)
-		printf("  'bulletin status %s' lists them with the server's "
-		       "replies\n",
-		       ci->id);
-	if (outcome != CAMPAIGN_DONE) {
-		fprintf(stderr, "bulletin: %s\n", why.data);
-		goto out;
-	}
-	/* Every recipient settled (none deferred): the issue is sent. */
-	if (!p.deferred && publish_sent_issue(cfg, &st, ci->id, who) < 0)
-		goto out;
-	ret = EXIT_OK;
-out:
+	if (outcome < 0)
+		ret = cmd_fail(&err);
+	else if (dry_run)
+		ret = dry_run_summary(ci, &p, &why);
+	else
+		ret = after_send(cfg, &st, ci, outcome, &p, &why, who);
 	free(who);
 	store_close(&st);
 	buf_release(&why);
@@ -229,7 +255,18 @@ static int check_approval(const struct config *cfg, const char *id)
 	return ret;
 }
 
-int cmd_send(int argc, char **argv)
+/* What a send was asked to do. */
+struct send_args {
+	const char **to; /* --to, repeatable (caller frees the array) */
+	size_t nto;
+	int dry_run, resend;
+};
+
+/*
+ * The options (--to may be given many times, which the shared start
+ * does not take). Returns -1 to go on, or the exit code.
+ */
+static int parse_send_args(int argc, char **argv, struct send_args *a)
 {
 	static const struct option opts[] = {
 	        {"to", required_argument, NULL, 't'},
@@ -238,63 +275,56 @@ int cmd_send(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	const char **to = NULL;
-	size_t nto = 0;
-	int dry_run = 0, resend = 0, c, ret = EXIT_FAIL;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 't') {
+			a->to = xrealloc(a->to, (a->nto + 1) * sizeof(*a->to));
+			a->to[a->nto++] = optarg;
+		} else if (c == 'n') {
+			a->dry_run = 1;
+		} else if (c == 'r') {
+			a->resend = 1;
+		} else {
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || (a->nto && (a->dry_run || a->resend))) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+int cmd_send(int argc, char **argv)
+{
+	struct send_args a = {NULL, 0, 0, 0};
 	struct config cfg;
 	struct campaign_issue ci;
 	struct err err = ERR_INIT;
 	char *prefix = NULL, *id = NULL;
+	int ret = parse_send_args(argc, argv, &a);
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			to = realloc(to, (nto + 1) * sizeof(*to));
-			if (!to)
-				abort();
-			to[nto++] = optarg;
-			break;
-		case 'n':
-			dry_run = 1;
-			break;
-		case 'r':
-			resend = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			free(to);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			free(to);
-			return EXIT_USAGE;
-		}
+	if (ret >= 0 || cmd_workspace(&cfg, &prefix) < 0) {
+		free(a.to);
+		return ret >= 0 ? ret : EXIT_FAIL;
 	}
-	if (optind != argc - 1 || (nto && (dry_run || resend))) {
-		usage(stderr);
-		free(to);
-		return EXIT_USAGE;
-	}
-	if (cmd_workspace(&cfg, &prefix) < 0) {
-		free(to);
-		return EXIT_FAIL;
-	}
+	ret = EXIT_FAIL;
 	id = cmd_issue_id(argv[optind], prefix);
-	if (!id)
-		goto out;
 	/* The approval first, so that a change since it is reported as
 	 * that (campaign_send checks it again under the send's lock). */
-	if (!nto && !dry_run && check_approval(&cfg, id) < 0)
-		goto out;
-	if (campaign_issue_load(&ci, &cfg, id, &err) < 0) {
+	if (!id || (!a.nto && !a.dry_run && check_approval(&cfg, id) < 0)) {
+		/* said */
+	} else if (campaign_issue_load(&ci, &cfg, id, &err) < 0) {
 		cmd_fail(&err);
-		goto out;
+	} else {
+		ret = a.nto ? test_send(&cfg, &ci, a.to, a.nto)
+		            : real_send(&cfg, &ci, a.dry_run, a.resend);
+		campaign_issue_release(&ci);
 	}
-	ret = nto ? test_send(&cfg, &ci, to, nto)
-	          : real_send(&cfg, &ci, dry_run, resend);
-	campaign_issue_release(&ci);
-out:
-	free(to);
+	free(a.to);
 	free(id);
 	free(prefix);
 	err_release(&err);
