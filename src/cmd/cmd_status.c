@@ -59,6 +59,20 @@ static void when(const char *label, int64_t t)
 	printf("%s %s\n", label, text);
 }
 
+/* "sent N, deferred N, ..." (rows being handed over are uncertain
+ * unless a send is running). */
+static void show_counts(const long *counts, int running)
+{
+	printf("  sent %ld, deferred %ld, failed %ld, uncertain %ld, "
+	       "skipped %ld, pending %ld",
+	       counts[SEND_SENT], counts[SEND_DEFERRED], counts[SEND_FAILED],
+	       counts[SEND_UNCERTAIN] + (running ? 0 : counts[SEND_SENDING]),
+	       counts[SEND_SKIPPED], counts[SEND_PENDING]);
+	if (running)
+		printf(", being handed over %ld", counts[SEND_SENDING]);
+	putchar('\n');
+}
+
 /* The journal's counts, then each listed state's rows. */
 static int show_campaign(struct store *st, const struct store_campaign *c,
                          const char *id, struct err *err)
@@ -85,14 +99,7 @@ static int show_campaign(struct store *st, const struct store_campaign *c,
 	if (running)
 		printf("  a send is running now (%s)\n", who.data);
 	printf("  time sending: %.1f s\n", c->seconds);
-	printf("  sent %ld, deferred %ld, failed %ld, uncertain %ld, "
-	       "skipped %ld, pending %ld",
-	       counts[SEND_SENT], counts[SEND_DEFERRED], counts[SEND_FAILED],
-	       counts[SEND_UNCERTAIN] + (running ? 0 : counts[SEND_SENDING]),
-	       counts[SEND_SKIPPED], counts[SEND_PENDING]);
-	if (running)
-		printf(", being handed over %ld", counts[SEND_SENDING]);
-	putchar('\n');
+	show_counts(counts, running);
 	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
 		struct listing l = {0, 0};
 
