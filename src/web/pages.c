@@ -8,7 +8,6 @@
 #include "template.h"
 #include "banned.h"
 
-
 struct page {
 	char *name;
 	struct buf source; /* partials: the text; pages: unused */
