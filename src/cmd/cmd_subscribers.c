@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "csvfile.h"
+#include "form.h"
 #include "import.h"
 #include "store.h"
 #include "banned.h"
@@ -220,6 +221,20 @@ static int find(struct ctx *c, const char *arg, struct store_subscriber *s)
 	return EXIT_OK;
 }
 
+/* --name and --org refuse what the form and the CSV import refuse: a
+ * character that turns the direction of the text around it. */
+static int check_typed(const char *option, const char *value)
+{
+	unsigned bidi = value ? form_bidi_control(value, strlen(value)) : 0;
+
+	if (!bidi)
+		return 0;
+	cmd_error("%s has a hidden character that changes the direction of "
+	          "the text (U+%04X): type it again without it",
+	          option, bidi);
+	return -1;
+}
+
 static int do_add(struct ctx *c, struct args *a)
 {
 	struct store_signup su = {
@@ -235,6 +250,9 @@ static int do_add(struct ctx *c, struct args *a)
 	int64_t id;
 	int ret = EXIT_OK;
 
+	if (check_typed("--name", a->name) < 0 ||
+	    check_typed("--org", a->org) < 0)
+		return EXIT_USAGE;
 	if (store_subscribe(&c->st, &su, &outcome, &id, &c->err) < 0)
 		return fail(c);
 	switch (outcome) {
