@@ -75,6 +75,7 @@ int cmd_publish(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct cmd_run run;
+	char *who = NULL;
 	struct store st;
 	struct err err = ERR_INIT;
 	char **ids = NULL;
@@ -87,6 +88,7 @@ int cmd_publish(int argc, char **argv)
 	ret = EXIT_FAIL;
 	if (cmd_site_now(now_opt, &now) < 0)
 		return cmd_end(&run, ret);
+	who = by && *by ? xstrdup(by) : cmd_login_name();
 	ids = calloc((size_t)run.nargs + 1, sizeof(*ids));
 	if (!ids)
 		abort();
@@ -95,19 +97,17 @@ int cmd_publish(int argc, char **argv)
 		if (!ids[n] || check(&run, ids[n]) < 0)
 			goto out;
 	}
-	if (store_open(&st, run.cfg.store, &err) < 0) {
-		cmd_fail(&err);
+	if (cmd_store_open(&st, run.cfg.store) < 0)
 		goto out;
-	}
 	for (int i = 0; i < n; i++) {
-		int r = store_site_publish(&st, ids[i], cmd_site_who(by), &err);
+		int r = store_site_publish(&st, ids[i], who, &err);
 
 		if (r < 0) {
 			cmd_fail(&err);
 			goto out_store;
 		}
 		printf("%s %s (by %s)\n", r ? "published" : "published again",
-		       ids[i], cmd_site_who(by));
+		       ids[i], who);
 	}
 	if (cmd_site_rebuild(&run.cfg, &st, now) == 0)
 		ret = EXIT_OK;
@@ -117,6 +117,7 @@ out:
 	for (int i = 0; i <= n && i < run.nargs; i++)
 		free(ids[i]);
 	free(ids);
+	free(who);
 	err_release(&err);
 	return cmd_end(&run, ret);
 }

@@ -52,6 +52,7 @@ int cmd_unpublish(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct cmd_run run;
+	char *who = NULL;
 	struct store st;
 	struct err err = ERR_INIT;
 	time_t now;
@@ -67,23 +68,19 @@ int cmd_unpublish(int argc, char **argv)
 	}
 	if (cmd_site_now(now_opt, &now) < 0)
 		return cmd_end(&run, ret);
-	if (store_open(&st, run.cfg.store, &err) < 0) {
-		cmd_fail(&err);
+	who = by && *by ? xstrdup(by) : cmd_login_name();
+	if (cmd_store_open(&st, run.cfg.store) < 0)
 		goto out;
-	}
 	for (int i = 0; i < run.nargs; i++) {
 		char *id = issue_name(run.args[i]);
-		int r = id ? store_site_unpublish(&st, id, cmd_site_who(by),
-		                                  &err)
-		           : -1;
+		int r = id ? store_site_unpublish(&st, id, who, &err) : -1;
 
 		if (r < 0 && id)
 			cmd_fail(&err);
 		else if (r == 0)
 			printf("%s was not published\n", id);
 		else if (r > 0)
-			printf("unpublished %s (by %s)\n", id,
-			       cmd_site_who(by));
+			printf("unpublished %s (by %s)\n", id, who);
 		free(id);
 		if (r < 0)
 			goto out_store;
@@ -93,6 +90,7 @@ int cmd_unpublish(int argc, char **argv)
 out_store:
 	store_close(&st);
 out:
+	free(who);
 	err_release(&err);
 	return cmd_end(&run, ret);
 }

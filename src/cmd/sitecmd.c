@@ -1,7 +1,6 @@
 #include "sitecmd.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,20 +62,6 @@ int cmd_site_now(const char *opt, time_t *now)
 	}
 	*now = time(NULL);
 	return 0;
-}
-
-const char *cmd_site_who(const char *by)
-{
-	const struct passwd *pw;
-	const char *user;
-
-	if (by && *by)
-		return by;
-	pw = getpwuid(geteuid());
-	if (pw && pw->pw_name && *pw->pw_name)
-		return pw->pw_name;
-	user = getenv("USER");
-	return user && *user ? user : "unknown";
 }
 
 int cmd_site_rebuild(const struct config *cfg, struct store *st, time_t now)

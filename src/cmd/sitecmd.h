@@ -18,9 +18,6 @@
  */
 int cmd_site_now(const char *opt, time_t *now);
 
-/* Who does it: by when given, else the login name (static or borrowed). */
-const char *cmd_site_who(const char *by);
-
 /*
  * Rebuilds public/ (site_build) and prints what changed: the files
  * written and removed, pieces withdrawn or left out. Returns 0 or -1
