@@ -460,52 +460,78 @@ static int find_control(const char *text, size_t len, int first_line, int *line,
 	return 0;
 }
 
-static void load_contribution(struct contribution *c, const struct config *cfg,
-                              int dfd, const char *name, struct diags *d)
+/*
+ * Reads the contribution name into text, within MAX_CONTRIBUTION: returns
+ * 0, or -1 once the reason is in d.
+ */
+static int read_contribution(struct contribution *c, int dfd, const char *name,
+                             struct buf *text, struct diags *d)
 {
-	struct buf text = BUF_INIT;
-	struct frontmatter fm;
-	struct yamldoc y;
-	struct err err = ERR_INIT;
 	struct stat st;
-	int bad_line = 0, r, fd, line, col;
+	int fd, ret = -1;
 
 	fd = open_contribution(dfd, c->path, name, &st, d);
 	if (fd < 0)
-		goto out;
+		return -1;
 	c->mtime = st.st_mtime;
 	if ((st.st_size > 0 && st.st_size > MAX_CONTRIBUTION) ||
-	    file_read_fd(fd, &text, MAX_CONTRIBUTION) < 0) {
+	    file_read_fd(fd, text, MAX_CONTRIBUTION) < 0)
 		diags_add(d, DIAG_ERROR, c->path, 0, 0, "unreadable",
 		          "cannot read: %s",
 		          errno == EFBIG || st.st_size > MAX_CONTRIBUTION
 		                  ? "over 1 MB, too big for a contribution"
 		                  : strerror(errno));
-		goto out;
-	}
-	r = frontmatter_split(text.data, text.len, &fm, &bad_line);
+	else
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Splits text into the details and the article: returns 0, or -1 once d
+ * says how to mark the details out with '---' lines.
+ */
+static int split_contribution(struct contribution *c, const struct buf *text,
+                              struct frontmatter *fm, struct diags *d)
+{
+	int bad_line = 0,
+	    r = frontmatter_split(text->data, text->len, fm, &bad_line);
+
 	if (r < 0) {
 		diags_add(d, DIAG_ERROR, c->path, 1, 1, "front-matter",
 		          "the front matter opened with '---' never closes: "
 		          "add a line '---' after the last field");
-		goto out;
+		return -1;
 	}
 	if (r == 1) {
 		diags_add(d, DIAG_ERROR, c->path, 1, 1, "front-matter",
 		          "no front matter: start the file with a line '---', "
 		          "the fields (title, partner, section...), and "
 		          "another '---'");
-		goto out;
+		return -1;
 	}
-	c->fm_line = fm.yaml_line - 1;
-	if (find_control(fm.yaml, fm.yaml_len, fm.yaml_line, &line, &col)) {
+	c->fm_line = fm->yaml_line - 1;
+	return 0;
+}
+
+/*
+ * Parses the details block into y (the caller releases it on 0): returns
+ * 0, or -1 once d points at the invisible character or the YAML mistake.
+ */
+static int parse_details(struct contribution *c, const struct frontmatter *fm,
+                         struct yamldoc *y, struct diags *d)
+{
+	struct err err = ERR_INIT;
+	int line, col;
+
+	if (find_control(fm->yaml, fm->yaml_len, fm->yaml_line, &line, &col)) {
 		diags_add(d, DIAG_ERROR, c->path, line, col,
 		          "control-character",
 		          "this line of the details contains an invisible "
 		          "control character: retype the line without it");
-		goto out;
+		return -1;
 	}
-	if (yamldoc_load(&y, fm.yaml, fm.yaml_len, c->path, fm.yaml_line - 1,
+	if (yamldoc_load(y, fm->yaml, fm->yaml_len, c->path, fm->yaml_line - 1,
 	                 &err) < 0) {
 		/* The message is already "path:line:col: problem". */
 		const char *m = err_msg(&err) + strlen(c->path) + 1;
@@ -518,43 +544,70 @@ static void load_contribution(struct contribution *c, const struct config *cfg,
 		          "with ': ' or starting with a quote needs "
 		          "\"quotes\" around it)",
 		          m ? m + 1 : "syntax error");
-		goto out;
+		err_release(&err);
+		return -1;
 	}
-	read_fields(c, &y, d);
-	yamldoc_release(&y);
-	check_fields(c, cfg, d);
-	c->body = xstrndup(fm.body, fm.body_len);
-	c->body_line = fm.body_line;
-	if (find_control(fm.body, fm.body_len, fm.body_line, &line, &col))
+	err_release(&err);
+	return 0;
+}
+
+/* Words as a reader counts them: runs of the text between spaces. */
+static size_t count_words(cmark_node *doc)
+{
+	struct buf plain = BUF_INIT;
+	size_t words = 0;
+	int in_word = 0;
+
+	markdown_node_text(doc, &plain);
+	for (size_t i = 0; i < plain.len; i++) {
+		int space = plain.data[i] == ' ' || plain.data[i] == '\n' ||
+		            plain.data[i] == '\t';
+
+		if (!space && !in_word)
+			words++;
+		in_word = !space;
+	}
+	buf_release(&plain);
+	return words;
+}
+
+/* Keeps the article below the details, parsed, and checks it has text. */
+static void load_body(struct contribution *c, const struct frontmatter *fm,
+                      struct diags *d)
+{
+	int line, col;
+
+	c->body = xstrndup(fm->body, fm->body_len);
+	c->body_line = fm->body_line;
+	if (find_control(fm->body, fm->body_len, fm->body_line, &line, &col))
 		diags_add(d, DIAG_ERROR, c->path, line, col,
 		          "control-character",
 		          "the text contains an invisible control character "
 		          "here: retype this part without it");
-	c->doc = markdown_parse(c->body, fm.body_len);
-	{
-		struct buf plain = BUF_INIT;
-		int in_word = 0;
-
-		markdown_node_text(c->doc, &plain);
-		for (size_t i = 0; i < plain.len; i++) {
-			int space = plain.data[i] == ' ' ||
-			            plain.data[i] == '\n' ||
-			            plain.data[i] == '\t';
-
-			if (!space && !in_word)
-				c->words++;
-			in_word = !space;
-		}
-		buf_release(&plain);
-	}
+	c->doc = markdown_parse(c->body, fm->body_len);
+	c->words = count_words(c->doc);
 	if (!c->words && !cmark_node_first_child(c->doc))
 		diags_add(d, DIAG_ERROR, c->path, c->body_line, 1, "empty-body",
 		          "the contribution has no text below the front "
 		          "matter: write the article there");
+}
+
+static void load_contribution(struct contribution *c, const struct config *cfg,
+                              int dfd, const char *name, struct diags *d)
+{
+	struct buf text = BUF_INIT;
+	struct frontmatter fm;
+	struct yamldoc y;
+
+	if (read_contribution(c, dfd, name, &text, d) < 0 ||
+	    split_contribution(c, &text, &fm, d) < 0 ||
+	    parse_details(c, &fm, &y, d) < 0)
+		goto out;
+	read_fields(c, &y, d);
+	yamldoc_release(&y);
+	check_fields(c, cfg, d);
+	load_body(c, &fm, d);
 out:
-	if (fd >= 0)
-		close(fd);
-	err_release(&err);
 	buf_release(&text);
 }
 
