@@ -300,6 +300,81 @@ static void check_fields(struct contribution *c, const struct config *cfg,
 	}
 }
 
+/*
+ * Points *dst and *where (NULL when the line is not kept) at the text
+ * field named key: returns 1, or 0 when key is not a text field.
+ */
+static int text_field(struct contribution *c, const char *key, char ***dst,
+                      int **where)
+{
+#define FIELD(name, line_var)      \
+	if (!strcmp(key, #name)) { \
+		*dst = &c->name;   \
+		*where = line_var; \
+		return 1;          \
+	}
+	FIELD(title, &c->title_line)
+	FIELD(partner, &c->partner_line)
+	FIELD(author, NULL)
+	FIELD(section, &c->section_line)
+	FIELD(type, &c->type_line)
+	FIELD(summary, NULL)
+	FIELD(image, &c->image_line)
+	FIELD(image_alt, &c->image_alt_line)
+	FIELD(start, &c->start_line)
+	FIELD(end, NULL)
+	FIELD(location, NULL)
+	FIELD(received, &c->received_line)
+	FIELD(withdrawn_reason, NULL)
+#undef FIELD
+	return 0;
+}
+
+/* line is the field's: where the partner looks for the mistake. */
+static void read_withdrawn(struct contribution *c, int line, yaml_node_t *v,
+                           struct diags *d)
+{
+	const char *s = yamldoc_scalar(v);
+
+	if (!strcmp(s, "true") || !strcmp(s, "yes"))
+		c->withdrawn = 1;
+	else if (strcmp(s, "false") && strcmp(s, "no"))
+		diags_add(d, DIAG_ERROR, c->path, line, yamldoc_col(v),
+		          "withdrawn", "'withdrawn: %s' must be true or false",
+		          s);
+}
+
+static void read_weight(struct contribution *c, int line, yaml_node_t *v,
+                        struct diags *d)
+{
+	char *end;
+	const char *s = yamldoc_scalar(v);
+	long w = strtol(s, &end, 10);
+
+	if (end == s || *end)
+		diags_add(d, DIAG_ERROR, c->path, line, yamldoc_col(v),
+		          "weight",
+		          "'weight: %s' must be a whole number "
+		          "(smaller comes first)",
+		          s);
+	else
+		c->weight = w;
+}
+
+/* An unknown field is ignored, so a warning: often a misspelt one. */
+static void warn_unknown_field(struct contribution *c, struct yamldoc *y,
+                               yaml_node_t *k, struct diags *d)
+{
+	const char *key = yamldoc_scalar(k);
+	const char *hint =
+	        suggest_nearest(key, fields, sizeof(fields) / sizeof(*fields));
+
+	diags_add(d, DIAG_WARNING, c->path, yamldoc_line(y, k), yamldoc_col(k),
+	          "unknown-field", "unknown field '%s'%s%s%s", key,
+	          hint ? ": did you mean '" : " (it is ignored)",
+	          hint ? hint : "", hint ? "'?" : "");
+}
+
 static void read_fields(struct contribution *c, struct yamldoc *y,
                         struct diags *d)
 {
@@ -313,83 +388,24 @@ static void read_fields(struct contribution *c, struct yamldoc *y,
 	}
 	for (size_t i = 0; yamldoc_pair(y, root, i, &k, &v); i++) {
 		const char *key = yamldoc_scalar(k);
-		int line = yamldoc_line(y, k);
 		char **dst = NULL;
 		int *where = NULL;
 
 		if (!key)
 			continue;
-		if (!yamldoc_scalar(v)) {
-			diags_add(d, DIAG_ERROR, c->path, line, yamldoc_col(k),
-			          "front-matter",
+		if (!yamldoc_scalar(v))
+			diags_add(d, DIAG_ERROR, c->path, yamldoc_line(y, k),
+			          yamldoc_col(k), "front-matter",
 			          "'%s' must be a single value on its line",
 			          key);
-			continue;
-		}
-#define FIELD(name, line_var)         \
-	else if (!strcmp(key, #name)) \
-	{                             \
-		dst = &c->name;       \
-		where = line_var;     \
-	}
-		if (0) {
-		}
-		FIELD(title, &c->title_line)
-		FIELD(partner, &c->partner_line)
-		FIELD(author, NULL)
-		FIELD(section, &c->section_line)
-		FIELD(type, &c->type_line)
-		FIELD(summary, NULL)
-		FIELD(image, &c->image_line)
-		FIELD(image_alt, &c->image_alt_line)
-		FIELD(start, &c->start_line)
-		FIELD(end, NULL)
-		FIELD(location, NULL)
-		FIELD(received, &c->received_line)
-		FIELD(withdrawn_reason, NULL)
-#undef FIELD
-		else if (!strcmp(key, "withdrawn"))
-		{
-			const char *s = yamldoc_scalar(v);
-
-			if (!strcmp(s, "true") || !strcmp(s, "yes"))
-				c->withdrawn = 1;
-			else if (strcmp(s, "false") && strcmp(s, "no"))
-				diags_add(
-				        d, DIAG_ERROR, c->path, line,
-				        yamldoc_col(v), "withdrawn",
-				        "'withdrawn: %s' must be true or false",
-				        s);
-		}
-		else if (!strcmp(key, "weight"))
-		{
-			char *end;
-			const char *s = yamldoc_scalar(v);
-			long w = strtol(s, &end, 10);
-
-			if (end == s || *end)
-				diags_add(d, DIAG_ERROR, c->path, line,
-				          yamldoc_col(v), "weight",
-				          "'weight: %s' must be a whole number "
-				          "(smaller comes first)",
-				          s);
-			else
-				c->weight = w;
-		}
-		else
-		{
-			const char *hint = suggest_nearest(
-			        key, fields, sizeof(fields) / sizeof(*fields));
-
-			diags_add(d, DIAG_WARNING, c->path, line,
-			          yamldoc_col(k), "unknown-field",
-			          "unknown field '%s'%s%s%s", key,
-			          hint ? ": did you mean '"
-			               : " (it is ignored)",
-			          hint ? hint : "", hint ? "'?" : "");
-		}
-		if (dst)
+		else if (text_field(c, key, &dst, &where))
 			take(y, v, dst, where, c->path, key, d);
+		else if (!strcmp(key, "withdrawn"))
+			read_withdrawn(c, yamldoc_line(y, k), v, d);
+		else if (!strcmp(key, "weight"))
+			read_weight(c, yamldoc_line(y, k), v, d);
+		else
+			warn_unknown_field(c, y, k, d);
 	}
 }
 
