@@ -841,53 +841,70 @@ static int use_images(struct issue *is, int dfd, struct contribution *c,
 	return ret;
 }
 
-static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
+/*
+ * Reads issue.yaml into text. path names it as messages do. Not being
+ * able to read it is an error, not a diagnostic: without it there is no
+ * issue to report on.
+ */
+static int read_issue_yaml(struct issue *is, const char *path, struct buf *text,
+                           struct err *err)
 {
-	struct buf path = BUF_INIT, text = BUF_INIT;
-	struct yamldoc y;
-	struct err yerr = ERR_INIT;
-	yaml_node_t *root, *k, *v;
+	struct buf where = BUF_INIT;
 	struct stat st;
-	int ret = -1, fd, line, col;
+	int fd, ret = -1;
 
-	buf_addf(&path, "%s/issue.yaml", is->dir);
-	{
-		struct buf where = BUF_INIT;
-
-		buf_addf(&where, "%s/issue.yaml", is->path);
-		fd = file_open_regular(AT_FDCWD, where.data, &st);
-		buf_release(&where);
-	}
-	if (fd < 0 && st.st_mode) {
+	buf_addf(&where, "%s/issue.yaml", is->path);
+	fd = file_open_regular(AT_FDCWD, where.data, &st);
+	buf_release(&where);
+	if (fd < 0 && st.st_mode)
 		err_set(err,
 		        "%s: this is %s, not the issue's details: put the "
 		        "file itself in the issue's folder",
-		        path.data, kind_of(&st));
-		goto out;
-	}
-	if (fd < 0 || file_read_fd(fd, &text, 1 << 20) < 0) {
+		        path, kind_of(&st));
+	else if (fd < 0 || file_read_fd(fd, text, 1 << 20) < 0)
 		err_errno(err,
 		          "%s: cannot read (create it with 'bulletin new "
 		          "%s')",
-		          path.data, is->id);
-		goto out;
-	}
-	if (find_control(text.data, text.len, 1, &line, &col)) {
-		diags_add(d, DIAG_ERROR, path.data, line, col,
-		          "control-character",
+		          path, is->id);
+	else
+		ret = 0;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * Parses text into y (the caller releases it on 0): returns 0, or -1
+ * once d points at the invisible character or the YAML mistake.
+ */
+static int parse_issue_yaml(const char *path, const struct buf *text,
+                            struct yamldoc *y, struct diags *d)
+{
+	struct err yerr = ERR_INIT;
+	int line, col;
+
+	if (find_control(text->data, text->len, 1, &line, &col)) {
+		diags_add(d, DIAG_ERROR, path, line, col, "control-character",
 		          "this line contains an invisible control character: "
 		          "retype the line without it");
-		ret = 0;
-		goto out;
+		return -1;
 	}
-	if (yamldoc_load(&y, text.data, text.len, path.data, 0, &yerr) < 0) {
-		diags_add(d, DIAG_ERROR, path.data, 0, 0, "issue-yaml", "%s",
+	if (yamldoc_load(y, text->data, text->len, path, 0, &yerr) < 0) {
+		diags_add(d, DIAG_ERROR, path, 0, 0, "issue-yaml", "%s",
 		          err_msg(&yerr));
-		ret = 0;
-		goto out;
+		err_release(&yerr);
+		return -1;
 	}
-	root = yamldoc_root(&y);
-	for (size_t i = 0; yamldoc_pair(&y, root, i, &k, &v); i++) {
+	err_release(&yerr);
+	return 0;
+}
+
+static void read_issue_fields(struct issue *is, struct yamldoc *y,
+                              const char *path, struct diags *d)
+{
+	yaml_node_t *root = yamldoc_root(y), *k, *v;
+
+	for (size_t i = 0; yamldoc_pair(y, root, i, &k, &v); i++) {
 		const char *key = yamldoc_scalar(k);
 		char **dst = NULL;
 
@@ -907,15 +924,30 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 			is->sample = yamldoc_scalar(v) &&
 			             !strcmp(yamldoc_scalar(v), "true");
 		else
-			diags_add(d, DIAG_WARNING, path.data,
-			          yamldoc_line(&y, k), yamldoc_col(k),
-			          "unknown-field",
+			diags_add(d, DIAG_WARNING, path, yamldoc_line(y, k),
+			          yamldoc_col(k), "unknown-field",
 			          "unknown field '%s' (known: title, date, "
 			          "deadline, intro, preheader, sample)",
 			          key);
 		if (dst)
-			take(&y, v, dst, NULL, path.data, key, d);
+			take(y, v, dst, NULL, path, key, d);
 	}
+}
+
+static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct yamldoc y;
+	int ret = -1;
+
+	buf_addf(&path, "%s/issue.yaml", is->dir);
+	if (read_issue_yaml(is, path.data, &text, err) < 0)
+		goto out;
+	ret = 0;
+	/* A mistake in the file is the user's to fix: in d, not err. */
+	if (parse_issue_yaml(path.data, &text, &y, d) < 0)
+		goto out;
+	read_issue_fields(is, &y, path.data, d);
 	yamldoc_release(&y);
 	if (!is->title || !*is->title)
 		diags_add(d, DIAG_ERROR, path.data, 1, 1, "missing-title",
@@ -923,11 +955,7 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 	if (!is->date)
 		diags_add(d, DIAG_ERROR, path.data, 1, 1, "missing-date",
 		          "missing 'date: YYYY-MM-DD' for the issue");
-	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	err_release(&yerr);
 	buf_release(&path);
 	buf_release(&text);
 	return ret;
