@@ -214,6 +214,72 @@ static int safe_name(const char *s)
 	return 1;
 }
 
+/* An unknown section: the nearest key as a hint, else the first one. */
+static void unknown_section(const struct contribution *c,
+                            const struct config *cfg, struct diags *d)
+{
+	const char **keys = xcalloc(cfg->nsections, sizeof(char *));
+	const char *hint;
+
+	for (size_t i = 0; i < cfg->nsections; i++)
+		keys[i] = cfg->sections[i].key;
+	hint = suggest_nearest(c->section, keys, cfg->nsections);
+	if (hint)
+		diags_add(d, DIAG_ERROR, c->path, c->section_line, 10,
+		          "unknown-section",
+		          "unknown section '%s': did you mean '%s'?",
+		          c->section, hint);
+	else
+		diags_add(d, DIAG_ERROR, c->path, c->section_line, 10,
+		          "unknown-section",
+		          "unknown section '%s': use one of the keys "
+		          "listed in bulletin.yaml (e.g. '%s')",
+		          c->section, keys[0]);
+	free(keys);
+}
+
+/* No type means news, the commonest kind. */
+static void check_type(struct contribution *c, struct diags *d)
+{
+	int known = 0;
+
+	if (!c->type) {
+		c->type = xstrdup("news");
+		return;
+	}
+	for (size_t i = 0; i < 4; i++)
+		known |= !strcmp(c->type, issue_types[i]);
+	if (!known)
+		diags_add(d, DIAG_ERROR, c->path, c->type_line, 7,
+		          "unknown-type",
+		          "unknown type '%s': use news, case-study, "
+		          "event or opportunity",
+		          c->type);
+}
+
+/* An event goes into calendars, so its times must parse. */
+static void check_event(const struct contribution *c, struct diags *d)
+{
+	const char *p = c->path;
+	struct tm tm;
+	int has_time;
+
+	if (!c->start)
+		diags_add(d, DIAG_ERROR, p, c->type_line, 1, "event-start",
+		          "an event needs 'start: YYYY-MM-DDTHH:MM' "
+		          "(and 'location:')");
+	else if (issue_parse_datetime(c->start, &tm, &has_time) < 0)
+		diags_add(d, DIAG_ERROR, p, c->start_line, 8, "event-start",
+		          "'start: %s' is not a date and time: write "
+		          "it as 2027-01-21T10:00",
+		          c->start);
+	if (c->end && issue_parse_datetime(c->end, &tm, &has_time) < 0)
+		diags_add(d, DIAG_ERROR, p, c->start_line, 1, "event-end",
+		          "'end: %s' is not a date and time: write "
+		          "it as 2027-01-21T13:00",
+		          c->end);
+}
+
 static void check_fields(struct contribution *c, const struct config *cfg,
                          struct diags *d)
 {
@@ -228,76 +294,22 @@ static void check_fields(struct contribution *c, const struct config *cfg,
 		diags_add(d, DIAG_ERROR, p, l, 1, "missing-partner",
 		          "missing 'partner': add 'partner: ' followed by "
 		          "your organisation's name");
-	if (!c->section || !*c->section) {
+	if (!c->section || !*c->section)
 		diags_add(d, DIAG_ERROR, p, l, 1, "missing-section",
 		          "missing 'section': add 'section: ' with one of "
 		          "the section keys (see CONTRIBUTING.md)");
-	} else if (!config_section(cfg, c->section)) {
-		const char **keys = xcalloc(cfg->nsections, sizeof(char *));
-		const char *hint;
-
-		for (size_t i = 0; i < cfg->nsections; i++)
-			keys[i] = cfg->sections[i].key;
-		hint = suggest_nearest(c->section, keys, cfg->nsections);
-		if (hint)
-			diags_add(d, DIAG_ERROR, p, c->section_line, 10,
-			          "unknown-section",
-			          "unknown section '%s': did you mean '%s'?",
-			          c->section, hint);
-		else
-			diags_add(d, DIAG_ERROR, p, c->section_line, 10,
-			          "unknown-section",
-			          "unknown section '%s': use one of the keys "
-			          "listed in bulletin.yaml (e.g. '%s')",
-			          c->section, keys[0]);
-		free(keys);
-	}
-	if (!c->type) {
-		c->type = xstrdup("news");
-	} else {
-		int known = 0;
-
-		for (size_t i = 0; i < 4; i++)
-			known |= !strcmp(c->type, issue_types[i]);
-		if (!known)
-			diags_add(d, DIAG_ERROR, p, c->type_line, 7,
-			          "unknown-type",
-			          "unknown type '%s': use news, case-study, "
-			          "event or opportunity",
-			          c->type);
-	}
-	if (c->image) {
-		/* The file itself is checked with the body's images. */
-		if (!c->image_alt || !*c->image_alt)
-			diags_add(d, DIAG_ERROR, p, c->image_line, 1,
-			          "image-alt",
-			          "image '%s' has no 'image_alt': describe "
-			          "what the picture shows for people who "
-			          "cannot see it",
-			          c->image);
-	}
-	if (c->type && !strcmp(c->type, "event")) {
-		struct tm tm;
-		int has_time;
-
-		if (!c->start)
-			diags_add(d, DIAG_ERROR, p, c->type_line, 1,
-			          "event-start",
-			          "an event needs 'start: YYYY-MM-DDTHH:MM' "
-			          "(and 'location:')");
-		else if (issue_parse_datetime(c->start, &tm, &has_time) < 0)
-			diags_add(d, DIAG_ERROR, p, c->start_line, 8,
-			          "event-start",
-			          "'start: %s' is not a date and time: write "
-			          "it as 2027-01-21T10:00",
-			          c->start);
-		if (c->end && issue_parse_datetime(c->end, &tm, &has_time) < 0)
-			diags_add(d, DIAG_ERROR, p, c->start_line, 1,
-			          "event-end",
-			          "'end: %s' is not a date and time: write "
-			          "it as 2027-01-21T13:00",
-			          c->end);
-	}
+	else if (!config_section(cfg, c->section))
+		unknown_section(c, cfg, d);
+	check_type(c, d);
+	/* The file itself is checked with the body's images. */
+	if (c->image && (!c->image_alt || !*c->image_alt))
+		diags_add(d, DIAG_ERROR, p, c->image_line, 1, "image-alt",
+		          "image '%s' has no 'image_alt': describe "
+		          "what the picture shows for people who "
+		          "cannot see it",
+		          c->image);
+	if (c->type && !strcmp(c->type, "event"))
+		check_event(c, d);
 }
 
 /*
