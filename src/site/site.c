@@ -1119,89 +1119,111 @@ struct lists {
 	size_t nupcoming, npast;
 };
 
+/* The links to each section's page, each with its count of case studies. */
+static struct tmpl_value *section_filters(struct site *s, struct tmpl_data *d,
+                                          const struct lists *l,
+                                          const struct config_section *cur,
+                                          const char *root)
+{
+	struct tmpl_value *filters = tmpl_list(d);
+	struct buf b = BUF_INIT;
+
+	for (size_t k = 0; k < s->cfg->nsections; k++) {
+		const struct config_section *sec = &s->cfg->sections[k];
+		struct tmpl_value *f = tmpl_map(d);
+		size_t c = 0;
+
+		for (size_t j = 0; j < l->n; j++)
+			c += !strcmp(l->refs[j].p->type, "case-study") &&
+			     !strcmp(l->refs[j].p->section, sec->key);
+		tmpl_map_str(d, f, "title", sec->title);
+		buf_reset(&b);
+		buf_addf(&b, "%scase-studies/%s/index.html", root, sec->key);
+		tmpl_map_str(d, f, "url", b.data);
+		tmpl_map_bool(d, f, "current", sec == cur);
+		set_count(d, f, c);
+		tmpl_list_add(filters, f);
+	}
+	buf_release(&b);
+	return filters;
+}
+
+/*
+ * case-studies/feed.xml from the page of all of them, m; it was updated
+ * when the newest case study came out (the epoch when there is none).
+ */
+static int case_study_feed(struct site *s, const struct lists *l,
+                           struct tmpl_data *d, struct tmpl_value *m,
+                           struct err *err)
+{
+	struct buf feed = BUF_INIT, updated = BUF_INIT;
+	const struct ref *newest = NULL;
+	int ret;
+
+	for (size_t j = 0; j < l->n && !newest; j++)
+		if (!strcmp(l->by_date[j]->p->type, "case-study"))
+			newest = l->by_date[j];
+	buf_addf(&updated, "%.10sT00:00:00Z",
+	         newest ? newest->is->date : "1970-01-01");
+	tmpl_map_str(d, m, "updated", updated.data);
+	ret = render_template(s->cfg, "site/case-studies-feed.xml", m, 1, &feed,
+	                      err);
+	if (!ret)
+		ret = put_buf(s, "case-studies/feed.xml", &feed, &s->lists,
+		              err);
+	buf_release(&feed);
+	buf_release(&updated);
+	return ret;
+}
+
+/* The case studies of section cur, or of every section when cur is NULL. */
+static int case_study_page(struct site *s, const struct lists *l,
+                           const struct config_section *cur, struct err *err)
+{
+	struct buf rel = BUF_INIT, title = BUF_INIT;
+	const char *root = cur ? "../../" : "../";
+	struct tmpl_data *d = tmpl_data_new();
+	struct tmpl_value *m;
+	size_t count;
+	int ret;
+
+	if (cur)
+		buf_addf(&title, "Case studies: %s", cur->title);
+	else
+		buf_adds(&title, "Case studies");
+	m = page(s, d, root, title.data);
+	tmpl_map_str(d, m, "heading", title.data);
+	tmpl_map_set(m, "pieces",
+	             piece_list(s, d, l->by_date, l->n, "case-study",
+	                        cur ? cur->key : NULL, root, &count));
+	set_count(d, m, count);
+	tmpl_map_bool(d, m, "has_pieces", count > 0);
+	tmpl_map_bool(d, m, "all_current", !cur);
+	tmpl_map_set(m, "filters", section_filters(s, d, l, cur, root));
+	if (cur)
+		buf_addf(&rel, "case-studies/%s/index.html", cur->key);
+	else
+		buf_adds(&rel, "case-studies/index.html");
+	ret = render_put(s, "site/case-studies.html", m, rel.data, err);
+	if (!ret && !cur)
+		ret = case_study_feed(s, l, d, m, err);
+	tmpl_data_free(d);
+	buf_release(&rel);
+	buf_release(&title);
+	return ret;
+}
+
 static int case_study_pages(struct site *s, struct lists *l, struct err *err)
 {
-	struct buf rel = BUF_INIT, title = BUF_INIT, b = BUF_INIT;
-	int ret = -1;
-
 	/* i == nsections: the page of all of them. */
 	for (size_t i = 0; i <= s->cfg->nsections; i++) {
 		const struct config_section *cur =
 		        i < s->cfg->nsections ? &s->cfg->sections[i] : NULL;
-		const char *root = cur ? "../../" : "../";
-		struct tmpl_data *d = tmpl_data_new();
-		struct tmpl_value *m, *filters = tmpl_list(d);
-		size_t count;
 
-		buf_reset(&title);
-		if (cur)
-			buf_addf(&title, "Case studies: %s", cur->title);
-		else
-			buf_adds(&title, "Case studies");
-		m = page(s, d, root, title.data);
-		tmpl_map_str(d, m, "heading", title.data);
-		tmpl_map_set(m, "pieces",
-		             piece_list(s, d, l->by_date, l->n, "case-study",
-		                        cur ? cur->key : NULL, root, &count));
-		set_count(d, m, count);
-		tmpl_map_bool(d, m, "has_pieces", count > 0);
-		tmpl_map_bool(d, m, "all_current", !cur);
-		for (size_t k = 0; k < s->cfg->nsections; k++) {
-			const struct config_section *sec = &s->cfg->sections[k];
-			struct tmpl_value *f = tmpl_map(d);
-			size_t c = 0;
-
-			for (size_t j = 0; j < l->n; j++)
-				c += !strcmp(l->refs[j].p->type,
-				             "case-study") &&
-				     !strcmp(l->refs[j].p->section, sec->key);
-			tmpl_map_str(d, f, "title", sec->title);
-			buf_reset(&b);
-			buf_addf(&b, "%scase-studies/%s/index.html", root,
-			         sec->key);
-			tmpl_map_str(d, f, "url", b.data);
-			tmpl_map_bool(d, f, "current", sec == cur);
-			set_count(d, f, c);
-			tmpl_list_add(filters, f);
-		}
-		tmpl_map_set(m, "filters", filters);
-		buf_reset(&rel);
-		if (cur)
-			buf_addf(&rel, "case-studies/%s/index.html", cur->key);
-		else
-			buf_adds(&rel, "case-studies/index.html");
-		ret = render_put(s, "site/case-studies.html", m, rel.data, err);
-		if (!ret && !cur) {
-			struct buf feed = BUF_INIT;
-
-			const struct ref *newest = NULL;
-
-			for (size_t j = 0; j < l->n && !newest; j++)
-				if (!strcmp(l->by_date[j]->p->type,
-				            "case-study"))
-					newest = l->by_date[j];
-			buf_reset(&b);
-			buf_addf(&b, "%.10sT00:00:00Z",
-			         newest ? newest->is->date : "1970-01-01");
-			tmpl_map_str(d, m, "updated", b.data);
-			ret = render_template(s->cfg,
-			                      "site/case-studies-feed.xml", m,
-			                      1, &feed, err);
-			if (!ret)
-				ret = put_buf(s, "case-studies/feed.xml", &feed,
-				              &s->lists, err);
-			buf_release(&feed);
-		}
-		tmpl_data_free(d);
-		if (ret < 0)
-			goto out;
+		if (case_study_page(s, l, cur, err) < 0)
+			return -1;
 	}
-	ret = 0;
-out:
-	buf_release(&rel);
-	buf_release(&title);
-	buf_release(&b);
-	return ret;
+	return 0;
 }
 
 static int section_pages(struct site *s, struct lists *l, struct err *err)
