@@ -203,54 +203,93 @@ static void check_link(const struct contribution *c, cmark_node *n,
 	buf_release(&text);
 }
 
-static void lint_contribution(struct contribution *c, const struct issue *is,
-                              const struct config *cfg, time_t deadline,
-                              struct diags *d)
+/*
+ * Warns when heading n skips a level after prev (0: none yet; the
+ * article title stands above the body's headings). Returns n's level,
+ * the next heading's prev.
+ */
+static int check_heading(const struct contribution *c, cmark_node *n, int prev,
+                         struct diags *d)
 {
-	struct lint_readability r = {0, 0, 0};
+	int level = cmark_node_get_heading_level(n);
+
+	if (level > prev + 1 && (prev || level > 2))
+		diags_add(d, DIAG_WARNING, c->path, body_line(c, n),
+		          body_col(n), "heading-skip",
+		          "heading level skipped: a level-%d "
+		          "heading (%.*s) follows %s; use %.*s",
+		          level, level, "######",
+		          prev ? "a heading one level "
+		                 "higher up"
+		               : "the article title",
+		          prev ? prev + 1 : 2, "######");
+	return level;
+}
+
+/* Checks links, pictures and headings, and counts the text into r. */
+static void walk_body(struct contribution *c, const struct issue *is,
+                      const struct config *cfg, struct lint_readability *r,
+                      struct diags *d)
+{
 	cmark_iter *it = cmark_iter_new(c->doc);
 	cmark_event_type ev;
 	int prev_heading = 0;
 
-	if (c->image && c->image_line)
-		check_image_file(c, is, c->image, c->image_line, 8, cfg, d);
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
 		cmark_node_type t = cmark_node_get_type(n);
 
 		if (ev != CMARK_EVENT_ENTER)
 			continue;
-		if (t == CMARK_NODE_LINK) {
+		if (t == CMARK_NODE_LINK)
 			check_link(c, n, d);
-		} else if (t == CMARK_NODE_IMAGE) {
+		else if (t == CMARK_NODE_IMAGE)
 			check_body_image(c, is, n, cfg, d);
-		} else if (t == CMARK_NODE_HEADING) {
-			int level = cmark_node_get_heading_level(n);
-
-			if (level > prev_heading + 1 &&
-			    (prev_heading || level > 2))
-				diags_add(d, DIAG_WARNING, c->path,
-				          body_line(c, n), body_col(n),
-				          "heading-skip",
-				          "heading level skipped: a level-%d "
-				          "heading (%.*s) follows %s; use %.*s",
-				          level, level, "######",
-				          prev_heading ? "a heading one level "
-				                         "higher up"
-				                       : "the article title",
-				          prev_heading ? prev_heading + 1 : 2,
-				          "######");
-			prev_heading = level;
-		}
+		else if (t == CMARK_NODE_HEADING)
+			prev_heading = check_heading(c, n, prev_heading, d);
 		if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING) {
 			struct buf text = BUF_INIT;
 
 			markdown_node_text(n, &text);
-			lint_count_text(&r, text.data, text.len);
+			lint_count_text(r, text.data, text.len);
 			buf_release(&text);
 		}
 	}
 	cmark_iter_free(it);
+}
+
+/*
+ * When it arrived is its 'received:' when that is a date, else the
+ * file's time; the warning points at 'received:' only when it was used.
+ */
+static void check_late(const struct contribution *c, time_t deadline,
+                       struct diags *d)
+{
+	struct tm tm;
+	int has_time;
+	time_t when = c->mtime;
+	int line = 0;
+
+	if (c->received &&
+	    issue_parse_datetime(c->received, &tm, &has_time) == 0) {
+		when = timegm(&tm);
+		line = c->received_line;
+	}
+	if (when >= deadline)
+		diags_add(d, DIAG_WARNING, c->path, line, 1, "late",
+		          "arrived after the deadline: check it can "
+		          "still go in this issue");
+}
+
+static void lint_contribution(struct contribution *c, const struct issue *is,
+                              const struct config *cfg, time_t deadline,
+                              struct diags *d)
+{
+	struct lint_readability r = {0, 0, 0};
+
+	if (c->image && c->image_line)
+		check_image_file(c, is, c->image, c->image_line, 8, cfg, d);
+	walk_body(c, is, cfg, &r, d);
 	c->reading_ease = lint_reading_ease(&r);
 	if ((long)c->words > cfg->word_limit)
 		diags_add(d, DIAG_WARNING, c->path, c->body_line, 1, "too-long",
@@ -268,22 +307,8 @@ static void lint_contribution(struct contribution *c, const struct issue *is,
 		          "the text '%s' is reserved for per-subscriber "
 		          "fields: reword it",
 		          LINT_RESERVED);
-	if (deadline) {
-		struct tm tm;
-		int has_time;
-		time_t when = c->mtime;
-		int line = 0;
-
-		if (c->received &&
-		    issue_parse_datetime(c->received, &tm, &has_time) == 0) {
-			when = timegm(&tm);
-			line = c->received_line;
-		}
-		if (when >= deadline)
-			diags_add(d, DIAG_WARNING, c->path, line, 1, "late",
-			          "arrived after the deadline: check it can "
-			          "still go in this issue");
-	}
+	if (deadline)
+		check_late(c, deadline, d);
 }
 
 void lint_issue(struct issue *is, const struct config *cfg, struct diags *d)
