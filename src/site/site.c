@@ -1126,10 +1126,11 @@ static struct tmpl_value *section_filters(struct site *s, struct tmpl_data *d,
                                           const char *root)
 {
 	struct tmpl_value *filters = tmpl_list(d);
+	const struct config_section *secs = s->cfg->sections;
 	struct buf b = BUF_INIT;
 
-	for (size_t k = 0; k < s->cfg->nsections; k++) {
-		const struct config_section *sec = &s->cfg->sections[k];
+	for (size_t k = 0; secs && k < s->cfg->nsections; k++) {
+		const struct config_section *sec = &secs[k];
 		struct tmpl_value *f = tmpl_map(d);
 		size_t c = 0;
 
