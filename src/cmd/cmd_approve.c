@@ -41,37 +41,14 @@ static int valid_name(const char *s)
 /* The issue's own problems first: an approval of errors means nothing. */
 static int check_errors(const struct config *cfg, const char *id)
 {
-	struct issue is;
-	struct diags d = DIAGS_INIT;
-	struct err err = ERR_INIT;
-	struct buf msgs = BUF_INIT;
-	size_t errors;
-	int ret = -1;
+	long errors = cmd_issue_errors(cfg, id, 1);
 
-	if (issue_load(&is, cfg, id, &d, &err) < 0) {
-		cmd_fail(&err);
-		goto out;
-	}
-	lint_issue(&is, cfg, &d);
-	diags_sort(&d);
-	errors = diags_count(&d, DIAG_ERROR);
-	for (size_t i = 0; i < d.n; i++)
-		if (d.v[i].level == DIAG_ERROR)
-			diag_format(&d.v[i], 0, &msgs);
-	fputs(msgs.data, stderr);
-	if (errors)
-		cmd_error("issues/%s: %zu error%s (above): fix %s, compile "
+	if (errors > 0)
+		cmd_error("issues/%s: %ld error%s (above): fix %s, compile "
 		          "again and then approve; nothing was approved",
 		          id, errors, errors == 1 ? "" : "s",
 		          errors == 1 ? "it" : "them");
-	else
-		ret = 0;
-	issue_release(&is);
-out:
-	diags_release(&d);
-	err_release(&err);
-	buf_release(&msgs);
-	return ret;
+	return errors == 0 ? 0 : -1;
 }
 
 /*

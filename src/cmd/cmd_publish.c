@@ -33,37 +33,15 @@ static void usage(FILE *f)
 /* Loads and checks one issue: 0 when it has no errors (printed). */
 static int check(const struct cmd_run *run, const char *id)
 {
-	struct issue is;
-	struct diags d = DIAGS_INIT;
-	struct err err = ERR_INIT;
-	struct buf msgs = BUF_INIT;
-	size_t errors;
-	int ret = -1;
+	long errors = cmd_issue_errors(&run->cfg, id, 0);
 
-	if (issue_load(&is, &run->cfg, id, &d, &err) < 0) {
-		cmd_fail(&err);
-		goto out;
-	}
-	lint_issue(&is, &run->cfg, &d);
-	diags_sort(&d);
-	for (size_t i = 0; i < d.n; i++)
-		diag_format(&d.v[i], 0, &msgs);
-	fputs(msgs.data, stderr);
-	errors = diags_count(&d, DIAG_ERROR);
-	if (errors || !is.title || !is.date)
-		cmd_error("issues/%s: %zu error%s: fix %s (or withdraw the "
+	if (errors > 0)
+		cmd_error("issues/%s: %ld error%s: fix %s (or withdraw the "
 		          "piece: 'withdrawn: true') and publish again; "
 		          "nothing was published",
 		          id, errors, errors == 1 ? "" : "s",
 		          errors == 1 ? "it" : "them");
-	else
-		ret = 0;
-	issue_release(&is);
-out:
-	diags_release(&d);
-	err_release(&err);
-	buf_release(&msgs);
-	return ret;
+	return errors == 0 ? 0 : -1;
 }
 
 int cmd_publish(int argc, char **argv)

@@ -14,6 +14,9 @@
 #include "buf.h"
 #include "cmd.h"
 #include "err.h"
+#include "diag.h"
+#include "lint.h"
+#include "issue.h"
 #include "store.h"
 #include "banned.h"
 
@@ -280,4 +283,30 @@ char *cmd_login_name(void)
 	    found && *found->pw_name)
 		return xstrdup(found->pw_name);
 	return xstrdup("unknown");
+}
+
+long cmd_issue_errors(const struct config *cfg, const char *id, int errors_only)
+{
+	struct issue is;
+	struct diags d = DIAGS_INIT;
+	struct err err = ERR_INIT;
+	struct buf msgs = BUF_INIT;
+	long errors = -1;
+
+	if (issue_load(&is, cfg, id, &d, &err) < 0) {
+		cmd_fail(&err);
+	} else {
+		lint_issue(&is, cfg, &d);
+		diags_sort(&d);
+		for (size_t i = 0; i < d.n; i++)
+			if (!errors_only || d.v[i].level == DIAG_ERROR)
+				diag_format(&d.v[i], 0, &msgs);
+		fputs(msgs.data, stderr);
+		errors = (long)diags_count(&d, DIAG_ERROR);
+	}
+	issue_release(&is);
+	diags_release(&d);
+	err_release(&err);
+	buf_release(&msgs);
+	return errors;
 }

@@ -91,4 +91,12 @@ int cmd_store_open(struct store *st, const char *path);
  */
 char *cmd_login_name(void);
 
+/*
+ * Loads and checks issue id as compile does, and prints its problems
+ * (only the errors when errors_only). Returns how many errors it has, or
+ * -1 (printed) when it cannot be read at all.
+ */
+long cmd_issue_errors(const struct config *cfg, const char *id,
+                      int errors_only);
+
 #endif
