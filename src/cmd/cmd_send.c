@@ -177,18 +177,18 @@ static void send_summary(const struct config *cfg,
 /* After a full run: the summary, and the issue published once sent.
  * Returns the exit code. */
 static int after_send(const struct config *cfg, struct store *st,
-                      const struct campaign_issue *ci, int outcome,
+                      const struct campaign_issue *ci,
                       const struct campaign_progress *p, const struct buf *why,
                       const char *who)
 {
-	if (!p->total && !p->uncertain && outcome == CAMPAIGN_DONE) {
+	if (!p->total && !p->uncertain && p->outcome == CAMPAIGN_DONE) {
 		printf("%s: nothing to send: every active subscriber has it "
 		       "already ('bulletin status %s' shows the details)\n",
 		       ci->id, ci->id);
 		return EXIT_OK;
 	}
 	send_summary(cfg, ci, p);
-	if (outcome != CAMPAIGN_DONE) {
+	if (p->outcome != CAMPAIGN_DONE) {
 		cmd_error("%s", why->data);
 		return EXIT_FAIL;
 	}
@@ -216,22 +216,23 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	struct store st;
 	struct buf why = BUF_INIT;
 	struct err err = ERR_INIT;
-	int outcome, ret = EXIT_FAIL;
+	int ret = EXIT_FAIL;
 
 	catch_stop();
 	if (cmd_store_open(&st, cfg->store) < 0) {
 		free(who);
 		return EXIT_FAIL;
 	}
-	outcome = campaign_send(cfg, &st, ci, &o, &p, &why, &err);
+	int r = campaign_send(cfg, &st, ci, &o, &p, &why, &err);
+
 	if (ps.tty)
 		fputc('\n', stderr);
-	if (outcome < 0)
+	if (r < 0)
 		ret = cmd_fail(&err);
 	else if (dry_run)
 		ret = dry_run_summary(ci, &p, &why);
 	else
-		ret = after_send(cfg, &st, ci, outcome, &p, &why, who);
+		ret = after_send(cfg, &st, ci, &p, &why, who);
 	free(who);
 	store_close(&st);
 	buf_release(&why);

@@ -553,6 +553,18 @@ void config_path(const struct config *cfg, struct buf *out, const char *fmt,
 	buf_release(&rel);
 }
 
+void config_transport(const struct config *cfg, size_t i, struct buf *out)
+{
+	const char *url = cfg->transports[i];
+
+	if (!strncmp(url, "maildir:", 8)) {
+		buf_adds(out, "maildir:");
+		config_path(cfg, out, "%s", url + 8);
+	} else {
+		buf_adds(out, url);
+	}
+}
+
 const struct config_section *config_section(const struct config *cfg,
                                             const char *key)
 {

@@ -112,6 +112,13 @@ void config_release(struct config *cfg);
 void config_path(const struct config *cfg, struct buf *out, const char *fmt,
                  ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Appends to out delivery.transport's entry i, a maildir:DIR relative to
+ * the workspace made a path from it (smtp:// and absolute ones as they
+ * are).
+ */
+void config_transport(const struct config *cfg, size_t i, struct buf *out);
+
 /* The section with key, or NULL (borrowed). */
 const struct config_section *config_section(const struct config *cfg,
                                             const char *key);

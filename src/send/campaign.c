@@ -135,7 +135,7 @@ static int embed_images(struct campaign_issue *ci, const struct config *cfg,
 			/* The same checks as compile's, on the bytes sent: a
 			 * picture swapped for a link since is refused. */
 			buf_reset(&path);
-			buf_addf(&path, "issues/%s", ci->id);
+			config_path(cfg, &path, "issues/%s", ci->id);
 			buf_reset(&raw);
 			buf_add(&raw, name, (size_t)(q - name));
 			if (issue_image_read(path.data, raw.data, &pic, err) <
@@ -447,7 +447,13 @@ static struct transport *open_relay(const struct config *cfg, size_t i,
 	        .password = password,
 	};
 
-	return transport_open(cfg->transports[i], &o, err);
+	struct buf url = BUF_INIT;
+	struct transport *t;
+
+	config_transport(cfg, i, &url);
+	t = transport_open(url.data, &o, err);
+	buf_release(&url);
+	return t;
 }
 
 /*
@@ -1387,19 +1393,19 @@ int campaign_send(const struct config *cfg, struct store *st,
 	for (size_t i = 0; i < n; i++)
 		scratch_init(&w[i].s);
 	if (o->dry_run) {
-		ret = dry_run(&run, err) < 0 ? -1 : CAMPAIGN_DONE;
+		ret = dry_run(&run, err);
 		run.p.elapsed = now_s() - run.started;
 	} else if (open_run(&run, &c, &lock, err) == 0) {
 		started = start_workers(&run, w, threads, n);
 		watch(&run);
 		for (size_t i = 0; i < started; i++)
 			pthread_join(threads[i], NULL);
-		if (close_campaign(&run, &c, err) == 0)
-			ret = run.stop == RUN_PAUSED    ? CAMPAIGN_PAUSED
-			      : run.stop == RUN_STOPPED ? CAMPAIGN_STOPPED
-			                                : CAMPAIGN_DONE;
+		ret = close_campaign(&run, &c, err);
+		run.p.outcome = run.stop == RUN_PAUSED    ? CAMPAIGN_PAUSED
+		                : run.stop == RUN_STOPPED ? CAMPAIGN_STOPPED
+		                                          : CAMPAIGN_DONE;
 	}
-	if (ret >= 0 || o->dry_run)
+	if (ret == 0 || o->dry_run)
 		buf_add(why, run.why.data, run.why.len);
 	*p = run.p;
 	for (size_t i = 0; i < n; i++)

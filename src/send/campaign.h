@@ -67,9 +67,16 @@ int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
 void campaign_envelope_from(const struct config *cfg, const char *token,
                             struct buf *out);
 
+enum campaign_outcome {
+	CAMPAIGN_DONE,    /* every recipient settled (some may be deferred) */
+	CAMPAIGN_PAUSED,  /* too many failures: stopped early, see why */
+	CAMPAIGN_STOPPED, /* opts->stop was set */
+};
+
 struct campaign_progress {
-	long total; /* recipients in this run */
-	long done;  /* handed over or settled in this run */
+	enum campaign_outcome outcome; /* how the run ended */
+	long total;                    /* recipients in this run */
+	long done;                     /* handed over or settled in this run */
 	long sent, deferred, failed, skipped;
 	long uncertain; /* left 'sending' by an earlier run */
 	long retries;
@@ -92,19 +99,13 @@ struct campaign_opts {
 	volatile sig_atomic_t *stop;
 };
 
-enum campaign_outcome {
-	CAMPAIGN_DONE,    /* every recipient settled (some may be deferred) */
-	CAMPAIGN_PAUSED,  /* too many failures: stopped early, see why */
-	CAMPAIGN_STOPPED, /* opts->stop was set */
-};
-
 /*
  * Sends ci to every active subscriber not yet sent to; a full send (not
  * dry_run) first checks the approval (lifecycle_check_send) and records
  * the issue's 'sending' event, and 'sent' when every recipient is
- * settled. Fills p and, for a
- * pause or a stop, why (a sentence for the user). Returns the outcome,
- * or -1 with err when the send could not run at all.
+ * settled. Fills p (p->outcome: done, paused or stopped) and, for a
+ * pause or a stop, why (a sentence for the user). Returns 0, or -1 with
+ * err when the send could not run at all.
  */
 int campaign_send(const struct config *cfg, struct store *st,
                   const struct campaign_issue *ci,

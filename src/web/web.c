@@ -71,6 +71,7 @@ struct web {
 	struct http_server *http;
 	const char *contact; /* where people write to (borrowed from cfg) */
 	char *public_dir;    /* the workspace's public/ */
+	char *store_path;    /* the workspace's store */
 };
 
 static void say(struct web *w, const char *fmt, ...)
@@ -281,8 +282,12 @@ static void refuse(void *ctx, struct http_exchange *ex, int status)
 		bad_request(w, ex, "The address of the page is not valid.");
 }
 
-/* Reads the form in a POST body; answers 400 or 415 itself (returns -1). */
-static int read_form(struct web *w, struct http_exchange *ex, struct form *f)
+/*
+ * Reads the form in a POST body into f. When it cannot, it answers the
+ * request itself (400 or 415) and says so by returning 0 (then return
+ * HTTP_ANSWER): the caller then only releases f. 1 when f holds the form.
+ */
+static int got_form(struct web *w, struct http_exchange *ex, struct form *f)
 {
 	struct err err = ERR_INIT;
 	int r = form_parse(f, ex->req.content_type, ex->req.body,
@@ -295,7 +300,7 @@ static int read_form(struct web *w, struct http_exchange *ex, struct form *f)
 	else if (r < 0)
 		bad_request(w, ex, "The form data could not be read.");
 	err_release(&err);
-	return r < 0 ? -1 : 0;
+	return r >= 0;
 }
 
 /* Waiting for the writer. */
@@ -618,9 +623,9 @@ static int confirm_route(struct web *w, struct http_exchange *ex,
 		struct pending *p;
 
 		form_init(&f);
-		r = read_form(w, ex, &f);
+		r = got_form(w, ex, &f);
 		form_release(&f);
-		if (r < 0)
+		if (!r)
 			return HTTP_ANSWER;
 		p = token_job(w, ex, P_CONFIRM, token);
 		p->job.run = run_confirm;
@@ -651,7 +656,7 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
 		const char *oneclick;
 
 		form_init(&f);
-		if (read_form(w, ex, &f) < 0) {
+		if (!got_form(w, ex, &f)) {
 			form_release(&f);
 			return HTTP_ANSWER;
 		}
@@ -803,7 +808,7 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 		return HTTP_ANSWER;
 	}
 	form_init(&f);
-	if (read_form(w, ex, &f) < 0)
+	if (!got_form(w, ex, &f))
 		goto answered;
 	sf.email = form_get(&f, "email");
 	sf.name = form_get(&f, "name");
@@ -1035,15 +1040,17 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 
 		config_path(cfg, &pub, "public");
 		w->public_dir = buf_detach(&pub);
+		config_path(cfg, &pub, "%s", cfg->store);
+		w->store_path = buf_detach(&pub);
 	}
 	w->opt = *opt;
 	w->contact = *cfg->reply_to ? cfg->reply_to : cfg->from_addr;
 	pthread_mutex_init(&w->readers.lock, NULL);
-	w->readers.path = cfg->store;
+	w->readers.path = w->store_path;
 	w->pages = pages_load(w->cfg, page_names, partial_names, err);
 	if (!w->pages)
 		goto fail;
-	w->writer = writer_start(cfg->store, err);
+	w->writer = writer_start(w->store_path, err);
 	if (!w->writer)
 		goto fail;
 	if (web_purge(w, &purged, err) < 0)
@@ -1088,5 +1095,6 @@ void web_stop(struct web *w)
 	ratelimit_free(w->signups);
 	pages_free(w->pages);
 	free(w->public_dir);
+	free(w->store_path);
 	free(w);
 }

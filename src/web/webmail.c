@@ -242,7 +242,13 @@ struct webmail *webmail_start(const struct webmail_options *o, struct err *err)
 		free(wm);
 		return NULL;
 	}
-	wm->t = transport_open(cfg->transports[0], &to, err);
+	{
+		struct buf url = BUF_INIT;
+
+		config_transport(cfg, 0, &url);
+		wm->t = transport_open(url.data, &to, err);
+		buf_release(&url);
+	}
 	if (!wm->t) {
 		free(wm);
 		return NULL;
