@@ -43,10 +43,22 @@ struct out_file {
 	long long size, mtime_ns;
 };
 
+/*
+ * A folder of public/ ("" for public/ itself, else "issues/2027-01/") and
+ * its ctime, 0 when it was too recent to be trusted by the next build.
+ */
+struct dir_mark {
+	char *path;
+	long long ctime_ns;
+};
+
 struct sissue {
 	char *id, *title, *date, *preheader;
 	int sample;
 	char digest[HEX_LEN];
+	/* Of what the pages across issues show of it ("" until computed):
+	 * kept in the manifest, so an unchanged issue is not hashed again. */
+	char shown[HEX_LEN];
 	struct piece *pieces;
 	size_t npieces;
 	struct out_file *files;
@@ -68,7 +80,13 @@ struct site {
 	/* The pages across issues: their digest and files, now and then. */
 	struct sissue lists, old_lists;
 	struct buf manifest; /* as read: not written again unchanged */
-	char **written;      /* paths under public/ this build wrote */
+	/* Every file the last build left under public/, sorted. */
+	char **old_paths;
+	size_t nold_paths;
+	/* public/'s folders with their ctime, then (sorted) and now. */
+	struct dir_mark *old_dirs, *dirs;
+	size_t nold_dirs, ndirs;
+	char **written; /* paths under public/ this build wrote */
 	size_t nwritten, capwritten;
 };
 
@@ -187,6 +205,17 @@ void site_report_release(struct site_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_dir(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_mark *)a)->path,
+	              ((const struct dir_mark *)b)->path);
+}
+
 /* The manifest: one line per record, fields split by tabs. */
 
 static void field_out(struct buf *b, const char *s)
@@ -277,6 +306,8 @@ static void load_manifest(struct site *s)
 			cur->title = field_dup(f[4]);
 			cur->date = field_dup(f[5]);
 			cur->preheader = field_dup(f[6]);
+			if (strlen(f[7]) == HEX_LEN - 1)
+				memcpy(cur->shown, f[7], HEX_LEN);
 		} else if (!strcmp(f[0], "P") && n == 10 && cur) {
 			struct piece *p;
 
@@ -301,8 +332,21 @@ static void load_manifest(struct site *s)
 			o->path = xstrdup(f[1]);
 			o->size = strtoll(f[2], NULL, 10);
 			o->mtime_ns = strtoll(f[3], NULL, 10);
+			add_str(&s->old_paths, &s->nold_paths, xstrdup(f[1]));
+		} else if (!strcmp(f[0], "D") && n == 3) {
+			s->old_dirs = xrealloc(s->old_dirs,
+			                       (s->nold_dirs + 1) *
+			                               sizeof(*s->old_dirs));
+			s->old_dirs[s->nold_dirs].path = xstrdup(f[1]);
+			s->old_dirs[s->nold_dirs++].ctime_ns =
+			        strtoll(f[2], NULL, 10);
 		}
 	}
+	if (s->nold_paths)
+		qsort(s->old_paths, s->nold_paths, sizeof(*s->old_paths),
+		      cmp_str);
+	if (s->nold_dirs)
+		qsort(s->old_dirs, s->nold_dirs, sizeof(*s->old_dirs), cmp_dir);
 out:
 	buf_release(&path);
 	buf_release(&text);
@@ -328,7 +372,7 @@ static int save_manifest(struct site *s, struct err *err)
 		field_out(&b, si->title);
 		field_out(&b, si->date);
 		field_out(&b, si->preheader);
-		field_out(&b, "");
+		field_out(&b, si->shown);
 		buf_addch(&b, '\n');
 		for (size_t k = 0; k < si->npieces; k++) {
 			const struct piece *p = &si->pieces[k];
@@ -348,6 +392,13 @@ static int save_manifest(struct site *s, struct err *err)
 		for (size_t k = 0; k < si->nfiles; k++)
 			buf_addf(&b, "F\t%s\t%lld\t%lld\n", si->files[k].path,
 			         si->files[k].size, si->files[k].mtime_ns);
+	}
+	if (s->ndirs)
+		qsort(s->dirs, s->ndirs, sizeof(*s->dirs), cmp_dir);
+	for (size_t k = 0; k < s->ndirs; k++) {
+		buf_adds(&b, "D");
+		field_out(&b, s->dirs[k].path);
+		buf_addf(&b, "\t%lld\n", s->dirs[k].ctime_ns);
 	}
 	buf_addf(&path, "%s/%s", s->pub.data, MANIFEST);
 	ret = b.len == s->manifest.len &&
@@ -421,11 +472,6 @@ static void global_digest(struct site *s)
 	buf_release(&path);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static long long ns(struct timespec t)
 {
 	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
@@ -466,18 +512,21 @@ static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 
+		/* The name, then the numbers as they are in memory: the
+		 * digest is only ever compared on this machine. */
+		buf_add(&rec, names[i], strlen(names[i]) + 1);
 		if (fstatat(dirfd(dh), names[i], &st, AT_SYMLINK_NOFOLLOW) <
 		    0) {
-			buf_addf(&rec, "%s gone", names[i]);
 			racy = 1;
 		} else {
-			buf_addf(&rec, "%s %o %lld %lld %lld %lld", names[i],
-			         (unsigned)st.st_mode, (long long)st.st_size,
-			         (long long)st.st_ino, ns(st.st_mtim),
-			         ns(st.st_ctim));
-			racy |= ns(st.st_ctim) >= s->started_ns - 2000000000LL;
+			long long f[] = {(long long)st.st_mode,
+			                 (long long)st.st_size,
+			                 (long long)st.st_ino, ns(st.st_mtim),
+			                 ns(st.st_ctim)};
+
+			buf_add(&rec, f, sizeof(f));
+			racy |= f[4] >= s->started_ns - 2000000000LL;
 		}
-		buf_addch(&rec, '\n');
 	}
 	closedir(dh);
 	if (racy)
@@ -1497,11 +1546,39 @@ static void digest_str(struct buf *b, const char *str)
 	buf_addch(b, str ? 's' : 'n');
 }
 
+/* The digest of what the pages across issues show of one issue: its
+ * title and date, each piece's details (not its text). */
+static void shown_digest(struct sissue *si)
+{
+	struct buf b = BUF_INIT;
+	unsigned char d[SHA256_LEN];
+
+	if (si->shown[0])
+		return;
+	digest_str(&b, si->id);
+	digest_str(&b, si->title);
+	digest_str(&b, si->date);
+	digest_str(&b, si->preheader);
+	for (size_t k = 0; k < si->npieces; k++) {
+		const struct piece *p = &si->pieces[k];
+		const char *f[] = {p->slug,    p->title, p->partner,
+		                   p->section, p->type,  p->summary,
+		                   p->start,   p->end,   p->location};
+
+		for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++)
+			digest_str(&b, f[j]);
+	}
+	sha256_digest(b.data, b.len, d);
+	hex(d, si->shown);
+	buf_release(&b);
+}
+
 /*
- * The digest of everything the pages across issues show: the issues'
- * titles and dates, each piece's details (not its text), which events
- * are upcoming, the templates and settings. Gathered first and hashed
- * at once: thousands of small updates cost more than the hashing.
+ * The digest of everything the pages across issues show: each issue's
+ * part (shown_digest, hashed once and then kept in the manifest), which
+ * events are upcoming, the templates and settings. Hashing every piece's
+ * details again on each build was a tenth of a one-piece rebuild
+ * (scripts/bench site).
  */
 static void lists_digest(struct site *s, const struct lists *l)
 {
@@ -1510,21 +1587,8 @@ static void lists_digest(struct site *s, const struct lists *l)
 
 	buf_add(&b, s->global, HEX_LEN);
 	for (size_t i = 0; i < s->n; i++) {
-		const struct sissue *si = &s->v[i];
-
-		digest_str(&b, si->id);
-		digest_str(&b, si->title);
-		digest_str(&b, si->date);
-		digest_str(&b, si->preheader);
-		for (size_t k = 0; k < si->npieces; k++) {
-			const struct piece *p = &si->pieces[k];
-			const char *f[] = {p->slug,    p->title, p->partner,
-			                   p->section, p->type,  p->summary,
-			                   p->start,   p->end,   p->location};
-
-			for (size_t j = 0; j < sizeof(f) / sizeof(f[0]); j++)
-				digest_str(&b, f[j]);
-		}
+		shown_digest(&s->v[i]);
+		buf_add(&b, s->v[i].shown, HEX_LEN);
 	}
 	buf_add(&b, "upcoming", 8);
 	for (size_t i = 0; i < l->nupcoming; i++) {
@@ -1593,11 +1657,66 @@ static int was_written_below(const struct site *s, const char *rel)
 	       s->written[lo][n] == '/';
 }
 
-static int prune(struct site *s, int dfd, const char *prefix, struct err *err)
+static int prune(struct site *s, int dfd, const char *prefix, struct err *err);
+
+/*
+ * Removes the entry name of the folder prefix unless this build wrote it
+ * or it is kept; a folder is pruned in turn, and removed once emptied.
+ * kind: 'd' a folder, '-' a file, '?' not known yet.
+ */
+static int prune_entry(struct site *s, int dfd, const char *prefix,
+                       const char *name, char kind, struct err *err)
+{
+	struct buf rel = BUF_INIT;
+	struct stat st;
+	int ret = 0;
+
+	buf_addf(&rel, "%s%s", prefix, name);
+	if (!*prefix && !strcmp(name, MANIFEST))
+		goto out;
+	if (kind == '?') {
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			goto out;
+		kind = S_ISDIR(st.st_mode) ? 'd' : '-';
+	}
+	if (kind == 'd') {
+		int sub =
+		        openat(dfd, name,
+		               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (sub < 0)
+			goto out;
+		buf_addch(&rel, '/');
+		ret = prune(s, sub, rel.data, err);
+		buf_setlen(&rel, rel.len - 1);
+		/* An emptied folder goes too; one in use stays. */
+		if (!ret && !kept(s->cfg, rel.data) &&
+		    !was_written_below(s, rel.data))
+			unlinkat(dfd, name, AT_REMOVEDIR);
+		goto out;
+	}
+	if (was_written(s, rel.data) || kept(s->cfg, rel.data))
+		goto out;
+	if (unlinkat(dfd, name, 0) < 0) {
+		if (errno != ENOENT)
+			ret = err_errno(err, "cannot remove public/%s",
+			                rel.data);
+		goto out;
+	}
+	buf_reset(&rel);
+	buf_addf(&rel, "public/%s%s", prefix, name);
+	add_str(&s->rep->removed, &s->rep->nremoved, buf_detach(&rel));
+out:
+	buf_release(&rel);
+	return ret;
+}
+
+/* Every entry of the folder, as it is on disk now. */
+static int prune_listed(struct site *s, int dfd, const char *prefix,
+                        struct err *err)
 {
 	DIR *dh = fdopendir(dfd);
 	struct dirent *de;
-	struct buf rel = BUF_INIT;
 	char **names = NULL;
 	size_t n = 0;
 	int ret = 0;
@@ -1619,54 +1738,100 @@ static int prune(struct site *s, int dfd, const char *prefix, struct err *err)
 		}
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_kind_name);
-	for (size_t i = 0; i < n && !ret; i++) {
-		struct stat st;
-		char kind = names[i][0];
-		const char *name = names[i] + 1;
-
-		buf_reset(&rel);
-		buf_addf(&rel, "%s%s", prefix, name);
-		if (!*prefix && !strcmp(name, MANIFEST))
-			continue;
-		if (kind == '?') {
-			if (fstatat(dirfd(dh), name, &st, AT_SYMLINK_NOFOLLOW) <
-			    0)
-				continue;
-			kind = S_ISDIR(st.st_mode) ? 'd' : '-';
-		}
-		if (kind == 'd') {
-			int sub = openat(dirfd(dh), name,
-			                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			                         O_CLOEXEC);
-
-			if (sub < 0)
-				continue;
-			buf_addch(&rel, '/');
-			ret = prune(s, sub, rel.data, err);
-			buf_setlen(&rel, rel.len - 1);
-			/* An emptied folder goes too; one in use stays. */
-			if (!ret && !kept(s->cfg, rel.data) &&
-			    !was_written_below(s, rel.data))
-				unlinkat(dirfd(dh), name, AT_REMOVEDIR);
-			continue;
-		}
-		if (was_written(s, rel.data) || kept(s->cfg, rel.data))
-			continue;
-		if (unlinkat(dirfd(dh), name, 0) < 0 && errno != ENOENT) {
-			ret = err_errno(err, "cannot remove public/%s",
-			                rel.data);
-			break;
-		}
-		buf_reset(&rel);
-		buf_addf(&rel, "public/%s%s", prefix, name);
-		add_str(&s->rep->removed, &s->rep->nremoved, buf_detach(&rel));
-	}
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = prune_entry(s, dirfd(dh), prefix, names[i] + 1,
+		                  names[i][0], err);
 	closedir(dh);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	buf_release(&rel);
 	return ret;
+}
+
+/* The first index of a sorted array of n strings, at stride size, whose
+ * string is not before prefix. */
+static size_t lower_bound(const void *v, size_t n, size_t size,
+                          const char *prefix)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *str =
+		        *(char *const *)((const char *)v + mid * size);
+
+		if (strcmp(str, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The entries of a folder unchanged since the last build, known without
+ * reading it: the files that build left there (old_paths) and its
+ * folders (old_dirs).
+ */
+static int prune_known(struct site *s, int dfd, const char *prefix,
+                       struct err *err)
+{
+	size_t n = strlen(prefix), i;
+	int ret = 0;
+
+	i = lower_bound(s->old_paths, s->nold_paths, sizeof(char *), prefix);
+	for (; i < s->nold_paths && !ret; i++) {
+		const char *p = s->old_paths[i];
+
+		if (strncmp(p, prefix, n))
+			break;
+		if (!strchr(p + n, '/'))
+			ret = prune_entry(s, dfd, prefix, p + n, '-', err);
+	}
+	i = lower_bound(s->old_dirs, s->nold_dirs, sizeof(*s->old_dirs),
+	                prefix);
+	for (; i < s->nold_dirs && !ret; i++) {
+		const char *p = s->old_dirs[i].path, *slash;
+		struct buf name = BUF_INIT;
+
+		if (strncmp(p, prefix, n))
+			break;
+		slash = strchr(p + n, '/');
+		if (!slash || slash[1])
+			continue; /* the folder itself, or deeper down */
+		buf_add(&name, p + n, (size_t)(slash - (p + n)));
+		ret = prune_entry(s, dfd, prefix, name.data, 'd', err);
+		buf_release(&name);
+	}
+	close(dfd);
+	return ret;
+}
+
+/*
+ * Removes from the folder prefix (of public/, open as dfd, which this
+ * takes) what this build did not write. A folder whose ctime is the one
+ * the last build saw has had nothing added, removed or renamed since
+ * (no one can set a ctime by hand), so its entries are known without
+ * reading it: reading every folder was an eighth of a rebuild with
+ * nothing changed (scripts/bench site). A ctime within two seconds of
+ * this build could change again within the same tick of the clock,
+ * unseen: it is recorded as 0, never trusted.
+ */
+static int prune(struct site *s, int dfd, const char *prefix, struct err *err)
+{
+	struct dir_mark key = {(char *)prefix, 0}, *old;
+	struct stat st;
+	long long c = fstat(dfd, &st) == 0 ? ns(st.st_ctim) : 0;
+
+	old = s->nold_dirs ? bsearch(&key, s->old_dirs, s->nold_dirs,
+	                             sizeof(*s->old_dirs), cmp_dir)
+	                   : NULL;
+	s->dirs = xrealloc(s->dirs, (s->ndirs + 1) * sizeof(*s->dirs));
+	s->dirs[s->ndirs].path = xstrdup(prefix);
+	s->dirs[s->ndirs++].ctime_ns = c < s->started_ns - 2000000000LL ? c : 0;
+	if (old && c && old->ctime_ns == c)
+		return prune_known(s, dfd, prefix, err);
+	return prune_listed(s, dfd, prefix, err);
 }
 
 static int prune_all(struct site *s, struct err *err)
@@ -1751,6 +1916,15 @@ out:
 	free(s.old);
 	sissue_release(&s.lists);
 	sissue_release(&s.old_lists);
+	for (size_t i = 0; i < s.nold_paths; i++)
+		free(s.old_paths[i]);
+	free(s.old_paths);
+	for (size_t i = 0; i < s.nold_dirs; i++)
+		free(s.old_dirs[i].path);
+	free(s.old_dirs);
+	for (size_t i = 0; i < s.ndirs; i++)
+		free(s.dirs[i].path);
+	free(s.dirs);
 	for (size_t i = 0; i < s.nwritten; i++)
 		free(s.written[i]);
 	free(s.written);

@@ -63,6 +63,24 @@ expect_grep public/events.ics "Spring health fair" "the fair still is"
 "$BULLETIN" publish --now "$SAMPLE_NOW" > "$T/out" 2>&1
 fresh_matches "after all these edits"
 
+# Folders the last build left alone are not read again: their entries
+# are known from the manifest. A page that is no longer written is still
+# removed from such a folder, and a file put into one is seen.
+sleep 2.2
+pub
+sleep 2.2
+pub
+[ -d public/partners/luton-adult-learning ] && pass "the partner has a page" || fail "no page for Luton Adult Learning"
+sed -i 's/^partner: Luton Adult Learning$/partner: Luton Adult Learning\nwithdrawn: true/' issues/2026-10/maths-for-parents.md
+echo "<p>stray</p>" > public/sections/work/stray.html
+pub
+[ ! -e public/partners/luton-adult-learning ] && pass "a partner with nothing left loses its page and folder" ||
+  fail "public/partners/luton-adult-learning is still there"
+[ ! -e public/sections/work/stray.html ] && pass "a file put into a settled folder is removed" ||
+  fail "public/sections/work/stray.html is still there"
+expect_grep "$T/out" "removed public/partners/luton-adult-learning/index.html" "the report names the page removed"
+fresh_matches "after a withdrawal in a settled folder"
+
 # Two publishes at once (a send publishing while an editor does): one
 # builds after the other, and the site ends with both issues.
 "$BULLETIN" unpublish 2026-10 2026-11 --now "$SAMPLE_NOW" >/dev/null
