@@ -190,3 +190,21 @@ int yamldoc_col(const yaml_node_t *n)
 {
 	return (int)n->start_mark.column + 1;
 }
+
+void yamldoc_add_quoted(struct buf *out, const char *s)
+{
+	buf_addch(out, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			buf_addf(out, "\\%c", c);
+		else if (c == '\n')
+			buf_adds(out, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			buf_addf(out, "\\x%02x", c);
+		else
+			buf_addch(out, c);
+	}
+	buf_addch(out, '"');
+}

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "err.h"
 
 /*
@@ -38,6 +39,13 @@ struct yamldoc_problem {
  */
 int yamldoc_parse(struct yamldoc *y, const char *text, size_t len,
                   int line_offset, struct yamldoc_problem *pr);
+
+/*
+ * Appends s as a double-quoted scalar that reads back exactly: '"' and
+ * '\\' escaped, newlines as \\n, other control characters as \\xNN;
+ * whatever s holds (': ', '#', a leading '-', '&', '*', '!').
+ */
+void yamldoc_add_quoted(struct buf *out, const char *s);
 
 /* libyaml's problem text (problem, then context) in plain words. */
 const char *yamldoc_plain(const char *problem, const char *context);

@@ -59,8 +59,12 @@ char *piece_slug(const char *name)
 	struct buf b = BUF_INIT;
 
 	base = base ? base + 1 : name;
+	n = strlen(base);
 	ext = piece_name_ext(base);
-	n = strlen(base) - ext;
+	/* A Word file makes the piece of the same name. */
+	if (!ext && n > 5 && !strcasecmp(base + n - 5, ".docx"))
+		ext = 5;
+	n -= ext;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)base[i];
 

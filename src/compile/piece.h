@@ -67,7 +67,8 @@ void piece_release(struct contribution *c);
 size_t piece_name_ext(const char *name);
 
 /*
- * The slug of a piece's file name: the name without its extension, in
+ * The slug of a piece's file name: the name without its extension (a
+ * piece's, or .docx: the piece made from a Word file), in
  * lower case, every run of characters other than letters, digits, '-'
  * and '_' made one '-' ("Big Photo Story.MD" gives "big-photo-story").
  * Caller owns.
