@@ -64,6 +64,34 @@ const char *yamldoc_plain(const char *problem, const char *context)
 	       "\"quotes\"";
 }
 
+/*
+ * libyaml reads a second ': ', a line without one before it and an
+ * indented line all as one mistake: the text of the line tells which.
+ */
+static const char *explain(const char *text, size_t len, size_t at,
+                           const char *problem, const char *context)
+{
+	size_t start = at < len ? at : len;
+	int colon = 0;
+
+	while (start && text[start - 1] != '\n')
+		start--;
+	if (at < len && text[at] == '\t')
+		return "a tab character: use spaces instead";
+	if (!problem || !strstr(problem, "mapping values"))
+		return yamldoc_plain(problem, context);
+	if (text[start] == ' ')
+		return "this line starts with a space: start each detail at the "
+		       "left edge";
+	for (size_t i = start; i + 1 < at && i + 1 < len; i++)
+		colon |= text[i] == ':' && text[i + 1] == ' ';
+	if (!colon)
+		return "the line above has no ': ' after its name: write each "
+		       "detail as a name, ': ' and a value, like 'title: Our "
+		       "news'";
+	return yamldoc_plain(problem, context);
+}
+
 /* Parses; on failure fills pr (line_offset added). */
 static int parse(struct yamldoc *y, const char *text, size_t len,
                  int line_offset, struct yamldoc_problem *pr,
@@ -84,14 +112,18 @@ static int parse(struct yamldoc *y, const char *text, size_t len,
 	if (!yaml_parser_load(&parser, &y->doc)) {
 		yaml_mark_t m = parser.problem_mark;
 
-		if (!m.line && !m.column)
+		/* An unclosed quote: where it opened, not the end of text. */
+		if ((!m.line && !m.column) ||
+		    (parser.context && strstr(parser.context, "quoted") &&
+		     parser.problem && strstr(parser.problem, "end of")))
 			m = parser.context_mark;
 		pr->line = (int)m.line + 1 + line_offset;
 		pr->col = (int)m.column + 1;
 		/* The messages are libyaml's static strings. */
 		*problem = parser.problem;
 		*context = parser.context;
-		pr->plain = yamldoc_plain(parser.problem, parser.context);
+		pr->plain = explain(text, len, m.index, parser.problem,
+		                    parser.context);
 		goto out;
 	}
 	y->loaded = 1;
