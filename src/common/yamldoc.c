@@ -150,7 +150,7 @@ int yamldoc_load(struct yamldoc *y, const char *text, size_t len,
 	if (parse(y, text, len, line_offset, &pr, &problem, &context) == 0)
 		return 0;
 	return err_set(err, "%s:%d:%d: %s%s%s", name, pr.line, pr.col,
-	               problem ? problem : "invalid YAML", context ? " " : "",
+	               problem ? problem : "cannot be read", context ? " " : "",
 	               context ? context : "");
 }
 
