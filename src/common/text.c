@@ -83,8 +83,8 @@ static void where(const unsigned char *in, size_t at, int *line, int *col)
 	*col = (int)(at - start) + 1;
 }
 
-static int utf16(const unsigned char *in, size_t len, int big,
-                 struct buf *out, int *line, int *col)
+static int utf16(const unsigned char *in, size_t len, int big, struct buf *out,
+                 int *line, int *col)
 {
 	*line = 1;
 	*col = 1;

@@ -27,13 +27,11 @@ static const struct {
          "'single quotes'"},
         {"end of stream",
          "a quote opened here is never closed: add the closing quote"},
-        {"tab",
-         "a tab character: use spaces instead"},
+        {"tab", "a tab character: use spaces instead"},
         {"alphabetic or numeric",
          "a value cannot start with '&' or '*': put the value in "
          "\"quotes\""},
-        {"alias",
-         "a value cannot start with '*': put the value in \"quotes\""},
+        {"alias", "a value cannot start with '*': put the value in \"quotes\""},
         {"block sequence entries",
          "a line starting with '- ' cannot go here: put the value in "
          "\"quotes\""},
@@ -46,16 +44,14 @@ static const struct {
         {"UTF-8",
          "some characters on this line cannot be read: save the file as "
          "UTF-8"},
-        {"tag",
-         "a value cannot start with '!': put the value in \"quotes\""},
+        {"tag", "a value cannot start with '!': put the value in \"quotes\""},
         {"indentation",
          "the lines are not lined up: start each line at the left edge"},
 };
 
 const char *yamldoc_plain(const char *problem, const char *context)
 {
-	for (size_t i = 0; i < sizeof(plain_words) / sizeof(*plain_words);
-	     i++)
+	for (size_t i = 0; i < sizeof(plain_words) / sizeof(*plain_words); i++)
 		if ((problem && strstr(problem, plain_words[i].problem)) ||
 		    (context && strstr(context, plain_words[i].problem)))
 			return plain_words[i].plain;
@@ -81,7 +77,8 @@ static const char *explain(const char *text, size_t len, size_t at,
 	if (!problem || !strstr(problem, "mapping values"))
 		return yamldoc_plain(problem, context);
 	if (text[start] == ' ')
-		return "this line starts with a space: start each detail at the "
+		return "this line starts with a space: start each detail at "
+		       "the "
 		       "left edge";
 	for (size_t i = start; i + 1 < at && i + 1 < len; i++)
 		colon |= text[i] == ':' && text[i + 1] == ' ';

@@ -132,9 +132,10 @@ static int run_pandoc(const char *dir, struct err *err)
 		run_child(dir);
 	late = wait_child(pid, &status);
 	if (late)
-		err_set(err, "pandoc took over %d seconds to read it and was "
-		             "stopped: save it again from Word, or paste the "
-		             "text into a .txt file",
+		err_set(err,
+		        "pandoc took over %d seconds to read it and was "
+		        "stopped: save it again from Word, or paste the "
+		        "text into a .txt file",
 		        DOCX_TIMEOUT);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		err_set(err, "Word files are converted by pandoc, which is not "
@@ -238,9 +239,10 @@ int docx_convert(const char *data, size_t len, struct docx *d, struct err *err)
 	memset(d, 0, sizeof(*d));
 	buf_init(&d->markdown);
 	if (len > DOCX_MAX)
-		return err_set(err, "over %d MB, too big to convert: save the "
-		                    "pictures smaller, or paste the text into a "
-		                    ".txt file",
+		return err_set(err,
+		               "over %d MB, too big to convert: save the "
+		               "pictures smaller, or paste the text into a "
+		               ".txt file",
 		               DOCX_MAX >> 20);
 	if (!mkdtemp(dir))
 		return err_errno(err, "cannot make a temporary folder");
@@ -435,8 +437,7 @@ static int read_docx(int dfd, const char *name, struct buf *data,
 	if (fd < 0)
 		return err_set(err, "cannot read it: %s", strerror(errno));
 	if (st.st_size > DOCX_MAX || file_read_fd(fd, data, DOCX_MAX) < 0)
-		err_set(err,
-		        "cannot read it: %s",
+		err_set(err, "cannot read it: %s",
 		        errno == EFBIG || st.st_size > DOCX_MAX
 		                ? "over 20 MB; save the pictures smaller"
 		                : strerror(errno));
@@ -473,11 +474,12 @@ static void convert_one(const char *id, const char *dir, int dfd,
 		diags_add(d, DIAG_ERROR, where.data, 0, 0, "docx",
 		          "cannot write %s: %s", piece.data, err_msg(&err));
 	else
-		diags_add(d, DIAG_NOTE, piece.data, 1, 1, "docx",
-		          "made into this piece from '%s': complete the details "
-		          "at the top (what is missing is listed here); from "
-		          "now on change this file, not the Word file",
-		          name);
+		diags_add(
+		        d, DIAG_NOTE, piece.data, 1, 1, "docx",
+		        "made into this piece from '%s': complete the details "
+		        "at the top (what is missing is listed here); from "
+		        "now on change this file, not the Word file",
+		        name);
 out:
 	docx_release(&x);
 	buf_release(&data);

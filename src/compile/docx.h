@@ -43,8 +43,7 @@ struct docx {
  * missing (and what to install), the file unreadable as Word, too big,
  * too slow. Release d either way.
  */
-int docx_convert(const char *data, size_t len, struct docx *d,
-                 struct err *err);
+int docx_convert(const char *data, size_t len, struct docx *d, struct err *err);
 void docx_release(struct docx *d);
 
 /*

@@ -86,7 +86,6 @@ char *issue_format_date(const char *s)
 	return buf_detach(&b);
 }
 
-
 void issue_release(struct issue *is)
 {
 	for (size_t i = 0; i < is->n; i++)
@@ -653,8 +652,9 @@ static void load_piece(struct issue *is, const struct config *cfg, int dfd,
 	if (c->withdrawn) {
 		/* Out of the issue, with its pictures: kept aside only so
 		 * the report can say it was withdrawn. */
-		is->withdrawn = xrealloc(is->withdrawn, (is->nwithdrawn + 1) *
-		                                                sizeof(*is->withdrawn));
+		is->withdrawn =
+		        xrealloc(is->withdrawn,
+		                 (is->nwithdrawn + 1) * sizeof(*is->withdrawn));
 		is->withdrawn[is->nwithdrawn++] = *c;
 		memset(c, 0, sizeof(*c));
 		is->n--;
@@ -692,12 +692,13 @@ static int converted(const struct issue *is, const char *name)
 /* Why the file name in the folder is of no use, or NULL when it is. */
 static const char *unused_why(const struct issue *is, int dfd, const char *name)
 {
-	static const char *const pictures[] = {"png", "jpg", "jpeg", "gif",
-	                                       "webp", NULL};
-	static const char *const other_pictures[] = {
-	        "heic", "heif", "tif", "tiff", "bmp", "svg", "emf", "wmf", NULL};
-	static const char *const documents[] = {"doc", "rtf", "odt", "pages",
-	                                        "wps", NULL};
+	static const char *const pictures[] = {"png", "jpg",  "jpeg",
+	                                       "gif", "webp", NULL};
+	static const char *const other_pictures[] = {"heic", "heif", "tif",
+	                                             "tiff", "bmp",  "svg",
+	                                             "emf",  "wmf",  NULL};
+	static const char *const documents[] = {"doc",   "rtf", "odt",
+	                                        "pages", "wps", NULL};
 	static const char *const docx[] = {"docx", NULL};
 	struct stat st;
 	size_t n = strlen(name);
@@ -716,9 +717,10 @@ static const char *unused_why(const struct issue *is, int dfd, const char *name)
 		return "a folder: pieces and pictures go directly in the "
 		       "issue's folder";
 	if (has_ext(name, docx))
-		return converted(is, name) ? NULL
-		                           : "a Word file not made into a piece "
-		                             "yet: 'bulletin compile' converts it";
+		return converted(is, name)
+		               ? NULL
+		               : "a Word file not made into a piece "
+		                 "yet: 'bulletin compile' converts it";
 	if (has_ext(name, pictures))
 		return "no piece uses this picture: add it to a piece with "
 		       "![what it shows](file name), or remove it";
@@ -736,8 +738,8 @@ static const char *unused_why(const struct issue *is, int dfd, const char *name)
 }
 
 /* "not used: FILE — why" for each file of the folder nothing uses. */
-static void list_unused(const struct issue *is, int dfd, char **names,
-                        size_t n, struct diags *d)
+static void list_unused(const struct issue *is, int dfd, char **names, size_t n,
+                        struct diags *d)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *why = unused_why(is, dfd, names[i]);

@@ -167,7 +167,7 @@ static void link_addresses(cmark_node *doc)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
-			texts = xrealloc(texts, cap * sizeof(*texts));
+			texts = xrealloc(texts, cap * sizeof(cmark_node *));
 		}
 		texts[n++] = t;
 	}

@@ -250,11 +250,11 @@ static void check_fields(struct contribution *c, const struct config *cfg,
 static int text_field(struct contribution *c, const char *name, char ***dst,
                       int **where)
 {
-#define FIELD(field, line_var)      \
+#define FIELD(field, line_var)       \
 	if (!strcmp(name, #field)) { \
-		*dst = &c->field;   \
-		*where = line_var;  \
-		return 1;           \
+		*dst = &c->field;    \
+		*where = line_var;   \
+		return 1;            \
 	}
 	FIELD(title, &c->title_line)
 	FIELD(partner, &c->partner_line)

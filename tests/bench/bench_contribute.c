@@ -64,8 +64,9 @@ static void make_piece(struct buf *b, const char *apostrophe)
 		for (int s = 0; s < 6; s++)
 			buf_addf(b, "%s%s. ", sentences[(p + s) % 6],
 			         s == 3 ? apostrophe : "");
-		buf_addf(b, "Read [the report on part %d](https://example.org/"
-		            "r/%d) or see www.luton.gov.uk/early-years.\n\n",
+		buf_addf(b,
+		         "Read [the report on part %d](https://example.org/"
+		         "r/%d) or see www.luton.gov.uk/early-years.\n\n",
 		         p, p);
 	}
 }
@@ -93,8 +94,8 @@ static void measure(const struct config *cfg, const char *what,
 	printf("check one piece (%s, %zu bytes, %zu messages): median %.3f "
 	       "ms, p99 %.3f ms over %d checks; target median < 5 ms "
 	       "(%.2f of it)\n",
-	       what, text->len, warnings, t[runs / 2],
-	       t[(size_t)(runs * 0.99)], runs, t[runs / 2] / 5.0);
+	       what, text->len, warnings, t[runs / 2], t[(size_t)(runs * 0.99)],
+	       runs, t[runs / 2] / 5.0);
 	free(t);
 }
 

@@ -705,19 +705,21 @@ static void test_autolinks(void)
 	CHECK_HTML(&plain, "See https://example.org/a_b_c.",
 	           "<p>See <a href=\"https://example.org/a_b_c\"" A_STYLE
 	           ">https://example.org/a_b_c</a>.</p>\n");
-	CHECK_HTML(&plain, "Visit www.luton.gov.uk, or (https://x.org/p).",
-	           "<p>Visit <a href=\"http://www.luton.gov.uk\"" A_STYLE
-	           ">www.luton.gov.uk</a>, or (<a href=\"https://x.org/p\"" A_STYLE
-	           ">https://x.org/p</a>).</p>\n");
+	CHECK_HTML(
+	        &plain, "Visit www.luton.gov.uk, or (https://x.org/p).",
+	        "<p>Visit <a href=\"http://www.luton.gov.uk\"" A_STYLE
+	        ">www.luton.gov.uk</a>, or (<a href=\"https://x.org/p\"" A_STYLE
+	        ">https://x.org/p</a>).</p>\n");
 	/* Balanced brackets stay in the address, as Wikipedia's need. */
 	CHECK_HTML(&plain, "https://en.wikipedia.org/wiki/Luton_(town)!",
-	           "<p><a href=\"https://en.wikipedia.org/wiki/Luton_(town)\"" A_STYLE
+	           "<p><a "
+	           "href=\"https://en.wikipedia.org/wiki/Luton_(town)\"" A_STYLE
 	           ">https://en.wikipedia.org/wiki/Luton_(town)</a>!</p>\n");
 	/* Two in one text; none inside a link, code or an image. */
-	CHECK_HTML(&plain, "a http://x.org b https://y.org",
-	           "<p>a <a href=\"http://x.org\"" A_STYLE ">http://x.org</a> b "
-	           "<a href=\"https://y.org\"" A_STYLE
-	           ">https://y.org</a></p>\n");
+	CHECK_HTML(
+	        &plain, "a http://x.org b https://y.org",
+	        "<p>a <a href=\"http://x.org\"" A_STYLE ">http://x.org</a> b "
+	        "<a href=\"https://y.org\"" A_STYLE ">https://y.org</a></p>\n");
 	CHECK_HTML(&plain, "[the report](https://x.org) `https://y.org`",
 	           "<p><a href=\"https://x.org\"" A_STYLE
 	           ">the report</a> <code>https://y.org</code></p>\n");

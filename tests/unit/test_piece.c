@@ -24,9 +24,8 @@ static void check(const char *text, struct contribution *c, struct buf *msgs)
 
 	piece_check(&cfg, NULL, "issues/t/x.md", text, strlen(text), c, &d);
 	for (size_t i = 0; i < d.n; i++) {
-		buf_addf(msgs, "%d:%d: %s: %s [%s]\n", d.v[i].line,
-		         d.v[i].col, diag_level_name(&d.v[i], 0), d.v[i].msg,
-		         d.v[i].code);
+		buf_addf(msgs, "%d:%d: %s: %s [%s]\n", d.v[i].line, d.v[i].col,
+		         diag_level_name(&d.v[i], 0), d.v[i].msg, d.v[i].code);
 		diags_add(&all, d.v[i].level, d.v[i].file, d.v[i].line,
 		          d.v[i].col, d.v[i].code, "%s", d.v[i].msg);
 	}
@@ -47,23 +46,22 @@ static char *messages(const char *text)
 #define HEAD "---\ntitle: T\npartner: P\n"
 #define BODY "---\nWe met in May. It went well.\n"
 
-#define CHECK_MSG(text, want)                                        \
-	do {                                                         \
-		char *m_ = messages(text);                           \
-		CHECK(strstr(m_, want) != NULL);                     \
-		if (!strstr(m_, want))                               \
-			fprintf(stderr, "  want: %s\n  got:  %s\n", \
-			        want, m_);                           \
-		free(m_);                                            \
+#define CHECK_MSG(text, want)                                                  \
+	do {                                                                   \
+		char *m_ = messages(text);                                     \
+		CHECK(strstr(m_, want) != NULL);                               \
+		if (!strstr(m_, want))                                         \
+			fprintf(stderr, "  want: %s\n  got:  %s\n", want, m_); \
+		free(m_);                                                      \
 	} while (0)
 
-#define CHECK_NO_MSG(text, unwanted)                          \
-	do {                                                  \
-		char *m_ = messages(text);                    \
-		CHECK(strstr(m_, unwanted) == NULL);          \
-		if (strstr(m_, unwanted))                     \
-			fprintf(stderr, "  got: %s\n", m_);   \
-		free(m_);                                     \
+#define CHECK_NO_MSG(text, unwanted)                        \
+	do {                                                \
+		char *m_ = messages(text);                  \
+		CHECK(strstr(m_, unwanted) == NULL);        \
+		if (strstr(m_, unwanted))                   \
+			fprintf(stderr, "  got: %s\n", m_); \
+		free(m_);                                   \
 	} while (0)
 
 /* Titles and summaries, quoted by yamldoc_add_quoted, come back exact. */
@@ -275,8 +273,8 @@ static int has_word(const char *s, const char *word)
 static void test_partner_words(void)
 {
 	static const char *const jargon[] = {
-	        "yaml", "mapping", "mappings", "key",    "keys",
-	        "octet", "octets", "scalar",   "token",  "front"};
+	        "yaml",  "mapping", "mappings", "key",   "keys",
+	        "octet", "octets",  "scalar",   "token", "front"};
 
 	CHECK(all.n > 20);
 	for (size_t i = 0; i < all.n; i++)

@@ -82,8 +82,7 @@ static void test_mixed(void)
 	/* Overlong forms and surrogates are not UTF-8 either. */
 	CHECK(text_utf8_len((const unsigned char *)"\xc0\xaf", 2) == 0);
 	CHECK(text_utf8_len((const unsigned char *)"\xed\xa0\x80", 3) == 0);
-	CHECK(text_utf8_len((const unsigned char *)"\xf0\x9f\x98\x80", 4) ==
-	      4);
+	CHECK(text_utf8_len((const unsigned char *)"\xf0\x9f\x98\x80", 4) == 4);
 }
 
 static void test_utf16(void)
@@ -104,10 +103,14 @@ static void test_utf16(void)
 	CHECK(enc == TEXT_UTF16BE);
 	free(s);
 	/* A lone surrogate on line 2; an odd byte at the end. */
-	s = decode("\xff\xfe" "a\0\n\0\x3d\xd8z\0", 10, &enc, &line, &col);
+	s = decode("\xff\xfe"
+	           "a\0\n\0\x3d\xd8z\0",
+	           10, &enc, &line, &col);
 	CHECK(s == NULL);
 	CHECK(line == 2);
-	s = decode("\xff\xfe" "a\0b", 5, &enc, &line, &col);
+	s = decode("\xff\xfe"
+	           "a\0b",
+	           5, &enc, &line, &col);
 	CHECK(s == NULL);
 }
 
