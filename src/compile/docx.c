@@ -188,16 +188,11 @@ static void take_picture(struct docx *d, int dfd, const char *name)
 	struct err why = ERR_INIT;
 	struct buf data = BUF_INIT, ref = BUF_INIT;
 	struct stat st;
-	int fd = file_open_regular(dfd, name, &st);
 
-	if (fd < 0)
-		return;
-	if (file_read_fd(fd, &data, ISSUE_IMAGE_MAX) < 0) {
-		close(fd);
+	if (file_read_regular(dfd, name, &data, ISSUE_IMAGE_MAX, &st) < 0) {
 		buf_release(&data);
 		return;
 	}
-	close(fd);
 	d->pictures = xrealloc(d->pictures,
 	                       (d->npictures + 1) * sizeof(*d->pictures));
 	p = &d->pictures[d->npictures++];
@@ -432,19 +427,12 @@ static int read_docx(int dfd, const char *name, struct buf *data,
                      struct err *err)
 {
 	struct stat st;
-	int fd = file_open_regular(dfd, name, &st), ret = -1;
 
-	if (fd < 0)
-		return err_set(err, "cannot read it: %s", strerror(errno));
-	if (st.st_size > DOCX_MAX || file_read_fd(fd, data, DOCX_MAX) < 0)
-		err_set(err, "cannot read it: %s",
-		        errno == EFBIG || st.st_size > DOCX_MAX
-		                ? "over 20 MB; save the pictures smaller"
-		                : strerror(errno));
-	else
-		ret = 0;
-	close(fd);
-	return ret;
+	if (file_read_regular(dfd, name, data, DOCX_MAX, &st) == 0)
+		return 0;
+	return err_set(err, "cannot read it: %s",
+	               errno == EFBIG ? "over 20 MB; save the pictures smaller"
+	                              : strerror(errno));
 }
 
 /* Makes the .docx name into SLUG.md with its pictures beside it. */
