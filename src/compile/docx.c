@@ -408,19 +408,43 @@ static void piece_text(const struct docx *x, const char *docx_name,
 	free(t);
 }
 
-/* Whether a piece in the folder (names) has the slug of docx_name. */
-static int has_piece(char **names, size_t n, const char *slug)
+/* The name of the piece in the folder (names) with slug, or NULL. */
+static const char *piece_named(char **names, size_t n, const char *slug)
 {
-	int found = 0;
+	const char *found = NULL;
 
 	for (size_t i = 0; i < n && !found; i++)
 		if (piece_name_ext(names[i])) {
 			char *s = piece_slug(names[i]);
 
-			found = !strcmp(s, slug);
+			if (!strcmp(s, slug))
+				found = names[i];
 			free(s);
 		}
 	return found;
+}
+
+/*
+ * A Word file saved again after its piece was made: the piece is what
+ * is used, so say so rather than convert over the partner's edits.
+ */
+static void check_newer(const char *id, int dfd, const char *name,
+                        const char *piece, struct diags *d)
+{
+	struct stat w, p;
+	struct buf where = BUF_INIT;
+
+	if (fstatat(dfd, name, &w, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstatat(dfd, piece, &p, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    w.st_mtime <= p.st_mtime)
+		return;
+	buf_addf(&where, "issues/%s/%s", id, name);
+	diags_add(d, DIAG_NOTE, where.data, 0, 0, "docx-newer",
+	          "changed after it was made into %s, which is what the "
+	          "newsletter uses: copy the changes into %s, or remove %s "
+	          "to make the Word file into a piece again",
+	          piece, piece, piece);
+	buf_release(&where);
 }
 
 static int read_docx(int dfd, const char *name, struct buf *data,
@@ -498,6 +522,7 @@ int docx_convert_issue(const struct config *cfg, const char *id,
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
+		const char *piece;
 		char *slug;
 
 		if (names[i][0] == '.' || len < 6 ||
@@ -505,7 +530,10 @@ int docx_convert_issue(const struct config *cfg, const char *id,
 		    text_control_at(names[i]))
 			continue;
 		slug = piece_slug(names[i]);
-		if (!has_piece(names, n, slug))
+		piece = piece_named(names, n, slug);
+		if (piece)
+			check_newer(id, dirfd(dh), names[i], piece, d);
+		else
 			convert_one(id, dir.data, dirfd(dh), names[i], slug, d);
 		free(slug);
 	}

@@ -77,6 +77,11 @@ sed -i 's/^partner: $/partner: Luton Council/; s/^section: $/section: best-start
 cp $P "$T/edited.md"
 "$BULLETIN" compile t3 > /dev/null 2> "$T/err3b" && pass "completed piece compiles" || { fail "completed piece does not compile"; cat "$T/err3b" >&2; }
 cmp -s $P "$T/edited.md" && pass "an existing piece is never converted over" || fail "the piece was rewritten"
+# The Word file saved again later: the piece stays, and the note says so.
+touch -d '+1 hour' "issues/t3/Our news story.docx"
+"$BULLETIN" compile t3 > /dev/null 2> "$T/err3c" || fail "compile after the Word file changed"
+expect_grep "$T/err3c" "issues/t3/Our news story.docx: note: changed after it was made into our-news-story.md, which is what the newsletter uses" "a newer Word file is noted"
+cmp -s $P "$T/edited.md" && pass "the piece is kept when the Word file changes" || fail "the piece was rewritten"
 H=issues/t3/build/email.html
 expect_grep $H "What we did</h" "heading in the email"
 expect_grep $H '<a href="https://example.org/report"' "link in the email"
