@@ -627,11 +627,12 @@ static void check_slug(const struct issue *is, const struct contribution *c,
 {
 	for (size_t i = 0; i + 1 < is->n; i++)
 		if (!strcmp(is->v[i].slug, c->slug))
-			diags_add(d, DIAG_ERROR, c->path, 0, 0, "same-name",
-			          "this piece and %s have the same name once "
-			          "spaces and capitals are set aside ('%s'): "
-			          "rename one of them",
-			          is->v[i].path, c->slug);
+			diags_add(
+			        d, DIAG_ERROR, c->path, 0, 0, "same-name",
+			        "this piece and %s have the same name once "
+			        "spaces and punctuation are set aside ('%s'): "
+			        "rename one of them",
+			        is->v[i].path, c->slug);
 }
 
 /* Reads, checks and keeps (or sets aside, when withdrawn) the piece name. */

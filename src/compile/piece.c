@@ -68,11 +68,9 @@ char *piece_slug(const char *name)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)base[i];
 
-		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '_')
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')
 			buf_addch(&b, ch);
-		else if (ch >= 'A' && ch <= 'Z')
-			buf_addch(&b, ch - 'A' + 'a');
 		else if (b.len && b.data[b.len - 1] != '-')
 			buf_addch(&b, '-');
 	}

@@ -67,11 +67,12 @@ void piece_release(struct contribution *c);
 size_t piece_name_ext(const char *name);
 
 /*
- * The slug of a piece's file name: the name without its extension (a
- * piece's, or .docx: the piece made from a Word file), in
- * lower case, every run of characters other than letters, digits, '-'
- * and '_' made one '-' ("Big Photo Story.MD" gives "big-photo-story").
- * Caller owns.
+ * The slug of a piece's file name (its web page anchor, its calendar
+ * file): the name without its extension (a piece's, or .docx: the piece
+ * made from a Word file), every run of characters other than ASCII
+ * letters, digits, '-' and '_' made one '-' ("Big Photo Story.MD" gives
+ * "Big-Photo-Story"; a name that was already safe is unchanged, so
+ * published addresses stay as they were). Caller owns.
  */
 char *piece_slug(const char *name);
 

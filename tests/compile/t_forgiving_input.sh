@@ -57,7 +57,7 @@ mkdir -p issues/t3 && cp $I/issue.yaml issues/t3/
 set +e
 "$BULLETIN" compile t3 > /dev/null 2> "$T/err3"; rc=$?
 set -e
-P=issues/t3/our-news-story.md
+P=issues/t3/Our-news-story.md
 [ "$rc" -eq 1 ] && pass "a converted piece waits for its details (exit 1)" || fail "docx: exit $rc"
 expect_grep "$T/err3" "$P:1:1: note: made into this piece from 'Our news story.docx': complete the details at the top" "conversion said"
 expect_grep "$T/err3" "$P:1:1: error: missing 'partner'" "the report lists the missing partner"
@@ -69,8 +69,8 @@ expect_grep $P "**Town Hall**" "bold kept"
 expect_grep $P "*what works*" "italics kept"
 expect_grep $P "Asked parents first" "bullet list kept"
 expect_grep $P "2.  Ran the sessions" "numbered list kept"
-expect_grep $P "![Parents and toddlers playing with blocks](our-news-story-1.png)" "picture extracted under a safe name"
-head -c 8 issues/t3/our-news-story-1.png | od -An -c | grep -q 'P   N   G' && pass "the extracted picture is a PNG" || fail "extracted picture is not a PNG"
+expect_grep $P "![Parents and toddlers playing with blocks](Our-news-story-1.png)" "picture extracted under a safe name"
+head -c 8 issues/t3/Our-news-story-1.png | od -An -c | grep -q 'P   N   G' && pass "the extracted picture is a PNG" || fail "extracted picture is not a PNG"
 expect_no_grep "$T/err3" "not used: Our news story.docx" "the Word file counts as used"
 # The partner completes the details; the next compile builds it, unconverted.
 sed -i 's/^partner: $/partner: Luton Council/; s/^section: $/section: best-start/' $P
@@ -80,14 +80,14 @@ cmp -s $P "$T/edited.md" && pass "an existing piece is never converted over" || 
 # The Word file saved again later: the piece stays, and the note says so.
 touch -d '+1 hour' "issues/t3/Our news story.docx"
 "$BULLETIN" compile t3 > /dev/null 2> "$T/err3c" || fail "compile after the Word file changed"
-expect_grep "$T/err3c" "issues/t3/Our news story.docx: note: changed after it was made into our-news-story.md, which is what the newsletter uses" "a newer Word file is noted"
+expect_grep "$T/err3c" "issues/t3/Our news story.docx: note: changed after it was made into Our-news-story.md, which is what the newsletter uses" "a newer Word file is noted"
 cmp -s $P "$T/edited.md" && pass "the piece is kept when the Word file changes" || fail "the piece was rewritten"
 H=issues/t3/build/email.html
 expect_grep $H "What we did</h" "heading in the email"
 expect_grep $H '<a href="https://example.org/report"' "link in the email"
 expect_grep $H "<strong>Town Hall</strong>" "bold in the email"
 expect_grep $H "<em>what works</em>" "italics in the email"
-expect_grep $H 'our-news-story-1.png' "picture in the email"
+expect_grep $H 'Our-news-story-1.png' "picture in the email"
 
 # Without pandoc the message says what to install.
 mkdir -p issues/t4 && cp $I/issue.yaml issues/t4/ && cp "issues/t3/Our news story.docx" issues/t4/
@@ -96,7 +96,13 @@ PATH=/nonexistent "$BULLETIN" compile t4 > /dev/null 2> "$T/err4"; rc=$?
 set -e
 [ "$rc" -eq 1 ] && pass "no pandoc: exit 1" || fail "no pandoc: exit $rc"
 expect_grep "$T/err4" "issues/t4/Our news story.docx: error: Word files are converted by pandoc, which is not installed here: ask whoever runs bulletin to install it (on Debian: apt-get install pandoc)" "no pandoc: what to install"
-[ ! -e issues/t4/our-news-story.md ] && pass "no pandoc: nothing written" || fail "no pandoc: a piece was written"
+[ ! -e issues/t4/Our-news-story.md ] && pass "no pandoc: nothing written" || fail "no pandoc: a piece was written"
+
+# Two names that make one web anchor: an error naming both.
+mkdir -p issues/t7 && cp $I/issue.yaml issues/t7/
+cp issues/t1/plain.txt "issues/t7/Our news.md" && cp issues/t1/plain.txt issues/t7/Our-news.txt
+"$BULLETIN" compile t7 > /dev/null 2> "$T/err7" && fail "two pieces with one name compiled" || true
+expect_grep "$T/err7" "issues/t7/Our-news.txt: error: this piece and issues/t7/Our news.md have the same name once spaces and punctuation are set aside ('Our-news')" "same-name pieces refused"
 
 # Round trips: details full of tricks read exactly, escaped on output.
 mkdir -p issues/t5 && cp $I/issue.yaml issues/t5/

@@ -299,10 +299,13 @@ static void test_names(void)
 	CHECK(piece_name_ext("CONTRIBUTING.md") == 0);
 	CHECK(piece_name_ext(".md") == 0);
 	s = piece_slug("Big Photo Story.MD");
-	CHECK_STR(s, "big-photo-story");
+	CHECK_STR(s, "Big-Photo-Story");
 	free(s);
 	s = piece_slug("issues/t/Our news story (v2).docx");
-	CHECK_STR(s, "our-news-story-v2");
+	CHECK_STR(s, "Our-news-story-v2");
+	free(s);
+	s = piece_slug("flying-start_2.md");
+	CHECK_STR(s, "flying-start_2");
 	free(s);
 	s = piece_slug("\xe2\x98\x85.md");
 	CHECK_STR(s, "piece");
