@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "diag.h"
+#include "docx.h"
 #include "file.h"
 #include "inputs.h"
 #include "issue.h"
@@ -35,6 +36,9 @@ static void usage(FILE *f)
 	      "was\n"
 	      "                                  made from (for approve and "
 	      "send)\n\n"
+	      "Each Word file (.docx) without its piece is first made into\n"
+	      "one, issues/ISSUE/SLUG.md (with pandoc), for its details to be\n"
+	      "completed.\n\n"
 	      "Nothing else is written: the public site shows an issue only\n"
 	      "once it is sent or published ('bulletin publish ISSUE').\n\n"
 	      "  --strict   treat warnings as errors\n"
@@ -212,7 +216,9 @@ int cmd_compile(int argc, char **argv)
 	ret = cmd_begin(&run, argc, argv, opts, 1, CMD_ISSUE, usage);
 	if (ret >= 0)
 		return ret;
-	if (inputs_collect(&in, &run.cfg, run.issue, &err) < 0) {
+	/* Word files become pieces first, so the inputs include them. */
+	if (docx_convert_issue(&run.cfg, run.issue, &d, &err) < 0 ||
+	    inputs_collect(&in, &run.cfg, run.issue, &err) < 0) {
 		ret = cmd_fail(&err);
 	} else {
 		if (issue_load(&is, &run.cfg, run.issue, &d, &err) < 0)

@@ -11,6 +11,7 @@
 #include "issue.h"
 #include "render.h"
 #include "template.h"
+#include "yamldoc.h"
 #include "banned.h"
 
 const char cmd_new_summary[] = "start a new issue and its partners' guide";
@@ -35,23 +36,6 @@ static int valid_id(const char *id)
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
 			return 0;
 	return 1;
-}
-
-/* A YAML double-quoted scalar: safe whatever the title holds. */
-static void yaml_quoted(struct buf *out, const char *s)
-{
-	buf_addch(out, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			buf_addf(out, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			buf_addf(out, "\\x%02x", c);
-		else
-			buf_addch(out, c);
-	}
-	buf_addch(out, '"');
 }
 
 static int check_date(const char *what, const char *s)
@@ -120,7 +104,7 @@ static void issue_yaml(struct buf *yaml, const char *id, const char *title,
 	buf_adds(yaml, "# One issue of the newsletter. Contributions (*.md) "
 	               "and images go in\n# this folder; CONTRIBUTING.md "
 	               "tells partners how.\ntitle: ");
-	yaml_quoted(yaml, title ? title : id);
+	yamldoc_add_quoted(yaml, title ? title : id);
 	buf_addf(yaml, "\ndate: %s\n", date ? date : today);
 	if (deadline)
 		buf_addf(yaml, "deadline: %s\n", deadline);

@@ -105,11 +105,16 @@ void diags_sort(struct diags *d)
 	}
 }
 
+const char *diag_level_name(const struct diag *g, int strict)
+{
+	if (g->level == DIAG_NOTE)
+		return "note";
+	return g->level == DIAG_ERROR || strict ? "error" : "warning";
+}
+
 void diag_format(const struct diag *g, int strict, struct buf *out)
 {
-	const char *level = g->level == DIAG_ERROR ? "error"
-	                    : strict               ? "error"
-	                                           : "warning";
+	const char *level = diag_level_name(g, strict);
 
 	buf_adds(out, g->file);
 	if (g->line > 0)

@@ -191,6 +191,23 @@ int file_open_regular(int dirfd, const char *name, struct stat *st)
 	return fd;
 }
 
+int file_read_regular(int dirfd, const char *name, struct buf *b, size_t max,
+                      struct stat *st)
+{
+	int fd = file_open_regular(dirfd, name, st), ret = -1, saved;
+
+	if (fd < 0)
+		return -1;
+	if (st->st_size > 0 && (unsigned long long)st->st_size > max)
+		errno = EFBIG;
+	else
+		ret = file_read_fd(fd, b, max);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return ret;
+}
+
 int file_read_fd(int fd, struct buf *b, size_t max)
 {
 	size_t start = b->len;

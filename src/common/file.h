@@ -51,6 +51,15 @@ int file_open_regular(int dirfd, const char *name, struct stat *st);
  */
 int file_read_fd(int fd, struct buf *b, size_t max);
 
+/*
+ * file_open_regular and file_read_fd in one: appends the regular file
+ * name in dirfd to b, refusing more than max bytes. Returns 0, or -1
+ * with errno set (EFBIG when over max) and st as file_open_regular
+ * leaves it.
+ */
+int file_read_regular(int dirfd, const char *name, struct buf *b, size_t max,
+                      struct stat *st);
+
 /* Writes data to path only if path does not exist (O_EXCL). */
 int file_create_new(const char *path, const void *data, size_t len, mode_t mode,
                     struct err *err);

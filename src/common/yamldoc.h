@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "err.h"
 
 /*
@@ -24,6 +25,30 @@ struct yamldoc {
 int yamldoc_load(struct yamldoc *y, const char *text, size_t len,
                  const char *name, int line_offset, struct err *err);
 void yamldoc_release(struct yamldoc *y);
+
+/* Where a document could not be parsed, and why in plain words. */
+struct yamldoc_problem {
+	int line, col;     /* 1-based, line_offset added */
+	const char *plain; /* what is wrong and how to fix it (static) */
+};
+
+/*
+ * yamldoc_load for text people write by hand (the details at the top of
+ * a piece, issue.yaml): on failure returns -1 with pr saying where and,
+ * in words that name no parser terms, what to change.
+ */
+int yamldoc_parse(struct yamldoc *y, const char *text, size_t len,
+                  int line_offset, struct yamldoc_problem *pr);
+
+/*
+ * Appends s as a double-quoted scalar that reads back exactly: '"' and
+ * '\\' escaped, newlines as \\n, other control characters as \\xNN;
+ * whatever s holds (': ', '#', a leading '-', '&', '*', '!').
+ */
+void yamldoc_add_quoted(struct buf *out, const char *s);
+
+/* libyaml's problem text (problem, then context) in plain words. */
+const char *yamldoc_plain(const char *problem, const char *context);
 
 /* The root node, or NULL for an empty document (borrowed). */
 yaml_node_t *yamldoc_root(struct yamldoc *y);

@@ -11,20 +11,14 @@
 
 #include "buf.h"
 #include "file.h"
-#include "frontmatter.h"
 #include "markdown.h"
-#include "suggest.h"
+#include "piece.h"
+#include "text.h"
 #include "yamldoc.h"
 #include "banned.h"
 
 const char *const issue_types[4] = {"news", "case-study", "event",
                                     "opportunity"};
-
-static const char *const fields[] = {
-        "title",   "partner",  "author",    "section",   "type",
-        "summary", "image",    "image_alt", "weight",    "start",
-        "end",     "location", "received",  "withdrawn", "withdrawn_reason",
-};
 
 /* Contributions bigger than this are not newsletter articles. */
 #define MAX_CONTRIBUTION (1 << 20)
@@ -92,27 +86,13 @@ char *issue_format_date(const char *s)
 	return buf_detach(&b);
 }
 
-static void free_contribution(struct contribution *c)
-{
-	char **strs[] = {
-	        &c->path,     &c->slug,      &c->title, &c->partner,
-	        &c->author,   &c->section,   &c->type,  &c->summary,
-	        &c->image,    &c->image_alt, &c->start, &c->end,
-	        &c->location, &c->received,  &c->body,  &c->withdrawn_reason};
-
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		free(*strs[i]);
-	if (c->doc)
-		cmark_node_free(c->doc);
-}
-
 void issue_release(struct issue *is)
 {
 	for (size_t i = 0; i < is->n; i++)
-		free_contribution(&is->v[i]);
+		piece_release(&is->v[i]);
 	free(is->v);
 	for (size_t i = 0; i < is->nwithdrawn; i++)
-		free_contribution(&is->withdrawn[i]);
+		piece_release(&is->withdrawn[i]);
 	free(is->withdrawn);
 	for (size_t i = 0; i < is->nimages; i++)
 		issue_image_release(&is->images[i]);
@@ -128,297 +108,13 @@ void issue_release(struct issue *is)
 	memset(is, 0, sizeof(*is));
 }
 
-/*
- * Length of the terminal control character at s (C0 but tab and newline,
- * DEL, and C1, U+0080-U+009F, as UTF-8), 0 when s is not one. A
- * terminal acts on these instead of showing them, so they must never
- * reach the report or a page.
- */
-static size_t control_len(const char *s, int allow_cr)
-{
-	unsigned char c = (unsigned char)s[0];
-
-	if (c == '\t' || c == '\n' || (c == '\r' && allow_cr))
-		return 0;
-	if (c < 0x20 || c == 0x7f)
-		return 1;
-	if (c == 0xc2 && (unsigned char)s[1] >= 0x80 &&
-	    (unsigned char)s[1] <= 0x9f)
-		return 2;
-	return 0;
-}
-
-/* 1-based character position of the first control character, or 0. */
-static size_t control_at(const char *s)
-{
-	size_t chars = 0;
-
-	for (; *s; s++) {
-		if (((unsigned char)*s & 0xc0) == 0x80)
-			continue;
-		chars++;
-		if (control_len(s, 0))
-			return chars;
-	}
-	return 0;
-}
-
-/*
- * Copies a scalar field into *dst, recording its line. A value holding a
- * control character is an error naming the field, and is kept with each
- * one shown as U+FFFD, so that it cannot act on anyone's terminal even
- * where the error is not seen (the archive index reads other issues).
- */
-static void take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line,
-                 const char *file, const char *field, struct diags *d)
-{
-	const char *s = yamldoc_scalar(v);
-	struct buf b = BUF_INIT;
-	size_t n, at;
-
-	if (!s)
-		return;
-	while (*s == ' ')
-		s++;
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n'))
-		n--;
-	for (size_t i = 0; i < n;) {
-		size_t k = control_len(s + i, 0);
-
-		if (k) {
-			buf_adds(&b, "\xef\xbf\xbd");
-			i += k;
-		} else {
-			buf_addch(&b, s[i++]);
-		}
-	}
-	free(*dst);
-	*dst = buf_detach(&b);
-	if (line)
-		*line = yamldoc_line(y, v);
-	if ((at = control_at(s)))
-		diags_add(d, DIAG_ERROR, file, yamldoc_line(y, v),
-		          yamldoc_col(v), "control-character",
-		          "the %s contains an invisible control character "
-		          "(character %zu): retype the %s without it",
-		          field, at, field);
-}
-
 /* A relative path inside the issue folder: no "..", not absolute. */
 static int safe_name(const char *s)
 {
 	if (!*s || strchr(s, '/') || strstr(s, "..") || strchr(s, '\\') ||
-	    s[0] == '.' || control_at(s))
+	    s[0] == '.' || text_control_at(s))
 		return 0;
 	return 1;
-}
-
-/* An unknown section: the nearest key as a hint, else the first one. */
-static void unknown_section(const struct contribution *c,
-                            const struct config *cfg, struct diags *d)
-{
-	const char **keys = xcalloc(cfg->nsections, sizeof(char *));
-	const char *hint;
-
-	for (size_t i = 0; i < cfg->nsections; i++)
-		keys[i] = cfg->sections[i].key;
-	hint = suggest_nearest(c->section, keys, cfg->nsections);
-	if (hint)
-		diags_add(d, DIAG_ERROR, c->path, c->section_line, 10,
-		          "unknown-section",
-		          "unknown section '%s': did you mean '%s'?",
-		          c->section, hint);
-	else
-		diags_add(d, DIAG_ERROR, c->path, c->section_line, 10,
-		          "unknown-section",
-		          "unknown section '%s': use one of the keys "
-		          "listed in bulletin.yaml (e.g. '%s')",
-		          c->section, keys[0]);
-	free(keys);
-}
-
-/* No type means news, the commonest kind. */
-static void check_type(struct contribution *c, struct diags *d)
-{
-	int known = 0;
-
-	if (!c->type) {
-		c->type = xstrdup("news");
-		return;
-	}
-	for (size_t i = 0; i < 4; i++)
-		known |= !strcmp(c->type, issue_types[i]);
-	if (!known)
-		diags_add(d, DIAG_ERROR, c->path, c->type_line, 7,
-		          "unknown-type",
-		          "unknown type '%s': use news, case-study, "
-		          "event or opportunity",
-		          c->type);
-}
-
-/* An event goes into calendars, so its times must parse. */
-static void check_event(const struct contribution *c, struct diags *d)
-{
-	const char *p = c->path;
-	struct tm tm;
-	int has_time;
-
-	if (!c->start)
-		diags_add(d, DIAG_ERROR, p, c->type_line, 1, "event-start",
-		          "an event needs 'start: YYYY-MM-DDTHH:MM' "
-		          "(and 'location:')");
-	else if (issue_parse_datetime(c->start, &tm, &has_time) < 0)
-		diags_add(d, DIAG_ERROR, p, c->start_line, 8, "event-start",
-		          "'start: %s' is not a date and time: write "
-		          "it as 2027-01-21T10:00",
-		          c->start);
-	if (c->end && issue_parse_datetime(c->end, &tm, &has_time) < 0)
-		diags_add(d, DIAG_ERROR, p, c->start_line, 1, "event-end",
-		          "'end: %s' is not a date and time: write "
-		          "it as 2027-01-21T13:00",
-		          c->end);
-}
-
-static void check_fields(struct contribution *c, const struct config *cfg,
-                         struct diags *d)
-{
-	const char *p = c->path;
-	int l = c->fm_line;
-
-	if (!c->title || !*c->title)
-		diags_add(d, DIAG_ERROR, p, l, 1, "missing-title",
-		          "missing 'title': add a line 'title: ...' to the "
-		          "front matter");
-	if (!c->partner || !*c->partner)
-		diags_add(d, DIAG_ERROR, p, l, 1, "missing-partner",
-		          "missing 'partner': add 'partner: ' followed by "
-		          "your organisation's name");
-	if (!c->section || !*c->section)
-		diags_add(d, DIAG_ERROR, p, l, 1, "missing-section",
-		          "missing 'section': add 'section: ' with one of "
-		          "the section keys (see CONTRIBUTING.md)");
-	else if (!config_section(cfg, c->section))
-		unknown_section(c, cfg, d);
-	check_type(c, d);
-	/* The file itself is checked with the body's images. */
-	if (c->image && (!c->image_alt || !*c->image_alt))
-		diags_add(d, DIAG_ERROR, p, c->image_line, 1, "image-alt",
-		          "image '%s' has no 'image_alt': describe "
-		          "what the picture shows for people who "
-		          "cannot see it",
-		          c->image);
-	if (c->type && !strcmp(c->type, "event"))
-		check_event(c, d);
-}
-
-/*
- * Points *dst and *where (NULL when the line is not kept) at the text
- * field named key: returns 1, or 0 when key is not a text field.
- */
-static int text_field(struct contribution *c, const char *key, char ***dst,
-                      int **where)
-{
-#define FIELD(name, line_var)      \
-	if (!strcmp(key, #name)) { \
-		*dst = &c->name;   \
-		*where = line_var; \
-		return 1;          \
-	}
-	FIELD(title, &c->title_line)
-	FIELD(partner, &c->partner_line)
-	FIELD(author, NULL)
-	FIELD(section, &c->section_line)
-	FIELD(type, &c->type_line)
-	FIELD(summary, NULL)
-	FIELD(image, &c->image_line)
-	FIELD(image_alt, &c->image_alt_line)
-	FIELD(start, &c->start_line)
-	FIELD(end, NULL)
-	FIELD(location, NULL)
-	FIELD(received, &c->received_line)
-	FIELD(withdrawn_reason, NULL)
-#undef FIELD
-	return 0;
-}
-
-/* line is the field's: where the partner looks for the mistake. */
-static void read_withdrawn(struct contribution *c, int line, yaml_node_t *v,
-                           struct diags *d)
-{
-	const char *s = yamldoc_scalar(v);
-
-	if (!strcmp(s, "true") || !strcmp(s, "yes"))
-		c->withdrawn = 1;
-	else if (strcmp(s, "false") && strcmp(s, "no"))
-		diags_add(d, DIAG_ERROR, c->path, line, yamldoc_col(v),
-		          "withdrawn", "'withdrawn: %s' must be true or false",
-		          s);
-}
-
-static void read_weight(struct contribution *c, int line, yaml_node_t *v,
-                        struct diags *d)
-{
-	char *end;
-	const char *s = yamldoc_scalar(v);
-	long w = strtol(s, &end, 10);
-
-	if (end == s || *end)
-		diags_add(d, DIAG_ERROR, c->path, line, yamldoc_col(v),
-		          "weight",
-		          "'weight: %s' must be a whole number "
-		          "(smaller comes first)",
-		          s);
-	else
-		c->weight = w;
-}
-
-/* An unknown field is ignored, so a warning: often a misspelt one. */
-static void warn_unknown_field(struct contribution *c, struct yamldoc *y,
-                               yaml_node_t *k, struct diags *d)
-{
-	const char *key = yamldoc_scalar(k);
-	const char *hint =
-	        suggest_nearest(key, fields, sizeof(fields) / sizeof(*fields));
-
-	diags_add(d, DIAG_WARNING, c->path, yamldoc_line(y, k), yamldoc_col(k),
-	          "unknown-field", "unknown field '%s'%s%s%s", key,
-	          hint ? ": did you mean '" : " (it is ignored)",
-	          hint ? hint : "", hint ? "'?" : "");
-}
-
-static void read_fields(struct contribution *c, struct yamldoc *y,
-                        struct diags *d)
-{
-	yaml_node_t *root = yamldoc_root(y), *k, *v;
-
-	if (!root || root->type != YAML_MAPPING_NODE) {
-		diags_add(d, DIAG_ERROR, c->path, c->fm_line, 1, "front-matter",
-		          "the front matter must be 'field: value' lines "
-		          "between two '---' lines");
-		return;
-	}
-	for (size_t i = 0; yamldoc_pair(y, root, i, &k, &v); i++) {
-		const char *key = yamldoc_scalar(k);
-		char **dst = NULL;
-		int *where = NULL;
-
-		if (!key)
-			continue;
-		if (!yamldoc_scalar(v))
-			diags_add(d, DIAG_ERROR, c->path, yamldoc_line(y, k),
-			          yamldoc_col(k), "front-matter",
-			          "'%s' must be a single value on its line",
-			          key);
-		else if (text_field(c, key, &dst, &where))
-			take(y, v, dst, where, c->path, key, d);
-		else if (!strcmp(key, "withdrawn"))
-			read_withdrawn(c, yamldoc_line(y, k), v, d);
-		else if (!strcmp(key, "weight"))
-			read_weight(c, yamldoc_line(y, k), v, d);
-		else
-			warn_unknown_field(c, y, k, d);
-	}
 }
 
 /* What a partner would call a file that is not an ordinary one. */
@@ -451,8 +147,8 @@ static int open_contribution(int dfd, const char *path, const char *name,
 		return fd;
 	if (st->st_mode)
 		diags_add(d, DIAG_ERROR, path, 0, 0, "not-a-file",
-		          "this is %s, not a contribution: put the "
-		          "contribution itself in the issue's folder",
+		          "this is %s, not a piece: put the piece itself "
+		          "in the issue's folder",
 		          kind_of(st));
 	else
 		diags_add(d, DIAG_ERROR, path, 0, 0, "unreadable",
@@ -461,31 +157,6 @@ static int open_contribution(int dfd, const char *path, const char *name,
 		                            "compiling; compile again"
 		                          : strerror(errno));
 	return -1;
-}
-
-/*
- * Finds the first control character (tab, newline and carriage return
- * are allowed) in text that starts on first_line: returns 1 with its
- * line and column, or 0.
- */
-static int find_control(const char *text, size_t len, int first_line, int *line,
-                        int *col)
-{
-	*line = first_line;
-	*col = 1;
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] == '\n') {
-			++*line;
-			*col = 1;
-			continue;
-		}
-		/* A NUL inside the text counts: cmark would keep going. */
-		if (text[i] == '\0' || control_len(text + i, 1))
-			return 1;
-		if (((unsigned char)text[i] & 0xc0) != 0x80)
-			++*col;
-	}
-	return 0;
 }
 
 /*
@@ -507,136 +178,12 @@ static int read_contribution(struct contribution *c, int dfd, const char *name,
 		diags_add(d, DIAG_ERROR, c->path, 0, 0, "unreadable",
 		          "cannot read: %s",
 		          errno == EFBIG || st.st_size > MAX_CONTRIBUTION
-		                  ? "over 1 MB, too big for a contribution"
+		                  ? "over 1 MB, too big for a piece"
 		                  : strerror(errno));
 	else
 		ret = 0;
 	close(fd);
 	return ret;
-}
-
-/*
- * Splits text into the details and the article: returns 0, or -1 once d
- * says how to mark the details out with '---' lines.
- */
-static int split_contribution(struct contribution *c, const struct buf *text,
-                              struct frontmatter *fm, struct diags *d)
-{
-	int bad_line = 0,
-	    r = frontmatter_split(text->data, text->len, fm, &bad_line);
-
-	if (r < 0) {
-		diags_add(d, DIAG_ERROR, c->path, 1, 1, "front-matter",
-		          "the front matter opened with '---' never closes: "
-		          "add a line '---' after the last field");
-		return -1;
-	}
-	if (r == 1) {
-		diags_add(d, DIAG_ERROR, c->path, 1, 1, "front-matter",
-		          "no front matter: start the file with a line '---', "
-		          "the fields (title, partner, section...), and "
-		          "another '---'");
-		return -1;
-	}
-	c->fm_line = fm->yaml_line - 1;
-	return 0;
-}
-
-/*
- * Parses the details block into y (the caller releases it on 0): returns
- * 0, or -1 once d points at the invisible character or the YAML mistake.
- */
-static int parse_details(struct contribution *c, const struct frontmatter *fm,
-                         struct yamldoc *y, struct diags *d)
-{
-	struct err err = ERR_INIT;
-	int line, col;
-
-	if (find_control(fm->yaml, fm->yaml_len, fm->yaml_line, &line, &col)) {
-		diags_add(d, DIAG_ERROR, c->path, line, col,
-		          "control-character",
-		          "this line of the details contains an invisible "
-		          "control character: retype the line without it");
-		return -1;
-	}
-	if (yamldoc_load(y, fm->yaml, fm->yaml_len, c->path, fm->yaml_line - 1,
-	                 &err) < 0) {
-		/* The message is already "path:line:col: problem". */
-		const char *m = err_msg(&err) + strlen(c->path) + 1;
-
-		line = col = 0;
-		sscanf(m, "%d:%d", &line, &col);
-		m = strchr(m, ' ');
-		diags_add(d, DIAG_ERROR, c->path, line, col, "front-matter",
-		          "the front matter is not valid YAML: %s (a value "
-		          "with ': ' or starting with a quote needs "
-		          "\"quotes\" around it)",
-		          m ? m + 1 : "syntax error");
-		err_release(&err);
-		return -1;
-	}
-	err_release(&err);
-	return 0;
-}
-
-/* Words as a reader counts them: runs of the text between spaces. */
-static size_t count_words(cmark_node *doc)
-{
-	struct buf plain = BUF_INIT;
-	size_t words = 0;
-	int in_word = 0;
-
-	markdown_node_text(doc, &plain);
-	for (size_t i = 0; i < plain.len; i++) {
-		int space = plain.data[i] == ' ' || plain.data[i] == '\n' ||
-		            plain.data[i] == '\t';
-
-		if (!space && !in_word)
-			words++;
-		in_word = !space;
-	}
-	buf_release(&plain);
-	return words;
-}
-
-/* Keeps the article below the details, parsed, and checks it has text. */
-static void load_body(struct contribution *c, const struct frontmatter *fm,
-                      struct diags *d)
-{
-	int line, col;
-
-	c->body = xstrndup(fm->body, fm->body_len);
-	c->body_line = fm->body_line;
-	if (find_control(fm->body, fm->body_len, fm->body_line, &line, &col))
-		diags_add(d, DIAG_ERROR, c->path, line, col,
-		          "control-character",
-		          "the text contains an invisible control character "
-		          "here: retype this part without it");
-	c->doc = markdown_parse(c->body, fm->body_len);
-	c->words = count_words(c->doc);
-	if (!c->words && !cmark_node_first_child(c->doc))
-		diags_add(d, DIAG_ERROR, c->path, c->body_line, 1, "empty-body",
-		          "the contribution has no text below the front "
-		          "matter: write the article there");
-}
-
-static void load_contribution(struct contribution *c, const struct config *cfg,
-                              int dfd, const char *name, struct diags *d)
-{
-	struct buf text = BUF_INIT;
-	struct frontmatter fm;
-	struct yamldoc y;
-
-	if (read_contribution(c, dfd, name, &text, d) < 0 ||
-	    split_contribution(c, &text, &fm, d) < 0 ||
-	    parse_details(c, &fm, &y, d) < 0)
-		goto out;
-	read_fields(c, &y, d);
-	yamldoc_release(&y);
-	check_fields(c, cfg, d);
-	load_body(c, &fm, d);
-out:
-	buf_release(&text);
 }
 
 const struct issue_image *issue_image_find(const struct issue *is,
@@ -889,26 +436,29 @@ static int read_issue_yaml(struct issue *is, const char *path, struct buf *text,
  * Parses text into y (the caller releases it on 0): returns 0, or -1
  * once d points at the invisible character or the YAML mistake.
  */
-static int parse_issue_yaml(const char *path, const struct buf *text,
+static int parse_issue_yaml(const char *path, const struct buf *raw,
                             struct yamldoc *y, struct diags *d)
 {
-	struct err yerr = ERR_INIT;
-	int line, col;
+	struct buf text = BUF_INIT;
+	struct yamldoc_problem pr;
+	enum text_encoding enc;
+	int line, col, ret = -1;
 
-	if (find_control(text->data, text->len, 1, &line, &col)) {
+	if (text_decode(raw->data, raw->len, &text, &enc, &line, &col) < 0)
+		diags_add(d, DIAG_ERROR, path, line, col, "encoding",
+		          "some characters on this line cannot be read: save "
+		          "the file as UTF-8 and check this line");
+	else if (text_find_control(text.data, text.len, 1, &line, &col))
 		diags_add(d, DIAG_ERROR, path, line, col, "control-character",
 		          "this line contains an invisible control character: "
 		          "retype the line without it");
-		return -1;
-	}
-	if (yamldoc_load(y, text->data, text->len, path, 0, &yerr) < 0) {
-		diags_add(d, DIAG_ERROR, path, 0, 0, "issue-yaml", "%s",
-		          err_msg(&yerr));
-		err_release(&yerr);
-		return -1;
-	}
-	err_release(&yerr);
-	return 0;
+	else if (yamldoc_parse(y, text.data, text.len, 0, &pr) < 0)
+		diags_add(d, DIAG_ERROR, path, pr.line, pr.col, "issue-details",
+		          "this line cannot be read: %s", pr.plain);
+	else
+		ret = 0;
+	buf_release(&text);
+	return ret;
 }
 
 static void read_issue_fields(struct issue *is, struct yamldoc *y,
@@ -919,15 +469,16 @@ static void read_issue_fields(struct issue *is, struct yamldoc *y,
 	for (size_t i = 0; yamldoc_pair(y, root, i, &k, &v); i++) {
 		const char *key = yamldoc_scalar(k);
 		char **dst = NULL;
+		int *line = NULL;
 
 		if (!key)
 			continue;
 		if (!strcmp(key, "title"))
 			dst = &is->title;
 		else if (!strcmp(key, "date"))
-			dst = &is->date;
+			dst = &is->date, line = &is->date_line;
 		else if (!strcmp(key, "deadline"))
-			dst = &is->deadline;
+			dst = &is->deadline, line = &is->deadline_line;
 		else if (!strcmp(key, "intro"))
 			dst = &is->intro;
 		else if (!strcmp(key, "preheader"))
@@ -942,8 +493,33 @@ static void read_issue_fields(struct issue *is, struct yamldoc *y,
 			          "deadline, intro, preheader, sample)",
 			          key);
 		if (dst)
-			take(y, v, dst, NULL, path, key, d);
+			piece_take(y, v, dst, line, path, key, d);
 	}
+}
+
+/* Partners write until the deadline: an issue out before it loses pieces. */
+static void check_dates(const struct issue *is, const char *path,
+                        struct diags *d)
+{
+	struct tm date, deadline;
+	int date_time, deadline_time;
+
+	if (!is->deadline ||
+	    issue_parse_datetime(is->date, &date, &date_time) < 0 ||
+	    issue_parse_datetime(is->deadline, &deadline, &deadline_time) < 0)
+		return;
+	/* A date alone is the whole of that day: compare days then. */
+	if (!date_time || !deadline_time) {
+		date.tm_hour = date.tm_min = date.tm_sec = 0;
+		deadline.tm_hour = deadline.tm_min = deadline.tm_sec = 0;
+	}
+	if (timegm(&date) < timegm(&deadline))
+		diags_add(d, DIAG_WARNING, path, is->date_line, 7,
+		          "date-before-deadline",
+		          "the issue is dated %s, before its deadline (%s): "
+		          "partners still writing would miss it; move the "
+		          "date or the deadline",
+		          is->date, is->deadline);
 }
 
 static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
@@ -967,6 +543,8 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 	if (!is->date)
 		diags_add(d, DIAG_ERROR, path.data, 1, 1, "missing-date",
 		          "missing 'date: YYYY-MM-DD' for the issue");
+	else
+		check_dates(is, path.data, d);
 out:
 	buf_release(&path);
 	buf_release(&text);
@@ -985,16 +563,6 @@ int issue_load_meta(struct issue *is, const struct config *cfg, const char *id,
 	config_path(cfg, &dir, "%s", is->dir);
 	is->path = buf_detach(&dir);
 	return load_issue_yaml(is, d, err);
-}
-
-static int is_contribution(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n < 4 || strcmp(name + n - 3, ".md") || name[0] == '.')
-		return 0;
-	/* Files bulletin writes for people, not for the newsletter. */
-	return strcmp(name, "CONTRIBUTING.md") && strcmp(name, "README.md");
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -1026,14 +594,169 @@ static int cmp_order(const void *a, const void *b, void *arg)
 	return c ? c : strcmp(x->slug, y->slug);
 }
 
+/* Every name in the folder dfd but "." and "..", sorted: -1 on failure. */
+static int list_folder(int dfd, char ***names, size_t *n)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *dh = fdopendir(dup(dfd));
+
+	*names = NULL;
+	*n = 0;
+	if (!dh)
+		return -1;
+	while ((de = readdir(dh))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			*names = xrealloc(*names, cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = xstrdup(de->d_name);
+	}
+	closedir(dh);
+	/* Sorted names make messages and output independent of the disk. */
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_name);
+	return 0;
+}
+
+/* Two files making one slug would share a web page anchor and .ics. */
+static void check_slug(const struct issue *is, const struct contribution *c,
+                       struct diags *d)
+{
+	for (size_t i = 0; i + 1 < is->n; i++)
+		if (!strcmp(is->v[i].slug, c->slug))
+			diags_add(
+			        d, DIAG_ERROR, c->path, 0, 0, "same-name",
+			        "this piece and %s have the same name once "
+			        "spaces and punctuation are set aside ('%s'): "
+			        "rename one of them",
+			        is->v[i].path, c->slug);
+}
+
+/* Reads, checks and keeps (or sets aside, when withdrawn) the piece name. */
+static void load_piece(struct issue *is, const struct config *cfg, int dfd,
+                       const char *name, struct diags *d)
+{
+	struct contribution *c = &is->v[is->n++];
+	size_t before = diags_count(d, DIAG_ERROR);
+	struct buf b = BUF_INIT;
+	int images;
+
+	buf_addf(&b, "%s/%s", is->dir, name);
+	c->path = buf_detach(&b);
+	c->slug = piece_slug(name);
+	if (read_contribution(c, dfd, name, &b, d) == 0)
+		piece_load(c, cfg, b.data, b.len, d);
+	buf_release(&b);
+	if (c->withdrawn) {
+		/* Out of the issue, with its pictures: kept aside only so
+		 * the report can say it was withdrawn. */
+		is->withdrawn =
+		        xrealloc(is->withdrawn,
+		                 (is->nwithdrawn + 1) * sizeof(*is->withdrawn));
+		is->withdrawn[is->nwithdrawn++] = *c;
+		memset(c, 0, sizeof(*c));
+		is->n--;
+		return;
+	}
+	check_slug(is, c, d);
+	images = use_images(is, dfd, c, d);
+	c->ok = diags_count(d, DIAG_ERROR) == before && images == 0;
+}
+
+static int has_ext(const char *name, const char *const *exts)
+{
+	const char *dot = strrchr(name, '.');
+
+	for (; dot && *exts; exts++)
+		if (!strcasecmp(dot + 1, *exts))
+			return 1;
+	return 0;
+}
+
+/* Whether a piece (kept or withdrawn) made from name exists: a .docx. */
+static int converted(const struct issue *is, const char *name)
+{
+	char *slug = piece_slug(name);
+	int found = 0;
+
+	for (size_t i = 0; i < is->n && !found; i++)
+		found = !strcmp(is->v[i].slug, slug);
+	for (size_t i = 0; i < is->nwithdrawn && !found; i++)
+		found = !strcmp(is->withdrawn[i].slug, slug);
+	free(slug);
+	return found;
+}
+
+/* Why the file name in the folder is of no use, or NULL when it is. */
+static const char *unused_why(const struct issue *is, int dfd, const char *name)
+{
+	static const char *const pictures[] = {"png", "jpg",  "jpeg",
+	                                       "gif", "webp", NULL};
+	static const char *const other_pictures[] = {"heic", "heif", "tif",
+	                                             "tiff", "bmp",  "svg",
+	                                             "emf",  "wmf",  NULL};
+	static const char *const documents[] = {"doc",   "rtf", "odt",
+	                                        "pages", "wps", NULL};
+	static const char *const docx[] = {"docx", NULL};
+	struct stat st;
+	size_t n = strlen(name);
+
+	if (name[0] == '.' || name[n - 1] == '~' || piece_name_ext(name) ||
+	    !strcmp(name, "issue.yaml") || !strcmp(name, "build") ||
+	    !strcmp(name, "CONTRIBUTING.md") || !strcmp(name, "README.md") ||
+	    issue_image_find(is, name))
+		return NULL;
+	for (size_t i = 0; i < is->nwithdrawn; i++)
+		if (is->withdrawn[i].image &&
+		    !strcmp(is->withdrawn[i].image, name))
+			return NULL;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode))
+		return "a folder: pieces and pictures go directly in the "
+		       "issue's folder";
+	if (has_ext(name, docx))
+		return converted(is, name)
+		               ? NULL
+		               : "a Word file not made into a piece "
+		                 "yet: 'bulletin compile' converts it";
+	if (has_ext(name, pictures))
+		return "no piece uses this picture: add it to a piece with "
+		       "![what it shows](file name), or remove it";
+	if (has_ext(name, other_pictures))
+		return "pictures must be PNG, JPEG, GIF or WebP: save it as "
+		       "JPEG or PNG and use it in a piece";
+	if (has_ext(name, documents))
+		return "bulletin cannot read this kind of document: save it as "
+		       ".docx (Word) or as plain text (.txt)";
+	if (has_ext(name, (const char *const[]){"pdf", NULL}))
+		return "a PDF cannot be made into a piece: copy its text into "
+		       "a .txt or .docx file";
+	return "not a piece (a .md, .markdown, .txt or .docx file) nor a "
+	       "picture a piece uses";
+}
+
+/* "not used: FILE — why" for each file of the folder nothing uses. */
+static void list_unused(const struct issue *is, int dfd, char **names, size_t n,
+                        struct diags *d)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *why = unused_why(is, dfd, names[i]);
+
+		if (why && !text_control_at(names[i]))
+			diags_add(d, DIAG_NOTE, is->dir, 0, 0, "not-used",
+			          "not used: %s — %s", names[i], why);
+	}
+}
+
 int issue_load(struct issue *is, const struct config *cfg, const char *id,
                struct diags *d, struct err *err)
 {
-	struct buf dir = BUF_INIT;
-	char **names = NULL;
-	size_t nnames = 0, cap = 0;
-	struct dirent *de;
-	DIR *dh;
+	struct buf path = BUF_INIT;
+	char **names;
+	size_t nnames;
 	int dfd;
 
 	if (issue_load_meta(is, cfg, id, d, err) < 0)
@@ -1041,66 +764,37 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 	/* Everything below is opened relative to this one descriptor, so
 	 * the folder read is the folder checked. */
 	dfd = open(is->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return err_errno(err, "%s: cannot open the folder", is->dir);
-	dh = fdopendir(dup(dfd));
-	if (!dh) {
-		close(dfd);
-		return err_errno(err, "%s: cannot open the folder", is->dir);
+	if (dfd < 0 || list_folder(dfd, &names, &nnames) < 0) {
+		err_errno(err, "%s: cannot open the folder", is->dir);
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
 	}
-	while ((de = readdir(dh))) {
-		if (!is_contribution(de->d_name))
+	is->v = xcalloc(nnames ? nnames : 1, sizeof(*is->v));
+	for (size_t i = 0; i < nnames; i++) {
+		if (!piece_name_ext(names[i]))
 			continue;
-		if (control_at(de->d_name)) {
-			buf_addf(&dir, "%s/%s", is->dir, de->d_name);
-			diags_add(d, DIAG_ERROR, dir.data, 0, 0,
+		if (text_control_at(names[i])) {
+			buf_reset(&path);
+			buf_addf(&path, "%s/%s", is->dir, names[i]);
+			diags_add(d, DIAG_ERROR, path.data, 0, 0,
 			          "control-character",
 			          "the file name contains an invisible control "
 			          "character: rename the file");
-			buf_reset(&dir);
 			continue;
 		}
-		if (nnames == cap) {
-			cap = cap ? cap * 2 : 32;
-			names = xrealloc(names, cap * sizeof(*names));
-		}
-		names[nnames++] = xstrdup(de->d_name);
+		load_piece(is, cfg, dfd, names[i], d);
 	}
-	closedir(dh);
-	/* Sorted names make messages and output independent of the disk. */
-	if (nnames)
-		qsort(names, nnames, sizeof(*names), cmp_name);
-	is->v = xcalloc(nnames ? nnames : 1, sizeof(*is->v));
-	for (size_t i = 0; i < nnames; i++) {
-		struct contribution *c = &is->v[is->n++];
-		size_t before = diags_count(d, DIAG_ERROR);
-		int images;
-
-		buf_addf(&dir, "%s/%s", is->dir, names[i]);
-		c->path = buf_detach(&dir);
-		c->slug = xstrndup(names[i], strlen(names[i]) - 3);
-		load_contribution(c, cfg, dfd, names[i], d);
-		if (c->withdrawn) {
-			/* Out of the issue, with its pictures: kept aside
-			 * only so the report can say it was withdrawn. */
-			is->withdrawn = xrealloc(
-			        is->withdrawn,
-			        (is->nwithdrawn + 1) * sizeof(*is->withdrawn));
-			is->withdrawn[is->nwithdrawn++] = *c;
-			memset(c, 0, sizeof(*c));
-			is->n--;
-			free(names[i]);
-			continue;
-		}
-		images = use_images(is, dfd, c, d);
-		c->ok = diags_count(d, DIAG_ERROR) == before && images == 0;
+	list_unused(is, dfd, names, nnames, d);
+	for (size_t i = 0; i < nnames; i++)
 		free(names[i]);
-	}
 	free(names);
+	buf_release(&path);
 	close(dfd);
 	if (!is->n)
 		diags_add(d, DIAG_WARNING, is->dir, 0, 0, "no-contributions",
-		          "no contributions (*.md files) in the folder yet");
+		          "no pieces (.md, .txt or .docx files) in the folder "
+		          "yet");
 	qsort_r(is->v, is->n, sizeof(*is->v), cmp_order, (void *)cfg);
 	return 0;
 }

@@ -10,10 +10,13 @@
 #include "err.h"
 #include "image.h"
 
-/* One contribution: a Markdown file with YAML front matter. */
+/*
+ * One contribution (a piece): Markdown with its details at the top, read
+ * by piece_load (piece.h).
+ */
 struct contribution {
 	char *path; /* "issues/ID/slug.md" */
-	char *slug; /* file name without ".md" */
+	char *slug; /* from the file name: piece_slug */
 	char *title, *partner, *author, *section, *type, *summary;
 	char *image, *image_alt;
 	long weight;
@@ -23,10 +26,10 @@ struct contribution {
 	int withdrawn;
 	char *withdrawn_reason; /* why (NULL when not given) */
 	time_t mtime;
-	/* Line of each front matter field (0 when absent), for messages. */
+	/* Line of each detail (0 when absent), for messages. */
 	int title_line, partner_line, section_line, type_line, image_line,
-	        image_alt_line, start_line, received_line;
-	int fm_line; /* first line of the front matter ("---") */
+	        image_alt_line, start_line, end_line, received_line;
+	int fm_line; /* first line of the details ("---") */
 	char *body;  /* the Markdown text */
 	int body_line;
 	cmark_node *doc; /* parsed body; NULL when the file failed */
@@ -55,6 +58,7 @@ struct issue {
 	char *dir;  /* "issues/ID", as messages name it */
 	char *path; /* the folder itself, in cfg's workspace (for opening) */
 	char *title, *date, *deadline, *intro, *preheader;
+	int date_line, deadline_line; /* in issue.yaml, 0 when absent */
 	int sample;
 	struct contribution *v; /* in newsletter order once loaded */
 	size_t n;

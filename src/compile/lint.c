@@ -94,14 +94,27 @@ double lint_reading_ease(const struct lint_readability *r)
 	       84.6 * ((double)r->syllables / (double)r->words);
 }
 
+/*
+ * A node made after parsing (a web address made a link) has no position:
+ * its nearest ancestor with one stands in.
+ */
+static cmark_node *placed(cmark_node *n)
+{
+	while (n && cmark_node_get_start_line(n) <= 0 && cmark_node_parent(n))
+		n = cmark_node_parent(n);
+	return n;
+}
+
 static int body_line(const struct contribution *c, cmark_node *n)
 {
-	return c->body_line + cmark_node_get_start_line(n) - 1;
+	int line = cmark_node_get_start_line(placed(n));
+
+	return c->body_line + (line > 0 ? line : 1) - 1;
 }
 
 static int body_col(cmark_node *n)
 {
-	int col = cmark_node_get_start_column(n);
+	int col = cmark_node_get_start_column(placed(n));
 
 	return col > 0 ? col : 1;
 }
@@ -145,7 +158,7 @@ static void check_image_file(const struct contribution *c,
                              const struct issue *is, const char *name, int line,
                              int col, const struct config *cfg, struct diags *d)
 {
-	const struct issue_image *im = issue_image_find(is, name);
+	const struct issue_image *im = is ? issue_image_find(is, name) : NULL;
 
 	if (!im || !im->ok)
 		return;
@@ -163,6 +176,32 @@ static void check_image_file(const struct contribution *c,
 		          ISSUE_IMAGE_WIDE);
 }
 
+/*
+ * A screen reader already says "image": a description that starts by
+ * saying so (CONTRIBUTING.md advises against it) makes the listener
+ * hear it twice.
+ */
+static void check_alt_words(const struct contribution *c, const char *alt,
+                            int line, int col, struct diags *d)
+{
+	static const char *const openers[] = {"image of", "picture of",
+	                                      "photo of", "photograph of"};
+
+	while (*alt == ' ')
+		alt++;
+	for (size_t i = 0; i < sizeof(openers) / sizeof(*openers); i++)
+		if (!strncasecmp(alt, openers[i], strlen(openers[i]))) {
+			diags_add(d, DIAG_WARNING, c->path, line, col,
+			          "image-alt-words",
+			          "the picture's description starts '%.*s': "
+			          "screen readers already say it is a picture, "
+			          "so start with what it shows (e.g. 'Children "
+			          "planting trees in Wardown Park')",
+			          (int)strlen(openers[i]), alt);
+			return;
+		}
+}
+
 static void check_body_image(const struct contribution *c,
                              const struct issue *is, cmark_node *n,
                              const struct config *cfg, struct diags *d)
@@ -174,9 +213,11 @@ static void check_body_image(const struct contribution *c,
 	markdown_node_text(n, &alt);
 	if (!alt.len)
 		diags_add(d, DIAG_ERROR, c->path, line, col, "image-alt",
-		          "image '%s' has no alt text: write what it shows "
+		          "image '%s' has no description: write what it shows "
 		          "between the brackets, ![like this](%s)",
 		          url ? url : "", url ? url : "picture.jpg");
+	else
+		check_alt_words(c, alt.data, line, col, d);
 	if (issue_image_is_local(url))
 		check_image_file(c, is, url, line, col, cfg, d);
 	buf_release(&alt);
@@ -213,6 +254,14 @@ static int check_heading(const struct contribution *c, cmark_node *n, int prev,
 {
 	int level = cmark_node_get_heading_level(n);
 
+	/* The piece's title is the one top-level heading. */
+	if (level == 1) {
+		diags_add(d, DIAG_WARNING, c->path, body_line(c, n),
+		          body_col(n), "heading-level-1",
+		          "use ## for a heading inside your piece: a single "
+		          "# is the size of the piece's title");
+		return level;
+	}
 	if (level > prev + 1 && (prev || level > 2))
 		diags_add(d, DIAG_WARNING, c->path, body_line(c, n),
 		          body_col(n), "heading-skip",
@@ -221,7 +270,7 @@ static int check_heading(const struct contribution *c, cmark_node *n, int prev,
 		          level, level, "######",
 		          prev ? "a heading one level "
 		                 "higher up"
-		               : "the article title",
+		               : "the piece's title",
 		          prev ? prev + 1 : 2, "######");
 	return level;
 }
@@ -281,14 +330,15 @@ static void check_late(const struct contribution *c, time_t deadline,
 		          "still go in this issue");
 }
 
-static void lint_contribution(struct contribution *c, const struct issue *is,
-                              const struct config *cfg, time_t deadline,
-                              struct diags *d)
+void lint_piece(struct contribution *c, const struct issue *is,
+                const struct config *cfg, time_t deadline, struct diags *d)
 {
 	struct lint_readability r = {0, 0, 0};
 
 	if (c->image && c->image_line)
 		check_image_file(c, is, c->image, c->image_line, 8, cfg, d);
+	if (c->image && c->image_alt && *c->image_alt)
+		check_alt_words(c, c->image_alt, c->image_alt_line, 12, d);
 	walk_body(c, is, cfg, &r, d);
 	c->reading_ease = lint_reading_ease(&r);
 	if ((long)c->words > cfg->word_limit)
@@ -325,5 +375,5 @@ void lint_issue(struct issue *is, const struct config *cfg, struct diags *d)
 	}
 	for (size_t i = 0; i < is->n; i++)
 		if (is->v[i].doc)
-			lint_contribution(&is->v[i], is, cfg, deadline, d);
+			lint_piece(&is->v[i], is, cfg, deadline, d);
 }

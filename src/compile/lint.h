@@ -1,6 +1,8 @@
 #ifndef LINT_H
 #define LINT_H
 
+#include <time.h>
+
 #include "config.h"
 #include "diag.h"
 #include "issue.h"
@@ -11,6 +13,14 @@
  * and alt text, lateness. Fills each contribution's reading_ease.
  */
 void lint_issue(struct issue *is, const struct config *cfg, struct diags *d);
+
+/*
+ * The same checks on one piece (c->doc not NULL). is may be NULL (a
+ * piece checked alone: no picture file sizes); deadline 0 skips the
+ * lateness check.
+ */
+void lint_piece(struct contribution *c, const struct issue *is,
+                const struct config *cfg, time_t deadline, struct diags *d);
 
 /* Statistics for Flesch reading ease over plain English text. */
 struct lint_readability {

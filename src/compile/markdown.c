@@ -1,5 +1,6 @@
 #include "markdown.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,6 +50,134 @@ static cmark_node *drop_raw_text(cmark_node *open)
 	return open;
 }
 
+/* ---- bare web addresses as links ---- */
+
+/*
+ * Length of the bare web address at s[i] (the GitHub rule: at the start
+ * of a word, "http://", "https://" or "www." and up to a space or '<',
+ * less trailing punctuation and unbalanced closing brackets), 0 when
+ * there is none.
+ */
+static size_t web_address(const char *s, size_t i)
+{
+	static const char *const starts[] = {"https://", "http://", "www."};
+	size_t n = 0, k, open = 0, close = 0;
+
+	if (i && !strchr(" \t\n(*_~\"'", s[i - 1]))
+		return 0;
+	for (k = 0; k < 3; k++)
+		if (!strncasecmp(s + i, starts[k], strlen(starts[k])))
+			break;
+	if (k == 3)
+		return 0;
+	while (s[i + n] && !strchr(" \t\n<", s[i + n]))
+		n++;
+	for (;;) {
+		char last = n ? s[i + n - 1] : 0;
+
+		open = close = 0;
+		for (size_t j = 0; j < n; j++) {
+			open += s[i + j] == '(';
+			close += s[i + j] == ')';
+		}
+		if (last && (strchr("?!.,:*_~'\";", last) ||
+		             (last == ')' && close > open)))
+			n--;
+		else
+			break;
+	}
+	/* Something must follow "www." or "://", with a dot for www. */
+	if (n <= strlen(starts[k]) ||
+	    (k == 2 && !memchr(s + i + 4, '.', n - 4)))
+		return 0;
+	return n;
+}
+
+/*
+ * Turns the first bare web address in text node t into a link, the text
+ * after it into a new text node: returns that node (to look at next), or
+ * NULL when t holds no address.
+ */
+static cmark_node *link_address(cmark_node *t)
+{
+	const char *lit = cmark_node_get_literal(t);
+	struct buf url = BUF_INIT;
+	cmark_node *link, *label, *rest = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; lit[i] && !(n = web_address(lit, i)); i++)
+		;
+	if (!n)
+		return NULL;
+	if (!strncasecmp(lit + i, "www.", 4))
+		buf_adds(&url, "http://");
+	buf_add(&url, lit + i, n);
+	link = cmark_node_new(CMARK_NODE_LINK);
+	cmark_node_set_url(link, url.data);
+	label = cmark_node_new(CMARK_NODE_TEXT);
+	buf_reset(&url);
+	buf_add(&url, lit + i, n);
+	cmark_node_set_literal(label, url.data);
+	cmark_node_append_child(link, label);
+	if (lit[i + n]) {
+		rest = cmark_node_new(CMARK_NODE_TEXT);
+		cmark_node_set_literal(rest, lit + i + n);
+		cmark_node_insert_after(t, rest);
+	}
+	cmark_node_insert_after(t, link);
+	buf_reset(&url);
+	buf_add(&url, lit, i);
+	/* lit belongs to t: set it last. */
+	cmark_node_set_literal(t, url.data);
+	if (!i)
+		cmark_node_free(t);
+	buf_release(&url);
+	return rest;
+}
+
+/* Whether n sits inside a link or an image (its text is not linked). */
+static int in_link(cmark_node *n)
+{
+	for (n = cmark_node_parent(n); n; n = cmark_node_parent(n))
+		if (cmark_node_get_type(n) == CMARK_NODE_LINK ||
+		    cmark_node_get_type(n) == CMARK_NODE_IMAGE)
+			return 1;
+	return 0;
+}
+
+/*
+ * Bare web addresses become links, as partners expect from email and
+ * word processors. Done on the tree, once, so that both renderers, the
+ * checks and the site see the same links (see src/README.md for why not
+ * cmark-gfm).
+ */
+static void link_addresses(cmark_node *doc)
+{
+	cmark_iter *it;
+	cmark_node **texts = NULL;
+	size_t n = 0, cap = 0;
+
+	/* "a_b" may be parsed as several text nodes: one address, one node. */
+	cmark_consolidate_text_nodes(doc);
+	it = cmark_iter_new(doc);
+	while (cmark_iter_next(it) != CMARK_EVENT_DONE) {
+		cmark_node *t = cmark_iter_get_node(it);
+
+		if (cmark_node_get_type(t) != CMARK_NODE_TEXT || in_link(t))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			texts = xrealloc(texts, cap * sizeof(cmark_node *));
+		}
+		texts[n++] = t;
+	}
+	cmark_iter_free(it);
+	for (size_t i = 0; i < n; i++)
+		for (cmark_node *t = texts[i]; t;)
+			t = link_address(t);
+	free(texts);
+}
+
 cmark_node *markdown_parse(const char *text, size_t len)
 {
 	/*
@@ -70,6 +199,7 @@ cmark_node *markdown_parse(const char *text, size_t len)
 			                 CMARK_EVENT_ENTER);
 	}
 	cmark_iter_free(it);
+	link_addresses(doc);
 	return doc;
 }
 

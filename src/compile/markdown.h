@@ -43,6 +43,9 @@ struct markdown_opts {
 
 /*
  * Parses a Markdown body. Invalid UTF-8 and NUL bytes become U+FFFD.
+ * Bare web addresses ("https://...", "http://...", "www....", at the
+ * start of a word, trailing punctuation left out) become links, as in
+ * GitHub's Markdown; "www." ones point at "http://www....".
  * Inline <script>, <style>, <textarea> and <title> tags lose the text up
  * to their closing tag (a browser would not show it); the tags stay, as
  * raw HTML nodes, which both renderers drop.

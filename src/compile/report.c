@@ -210,9 +210,7 @@ void report_json(const struct issue *is, const struct config *cfg,
 		field(out, "file", g->file, 0);
 		buf_addf(out, ", \"line\": %d, \"column\": %d, ", g->line,
 		         g->col);
-		field(out, "severity",
-		      g->level == DIAG_ERROR || strict ? "error" : "warning",
-		      1);
+		field(out, "severity", diag_level_name(g, strict), 1);
 		field(out, "code", g->code, 1);
 		field(out, "message", g->msg, 0);
 		buf_addch(out, '}');

@@ -36,7 +36,7 @@ if LC_ALL=C grep -qaP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$E" "$T/json";
 else
   pass "no control character in the messages or --json"
 fi
-expect_grep $E "$I/esc-key.md:5:1: warning: unknown field 'note" "a key with ESC is still reported"
+expect_grep $E "$I/esc-key.md:5:1: warning: unknown detail 'note" "a key with ESC is still reported"
 [ ! -e public/t1 ] && pass "nothing written" || fail "public/t1 written"
 
 # The issue's own details.

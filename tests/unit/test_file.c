@@ -78,6 +78,26 @@ static void test_read_fd_limit(int dfd)
 	buf_release(&b);
 }
 
+/* Open and read in one, with the same refusals and the same limit. */
+static void test_read_regular(int dfd)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+
+	put("five.txt", "01234");
+	CHECK(file_read_regular(dfd, "five.txt", &b, 5, &st) == 0);
+	CHECK_STR(b.data, "01234");
+	CHECK(S_ISREG(st.st_mode) && st.st_size == 5);
+	buf_reset(&b);
+	CHECK(file_read_regular(dfd, "five.txt", &b, 4, &st) < 0);
+	CHECK(errno == EFBIG && b.len == 0);
+	CHECK(file_read_regular(dfd, "link.png", &b, 100, &st) < 0);
+	CHECK(errno == ELOOP && S_ISLNK(st.st_mode));
+	CHECK(file_read_regular(dfd, "nothere", &b, 100, &st) < 0);
+	CHECK(errno == ENOENT && st.st_mode == 0);
+	buf_release(&b);
+}
+
 static void test_publish(void)
 {
 	struct buf p = BUF_INIT, got = BUF_INIT, link = BUF_INIT;
@@ -122,6 +142,7 @@ int main(void)
 	CHECK(dfd >= 0);
 	test_open_regular(dfd);
 	test_read_fd_limit(dfd);
+	test_read_regular(dfd);
 	test_publish();
 	close(dfd);
 	buf_addf(&cmd, "rm -rf '%s'", root);

@@ -699,8 +699,45 @@ static void test_speed(void)
 	buf_release(&out);
 }
 
+/* Bare web addresses become links in both renderers, GitHub's way. */
+static void test_autolinks(void)
+{
+	CHECK_HTML(&plain, "See https://example.org/a_b_c.",
+	           "<p>See <a href=\"https://example.org/a_b_c\"" A_STYLE
+	           ">https://example.org/a_b_c</a>.</p>\n");
+	CHECK_HTML(
+	        &plain, "Visit www.luton.gov.uk, or (https://x.org/p).",
+	        "<p>Visit <a href=\"http://www.luton.gov.uk\"" A_STYLE
+	        ">www.luton.gov.uk</a>, or (<a href=\"https://x.org/p\"" A_STYLE
+	        ">https://x.org/p</a>).</p>\n");
+	/* Balanced brackets stay in the address, as Wikipedia's need. */
+	CHECK_HTML(&plain, "https://en.wikipedia.org/wiki/Luton_(town)!",
+	           "<p><a "
+	           "href=\"https://en.wikipedia.org/wiki/Luton_(town)\"" A_STYLE
+	           ">https://en.wikipedia.org/wiki/Luton_(town)</a>!</p>\n");
+	/* Two in one text; none inside a link, code or an image. */
+	CHECK_HTML(
+	        &plain, "a http://x.org b https://y.org",
+	        "<p>a <a href=\"http://x.org\"" A_STYLE ">http://x.org</a> b "
+	        "<a href=\"https://y.org\"" A_STYLE ">https://y.org</a></p>\n");
+	CHECK_HTML(&plain, "[the report](https://x.org) `https://y.org`",
+	           "<p><a href=\"https://x.org\"" A_STYLE
+	           ">the report</a> <code>https://y.org</code></p>\n");
+	/* Not at the start of a word, or nothing after the prefix. */
+	CHECK_HTML(&plain, "xhttps://x.org www. https:// www.x",
+	           "<p>xhttps://x.org www. https:// www.x</p>\n");
+	/* Escaped on the way out like any other link. */
+	CHECK_HTML(&plain, "https://x.org/?a=1&b=\"2\"",
+	           "<p><a href=\"https://x.org/?a=1&amp;b=%222\"" A_STYLE
+	           ">https://x.org/?a=1&amp;b=&quot;2</a>&quot;</p>\n");
+	CHECK_TEXT(&plain, "See https://example.org/a and www.x.org.",
+	           "See https://example.org/a and www.x.org [1].\n\n"
+	           "[1] http://www.x.org\n");
+}
+
 int main(void)
 {
+	test_autolinks();
 	test_html_blocks();
 	test_html_links();
 	test_html_images();
