@@ -18,7 +18,7 @@
 #include "file.h"
 #include "image.h"
 #include "issue.h"
-#include "piece.h"
+#include "contribution.h"
 #include "text.h"
 #include "yamldoc.h"
 #include "banned.h"
@@ -414,8 +414,8 @@ static const char *piece_named(char **names, size_t n, const char *slug)
 	const char *found = NULL;
 
 	for (size_t i = 0; i < n && !found; i++)
-		if (piece_name_ext(names[i])) {
-			char *s = piece_slug(names[i]);
+		if (contribution_name_ext(names[i])) {
+			char *s = contribution_slug(names[i]);
 
 			if (!strcmp(s, slug))
 				found = names[i];
@@ -529,7 +529,7 @@ int docx_convert_issue(const struct config *cfg, const char *id,
 		    strcasecmp(names[i] + len - 5, ".docx") ||
 		    text_control_at(names[i]))
 			continue;
-		slug = piece_slug(names[i]);
+		slug = contribution_slug(names[i]);
 		piece = piece_named(names, n, slug);
 		if (piece)
 			check_newer(id, dirfd(dh), names[i], piece, d);

@@ -48,7 +48,7 @@ void docx_release(struct docx *d);
 
 /*
  * Makes each .docx (any case) in issues/ID that no piece comes from yet
- * into the piece SLUG.md (SLUG from piece_slug), its pictures beside it
+ * into the piece SLUG.md (SLUG from contribution_slug), its pictures beside it
  * as SLUG-1.png, SLUG-2.jpg... (checked by their bytes; pictures email
  * cannot show are left out and named), the details at the top started
  * (title from the first heading or the file name; partner and section

@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "file.h"
 #include "markdown.h"
-#include "piece.h"
+#include "contribution.h"
 #include "text.h"
 #include "yamldoc.h"
 #include "banned.h"
@@ -89,10 +89,10 @@ char *issue_format_date(const char *s)
 void issue_release(struct issue *is)
 {
 	for (size_t i = 0; i < is->n; i++)
-		piece_release(&is->v[i]);
+		contribution_release(&is->v[i]);
 	free(is->v);
 	for (size_t i = 0; i < is->nwithdrawn; i++)
-		piece_release(&is->withdrawn[i]);
+		contribution_release(&is->withdrawn[i]);
 	free(is->withdrawn);
 	for (size_t i = 0; i < is->nimages; i++)
 		issue_image_release(&is->images[i]);
@@ -493,7 +493,7 @@ static void read_issue_fields(struct issue *is, struct yamldoc *y,
 			          "deadline, intro, preheader, sample)",
 			          key);
 		if (dst)
-			piece_take(y, v, dst, line, path, key, d);
+			contribution_take(y, v, dst, line, path, key, d);
 	}
 }
 
@@ -646,9 +646,9 @@ static void load_piece(struct issue *is, const struct config *cfg, int dfd,
 
 	buf_addf(&b, "%s/%s", is->dir, name);
 	c->path = buf_detach(&b);
-	c->slug = piece_slug(name);
+	c->slug = contribution_slug(name);
 	if (read_contribution(c, dfd, name, &b, d) == 0)
-		piece_load(c, cfg, b.data, b.len, d);
+		contribution_load(c, cfg, b.data, b.len, d);
 	buf_release(&b);
 	if (c->withdrawn) {
 		/* Out of the issue, with its pictures: kept aside only so
@@ -679,7 +679,7 @@ static int has_ext(const char *name, const char *const *exts)
 /* Whether a piece (kept or withdrawn) made from name exists: a .docx. */
 static int converted(const struct issue *is, const char *name)
 {
-	char *slug = piece_slug(name);
+	char *slug = contribution_slug(name);
 	int found = 0;
 
 	for (size_t i = 0; i < is->n && !found; i++)
@@ -704,7 +704,7 @@ static const char *unused_why(const struct issue *is, int dfd, const char *name)
 	struct stat st;
 	size_t n = strlen(name);
 
-	if (name[0] == '.' || name[n - 1] == '~' || piece_name_ext(name) ||
+	if (name[0] == '.' || name[n - 1] == '~' || contribution_name_ext(name) ||
 	    !strcmp(name, "issue.yaml") || !strcmp(name, "build") ||
 	    !strcmp(name, "CONTRIBUTING.md") || !strcmp(name, "README.md") ||
 	    issue_image_find(is, name))
@@ -772,7 +772,7 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 	}
 	is->v = xcalloc(nnames ? nnames : 1, sizeof(*is->v));
 	for (size_t i = 0; i < nnames; i++) {
-		if (!piece_name_ext(names[i]))
+		if (!contribution_name_ext(names[i]))
 			continue;
 		if (text_control_at(names[i])) {
 			buf_reset(&path);

@@ -12,11 +12,11 @@
 
 /*
  * One contribution (a piece): Markdown with its details at the top, read
- * by piece_load (piece.h).
+ * by contribution_load (piece.h).
  */
 struct contribution {
 	char *path; /* "issues/ID/slug.md" */
-	char *slug; /* from the file name: piece_slug */
+	char *slug; /* from the file name: contribution_slug */
 	char *title, *partner, *author, *section, *type, *summary;
 	char *image, *image_alt;
 	long weight;

@@ -1,6 +1,6 @@
 /*
  * How long the compiler's checks take on one piece held in memory
- * (piece_check: decoding, the details at the top, Markdown, every check
+ * (contribution_check: decoding, the details at the top, Markdown, every check
  * lint makes), as the contribution form runs them on each save.
  *
  * The piece is a typical case study of about 600 words: details, two
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "piece.h"
+#include "contribution.h"
 
 #include "banned.h"
 
@@ -83,11 +83,11 @@ static void measure(const struct config *cfg, const char *what,
 		struct contribution c;
 		double start = now();
 
-		piece_check(cfg, NULL, "issues/2027-01/flying-start.md",
+		contribution_check(cfg, NULL, "issues/2027-01/flying-start.md",
 		            text->data, text->len, &c, &d);
 		t[i] = (now() - start) * 1000;
 		warnings = d.n;
-		piece_release(&c);
+		contribution_release(&c);
 		diags_release(&d);
 	}
 	qsort(t, (size_t)runs, sizeof(*t), cmp_double);

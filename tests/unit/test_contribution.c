@@ -9,7 +9,7 @@
 
 #include "check.h"
 #include "markdown.h"
-#include "piece.h"
+#include "contribution.h"
 #include "yamldoc.h"
 
 #include "banned.h"
@@ -22,7 +22,7 @@ static void check(const char *text, struct contribution *c, struct buf *msgs)
 {
 	struct diags d = DIAGS_INIT;
 
-	piece_check(&cfg, NULL, "issues/t/x.md", text, strlen(text), c, &d);
+	contribution_check(&cfg, NULL, "issues/t/x.md", text, strlen(text), c, &d);
 	for (size_t i = 0; i < d.n; i++) {
 		buf_addf(msgs, "%d:%d: %s: %s [%s]\n", d.v[i].line, d.v[i].col,
 		         diag_level_name(&d.v[i], 0), d.v[i].msg, d.v[i].code);
@@ -39,7 +39,7 @@ static char *messages(const char *text)
 	struct buf msgs = BUF_INIT;
 
 	check(text, &c, &msgs);
-	piece_release(&c);
+	contribution_release(&c);
 	return buf_detach(&msgs);
 }
 
@@ -101,7 +101,7 @@ static void test_round_trip(void)
 		CHECK(c.ok);
 		if (msgs.len)
 			fprintf(stderr, "  %s\n", msgs.data);
-		piece_release(&c);
+		contribution_release(&c);
 		buf_release(&text);
 		buf_release(&msgs);
 	}
@@ -129,7 +129,7 @@ static void test_body_escaped(void)
 	CHECK(strstr(html.data, "javascript:") == NULL);
 	CHECK(strstr(html.data, "&quot;quotes&quot;") != NULL);
 	CHECK(strstr(html.data, "&amp; &lt;kept&gt; {{name}}") != NULL);
-	piece_release(&c);
+	contribution_release(&c);
 	buf_release(&text);
 	buf_release(&msgs);
 	buf_release(&html);
@@ -206,7 +206,7 @@ static void test_encodings(void)
 	CHECK(strstr(msgs.data, "note: saved in an older Windows format; "
 	                        "converted") != NULL);
 	CHECK(c.ok);
-	piece_release(&c);
+	contribution_release(&c);
 	buf_release(&msgs);
 	CHECK_MSG(HEAD "section: work\n---\ncaf\xc3\xa9\nIt\x92s\n",
 	          "7:3: error: some characters on this line cannot be read");
@@ -290,24 +290,24 @@ static void test_names(void)
 {
 	char *s;
 
-	CHECK(piece_name_ext("a.md") == 3);
-	CHECK(piece_name_ext("Big Photo Story.MD") == 3);
-	CHECK(piece_name_ext("x.markdown") == 9);
-	CHECK(piece_name_ext("notes.TXT") == 4);
-	CHECK(piece_name_ext("x.docx") == 0);
-	CHECK(piece_name_ext(".hidden.md") == 0);
-	CHECK(piece_name_ext("CONTRIBUTING.md") == 0);
-	CHECK(piece_name_ext(".md") == 0);
-	s = piece_slug("Big Photo Story.MD");
+	CHECK(contribution_name_ext("a.md") == 3);
+	CHECK(contribution_name_ext("Big Photo Story.MD") == 3);
+	CHECK(contribution_name_ext("x.markdown") == 9);
+	CHECK(contribution_name_ext("notes.TXT") == 4);
+	CHECK(contribution_name_ext("x.docx") == 0);
+	CHECK(contribution_name_ext(".hidden.md") == 0);
+	CHECK(contribution_name_ext("CONTRIBUTING.md") == 0);
+	CHECK(contribution_name_ext(".md") == 0);
+	s = contribution_slug("Big Photo Story.MD");
 	CHECK_STR(s, "Big-Photo-Story");
 	free(s);
-	s = piece_slug("issues/t/Our news story (v2).docx");
+	s = contribution_slug("issues/t/Our news story (v2).docx");
 	CHECK_STR(s, "Our-news-story-v2");
 	free(s);
-	s = piece_slug("flying-start_2.md");
+	s = contribution_slug("flying-start_2.md");
 	CHECK_STR(s, "flying-start_2");
 	free(s);
-	s = piece_slug("\xe2\x98\x85.md");
+	s = contribution_slug("\xe2\x98\x85.md");
 	CHECK_STR(s, "piece");
 	free(s);
 }

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "piece.h"
+#include "contribution.h"
 #include "text.h"
 
 static const char settings[] =
@@ -46,14 +46,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		loaded = 1;
 	}
-	piece_check(&cfg, NULL, "issues/f/x.md", (const char *)data, size, &c,
+	contribution_check(&cfg, NULL, "issues/f/x.md", (const char *)data, size, &c,
 	            &d);
 	for (size_t i = 0; i < d.n; i++)
 		if (!clean(d.v[i].msg) || d.v[i].line < 0)
 			__builtin_trap();
 	if (c.ok && (!c.doc || !c.title || !c.partner || !c.section))
 		__builtin_trap();
-	piece_release(&c);
+	contribution_release(&c);
 	diags_release(&d);
 	err_release(&err);
 	return 0;

@@ -1,4 +1,4 @@
-#include "piece.h"
+#include "contribution.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,7 @@ static const char *const fields[] = {
         "end",     "location", "received",  "withdrawn", "withdrawn_reason",
 };
 
-void piece_release(struct contribution *c)
+void contribution_release(struct contribution *c)
 {
 	char **strs[] = {
 	        &c->path,     &c->slug,      &c->title, &c->partner,
@@ -35,7 +35,7 @@ void piece_release(struct contribution *c)
 	memset(c, 0, sizeof(*c));
 }
 
-size_t piece_name_ext(const char *name)
+size_t contribution_name_ext(const char *name)
 {
 	static const char *const exts[] = {".md", ".markdown", ".txt"};
 	size_t n = strlen(name);
@@ -52,7 +52,7 @@ size_t piece_name_ext(const char *name)
 	return 0;
 }
 
-char *piece_slug(const char *name)
+char *contribution_slug(const char *name)
 {
 	const char *base = strrchr(name, '/');
 	size_t n, ext;
@@ -60,7 +60,7 @@ char *piece_slug(const char *name)
 
 	base = base ? base + 1 : name;
 	n = strlen(base);
-	ext = piece_name_ext(base);
+	ext = contribution_name_ext(base);
 	/* A Word file makes the piece of the same name. */
 	if (!ext && n > 5 && !strcasecmp(base + n - 5, ".docx"))
 		ext = 5;
@@ -81,7 +81,7 @@ char *piece_slug(const char *name)
 	return buf_detach(&b);
 }
 
-void piece_take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line,
+void contribution_take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line,
                 const char *file, const char *field, struct diags *d)
 {
 	const char *s = yamldoc_scalar(v);
@@ -342,7 +342,7 @@ static void read_fields(struct contribution *c, struct yamldoc *y,
 			          "'{' in \"quotes\")",
 			          name);
 		else if (text_field(c, name, &dst, &where))
-			piece_take(y, v, dst, where, c->path, name, d);
+			contribution_take(y, v, dst, where, c->path, name, d);
 		else if (!strcmp(name, "withdrawn"))
 			read_withdrawn(c, yamldoc_line(y, k), v, d);
 		else if (!strcmp(name, "weight"))
@@ -477,7 +477,7 @@ static int decode(struct contribution *c, const char *data, size_t len,
 	return 0;
 }
 
-void piece_load(struct contribution *c, const struct config *cfg,
+void contribution_load(struct contribution *c, const struct config *cfg,
                 const char *data, size_t len, struct diags *d)
 {
 	struct buf text = BUF_INIT;
@@ -496,7 +496,7 @@ out:
 	buf_release(&text);
 }
 
-void piece_check(const struct config *cfg, const struct issue *is,
+void contribution_check(const struct config *cfg, const struct issue *is,
                  const char *path, const char *data, size_t len,
                  struct contribution *c, struct diags *d)
 {
@@ -504,9 +504,9 @@ void piece_check(const struct config *cfg, const struct issue *is,
 
 	memset(c, 0, sizeof(*c));
 	c->path = xstrdup(path);
-	c->slug = piece_slug(path);
+	c->slug = contribution_slug(path);
 	c->mtime = time(NULL);
-	piece_load(c, cfg, data, len, d);
+	contribution_load(c, cfg, data, len, d);
 	if (c->doc)
 		lint_piece(c, is, cfg, 0, d);
 	c->ok = diags_count(d, DIAG_ERROR) == before;

@@ -1,5 +1,5 @@
-#ifndef PIECE_H
-#define PIECE_H
+#ifndef CONTRIBUTION_H
+#define CONTRIBUTION_H
 
 #include <stddef.h>
 
@@ -32,19 +32,19 @@
  * NULL, is the issue it belongs to (its pictures already read are used
  * for the size checks). data is borrowed. Problems go to d, in the
  * partner's words, with the line and column in the piece. c is filled
- * (caller owns: piece_release) so that a caller can show a preview from
+ * (caller owns: contribution_release) so that a caller can show a preview from
  * c->doc; c->doc is NULL when the piece could not be read at all.
  */
-void piece_check(const struct config *cfg, const struct issue *is,
+void contribution_check(const struct config *cfg, const struct issue *is,
                  const char *path, const char *data, size_t len,
                  struct contribution *c, struct diags *d);
 
 /*
- * The reading part of piece_check, without the plain-English and
+ * The reading part of contribution_check, without the plain-English and
  * accessibility checks (lint): c->path must be set; the rest of c is
  * filled from data. issue_load calls this for each file.
  */
-void piece_load(struct contribution *c, const struct config *cfg,
+void contribution_load(struct contribution *c, const struct config *cfg,
                 const char *data, size_t len, struct diags *d);
 
 /*
@@ -52,11 +52,11 @@ void piece_load(struct contribution *c, const struct config *cfg,
  * control character shown as U+FFFD and reported in d as an error naming
  * field; *line (when not NULL) gets v's line. For issue.yaml too.
  */
-void piece_take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line,
+void contribution_take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line,
                 const char *file, const char *field, struct diags *d);
 
 /* Frees what c holds and zeroes it. */
-void piece_release(struct contribution *c);
+void contribution_release(struct contribution *c);
 
 /*
  * Whether name is a piece by its name: ends in .md, .markdown or .txt
@@ -64,7 +64,7 @@ void piece_release(struct contribution *c);
  * (CONTRIBUTING.md, README.md). Returns the length of the extension
  * with its dot, or 0.
  */
-size_t piece_name_ext(const char *name);
+size_t contribution_name_ext(const char *name);
 
 /*
  * The slug of a piece's file name (its web page anchor, its calendar
@@ -74,6 +74,6 @@ size_t piece_name_ext(const char *name);
  * "Big-Photo-Story"; a name that was already safe is unchanged, so
  * published addresses stay as they were). Caller owns.
  */
-char *piece_slug(const char *name);
+char *contribution_slug(const char *name);
 
 #endif
