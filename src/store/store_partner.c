@@ -79,7 +79,7 @@ int store_partner_secret_valid(const char *s)
 {
 	size_t i;
 
-	for (i = 0; s[i] && i < STORE_PARTNER_SECRET_LEN; i++)
+	for (i = 0; i < STORE_PARTNER_SECRET_LEN && s[i]; i++)
 		if (!strchr(base32, s[i]))
 			return 0;
 	return i == STORE_PARTNER_SECRET_LEN && !s[i];
@@ -305,7 +305,7 @@ int store_partner_find_secret(struct store *st, const char *secret,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; secret[i] && i < STORE_PARTNER_SECRET_LEN; i++)
+	for (i = 0; i < STORE_PARTNER_SECRET_LEN && secret[i]; i++)
 		lower[i] = (char)tolower((unsigned char)secret[i]);
 	lower[i] = '\0';
 	if (secret[i] || !store_partner_secret_valid(lower))
