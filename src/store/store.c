@@ -643,6 +643,16 @@ static int write_end(struct store *st, int ret, struct err *err)
 	return -1;
 }
 
+int store_write_begin(struct store *st, struct err *err)
+{
+	return write_begin(st, err);
+}
+
+int store_write_end(struct store *st, int ret, struct err *err)
+{
+	return write_end(st, ret, err);
+}
+
 static int count_erased(struct store *st, long *n, struct err *err)
 {
 	sqlite3_stmt *s = stmt(st, S_ERASED_COUNT, err);

@@ -20,6 +20,15 @@
  */
 int store_db_fail(struct store *st, const char *what, struct err *err);
 
+/*
+ * A write of the store's own: store_write_begin starts a transaction
+ * unless the caller's store_begin already did; store_write_end commits
+ * what it started when ret >= 0, else rolls it back, and returns ret (or
+ * -1 when the commit failed). A caller's transaction is left to it.
+ */
+int store_write_begin(struct store *st, struct err *err);
+int store_write_end(struct store *st, int ret, struct err *err);
+
 /* Whether an SQLite result code says the file is damaged. */
 int store_is_damage(int code);
 

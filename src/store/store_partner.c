@@ -51,26 +51,31 @@ static int finish(struct store *st, sqlite3_stmt *s, const char *what,
 	return 0;
 }
 
+/*
+ * Runs sql with id as its first parameter and text (unless NULL) as its
+ * second; *changes (unless NULL) gets the rows touched.
+ */
+static int run_id(struct store *st, const char *sql, int64_t id,
+                  const char *text, const char *what, int *changes,
+                  struct err *err)
+{
+	sqlite3_stmt *s = prepare(st, sql, what, err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (text)
+		sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	if (finish(st, s, what, err) < 0)
+		return -1;
+	if (changes)
+		*changes = sqlite3_changes(st->db);
+	return 0;
+}
+
 static void bind_text(sqlite3_stmt *s, int i, const char *t)
 {
 	sqlite3_bind_text(s, i, t ? t : "", -1, SQLITE_STATIC);
-}
-
-static int begin(struct store *st, int *own, struct err *err)
-{
-	*own = !st->in_txn;
-	return *own ? store_begin(st, err) : 0;
-}
-
-static int end(struct store *st, int own, int ret, struct err *err)
-{
-	if (!own)
-		return ret;
-	if (ret < 0) {
-		store_rollback(st);
-		return -1;
-	}
-	return store_commit(st, err) < 0 ? -1 : ret;
 }
 
 /* Secrets. */
@@ -497,18 +502,14 @@ static int taken(struct store *st, const char *name, const char *slug,
 static int insert_contact(struct store *st, int64_t id, const char *addr,
                           int *added, struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "INSERT INTO partner_contacts (partner_id, "
-	                          "email) VALUES (?, ?) ON CONFLICT DO NOTHING",
-	                          "cannot add a contact", err);
+	int changes = 0;
 
-	if (!s)
+	if (run_id(st,
+	           "INSERT INTO partner_contacts (partner_id, email) VALUES "
+	           "(?, ?) ON CONFLICT DO NOTHING",
+	           id, addr, "cannot add a contact", &changes, err) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, addr, -1, SQLITE_STATIC);
-	if (finish(st, s, "cannot add a contact", err) < 0)
-		return -1;
-	*added = sqlite3_changes(st->db) > 0;
+	*added = changes > 0;
 	return 0;
 }
 
@@ -614,7 +615,7 @@ int store_partner_add(struct store *st, const struct store_partner_new *p,
 {
 	struct buf name = BUF_INIT, slug = BUF_INIT, addrs = BUF_INIT;
 	int64_t id = 0;
-	int own = 0, ret = -1;
+	int ret = -1;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -626,11 +627,12 @@ int store_partner_add(struct store *st, const struct store_partner_new *p,
 	else
 		store_partner_slugify(name.data, &slug);
 	if (store_partner_check_slug(slug.data, err) < 0 ||
-	    begin(st, &own, err) < 0)
+	    store_write_begin(st, err) < 0)
 		goto out;
-	ret = end(st, own,
-	          add_rows(st, name.data, slug.data, &addrs, p->who, &id, err),
-	          err);
+	ret = store_write_end(
+	        st,
+	        add_rows(st, name.data, slug.data, &addrs, p->who, &id, err),
+	        err);
 	if (ret == 0 && out &&
 	    find_one(st, "SELECT " PARTNER_COLS " FROM partners WHERE slug = ?",
 	             slug.data, 0, out, err) < 0)
@@ -664,22 +666,6 @@ static int name_of(struct store *st, int64_t id, struct buf *name,
 	               : store_db_fail(st, "cannot look a partner up", err);
 }
 
-/* Runs sql with id as its one parameter; *changes gets the rows touched. */
-static int run_id(struct store *st, const char *sql, int64_t id,
-                  const char *what, int *changes, struct err *err)
-{
-	sqlite3_stmt *s = prepare(st, sql, what, err);
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (finish(st, s, what, err) < 0)
-		return -1;
-	if (changes)
-		*changes = sqlite3_changes(st->db);
-	return 0;
-}
-
 static int remove_rows(struct store *st, int64_t id, const char *who,
                        struct err *err)
 {
@@ -688,7 +674,7 @@ static int remove_rows(struct store *st, int64_t id, const char *who,
 
 	if (r == 1 &&
 	    (add_event(st, id, name.data, "removed", who, NULL, err) < 0 ||
-	     run_id(st, "DELETE FROM partners WHERE id = ?", id,
+	     run_id(st, "DELETE FROM partners WHERE id = ?", id, NULL,
 	            "cannot remove the partner", NULL, err) < 0))
 		r = -1;
 	buf_release(&name);
@@ -698,11 +684,9 @@ static int remove_rows(struct store *st, int64_t id, const char *who,
 int store_partner_remove(struct store *st, int64_t id, const char *who,
                          struct err *err)
 {
-	int own;
-
-	if (begin(st, &own, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
-	return end(st, own, remove_rows(st, id, who, err), err);
+	return store_write_end(st, remove_rows(st, id, who, err), err);
 }
 
 static int rotate_rows(struct store *st, int64_t id, const char *who,
@@ -737,11 +721,11 @@ int store_partner_rotate(struct store *st, int64_t id, const char *who,
                          struct err *err)
 {
 	char secret[STORE_PARTNER_SECRET_LEN + 1];
-	int own, r;
+	int r;
 
-	if (new_secret(secret, err) < 0 || begin(st, &own, err) < 0)
+	if (new_secret(secret, err) < 0 || store_write_begin(st, err) < 0)
 		return -1;
-	r = end(st, own, rotate_rows(st, id, who, secret, err), err);
+	r = store_write_end(st, rotate_rows(st, id, who, secret, err), err);
 	if (r == 1 && new_secret_out)
 		memcpy(new_secret_out, secret, sizeof(secret));
 	memset(secret, 0, sizeof(secret));
@@ -779,16 +763,11 @@ static int delete_contact(struct store *st, int64_t id, const char *name,
 		               "%s is the only contact of '%s': add another "
 		               "before removing it",
 		               addr, name);
-	s = prepare(st,
-	            "DELETE FROM partner_contacts WHERE partner_id = ? AND "
-	            "email = ?",
-	            "cannot remove a contact", err);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, addr, -1, SQLITE_STATIC);
 	*changed = 1;
-	return finish(st, s, "cannot remove a contact", err);
+	return run_id(st,
+	              "DELETE FROM partner_contacts WHERE partner_id = ? AND "
+	              "email = ?",
+	              id, addr, "cannot remove a contact", NULL, err);
 }
 
 static int contact_rows(struct store *st, int64_t id, const char *addr, int add,
@@ -821,12 +800,13 @@ static int change_contact(struct store *st, int64_t id, const char *addr,
                           int add, const char *who, struct err *err)
 {
 	struct buf norm = BUF_INIT;
-	int own = 0, r = -1;
+	int r = -1;
 
 	if (address_normalise(addr, strlen(addr), &norm, err) < 0 ||
-	    begin(st, &own, err) < 0)
+	    store_write_begin(st, err) < 0)
 		goto out;
-	r = end(st, own, contact_rows(st, id, norm.data, add, who, err), err);
+	r = store_write_end(st, contact_rows(st, id, norm.data, add, who, err),
+	                    err);
 out:
 	buf_release(&norm);
 	return r;
@@ -943,12 +923,10 @@ static int reopen_rows(struct store *st, const char *issue, int64_t until,
 int store_partner_reopen(struct store *st, const char *issue, int64_t until,
                          const char *who, const char *detail, struct err *err)
 {
-	int own;
-
-	if (begin(st, &own, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
-	return end(st, own, reopen_rows(st, issue, until, who, detail, err),
-	           err);
+	return store_write_end(
+	        st, reopen_rows(st, issue, until, who, detail, err), err);
 }
 
 int store_partner_reopened_until(struct store *st, const char *issue,
