@@ -7,8 +7,7 @@
 #include "campaign.h"
 #include "issue.h"
 #include "lifecycle.h"
-#include "mime.h"
-#include "render.h"
+#include "letter.h"
 #include "template.h"
 #include "transport.h"
 #include "banned.h"
@@ -99,28 +98,18 @@ static int build(struct run *r, const struct store_partner *p,
                  const char *contact, struct buf *out, struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = mail_data(r, p, d);
-	struct buf text = BUF_INIT, html = BUF_INIT, subject = BUF_INIT;
-	struct mime_message msg = {0};
-	int ret = -1;
+	struct buf subject = BUF_INIT;
+	struct letter l = {
+	        .templates = "call-email",
+	        .data = mail_data(r, p, d),
+	        .to_name = p->name,
+	        .to_addr = contact,
+	};
+	int ret;
 
-	if (render_template(r->cfg, "call-email.txt", root, 0, &text, err) <
-	            0 ||
-	    render_template(r->cfg, "call-email.html", root, 1, &html, err) < 0)
-		goto out;
 	callmail_subject(r->cfg, r->o->kind, r->is.title, &subject);
-	msg.from_name = r->cfg->from_name;
-	msg.from_addr = r->cfg->from_addr;
-	msg.reply_to = *r->cfg->reply_to ? r->cfg->reply_to : NULL;
-	msg.to_name = p->name;
-	msg.to_addr = contact;
-	msg.subject = subject.data;
-	msg.text = (struct mime_body){text.data, text.len, 0};
-	msg.html = (struct mime_body){html.data, html.len, 0};
-	ret = mime_write(out, &msg, NULL, err);
-out:
-	buf_release(&text);
-	buf_release(&html);
+	l.subject = subject.data;
+	ret = letter_build(r->cfg, &l, out, err);
 	buf_release(&subject);
 	tmpl_data_free(d);
 	return ret;
