@@ -51,6 +51,16 @@ static int finish(struct store *st, sqlite3_stmt *s, const char *what,
 	return 0;
 }
 
+/* Finalizes s after the step that returned rc: 1 a row, 0 none, -1. */
+static int row_end(struct store *st, sqlite3_stmt *s, int rc, const char *what,
+                   struct err *err)
+{
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_db_fail(st, what, err);
+}
+
 /*
  * Runs sql with id as its first parameter and text (unless NULL) as its
  * second; *changes (unless NULL) gets the rows touched.
@@ -280,11 +290,9 @@ static int find_one(struct store *st, const char *sql, const void *key, int len,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		read_partner(s, out);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_db_fail(st, "cannot look a partner up", err);
+	rc = row_end(st, s, rc, "cannot look a partner up", err);
+	if (rc <= 0)
+		return rc;
 	if (read_contacts(st, out, err) < 0) {
 		store_partner_release(out);
 		return -1;
@@ -491,12 +499,7 @@ static int taken(struct store *st, const char *name, const char *slug,
 		        "the short name '%s' is already used by '%s': give "
 		        "another with --slug",
 		        slug, (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE
-	               ? 0
-	               : store_db_fail(st, "cannot look a partner up", err);
+	return row_end(st, s, rc, "cannot look a partner up", err);
 }
 
 static int insert_contact(struct store *st, int64_t id, const char *addr,
@@ -658,12 +661,7 @@ static int name_of(struct store *st, int64_t id, struct buf *name,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		buf_adds(name, (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE
-	               ? 0
-	               : store_db_fail(st, "cannot look a partner up", err);
+	return row_end(st, s, rc, "cannot look a partner up", err);
 }
 
 static int remove_rows(struct store *st, int64_t id, const char *who,
@@ -946,13 +944,6 @@ int store_partner_reopened_until(struct store *st, const char *issue,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*until = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE
-	               ? 0
-	               : store_db_fail(st,
-	                               "cannot read whether the issue was "
-	                               "reopened",
-	                               err);
+	return row_end(st, s, rc, "cannot read whether the issue was reopened",
+	               err);
 }

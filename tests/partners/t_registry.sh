@@ -40,6 +40,8 @@ if "$B" partners add "Age UK Luton" > "$T/none.out" 2>&1; then
 else
   expect_grep "$T/none.out" "at least one contact address (--contact ADDRESS)" "a contact is required"
 fi
+"$B" partners list --slug x > "$T/opt.out" 2>&1 && fail "list took --slug"
+expect_grep "$T/opt.out" "partners list does not take --slug" "an option of another subcommand is named"
 "$B" partners list > "$T/list.out"
 expect_no_grep "$T/list.out" "Age UK" "nothing refused was added"
 expect_no_grep "$T/list.out" "Someone" "nothing refused was added (short name)"
