@@ -1345,7 +1345,8 @@ int store_data_json(struct store *st, const char *email, struct buf *out,
 		found = -1;
 	buf_adds(out, out->data[out->len - 1] == '[' ? "]" : "\n  ]");
 	if (found >= 0 &&
-	    store_inbox_data_json(st, found ? sub.id : 0, out, err) < 0)
+	    (store_inbox_data_json(st, found ? sub.id : 0, out, err) < 0 ||
+	     store_partner_data_json(st, email, out, err) < 0))
 		found = -1;
 	buf_addf(out, ",\n  \"erased_and_suppressed\": %s\n}\n",
 	         erased ? "true" : "false");

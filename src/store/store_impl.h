@@ -39,4 +39,12 @@ int store_is_damage(int code);
 int store_inbox_data_json(struct store *st, int64_t subscriber, struct buf *out,
                           struct err *err);
 
+/*
+ * What the partner registry holds about an address, for
+ * store_data_json: appends ",\n  \"partner_contact_of\": [NAMES]" (the
+ * partners it is a contact of).
+ */
+int store_partner_data_json(struct store *st, const char *email,
+                            struct buf *out, struct err *err);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "buf.h"
+#include "json.h"
 #include "sha256.h"
 #include "store_impl.h"
 #include "store_issue.h"
@@ -946,4 +947,30 @@ int store_partner_reopened_until(struct store *st, const char *issue,
 		*until = sqlite3_column_int64(s, 0);
 	return row_end(st, s, rc, "cannot read whether the issue was reopened",
 	               err);
+}
+
+int store_partner_data_json(struct store *st, const char *email,
+                            struct buf *out, struct err *err)
+{
+	sqlite3_stmt *s = prepare(st,
+	                          "SELECT p.name FROM partner_contacts c JOIN "
+	                          "partners p ON p.id = c.partner_id WHERE "
+	                          "c.email = ? ORDER BY p.name",
+	                          "cannot read the partners' contacts", err);
+	int rc, n = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
+	buf_adds(out, ",\n  \"partner_contact_of\": [");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		buf_adds(out, n++ ? ", " : "");
+		json_add_string(out, (const char *)sqlite3_column_text(s, 0));
+	}
+	buf_adds(out, "]");
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "cannot read the partners' contacts",
+		                     err);
+	return 0;
 }

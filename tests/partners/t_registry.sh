@@ -92,6 +92,14 @@ rows = [r[0] for r in db.execute("SELECT secret FROM partners")]
 assert sys.argv[2] not in rows and sys.argv[3] in rows, rows
 EOF
 
+# The data held on a person includes the partners they are a contact of.
+"$B" subscribers data BEN@luton.gov.uk > "$T/data.json"
+python3 - "$T/data.json" <<'EOF' && pass "subscribers data names the partners an address is a contact of" || fail "data export"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["partner_contact_of"] == ["Luton Council Public Health"], d
+EOF
+
 # remove: gone from list and link; the history stays, with no secret in it.
 "$B" partners remove elft > "$T/rm.out" || fail "remove"
 expect_grep "$T/rm.out" "removed partner 'ELFT'" "remove says so"
