@@ -893,6 +893,31 @@ int store_partner_call_last(struct store *st, int64_t id, const char *issue,
 	return found;
 }
 
+int store_partner_call_counts(struct store *st, const char *issue,
+                              const char *kind, struct store_partner_calls *c,
+                              struct err *err)
+{
+	sqlite3_stmt *s = prepare(st,
+	                          "SELECT count(DISTINCT partner_id), count("
+	                          "DISTINCT day), coalesce(max(at), 0) FROM "
+	                          "call_log WHERE issue = ? AND kind = ?",
+	                          "cannot use the call log", err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, issue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		c->partners = (long)sqlite3_column_int64(s, 0);
+		c->days = (long)sqlite3_column_int64(s, 1);
+		c->last = sqlite3_column_int64(s, 2);
+	}
+	return row_end(st, s, rc, "cannot use the call log", err) < 0 ? -1 : 0;
+}
+
 /* Reopening. */
 
 static int reopen_rows(struct store *st, const char *issue, int64_t until,

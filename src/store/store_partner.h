@@ -203,6 +203,19 @@ int store_partner_call_last(struct store *st, int64_t id, const char *issue,
                             const char *kind, int64_t *at, struct err *err);
 
 /*
+ * How far a kind of message went about an issue, for status pages: to
+ * how many partners (still on the list), on how many days, the latest
+ * when. 0, or -1 with err.
+ */
+struct store_partner_calls {
+	long partners, days;
+	int64_t last; /* 0: never */
+};
+int store_partner_call_counts(struct store *st, const char *issue,
+                              const char *kind, struct store_partner_calls *c,
+                              struct err *err);
+
+/*
  * Reopening: partners may change issue until `until` (Unix seconds) even
  * though its deadline has passed. The latest reopening counts (an
  * earlier date shortens it; 0 closes it again); each is also an issue

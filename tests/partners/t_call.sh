@@ -116,6 +116,10 @@ assert ("ELFT", "called", "team@elft.nhs.uk (issue 2027-01)") in ev, ev
 assert sum(1 for p, w, _ in ev if w == "reminded") == 2, ev
 EOF
 
+"$B" status 2027-01 > "$T/status.out"
+expect_grep "$T/status.out" "call for contributions: 3 partners, last on" "status: the call"
+expect_grep "$T/status.out" "reminder: 2 partners, last on" "status: the reminder"
+
 # A relay that cannot be reached: every message fails and says why, the
 # command fails, and the day is not used up, so the call can go later.
 "$B" new 2027-02 --deadline "$deadline" > /dev/null

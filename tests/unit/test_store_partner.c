@@ -187,6 +187,16 @@ static void test_calls_and_reopen(struct store *st)
 	CHECK(store_partner_call_last(st, p.id, "2027-01", "call", &at, &err) ==
 	      1);
 	CHECK(at > 0);
+	{
+		struct store_partner_calls c;
+
+		CHECK(store_partner_call_counts(st, "2027-01", "call", &c,
+		                                &err) == 0);
+		CHECK(c.partners == 1 && c.days == 2 && c.last > 0);
+		CHECK(store_partner_call_counts(st, "2027-09", "call", &c,
+		                                &err) == 0);
+		CHECK(c.partners == 0 && c.last == 0);
+	}
 	store_partner_release(&p);
 
 	CHECK(store_partner_reopened_until(st, "2027-01", &until, &err) == 0);
