@@ -22,7 +22,9 @@ static void usage(FILE *f)
 	fputs("usage: bulletin status ISSUE\n\n"
 	      "Shows where the issue stands (draft, compiled, approved,\n"
 	      "sending, sent), who compiled and approved it and what changed\n"
-	      "since; then how many messages were sent, deferred,\n"
+	      "since; until when partners may change it (its deadline, or\n"
+	      "'bulletin reopen') and the calls for contributions sent; then\n"
+	      "how many messages were sent, deferred,\n"
 	      "failed or are uncertain, each failure with the server's\n"
 	      "reply, and how long sending took.\n",
 	      f);
