@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "buf.h"
+#include "form.h"
 #include "json.h"
 #include "sha256.h"
 #include "store_impl.h"
@@ -542,6 +543,30 @@ static int insert_partner(struct store *st, const char *name, const char *slug,
 	return 0;
 }
 
+/* -1 with err when a name could mislead or break a line where shown. */
+static int check_name_text(const char *name, size_t len, struct err *err)
+{
+	unsigned bidi;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return err_set(
+			        err,
+			        "the name holds a control character (a "
+			        "line break or tab): write it on one line");
+	if (!form_utf8_valid(name, len))
+		return err_set(err, "the name is not UTF-8 text: type it "
+		                    "again in a UTF-8 terminal");
+	bidi = form_bidi_control(name, len);
+	if (bidi)
+		return err_set(err,
+		               "the name has a hidden character that changes "
+		               "the direction of the text (U+%04X): type it "
+		               "again without it",
+		               bidi);
+	return 0;
+}
+
 /* The name trimmed into out; -1 with err when empty, too long or broken. */
 static int clean_name(const char *name, struct buf *out, struct err *err)
 {
@@ -556,17 +581,12 @@ static int clean_name(const char *name, struct buf *out, struct err *err)
 	buf_add(out, name, (size_t)(end - name));
 	if (!out->len)
 		return err_set(err, "a partner needs a name");
+	if (check_name_text(out->data, out->len, err) < 0)
+		return -1;
 	if (out->len > STORE_PARTNER_NAME_MAX)
 		return err_set(err,
 		               "the name '%s' is longer than %d characters",
 		               out->data, STORE_PARTNER_NAME_MAX);
-	for (size_t i = 0; i < out->len; i++)
-		if ((unsigned char)out->data[i] < 0x20 || out->data[i] == 0x7f)
-			return err_set(
-			        err,
-			        "the name '%s' holds a control character "
-			        "(a line break or tab): write it on one line",
-			        out->data);
 	return 0;
 }
 

@@ -98,6 +98,19 @@ static void test_secret_and_refusals(struct store *st)
 	CHECK(add(st, "Someone", "Bad Slug", "a@b.org", NULL, NULL, &err) ==
 	      -1);
 	err_release(&err);
+	CHECK(add(st, "Evil \xe2\x80\xaeTrust", NULL, "a@b.org", NULL, NULL,
+	          &err) == -1);
+	CHECK(strstr(err_msg(&err), "U+202E"));
+	err_release(&err);
+	CHECK(add(st, "Caf\xe9", NULL, "a@b.org", NULL, NULL, &err) == -1);
+	CHECK(strstr(err_msg(&err), "not UTF-8"));
+	err_release(&err);
+	CHECK(add(st, "Two\nLines", NULL, "a@b.org", NULL, NULL, &err) == -1);
+	CHECK(strstr(err_msg(&err), "control character"));
+	err_release(&err);
+	CHECK(add(st, "   ", NULL, "a@b.org", NULL, NULL, &err) == -1);
+	CHECK(strstr(err_msg(&err), "needs a name"));
+	err_release(&err);
 	CHECK(store_partner_find(st, "Someone", &q, &err) == 0);
 }
 
