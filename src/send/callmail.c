@@ -183,25 +183,6 @@ static const char *piece_of(const struct issue *is,
 	return NULL;
 }
 
-/* In a dry run: 1 when p had this message today already. */
-static int done_today(struct run *r, const struct store_partner *p,
-                      struct err *err)
-{
-	int64_t at;
-	int found = store_partner_call_last(r->st, p->id, r->is.id,
-	                                    kind_names[r->o->kind], &at, err);
-	char day[16];
-	time_t t;
-	struct tm tm;
-
-	if (found <= 0)
-		return found;
-	t = (time_t)at;
-	gmtime_r(&t, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-	return !strcmp(day, r->day);
-}
-
 static int one_partner(struct run *r, const struct store_partner *p,
                        struct err *err)
 {
@@ -213,13 +194,19 @@ static int one_partner(struct run *r, const struct store_partner *p,
 		note(r, p, NULL, CALLMAIL_HAS_PIECE, piece);
 		return 0;
 	}
-	claim = r->o->dry_run ? !done_today(r, p, err)
-	                      : store_partner_call_claim(r->st, p->id, r->is.id,
-	                                                 kind, r->day, err);
-	if (claim <= 0 || err->set) {
-		if (!err->set)
-			note(r, p, NULL, CALLMAIL_DONE_TODAY, NULL);
-		return err->set ? -1 : 0;
+	/* A dry run only looks; a real one claims the day first. */
+	if (r->o->dry_run)
+		claim = store_partner_call_on(r->st, p->id, r->is.id, kind,
+		                              r->day, err);
+	else
+		claim = store_partner_call_claim(r->st, p->id, r->is.id, kind,
+		                                 r->day, err);
+	if (claim < 0)
+		return -1;
+	/* Had it today: found claimed (dry run), or not claimable (real). */
+	if (r->o->dry_run ? claim == 1 : claim == 0) {
+		note(r, p, NULL, CALLMAIL_DONE_TODAY, NULL);
+		return 0;
 	}
 	for (size_t i = 0; r->o->dry_run && i < p->ncontacts; i++)
 		note(r, p, p->contacts[i], CALLMAIL_WOULD_SEND, NULL);

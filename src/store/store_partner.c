@@ -890,6 +890,20 @@ int store_partner_call_unclaim(struct store *st, int64_t id, const char *issue,
 	return s ? finish(st, s, "cannot use the call log", err) : -1;
 }
 
+int store_partner_call_on(struct store *st, int64_t id, const char *issue,
+                          const char *kind, const char *day, struct err *err)
+{
+	sqlite3_stmt *s =
+	        call_stmt(st,
+	                  "SELECT 1 FROM call_log WHERE partner_id = ? "
+	                  "AND issue = ? AND kind = ? AND day = ?",
+	                  id, issue, kind, day, err);
+
+	return s ? row_end(st, s, sqlite3_step(s), "cannot use the call log",
+	                   err)
+	         : -1;
+}
+
 int store_partner_call_last(struct store *st, int64_t id, const char *issue,
                             const char *kind, int64_t *at, struct err *err)
 {

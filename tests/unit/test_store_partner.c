@@ -189,6 +189,10 @@ static void test_calls_and_reopen(struct store *st)
 	                               "2027-01-02", &err) == 1);
 	CHECK(store_partner_call_claim(st, p.id, "2027-01", "call",
 	                               "2027-01-02", &err) == 0);
+	CHECK(store_partner_call_on(st, p.id, "2027-01", "call", "2027-01-02",
+	                            &err) == 1);
+	CHECK(store_partner_call_on(st, p.id, "2027-01", "remind", "2027-01-02",
+	                            &err) == 0);
 	CHECK(store_partner_call_claim(st, p.id, "2027-01", "remind",
 	                               "2027-01-02", &err) == 1);
 	CHECK(store_partner_call_claim(st, p.id, "2027-01", "call",
