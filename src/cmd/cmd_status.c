@@ -210,13 +210,17 @@ static int show_partners(const struct config *cfg, struct store *st,
 {
 	struct lifecycle_window w;
 	struct buf text = BUF_INIT;
+	struct err why = ERR_INIT;
 
+	/* An issue without its issue.yaml still has a status to show. */
 	if (lifecycle_partner_window(cfg, st, id, (int64_t)time(NULL), &w,
-	                             err) < 0)
-		return -1;
-	lifecycle_window_text(&w, &text);
+	                             &why) < 0)
+		buf_addf(&text, "partners: not known (%s)", err_msg(&why));
+	else
+		lifecycle_window_text(&w, &text);
 	printf("  %s\n", text.data);
 	buf_release(&text);
+	err_release(&why);
 	if (show_calls(st, id, "call", "call for contributions", err) < 0 ||
 	    show_calls(st, id, "remind", "reminder", err) < 0)
 		return -1;
