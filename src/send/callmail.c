@@ -8,6 +8,7 @@
 #include "issue.h"
 #include "lifecycle.h"
 #include "letter.h"
+#include "render.h"
 #include "template.h"
 #include "transport.h"
 #include "banned.h"
@@ -57,7 +58,6 @@ mail_data(struct run *r, const struct store_partner *p, struct tmpl_data *d)
 {
 	const struct config *cfg = r->cfg;
 	struct tmpl_value *root = tmpl_map(d), *nl = tmpl_map(d);
-	struct tmpl_value *sections = tmpl_list(d);
 	struct buf b = BUF_INIT;
 
 	tmpl_map_str(d, nl, "name", cfg->name);
@@ -81,14 +81,7 @@ mail_data(struct run *r, const struct store_partner *p, struct tmpl_data *d)
 	buf_addf(&b, "%ld", cfg->word_limit);
 	tmpl_map_set(root, "word_limit", tmpl_number(d, b.data));
 	tmpl_map_bool(d, root, "remind", r->o->kind == CALLMAIL_REMIND);
-	for (size_t i = 0; i < cfg->nsections; i++) {
-		struct tmpl_value *s = tmpl_map(d);
-
-		tmpl_map_str(d, s, "key", cfg->sections[i].key);
-		tmpl_map_str(d, s, "title", cfg->sections[i].title);
-		tmpl_list_add(sections, s);
-	}
-	tmpl_map_set(root, "sections", sections);
+	tmpl_map_set(root, "sections", render_sections(cfg, d));
 	buf_release(&b);
 	return root;
 }
