@@ -55,7 +55,7 @@ static int write_guide(const struct config *cfg, const char *id,
                        const char *title, const char *deadline, struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = tmpl_map(d), *secs = tmpl_list(d);
+	struct tmpl_value *root = tmpl_map(d);
 	struct buf out = BUF_INIT, path = BUF_INIT, n = BUF_INIT;
 	char *when = deadline ? issue_format_date(deadline) : NULL;
 	int ret;
@@ -70,14 +70,7 @@ static int write_guide(const struct config *cfg, const char *id,
 	buf_reset(&n);
 	buf_addf(&n, "%ld", cfg->image_max_kb);
 	tmpl_map_set(root, "image_max_kb", tmpl_number(d, n.data));
-	for (size_t i = 0; i < cfg->nsections; i++) {
-		struct tmpl_value *s = tmpl_map(d);
-
-		tmpl_map_str(d, s, "key", cfg->sections[i].key);
-		tmpl_map_str(d, s, "title", cfg->sections[i].title);
-		tmpl_list_add(secs, s);
-	}
-	tmpl_map_set(root, "sections", secs);
+	tmpl_map_set(root, "sections", render_sections(cfg, d));
 	ret = render_template(cfg, "contributing.md", root, 0, &out, err);
 	if (!ret) {
 		buf_addf(&path, "issues/%s/CONTRIBUTING.md", id);

@@ -513,3 +513,18 @@ void render_personalise(const struct render_split *s,
 		render_field(f, s->v[i].field, html, out);
 	}
 }
+
+struct tmpl_value *render_sections(const struct config *cfg,
+                                   struct tmpl_data *d)
+{
+	struct tmpl_value *list = tmpl_list(d);
+
+	for (size_t i = 0; i < cfg->nsections; i++) {
+		struct tmpl_value *s = tmpl_map(d);
+
+		tmpl_map_str(d, s, "key", cfg->sections[i].key);
+		tmpl_map_str(d, s, "title", cfg->sections[i].title);
+		tmpl_list_add(list, s);
+	}
+	return list;
+}

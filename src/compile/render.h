@@ -86,6 +86,14 @@ int render_template(const struct config *cfg, const char *name,
                     struct err *err);
 
 /*
+ * The newsletter's sections as a template list of {key, title}, in
+ * their order, for the pages and emails that name them (allocated in d).
+ */
+struct tmpl_data;
+struct tmpl_value *render_sections(const struct config *cfg,
+                                   struct tmpl_data *d);
+
+/*
  * Appends s wrapped at width columns (UTF-8 aware): the first line starts
  * with first, later ones with indent; every line ends in "\n". A word
  * longer than the width gets a line of its own.

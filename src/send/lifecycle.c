@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "issue.h"
 #include "banned.h"
 
 static const char *const state_names[] = {"draft", "compiled", "approved",
@@ -264,4 +265,110 @@ int lifecycle_approve(const struct config *cfg, struct store *st,
 	inputs_release(&built);
 	buf_release(&manifest);
 	return ret;
+}
+
+int lifecycle_deadline_time(const char *s, int64_t *t)
+{
+	struct tm tm;
+	int has_time;
+
+	if (!s || issue_parse_datetime(s, &tm, &has_time) < 0)
+		return -1;
+	*t = (int64_t)timegm(&tm) + (has_time ? 0 : 86400);
+	return 0;
+}
+
+/* Fills w->sent and w->reopened_until from the store. */
+static int window_store(struct store *st, const char *id,
+                        struct lifecycle_window *w, struct err *err)
+{
+	struct store_campaign c;
+	int r;
+
+	if (!st)
+		return 0;
+	r = store_campaign_find(st, id, &c, err);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		w->sent = 1;
+		store_campaign_release(&c);
+	}
+	return store_partner_reopened_until(st, id, &w->reopened_until, err) < 0
+	               ? -1
+	               : 0;
+}
+
+int lifecycle_partner_window(const struct config *cfg, struct store *st,
+                             const char *id, int64_t now,
+                             struct lifecycle_window *w, struct err *err)
+{
+	struct issue is;
+	struct diags d = DIAGS_INIT;
+	int ret = -1, readable = 1;
+
+	memset(w, 0, sizeof(*w));
+	if (issue_load_meta(&is, cfg, id, &d, err) < 0 ||
+	    window_store(st, id, w, err) < 0)
+		goto out;
+	if (is.deadline && *is.deadline)
+		readable =
+		        lifecycle_deadline_time(is.deadline, &w->deadline) == 0;
+	if (w->sent)
+		w->why = "sent";
+	else if (!readable)
+		w->why = "deadline unreadable";
+	else if (!w->deadline)
+		w->why = "no deadline";
+	else if (now < w->deadline)
+		w->why = "open until the deadline";
+	else if (now < w->reopened_until)
+		w->why = "reopened";
+	else
+		w->why = "deadline passed";
+	w->open =
+	        !w->sent && readable &&
+	        (!w->deadline || now < w->deadline || now < w->reopened_until);
+	ret = 0;
+out:
+	issue_release(&is);
+	diags_release(&d);
+	return ret;
+}
+
+/* "the end of YYYY-MM-DD" for a day's end, else "YYYY-MM-DD HH:MM UTC". */
+static void moment(int64_t t, struct buf *out)
+{
+	time_t tt = (time_t)(t % 86400 ? t : t - 1);
+	struct tm tm;
+	char text[32];
+
+	gmtime_r(&tt, &tm);
+	strftime(text, sizeof(text),
+	         t % 86400 ? "%Y-%m-%d %H:%M UTC" : "the end of %Y-%m-%d", &tm);
+	buf_adds(out, text);
+}
+
+void lifecycle_window_text(const struct lifecycle_window *w, struct buf *out)
+{
+	int reopened =
+	        w->open && w->deadline && w->reopened_until > w->deadline;
+
+	if (w->sent) {
+		buf_adds(out, "closed to partners: it has been sent");
+	} else if (w->open && !w->deadline) {
+		buf_adds(out, "open to partners until it is sent (no deadline "
+		              "set)");
+	} else if (w->open) {
+		buf_adds(out, "open to partners until ");
+		moment(reopened ? w->reopened_until : w->deadline, out);
+		buf_adds(out, reopened ? " (reopened)" : " (the deadline)");
+	} else if (!w->deadline) {
+		buf_adds(out, "closed to partners: its deadline cannot be "
+		              "read");
+	} else {
+		buf_adds(out, "closed to partners: the deadline (");
+		moment(w->deadline, out);
+		buf_adds(out, ") has passed");
+	}
 }
