@@ -56,6 +56,7 @@ static const struct key {
         {"delivery", "relay_aside_after", K_DOUBLE, F(relay_aside_after), "60",
          0, 86400, 0},
         {"workflow", "approval", K_STR, F(approval), "required", 0, 0, 0},
+        {"workflow", "four_eyes", K_BOOL, F(four_eyes), "false", 0, 0, 0},
         {"", "store", K_STR, F(store), "subscribers/bulletin.db", 0, 0, 0},
         {"web", "listen", K_STR, F(listen), "127.0.0.1:8080", 0, 0, 0},
         {"web", "consent", K_STR, F(consent),

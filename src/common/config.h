@@ -67,6 +67,7 @@ struct config {
 
 	/* workflow: */
 	char *approval; /* "required" (the default) or "optional" */
+	int four_eyes;  /* nobody approves a build they compiled */
 
 	/* store: */
 	char *store;

@@ -239,6 +239,39 @@ out_a:
 	return ret;
 }
 
+int lifecycle_four_eyes(const struct config *cfg, struct store *st,
+                        const char *id, const char *digest, const char *by,
+                        struct err *err)
+{
+	struct store_issue_event e;
+	int found, ret = 0;
+
+	if (!cfg->four_eyes)
+		return 0;
+	found = store_issue_last_event(st, id, "compiled", &e, err);
+	if (found < 0)
+		return -1;
+	if (!found || strcmp(e.detail, digest))
+		ret = err_set(
+		        err,
+		        "issues/%s: nobody can tell who compiled this build, "
+		        "and workflow.four_eyes says its approver must be "
+		        "someone else: compile it again (from the desk or "
+		        "'bulletin compile %s'), then someone else approves "
+		        "it; "
+		        "nothing was approved",
+		        id, id);
+	else if (!strcmp(e.who, by))
+		ret = err_set(
+		        err,
+		        "issues/%s: %s made the last change (compiled it), and "
+		        "workflow.four_eyes says someone else must approve it; "
+		        "nothing was approved",
+		        id, by);
+	store_issue_event_release(&e);
+	return ret;
+}
+
 int lifecycle_approve(const struct config *cfg, struct store *st,
                       const char *id, const char *by, struct err *err)
 {
@@ -259,7 +292,8 @@ int lifecycle_approve(const struct config *cfg, struct store *st,
 		                         id);
 	inputs_format(&built, &manifest);
 	inputs_digest(&built, digest);
-	if (store_issue_approve(st, id, digest, manifest.data, by, 0, err) == 0)
+	if (lifecycle_four_eyes(cfg, st, id, digest, by, err) == 0 &&
+	    store_issue_approve(st, id, digest, manifest.data, by, 0, err) == 0)
 		ret = 0;
 	inputs_release(&built);
 	buf_release(&manifest);

@@ -88,7 +88,17 @@ int lifecycle_check_send(const struct config *cfg, struct store *st,
                          const char *id, struct err *err);
 
 /*
- * Approves issue id as by: refuses (-1 with err, naming the files) when
+ * With workflow.four_eyes, whether by may approve the build of id whose
+ * inputs have digest: not when by made its last change (compiled it), nor
+ * when nobody can tell who did. 0 may, -1 with err saying why not.
+ */
+int lifecycle_four_eyes(const struct config *cfg, struct store *st,
+                        const char *id, const char *digest, const char *by,
+                        struct err *err);
+
+/*
+ * Approves issue id as by: refuses (with workflow.four_eyes, also when
+ * by compiled it: lifecycle_four_eyes) (-1 with err, naming the files) when
  * it was never compiled or an input changed since the compile; records
  * the approval (who, when, the manifest and its digest) and an event.
  */
