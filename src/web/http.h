@@ -51,6 +51,7 @@ struct http_request {
 	const char *path;          /* percent-decoded, starts with '/' */
 	const char *content_type;  /* NULL when none was sent */
 	const char *if_none_match; /* NULL when none was sent */
+	const char *cookie;        /* the Cookie header; NULL when none */
 	const char *body;          /* body_len bytes and a NUL */
 	size_t body_len;
 	const char *client; /* the client's address (see http_config) */
@@ -72,6 +73,11 @@ struct http_response {
 	long retry_after;  /* > 0: a Retry-After header (429, 503) */
 	const char *allow; /* static: an Allow header (405) */
 	char *location;    /* taken: a Location header (redirects) */
+	char *set_cookie;  /* taken: a Set-Cookie header */
+	/* static: this page's Content-Security-Policy instead of the
+	 * server's (a page that must be framed, or has inline style) */
+	const char *csp;
+	int frame_same_origin; /* may be framed by this site's own pages */
 };
 
 struct http_exchange {
@@ -108,6 +114,12 @@ struct http_config {
 	 */
 	unsigned connections_per_client;
 	int cap_loopback;
+	/*
+	 * Paths under upload_prefix (NULL: none) may carry bodies of up to
+	 * upload_max bytes instead of HTTP_BODY_MAX (a file uploaded).
+	 */
+	const char *upload_prefix;
+	size_t upload_max;
 	/* Seconds a request may take to arrive (0: HTTP_REQUEST_DEADLINE). */
 	double request_deadline;
 	void *ctx;
@@ -132,6 +144,12 @@ const char *http_address(const struct http_server *s);
  * connection. Call it before the exchange can reach another thread.
  */
 void http_suspend(struct http_exchange *ex);
+/*
+ * The value of a query-string argument of the request (percent-decoded),
+ * or NULL; borrowed until the response is sent. Handler's thread only.
+ */
+const char *http_query(const struct http_exchange *ex, const char *name);
+
 /* Sends the response of a suspended exchange (from any thread). */
 void http_resume(struct http_exchange *ex);
 
