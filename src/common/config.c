@@ -63,6 +63,10 @@ static const struct key {
          "I agree to receive this newsletter by email. I can unsubscribe at "
          "any time using the link in every issue.",
          0, 0, 0},
+        {"web", "desk_idle_minutes", K_LONG, F(desk_idle_minutes), "30", 1,
+         1440, 0},
+        {"web", "desk_session_hours", K_LONG, F(desk_session_hours), "10", 1,
+         168, 0},
         {"web", "pending_days", K_LONG, F(pending_days), "7", 1, 365, 0},
         {"web", "signups_per_hour", K_LONG, F(signups_per_hour), "10", 1, 1e6,
          0},

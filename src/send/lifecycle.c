@@ -299,3 +299,36 @@ int lifecycle_approve(const struct config *cfg, struct store *st,
 	buf_release(&manifest);
 	return ret;
 }
+
+int lifecycle_check_not_sending(const struct config *cfg, struct store *st,
+                                const char *id, struct buf *said,
+                                struct err *err)
+{
+	struct lifecycle lc;
+	struct buf when = BUF_INIT;
+	int ret = 0;
+
+	if (lifecycle_load(&lc, cfg, st, id, err) < 0)
+		return -1;
+	if (lc.state == LIFECYCLE_SENDING) {
+		lifecycle_when(lc.campaign.started, &when);
+		if (lc.approval_holds && !lc.stale) {
+			buf_addf(said,
+			         "issues/%s is approved (by %s) and its send "
+			         "started %s: nothing to do",
+			         id, lc.approval.by, when.data);
+			ret = 1;
+		} else {
+			ret = err_set(
+			        err,
+			        "issues/%s: its send started %s and is not "
+			        "finished, so its messages are settled: "
+			        "this version cannot be approved; nothing "
+			        "was approved",
+			        id, when.data);
+		}
+	}
+	lifecycle_release(&lc);
+	buf_release(&when);
+	return ret;
+}

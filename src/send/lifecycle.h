@@ -105,4 +105,15 @@ int lifecycle_four_eyes(const struct config *cfg, struct store *st,
 int lifecycle_approve(const struct config *cfg, struct store *st,
                       const char *id, const char *by, struct err *err);
 
+/*
+ * A send under way has its version: approving another would mix two in
+ * one send, so it is refused (-1 with err), and the same version again
+ * is nothing to do (1, said filled with a sentence). 0 when no send is
+ * under way (none started, or one finished: a later run reaches only new
+ * subscribers).
+ */
+int lifecycle_check_not_sending(const struct config *cfg, struct store *st,
+                                const char *id, struct buf *said,
+                                struct err *err);
+
 #endif

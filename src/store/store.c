@@ -242,7 +242,8 @@ static const char *const migrations[] = {
         "  detail TEXT NOT NULL DEFAULT ''"
         ");"
         "CREATE INDEX desk_events_kind ON desk_events (kind, id);"
-        "CREATE INDEX desk_events_who ON desk_events (who, id);",
+        "CREATE INDEX desk_events_who ON desk_events (who, id);"
+        "CREATE INDEX subscribers_name ON subscribers (name COLLATE NOCASE);",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -439,5 +440,149 @@ int store_desk_event_kinds(struct store *st, char ***v, size_t *n,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_db_fail(st, "cannot read the desk's log", err);
+	return 0;
+}
+
+void store_desk_person_release(struct store_desk_person *p)
+{
+	free(p->email);
+	free(p->name);
+	free(p->organisation);
+	free(p->status);
+	memset(p, 0, sizeof(*p));
+}
+
+#define PERSON_COLS "id, email, name, organisation, status, created_at, left_at"
+
+static void fill_person(sqlite3_stmt *s, struct store_desk_person *p)
+{
+	p->id = sqlite3_column_int64(s, 0);
+	p->email = col(s, 1);
+	p->name = col(s, 2);
+	p->organisation = col(s, 3);
+	p->status = col(s, 4);
+	p->created = sqlite3_column_int64(s, 5);
+	p->left = sqlite3_column_int64(s, 6);
+}
+
+int store_desk_person(struct store *st, int64_t id, struct store_desk_person *p,
+                      struct err *err)
+{
+	sqlite3_stmt *s = prepare(st, "cannot read the subscriber", err,
+	                          "SELECT " PERSON_COLS " FROM subscribers "
+	                          "WHERE id = ?",
+	                          "i", id);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		fill_person(s, p);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_db_fail(st, "cannot read the subscriber", err);
+	return rc == SQLITE_ROW;
+}
+
+/*
+ * Both halves are ranges on an index: the address's (declared NOCASE)
+ * and subscribers_name (NOCASE, migration 8); U+10FFFF sorts after any
+ * character that can follow the prefix.
+ */
+int store_desk_search(struct store *st, const char *prefix, int limit,
+                      struct store_desk_person **v, size_t *n, struct err *err)
+{
+	sqlite3_stmt *s = prepare(
+	        st, "cannot search the subscribers", err,
+	        "SELECT " PERSON_COLS " FROM subscribers WHERE id IN ("
+	        "SELECT id FROM subscribers WHERE email >= ?1 AND email < "
+	        "?1 || char(1114111) UNION SELECT id FROM subscribers WHERE "
+	        "name COLLATE NOCASE >= ?1 AND name COLLATE NOCASE < ?1 || "
+	        "char(1114111)) ORDER BY email LIMIT ?2",
+	        "si", prefix, (int64_t)limit);
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		fill_person(s, &(*v)[(*n)++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "cannot search the subscribers", err);
+	return 0;
+}
+
+/* Adds the counts of one query ("joined" or "left") to the months. */
+static int month_counts(struct store *st, const char *column, int64_t since,
+                        struct store_desk_month *v, int months, int left,
+                        struct err *err)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *s;
+	int rc;
+
+	buf_addf(&sql,
+	         "SELECT strftime('%%Y-%%m', %s, 'unixepoch') AS m, count(*) "
+	         "FROM subscribers WHERE %s >= ? GROUP BY m",
+	         column, column);
+	s = prepare(st, "cannot count the subscribers", err, sql.data, "i",
+	            since);
+	buf_release(&sql);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(s, 0);
+
+		for (int i = 0; m && i < months; i++)
+			if (!strcmp(v[i].month, m)) {
+				if (left)
+					v[i].left = sqlite3_column_int(s, 1);
+				else
+					v[i].joined = sqlite3_column_int(s, 1);
+			}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "cannot count the subscribers", err);
+	return 0;
+}
+
+int store_desk_months(struct store *st, int64_t now, int months,
+                      struct store_desk_month **v, struct err *err)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	int y, m;
+
+	gmtime_r(&t, &tm);
+	y = tm.tm_year + 1900;
+	m = tm.tm_mon; /* 0-based */
+	*v = xcalloc((size_t)months, sizeof(**v));
+	for (int i = months - 1; i >= 0; i--) {
+		snprintf((*v)[i].month, sizeof((*v)[i].month), "%04d-%02d",
+		         y % 10000, (m + 1) % 100);
+		if (--m < 0) {
+			m = 11;
+			y--;
+		}
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m + 1;
+	tm.tm_mday = 1;
+	t = timegm(&tm);
+	if (month_counts(st, "created_at", (int64_t)t, *v, months, 0, err) <
+	            0 ||
+	    month_counts(st, "left_at", (int64_t)t, *v, months, 1, err) < 0) {
+		free(*v);
+		*v = NULL;
+		return -1;
+	}
 	return 0;
 }

@@ -125,4 +125,37 @@ int store_desk_events(struct store *st, const char *kind, const char *who,
 int store_desk_event_kinds(struct store *st, char ***v, size_t *n,
                            struct err *err);
 
+/* A subscriber as the desk lists one (caller releases). */
+struct store_desk_person {
+	int64_t id, created, left;
+	char *email, *name, *organisation, *status;
+};
+
+void store_desk_person_release(struct store_desk_person *p);
+
+/* Subscriber id: 1 (p filled), 0 none, -1 error. */
+int store_desk_person(struct store *st, int64_t id, struct store_desk_person *p,
+                      struct err *err);
+
+/*
+ * Up to limit subscribers whose address or name starts with prefix (any
+ * case), by address: *v (caller releases each and frees), *n.
+ */
+int store_desk_search(struct store *st, const char *prefix, int limit,
+                      struct store_desk_person **v, size_t *n,
+                      struct err *err);
+
+/* Sign-ups and departures in one month ("YYYY-MM", UTC). */
+struct store_desk_month {
+	char month[16];
+	long joined, left;
+};
+
+/*
+ * The last `months` months up to the one holding now, oldest first, every
+ * month present (zero when nothing happened): *v (caller frees).
+ */
+int store_desk_months(struct store *st, int64_t now, int months,
+                      struct store_desk_month **v, struct err *err);
+
 #endif

@@ -68,12 +68,12 @@ struct exchange {
 	char *uri; /* as received, for the log */
 	struct buf path, body;
 	char client[ADDRESS_MAX];
-	int begun;    /* the request line and headers were looked at */
-	int started;  /* the handler was called */
-	int too_big;  /* the body passed body_max */
+	int begun;       /* the request line and headers were looked at */
+	int started;     /* the handler was called */
+	int too_big;     /* the body passed body_max */
 	size_t body_max; /* HTTP_BODY_MAX, or the upload allowance */
-	int answered; /* resp holds the answer */
-	int status;   /* as sent, for the log */
+	int answered;    /* resp holds the answer */
+	int status;      /* as sent, for the log */
 	uint64_t bytes;
 	struct timespec start;
 };

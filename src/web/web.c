@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "defaults.h"
+#include "desk.h"
 #include "form.h"
 #include "http.h"
 #include "pages.h"
@@ -69,6 +70,7 @@ struct web {
 	struct readers readers;
 	struct ratelimit *signups; /* per client address */
 	struct http_server *http;
+	struct desk *desk;
 	const char *contact; /* where people write to (borrowed from cfg) */
 	char *public_dir;    /* the workspace's public/ */
 };
@@ -966,6 +968,8 @@ static int handle(void *ctx, struct http_exchange *ex)
 
 	if (!strcmp(path, "/subscribe"))
 		return subscribe_route(w, ex);
+	if (desk_owns(path))
+		return desk_handle(w->desk, ex);
 	if ((token = token_after(path, "/confirm/")) ||
 	    (token = token_after(path, "/unsubscribe/"))) {
 		/* A forged or cut token is a page that does not exist. */
@@ -1006,6 +1010,16 @@ int web_purge(struct web *w, long *purged, struct err *err)
 	return ret;
 }
 
+static struct store *desk_store_get(void *ctx, struct err *err)
+{
+	return reader_get(ctx, err);
+}
+
+static void desk_store_put(void *ctx, struct store *st)
+{
+	reader_put(ctx, st);
+}
+
 static void log_access(void *ctx, const char *line)
 {
 	struct web *w = ctx;
@@ -1025,6 +1039,16 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	        .refuse = refuse,
 	        .log = log_access,
 	        .secret_prefixes = secret_prefixes,
+	        .upload_prefix = "/desk/subscribers/import",
+	        .upload_max = 16 << 20,
+	        .ctx = w,
+	};
+	struct desk_options dopt = {
+	        .cfg = cfg,
+	        .store_get = desk_store_get,
+	        .store_put = desk_store_put,
+	        .log = log_access,
+	        .smtp_password = opt->smtp_password,
 	        .ctx = w,
 	};
 	long purged = 0;
@@ -1054,6 +1078,9 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 		    "days",
 		    purged, cfg->pending_days);
 	w->signups = ratelimit_new(cfg->signups_per_hour, 3600, LIMIT_KEYS);
+	w->desk = desk_start(&dopt, err);
+	if (!w->desk)
+		goto fail;
 	w->http = http_start(&hc, err);
 	if (!w->http)
 		goto fail;
@@ -1079,6 +1106,7 @@ void web_stop(struct web *w)
 		return;
 	/* The writer keeps answering suspended requests until they are done. */
 	http_stop(w->http, STOP_GRACE);
+	desk_stop(w->desk);
 	writer_stop(w->writer);
 	for (size_t i = 0; i < w->readers.nspare; i++) {
 		store_close(w->readers.spare[i]);
