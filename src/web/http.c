@@ -72,6 +72,8 @@ struct exchange {
 	int started;     /* the handler was called */
 	int too_big;     /* the body passed body_max */
 	size_t body_max; /* HTTP_BODY_MAX, or the upload allowance */
+	char *args[HTTP_QUERY_MAX]; /* query values decoded (http_query) */
+	size_t nargs;
 	int answered;    /* resp holds the answer */
 	int status;      /* as sent, for the log */
 	uint64_t bytes;
@@ -550,6 +552,8 @@ static void exchange_free(struct exchange *e)
 	buf_release(&e->ex.resp.body);
 	free(e->ex.resp.location);
 	free(e->ex.resp.set_cookie);
+	for (size_t i = 0; i < e->nargs; i++)
+		free(e->args[i]);
 	buf_release(&e->path);
 	buf_release(&e->body);
 	free(e->uri);
@@ -768,9 +772,25 @@ static enum MHD_Result refuse(struct exchange *e, int status)
 const char *http_query(const struct http_exchange *ex, const char *name)
 {
 	struct exchange *e = of((struct http_exchange *)ex);
+	const char *raw = MHD_lookup_connection_value(
+	        e->conn, MHD_GET_ARGUMENT_KIND, name);
+	struct buf plus = BUF_INIT, value = BUF_INIT;
+	int ok;
 
-	return MHD_lookup_connection_value(e->conn, MHD_GET_ARGUMENT_KIND,
-	                                   name);
+	if (!raw || e->nargs == HTTP_QUERY_MAX)
+		return NULL;
+	/* Kept raw by keep_raw: '+' is a space in a query, then %XX. */
+	for (const char *p = raw; *p; p++)
+		buf_addch(&plus, *p == '+' ? ' ' : *p);
+	ok = form_percent_decode(plus.data, plus.len, &value) == 0 &&
+	     form_utf8_valid(value.data, value.len);
+	buf_release(&plus);
+	if (!ok) {
+		buf_release(&value);
+		return NULL;
+	}
+	e->args[e->nargs] = buf_detach(&value);
+	return e->args[e->nargs++];
 }
 
 void http_suspend(struct http_exchange *ex)

@@ -145,9 +145,12 @@ const char *http_address(const struct http_server *s);
  */
 void http_suspend(struct http_exchange *ex);
 /*
- * The value of a query-string argument of the request (percent-decoded),
- * or NULL; borrowed until the response is sent. Handler's thread only.
+ * The value of a query-string argument of the request (percent-decoded,
+ * '+' as a space, valid UTF-8), or NULL (absent, malformed, or more than
+ * HTTP_QUERY_MAX asked for); borrowed until the response is sent.
+ * Handler's thread only.
  */
+#define HTTP_QUERY_MAX 8
 const char *http_query(const struct http_exchange *ex, const char *name);
 
 /* Sends the response of a suspended exchange (from any thread). */
