@@ -34,7 +34,8 @@ static const char *const page_names[] = {
         "desk/issues.html",      "desk/issue.html",
         "desk/send.html",        "desk/progress.html",
         "desk/subscribers.html", "desk/subscriber.html",
-        "desk/activity.html",    NULL,
+        "desk/activity.html",    "desk/import.html",
+        NULL,
 };
 static const char *const partial_names[] = {
         "desk/head.html",
@@ -468,7 +469,13 @@ static const struct route routes[] = {
         {HTTP_GET, "/desk/subscribers", ROLE_READ, desk_subscribers_page},
         {HTTP_POST, "/desk/subscribers/add", ROLE_SUBSCRIBERS,
          desk_subscriber_add},
+        {HTTP_POST, "/desk/subscribers/import", ROLE_IMPORT,
+         desk_import_upload},
+        {HTTP_POST, "/desk/subscribers/import/confirm", ROLE_IMPORT,
+         desk_import_confirm},
+        {HTTP_POST, "/desk/subscribers/export", ROLE_EXPORT, desk_export},
         {HTTP_GET, "/desk/subscribers/*", ROLE_READ, desk_subscriber_page},
+        {HTTP_POST, "/desk/subscribers/*/erase", ROLE_ERASE, desk_erase},
         {HTTP_POST, "/desk/subscribers/*/status", ROLE_SUBSCRIBERS,
          desk_subscriber_status},
         {HTTP_GET, "/desk/activity", ROLE_READ, desk_activity_page},

@@ -93,6 +93,10 @@ void desk_subscriber_page(struct desk_req *r, const char *arg);
 void desk_subscriber_add(struct desk_req *r, const char *arg);
 void desk_subscriber_status(struct desk_req *r, const char *arg);
 void desk_activity_page(struct desk_req *r, const char *arg);
+void desk_import_upload(struct desk_req *r, const char *arg);
+void desk_import_confirm(struct desk_req *r, const char *arg);
+void desk_export(struct desk_req *r, const char *arg);
+void desk_erase(struct desk_req *r, const char *arg);
 
 /* desk_send.c: stops and frees every send of the desk. */
 void desk_sends_stop(struct desk *d);

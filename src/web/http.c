@@ -681,6 +681,9 @@ static void add_headers(struct MHD_Response *r, const struct http_response *h)
 	                        h->frame_same_origin ? "SAMEORIGIN" : "DENY");
 	if (h->set_cookie)
 		MHD_add_response_header(r, "Set-Cookie", h->set_cookie);
+	if (h->disposition)
+		MHD_add_response_header(r, "Content-Disposition",
+		                        h->disposition);
 	MHD_add_response_header(r, "Cache-Control",
 	                        h->cache_control ? h->cache_control
 	                                         : "no-store");

@@ -74,6 +74,7 @@ struct http_response {
 	const char *allow; /* static: an Allow header (405) */
 	char *location;    /* taken: a Location header (redirects) */
 	char *set_cookie;  /* taken: a Set-Cookie header */
+	const char *disposition; /* static: a Content-Disposition header */
 	/* static: this page's Content-Security-Policy instead of the
 	 * server's (a page that must be framed, or has inline style) */
 	const char *csp;

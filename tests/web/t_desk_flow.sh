@@ -119,6 +119,34 @@ expect_grep "$T/hist.b" "at the desk by amina: asked by phone" "the history name
 code=$(desk_post "$T/amina" add /desk/subscribers/add --data-urlencode "email=new.one@example.org" --data-urlencode "name=New One" --data-urlencode "reason=met at the conference")
 [ "$code" = 303 ] && [ "$(field new.one@example.org status)" = active ] && pass "added from the desk" || fail "add: $code"
 
+# --- import (upload, the dry run, confirm), export, erase
+printf 'email,name\nfirst.import@example.org,First Import\nnot-an-address,Bad Row\ntom.baker@example.org,Tom\n' >"$T/import.csv"
+token=$(desk_csrf "$T/appr")
+code=$(curl -s -o "$T/appimport.b" -w '%{http_code}' -b "$T/appr" -F "csrf=$token" -F "csv=@$T/import.csv" -F status=active "$URL/desk/subscribers/import" || true)
+[ "$code" = 403 ] && pass "an approver cannot import" || fail "approver import: $code"
+token=$(desk_csrf "$T/amina")
+code=$(curl -s -o "$T/dry.b" -w '%{http_code}' -b "$T/amina" -F "csrf=$token" -F "csv=@$T/import.csv" -F status=active "$URL/desk/subscribers/import" || true)
+[ "$code" = 200 ] && expect_grep "$T/dry.b" "<strong>1</strong> added" "the dry run says what would be added" || { fail "upload: $code"; cat "$T/dry.b" >&2; }
+expect_grep "$T/dry.b" "<strong>1</strong> rejected" "... and rejected"
+expect_grep "$T/dry.b" "the CSV file:3:" "... naming the row"
+[ "$(field first.import@example.org status)" = "" ] && pass "the dry run changes nothing" || fail "the dry run imported"
+ls "$WS"/subscribers/.desk-import-amina-*.csv >/dev/null 2>&1 && pass "the upload waits, named for its user" || fail "no upload kept"
+[ "$(stat -c %a "$WS"/subscribers/.desk-import-amina-*.csv)" = 600 ] && pass "... private (0600)" || fail "upload mode"
+itoken=$(sed -n 's/.*name="token" value="\([A-Za-z0-9_-]*\)".*/\1/p' "$T/dry.b")
+code=$(desk_post "$T/amina" imported /desk/subscribers/import/confirm --data-urlencode "token=$itoken" -d status=active)
+[ "$code" = 200 ] && [ "$(field first.import@example.org status)" = active ] && pass "confirmed: imported" || { fail "confirm: $code"; cat "$T/imported.b" >&2; }
+ls "$WS"/subscribers/.desk-import-* >/dev/null 2>&1 && fail "the upload is left behind" || pass "the upload is gone after the import"
+code=$(desk_post "$T/amina" export /desk/subscribers/export)
+[ "$code" = 200 ] && expect_grep "$T/export.b" "first.import@example.org,First Import,,active" "the export lists everyone" || fail "export: $code"
+has_header export "Content-Disposition: attachment" && pass "... as a download" || fail "export disposition"
+id=$(sqlite3 "$WS/subscribers/bulletin.db" "SELECT id FROM subscribers WHERE email = 'first.import@example.org'")
+code=$(desk_post "$T/amina" erase0 /desk/subscribers/$id/erase -d confirm=wrong@example.org)
+[ "$code" = 400 ] && [ "$(field first.import@example.org status)" = active ] && pass "erase needs the address typed" || fail "erase without confirm: $code"
+code=$(desk_post "$T/amina" erase /desk/subscribers/$id/erase -d confirm=first.import@example.org)
+[ "$code" = 200 ] && [ "$(field first.import@example.org status)" = "" ] && pass "erased" || fail "erase: $code"
+grep -q "first.import@example.org" <(sqlite3 "$WS/subscribers/bulletin.db" "SELECT * FROM desk_events") &&
+  fail "the erased address is in the desk's log" || pass "the log does not keep the erased address"
+
 # --- activity
 expect_status act 200 "the activity log" -b "$T/amina" "$URL/desk/activity?kind=approve"
 expect_grep "$T/act.b" "<td>appr</td><td>approve</td><td>2026-12</td>" "approvals, by whom"
