@@ -17,18 +17,18 @@
 enum role { ROLE_EDITOR, ROLE_APPROVER, ROLE_ADMIN, ROLE_COUNT };
 
 enum role_action {
-	ROLE_READ,         /* any page */
-	ROLE_COMPILE,      /* compile, start an issue */
-	ROLE_TEST_SEND,    /* a test send */
-	ROLE_PARTNERS,     /* partners and their pieces */
-	ROLE_APPROVE,      /* approve a build */
-	ROLE_SEND,         /* the full send */
-	ROLE_PUBLISH,      /* publish, unpublish */
-	ROLE_SUBSCRIBERS,  /* add, unsubscribe, resubscribe one */
-	ROLE_IMPORT,       /* import a CSV */
-	ROLE_EXPORT,       /* export the list */
-	ROLE_ERASE,        /* erase a subscriber */
-	ROLE_USERS,        /* the desk's users */
+	ROLE_READ,        /* any page */
+	ROLE_COMPILE,     /* compile, start an issue */
+	ROLE_TEST_SEND,   /* a test send */
+	ROLE_PARTNERS,    /* partners and their pieces */
+	ROLE_APPROVE,     /* approve a build */
+	ROLE_SEND,        /* the full send */
+	ROLE_PUBLISH,     /* publish, unpublish */
+	ROLE_SUBSCRIBERS, /* add, unsubscribe, resubscribe one */
+	ROLE_IMPORT,      /* import a CSV */
+	ROLE_EXPORT,      /* export the list */
+	ROLE_ERASE,       /* erase a subscriber */
+	ROLE_USERS,       /* the desk's users */
 	ROLE_ACTION_COUNT
 };
 

@@ -19,7 +19,7 @@
 
 struct build_result {
 	size_t pieces, errors, warnings;
-	int written; /* the build was written (no errors, or not strict) */
+	int written;     /* the build was written (no errors, or not strict) */
 	char digest[65]; /* of the inputs (written builds) */
 	struct buf json; /* the report as JSON (report_json) */
 };

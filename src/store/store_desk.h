@@ -56,8 +56,8 @@ int store_desk_user_find(struct store *st, const char *name,
  * A new password hash for name: failures and lock cleared, every session
  * of the user ended. 1 done, 0 no such user, -1 error.
  */
-int store_desk_user_passwd(struct store *st, const char *name,
-                           const char *phc, const char *by, struct err *err);
+int store_desk_user_passwd(struct store *st, const char *name, const char *phc,
+                           const char *by, struct err *err);
 
 /* Removes name and its sessions. 1 done, 0 no such user, -1 error. */
 int store_desk_user_remove(struct store *st, const char *name, const char *by,
@@ -142,8 +142,7 @@ int store_desk_person(struct store *st, int64_t id, struct store_desk_person *p,
  * case), by address: *v (caller releases each and frees), *n.
  */
 int store_desk_search(struct store *st, const char *prefix, int limit,
-                      struct store_desk_person **v, size_t *n,
-                      struct err *err);
+                      struct store_desk_person **v, size_t *n, struct err *err);
 
 /* Sign-ups and departures in one month ("YYYY-MM", UTC). */
 struct store_desk_month {

@@ -30,11 +30,16 @@ static const char desk_csp[] =
         "base-uri 'none'";
 
 static const char *const page_names[] = {
-        "desk/login.html",       "desk/message.html",
-        "desk/issues.html",      "desk/issue.html",
-        "desk/send.html",        "desk/progress.html",
-        "desk/subscribers.html", "desk/subscriber.html",
-        "desk/activity.html",    "desk/import.html",
+        "desk/login.html",
+        "desk/message.html",
+        "desk/issues.html",
+        "desk/issue.html",
+        "desk/send.html",
+        "desk/progress.html",
+        "desk/subscribers.html",
+        "desk/subscriber.html",
+        "desk/activity.html",
+        "desk/import.html",
         NULL,
 };
 static const char *const partial_names[] = {

@@ -68,8 +68,8 @@ static void import_page(struct desk_req *r, const char *token, int dry_run,
 	struct import_summary sum;
 	struct buf path = BUF_INIT, detail = BUF_INIT;
 	struct err err = ERR_INIT;
-	struct tmpl_value *root = desk_page(
-	        r, dry_run ? "Check the import" : "Imported");
+	struct tmpl_value *root =
+	        desk_page(r, dry_run ? "Check the import" : "Imported");
 	struct notes ns = {r, tmpl_list(r->data), 0};
 
 	upload_path(r, token, &path);
@@ -129,8 +129,8 @@ void desk_import_upload(struct desk_req *r, const char *arg)
 		             "Choose whether they are active or pending.");
 	else if (token_new(token, &err) < 0 ||
 	         (upload_path(r, token, &path),
-	          file_create_new(path.data, file->value, file->value_len,
-	                          0600, &err)) < 0)
+	          file_create_new(path.data, file->value, file->value_len, 0600,
+	                          &err)) < 0)
 		desk_message(r, 500, "Something went wrong", err_msg(&err));
 	else
 		import_page(r, token, 1, status);
@@ -144,7 +144,8 @@ void desk_import_confirm(struct desk_req *r, const char *arg)
 	enum store_status status;
 
 	(void)arg;
-	if (!token_valid(token) || !import_status(desk_field(r, "status"), &status))
+	if (!token_valid(token) ||
+	    !import_status(desk_field(r, "status"), &status))
 		desk_message(r, 400, "Nothing to import",
 		             "That import has expired: upload the file again.");
 	else

@@ -74,8 +74,8 @@ struct exchange {
 	size_t body_max; /* HTTP_BODY_MAX, or the upload allowance */
 	char *args[HTTP_QUERY_MAX]; /* query values decoded (http_query) */
 	size_t nargs;
-	int answered;    /* resp holds the answer */
-	int status;      /* as sent, for the log */
+	int answered; /* resp holds the answer */
+	int status;   /* as sent, for the log */
 	uint64_t bytes;
 	struct timespec start;
 };

@@ -70,10 +70,10 @@ struct http_response {
 	 * names it gets 304 Not Modified with no body.
 	 */
 	char etag[48];
-	long retry_after;  /* > 0: a Retry-After header (429, 503) */
-	const char *allow; /* static: an Allow header (405) */
-	char *location;    /* taken: a Location header (redirects) */
-	char *set_cookie;  /* taken: a Set-Cookie header */
+	long retry_after;        /* > 0: a Retry-After header (429, 503) */
+	const char *allow;       /* static: an Allow header (405) */
+	char *location;          /* taken: a Location header (redirects) */
+	char *set_cookie;        /* taken: a Set-Cookie header */
 	const char *disposition; /* static: a Content-Disposition header */
 	/* static: this page's Content-Security-Policy instead of the
 	 * server's (a page that must be framed, or has inline style) */
