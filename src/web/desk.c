@@ -62,14 +62,6 @@ void desk_say(struct desk *d, const char *fmt, ...)
 	buf_release(&line);
 }
 
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Pages. */
 
 const char *desk_field(const struct desk_req *r, const char *name)
@@ -405,7 +397,7 @@ static void login_post(struct desk_req *r)
 		             "login page again and log in from there.");
 		return;
 	}
-	if (!ratelimit_take(r->d->logins, r->ex->req.client, monotonic(),
+	if (!ratelimit_take(r->d->logins, r->ex->req.client, ratelimit_now(),
 	                    &wait)) {
 		desk_message(r, 429, "Too many attempts",
 		             "There have been too many attempts to log in from "

@@ -92,14 +92,6 @@ static void say(struct web *w, const char *fmt, ...)
 	buf_release(&line);
 }
 
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Reads. */
 
 static struct store *reader_get(struct web *w, struct err *err)
@@ -776,8 +768,8 @@ static int take_signup(struct web *w, const char *client, long *wait)
 	                  w->cfg->signups_per_hour * NETWORK_SHARE};
 	size_t n = ratelimit_client_keys(client, keys);
 
-	return ratelimit_take_keys(w->signups, names, limits, n, monotonic(),
-	                           wait);
+	return ratelimit_take_keys(w->signups, names, limits, n,
+	                           ratelimit_now(), wait);
 }
 
 static int honeypot_filled(const struct form *f)

@@ -6,11 +6,8 @@
 source tests/lib.sh
 source tests/web/lib.sh
 source tests/web/desk_lib.sh
-sample_workspace
-WS=$T/sample
-sed -i 's|^  base_url: .*|  base_url: http://news.example.org|; s/^  four_eyes: false/  four_eyes: true/' "$WS/bulletin.yaml"
+desk_workspace four-eyes
 printf '\nMore about it [here](https://example.org/flying-start).\n' >> "$WS/issues/2026-12/flying-start.md"
-(cd "$WS" && "$BULLETIN" subscribers import subscribers/sample.csv >/dev/null)
 desk_user amina admin
 desk_user appr approver
 desk_user ed editor

@@ -2,6 +2,20 @@
 # tests/web/lib.sh): users, logging in with curl, the anti-forgery token.
 DESK_PW=correct-horse-battery
 
+# desk_workspace [four-eyes]: the sample in $WS over plain http (curl
+# keeps Secure cookies off http), its subscribers imported; with
+# four-eyes, workflow.four_eyes on.
+desk_workspace() {
+  sample_workspace
+  WS=$T/sample
+  sed -i 's|^  base_url: .*|  base_url: http://news.example.org|' "$WS/bulletin.yaml"
+  if [ "${1:-}" = four-eyes ]; then
+    sed -i 's/^  four_eyes: false/  four_eyes: true/' "$WS/bulletin.yaml"
+    grep -q '^  four_eyes: true' "$WS/bulletin.yaml" || fail "four_eyes not on"
+  fi
+  (cd "$WS" && "$BULLETIN" subscribers import subscribers/sample.csv >/dev/null)
+}
+
 # desk_user NAME ROLE: a desk user with the password $DESK_PW.
 desk_user() {
   (cd "$WS" && BULLETIN_PASSWORD=$DESK_PW "$BULLETIN" users add "$1" --role "$2" >/dev/null)

@@ -10,10 +10,7 @@
 source tests/lib.sh
 source tests/web/lib.sh
 source tests/web/desk_lib.sh
-sample_workspace
-WS=$T/sample
-# Plain http first (curl keeps Secure cookies off http); https at the end.
-sed -i 's|^  base_url: .*|  base_url: http://news.example.org|' "$WS/bulletin.yaml"
+desk_workspace # plain http first; https at the end
 desk_user amina admin
 desk_user ed editor
 start_server

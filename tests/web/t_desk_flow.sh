@@ -12,11 +12,7 @@
 source tests/lib.sh
 source tests/web/lib.sh
 source tests/web/desk_lib.sh
-sample_workspace
-WS=$T/sample
-sed -i 's|^  base_url: .*|  base_url: http://news.example.org|; s/^  four_eyes: false/  four_eyes: true/' "$WS/bulletin.yaml"
-grep -q '^  four_eyes: true' "$WS/bulletin.yaml" || fail "four_eyes not on"
-(cd "$WS" && "$BULLETIN" subscribers import subscribers/sample.csv >/dev/null)
+desk_workspace four-eyes
 N=$(sqlite3 "$WS/subscribers/bulletin.db" "SELECT count(*) FROM subscribers WHERE status = 'active'")
 desk_user amina admin
 desk_user appr approver

@@ -21,11 +21,6 @@ start_smtpd smtpd --no-store --slow-delay 0.2
 delivery "transport=smtp://127.0.0.1:$SMTPD_PORT" connections=2
 "$BULLETIN" compile 2026-12 >/dev/null
 "$BULLETIN" approve 2026-12 --by "Test Approver" >/dev/null
-accepted() { grep '"event": "data"' "$T/smtpd.log" | grep -c '"code": 250' || true; }
-wait_accepted() { # N: until the server has accepted N in all (10 s at most)
-  for _ in $(seq 200); do [ "$(accepted)" -ge "$1" ] && return 0; sleep 0.05; done
-  return 1
-}
 wait_desk_send() { # until the progress page stops refreshing (20 s at most)
   for _ in $(seq 200); do
     curl -s -b "$T/appr" "$URL/desk/issues/2026-12/progress" >"$T/progress.b"
@@ -41,7 +36,7 @@ desk_login "$T/appr" appr >/dev/null
 # 1. The desk's send runs; the shell's is refused.
 code=$(desk_post "$T/appr" send /desk/issues/2026-12/send)
 [ "$code" = 303 ] && pass "the desk's send starts" || { fail "desk send: $code"; cat "$T/send.b" >&2; }
-wait_accepted 2 || fail "the desk's send did not start sending"
+smtpd_wait_accepted 2 || fail "the desk's send did not start sending"
 code=0
 "$BULLETIN" send 2026-12 >"$T/shell.out" 2>"$T/shell.err" || code=$?
 [ "$code" = 1 ] && pass "the shell's send exits 1" || { fail "shell send exited $code"; cat "$T/shell.out" "$T/shell.err" >&2; }
@@ -49,15 +44,15 @@ expect_grep "$T/shell.err" "another send of 2026-12 is running (process $SERVER_
 expect_grep "$T/shell.err" "by appr (desk))" "... and the desk user who started it"
 wait_desk_send || fail "the desk's send did not finish"
 expect_grep "$T/progress.b" "The send is finished." "the desk's send finishes"
-[ "$(accepted)" = $N ] && pass "the server got $N messages" || fail "the server got $(accepted), not $N"
+[ "$(smtpd_accepted)" = $N ] && pass "the server got $N messages" || fail "the server got $(smtpd_accepted), not $N"
 
 # 2. The shell's send runs; the desk's is refused, and says so.
 sqlite3 subscribers/bulletin.db "DELETE FROM journal; DELETE FROM campaigns"
-before=$(accepted)
+before=$(smtpd_accepted)
 "$BULLETIN" send 2026-12 >"$T/a.out" 2>"$T/a.err" &
 a=$!
 PIDS+=("$a")
-wait_accepted $((before + 2)) || fail "the shell's send did not start"
+smtpd_wait_accepted $((before + 2)) || fail "the shell's send did not start"
 code=$(desk_post "$T/appr" send2 /desk/issues/2026-12/send)
 [ "$code" = 409 ] && expect_grep "$T/send2.b" "Another send of 2026-12 is running (process $a on $(hostname)" "the desk names the shell's process" ||
   { fail "desk send during a shell send: $code"; cat "$T/send2.b" >&2; }
@@ -65,11 +60,11 @@ curl -s -b "$T/appr" "$URL/desk/issues/2026-12/progress" >"$T/elsewhere.b"
 expect_grep "$T/elsewhere.b" "A send of this issue is running elsewhere: process $a" "the progress page says a send runs elsewhere"
 expect_grep "$T/elsewhere.b" 'http-equiv="refresh"' "... and refreshes itself"
 wait "$a" && pass "the shell's send completes" || fail "the shell's send failed"
-[ $(($(accepted) - before)) = $N ] && pass "each got it once" || fail "the server got $(($(accepted) - before)), not $N"
+[ $(($(smtpd_accepted) - before)) = $N ] && pass "each got it once" || fail "the server got $(($(smtpd_accepted) - before)), not $N"
 
 # 3. Both at the same instant.
 sqlite3 subscribers/bulletin.db "DELETE FROM journal; DELETE FROM campaigns"
-before=$(accepted)
+before=$(smtpd_accepted)
 token=$(desk_csrf "$T/appr")
 "$BULLETIN" send 2026-12 >"$T/b.out" 2>"$T/b.err" & b=$!
 PIDS+=("$b")
@@ -84,8 +79,8 @@ else
   [ "$desk_said" -ge 1 ] && pass "at once: the desk was refused, naming who holds it" ||
     { fail "at once: both ran? shell $rb"; cat "$T/b.err" "$T/send3.b" "$T/progress.b" >&2; }
 fi
-[ $(($(accepted) - before)) = $N ] && pass "at once: each of the $N got it once" ||
-  fail "at once: the server got $(($(accepted) - before)), not $N"
+[ $(($(smtpd_accepted) - before)) = $N ] && pass "at once: each of the $N got it once" ||
+  fail "at once: the server got $(($(smtpd_accepted) - before)), not $N"
 stop_server
 stop_smtpd
 finish
