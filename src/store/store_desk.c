@@ -43,21 +43,26 @@ static sqlite3_stmt *prepare(struct store *st, const char *what,
                              struct err *err, const char *sql,
                              const char *types, ...)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	va_list ap;
 	int i = 1;
 
+	va_start(ap, types);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		store_db_fail(st, what, err);
-		return NULL;
+		types = "";
+		s = NULL;
 	}
-	va_start(ap, types);
 	for (const char *t = types; *t; t++, i++) {
-		if (*t == 's')
-			sqlite3_bind_text(s, i, va_arg(ap, const char *), -1,
-			                  SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+		if (*t == 's') {
+			const char *v = va_arg(ap, const char *);
+
+			sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+		} else {
+			int64_t v = va_arg(ap, int64_t);
+
+			sqlite3_bind_int64(s, i, v);
+		}
 	}
 	va_end(ap);
 	return s;
