@@ -51,43 +51,6 @@ static int check_errors(const struct config *cfg, const char *id)
 	return errors == 0 ? 0 : -1;
 }
 
-/*
- * A send under way has its version: approving another would mix two in
- * one send, so it is refused (-1 with err), and the same version again
- * is nothing to do (1, said). 0 when no send is under way (none started,
- * or one finished: a later run reaches only new subscribers).
- */
-static int check_not_sending(const struct config *cfg, struct store *st,
-                             const char *id, struct err *err)
-{
-	struct lifecycle lc;
-	struct buf when = BUF_INIT;
-	int ret = 0;
-
-	if (lifecycle_load(&lc, cfg, st, id, err) < 0)
-		return -1;
-	if (lc.state == LIFECYCLE_SENDING) {
-		lifecycle_when(lc.campaign.started, &when);
-		if (lc.approval_holds && !lc.stale) {
-			printf("issues/%s is approved (by %s) and its send "
-			       "started %s: nothing to do\n",
-			       id, lc.approval.by, when.data);
-			ret = 1;
-		} else {
-			ret = err_set(
-			        err,
-			        "issues/%s: its send started %s and is not "
-			        "finished, so its messages are settled: "
-			        "this version cannot be approved; nothing "
-			        "was approved",
-			        id, when.data);
-		}
-	}
-	lifecycle_release(&lc);
-	buf_release(&when);
-	return ret;
-}
-
 int cmd_approve(int argc, char **argv)
 {
 	const char *by = NULL;
@@ -118,12 +81,15 @@ int cmd_approve(int argc, char **argv)
 		goto out;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		goto out;
-	sending = check_not_sending(&run.cfg, &st, run.issue, &err);
-	if (sending > 0)
+	sending = lifecycle_check_not_sending(&run.cfg, &st, run.issue, &when,
+	                                      &err);
+	if (sending > 0) {
+		printf("%s\n", when.data);
+		buf_reset(&when);
 		ret = EXIT_OK;
-	else if (sending == 0 &&
-	         lifecycle_approve(&run.cfg, &st, run.issue, by, &err) == 0 &&
-	         lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) == 0) {
+	} else if (sending == 0 &&
+	           lifecycle_approve(&run.cfg, &st, run.issue, by, &err) == 0 &&
+	           lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) == 0) {
 		lifecycle_when(lc.approval.at, &when);
 		printf("approved issues/%s: %s, %s (digest %.12s)\n"
 		       "the full send may go while its %zu inputs stay as "

@@ -1,15 +1,11 @@
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
 #include "common.h"
-#include "diag.h"
-#include "issue.h"
+#include "issuelist.h"
 #include "json.h"
-#include "lifecycle.h"
 #include "store.h"
 #include "banned.h"
 
@@ -27,118 +23,7 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* One issue's line, every field text. */
-struct row {
-	char *id, *state, *deadline, *pieces, *compiled, *approver, *site,
-	        *note;
-};
-
-static void row_release(struct row *r)
-{
-	free(r->id);
-	free(r->state);
-	free(r->deadline);
-	free(r->pieces);
-	free(r->compiled);
-	free(r->approver);
-	free(r->site);
-	free(r->note);
-}
-
-static char *when_text(int64_t t)
-{
-	struct buf b = BUF_INIT;
-
-	if (!t)
-		return xstrdup("-");
-	lifecycle_when(t, &b);
-	/* "on YYYY-MM-DD HH:MM" without "on " */
-	memmove(b.data, b.data + 3, b.len - 2);
-	return buf_detach(&b);
-}
-
-/* The deadline and number of pieces, from the issue's own files. */
-static void fill_issue(struct row *r, const struct config *cfg)
-{
-	struct issue is;
-	struct diags d = DIAGS_INIT;
-	struct err err = ERR_INIT;
-	struct buf n = BUF_INIT;
-
-	if (issue_load(&is, cfg, r->id, &d, &err) == 0) {
-		r->deadline = xstrdup(is.deadline && *is.deadline ? is.deadline
-		                                                  : "-");
-		buf_addf(&n, "%zu", is.n);
-		r->pieces = buf_detach(&n);
-	} else {
-		r->deadline = xstrdup("?");
-		r->pieces = xstrdup("?");
-	}
-	issue_release(&is);
-	diags_release(&d);
-	err_release(&err);
-	buf_release(&n);
-}
-
-static int fill_row(struct row *r, const struct config *cfg, struct store *st,
-                    struct err *err)
-{
-	struct lifecycle lc;
-
-	if (lifecycle_load(&lc, cfg, st, r->id, err) < 0)
-		return -1;
-	r->state = xstrdup(lifecycle_state_name(lc.state));
-	r->compiled = lc.compiled ? when_text(lc.compiled_at) : xstrdup("-");
-	r->approver = xstrdup(lc.approved ? lc.approval.by : "-");
-	r->site = xstrdup(lc.published ? "published" : "-");
-	r->note = xstrdup(lc.stale ? "changed since compiled"
-	                  : lc.approved && !lc.approval_holds &&
-	                                  lc.state < LIFECYCLE_SENDING
-	                          ? "changed since approved"
-	                          : "");
-	lifecycle_release(&lc);
-	fill_issue(r, cfg);
-	return 0;
-}
-
-static int by_id(const void *a, const void *b)
-{
-	return strcmp(((const struct row *)a)->id, ((const struct row *)b)->id);
-}
-
-/* Every folder under issues/, by name. */
-static struct row *list_issues(const struct config *cfg, size_t *n)
-{
-	struct buf p = BUF_INIT;
-	struct row *v = NULL;
-	struct dirent *de;
-	DIR *d;
-
-	*n = 0;
-	config_path(cfg, &p, "issues");
-	d = opendir(p.data);
-	while (d && (de = readdir(d))) {
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		buf_reset(&p);
-		config_path(cfg, &p, "issues/%s", de->d_name);
-		if (stat(p.data, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		v = xrealloc(v, (*n + 1) * sizeof(*v));
-		memset(&v[*n], 0, sizeof(*v));
-		v[(*n)++].id = xstrdup(de->d_name);
-	}
-	if (d)
-		closedir(d);
-	buf_release(&p);
-	if (*n)
-		qsort(v, *n, sizeof(*v), by_id);
-	return v;
-}
-
-static void print_json(const struct row *v, size_t n)
+static void print_json(const struct issuelist_row *v, size_t n)
 {
 	struct buf b = BUF_INIT;
 
@@ -188,7 +73,7 @@ static const char *const head[NCOLS] = {"ISSUE",  "STATE",    "DEADLINE",
                                         "SITE",   "NOTE"};
 
 /* The cells of a row (r NULL: the headings). */
-static void cells(const struct row *r, const char *f[NCOLS])
+static void cells(const struct issuelist_row *r, const char *f[NCOLS])
 {
 	if (!r) {
 		memcpy(f, head, sizeof(head));
@@ -204,7 +89,7 @@ static void cells(const struct row *r, const char *f[NCOLS])
 	f[7] = r->note;
 }
 
-static void print_table(const struct row *v, size_t n)
+static void print_table(const struct issuelist_row *v, size_t n)
 {
 	const char *f[NCOLS];
 	size_t w[NCOLS] = {0};
@@ -242,8 +127,8 @@ int cmd_issues(int argc, char **argv)
 	struct cmd_run run;
 	struct store st;
 	struct err err = ERR_INIT;
-	struct row *v;
-	size_t n;
+	struct issuelist_row *v = NULL;
+	size_t n = 0;
 	int ret;
 
 	ret = cmd_begin(&run, argc, argv, opts, 0, 0, usage);
@@ -251,11 +136,8 @@ int cmd_issues(int argc, char **argv)
 		return ret;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		return cmd_end(&run, EXIT_FAIL);
-	v = list_issues(&run.cfg, &n);
-	ret = EXIT_OK;
-	for (size_t i = 0; i < n && ret == EXIT_OK; i++)
-		if (fill_row(&v[i], &run.cfg, &st, &err) < 0)
-			ret = cmd_fail(&err);
+	ret = issuelist_load(&run.cfg, &st, &v, &n, &err) < 0 ? cmd_fail(&err)
+	                                                      : EXIT_OK;
 	store_close(&st);
 	if (ret == EXIT_OK && as_json)
 		print_json(v, n);
@@ -263,9 +145,7 @@ int cmd_issues(int argc, char **argv)
 		print_table(v, n);
 	else if (ret == EXIT_OK)
 		printf("no issues yet: 'bulletin new ID' starts one\n");
-	for (size_t i = 0; i < n; i++)
-		row_release(&v[i]);
-	free(v);
+	issuelist_free(v, n);
 	err_release(&err);
 	return cmd_end(&run, ret);
 }

@@ -140,6 +140,7 @@ static struct web *start(const struct config *cfg, const char *listen,
 	        .threads = threads,
 	        .mail = queue_mail,
 	        .log = log_line,
+	        .smtp_password = getenv("BULLETIN_SMTP_PASSWORD"),
 	};
 
 	*mail = webmail_start(&mo, err);

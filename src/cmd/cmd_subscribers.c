@@ -339,34 +339,6 @@ static int do_resubscribe(struct ctx *c, struct args *a)
 	return EXIT_OK;
 }
 
-/* CSV output shared by list --csv and export. */
-static void csv_header(struct buf *b)
-{
-	buf_adds(b, "email,name,organisation,status,source,created,"
-	            "confirmed,left,consent_text,consent_at\r\n");
-}
-
-static void csv_row(struct buf *b, const struct store_subscriber *s)
-{
-	char t[32];
-	const int64_t times[] = {s->created, s->confirmed, s->left};
-
-	csvfile_add_field(b, s->email);
-	buf_addch(b, ',');
-	csvfile_add_field(b, s->name);
-	buf_addch(b, ',');
-	csvfile_add_field(b, s->organisation);
-	buf_addf(b, ",%s,%s", store_status_name(s->status), s->source);
-	for (int i = 0; i < 3; i++) {
-		format_time(t, sizeof(t), times[i]);
-		buf_addf(b, ",%s", times[i] ? t : "");
-	}
-	buf_addch(b, ',');
-	csvfile_add_field(b, s->consent_text ? s->consent_text : "");
-	format_time(t, sizeof(t), s->consent_at);
-	buf_addf(b, ",%s\r\n", s->consent_at ? t : "");
-}
-
 struct out {
 	FILE *f;
 	int csv;
@@ -380,7 +352,7 @@ static int print_row(const struct store_subscriber *s, void *ctx)
 
 	buf_reset(&o->line);
 	if (o->csv) {
-		csv_row(&o->line, s);
+		csvfile_subscriber_row(&o->line, s);
 	} else {
 		buf_addf(&o->line, "%-12s %s", store_status_name(s->status),
 		         s->email);
@@ -401,7 +373,7 @@ static int write_rows(struct ctx *c, FILE *f, int status, int csv, long *n)
 	int r;
 
 	if (csv) {
-		csv_header(&o.line);
+		csvfile_subscriber_header(&o.line);
 		fwrite(o.line.data, 1, o.line.len, f);
 	}
 	r = store_each(&c->st, status, 0, print_row, &o, &c->err);

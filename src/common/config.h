@@ -67,6 +67,7 @@ struct config {
 
 	/* workflow: */
 	char *approval; /* "required" (the default) or "optional" */
+	int four_eyes;  /* nobody approves a build they compiled */
 
 	/* store: */
 	char *store;
@@ -75,6 +76,8 @@ struct config {
 	char *listen;
 	char *consent; /* the consent wording shown on the sign-up form */
 	long pending_days;
+	long desk_idle_minutes;     /* a desk session unused this long ends */
+	long desk_session_hours;    /* ... and this long after its login */
 	long signups_per_hour;      /* per client address */
 	long confirmations_per_day; /* per email address */
 

@@ -127,3 +127,13 @@ char *token_message_id(const char *domain, struct err *err)
 	buf_addf(&id, "<%s@%s>", token, domain);
 	return buf_detach(&id);
 }
+
+int token_equal(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char diff = 0;
+
+	for (size_t i = 0; i < n; i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}

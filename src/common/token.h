@@ -29,6 +29,12 @@
 /* Fills out with n bytes from the kernel's random generator. */
 int token_random_bytes(void *out, size_t n, struct err *err);
 
+/*
+ * Whether a and b, n bytes each, are equal, in a time that depends on n
+ * only (for secrets a client sends).
+ */
+int token_equal(const void *a, const void *b, size_t n);
+
 /* Writes a new token and a NUL to out. Returns 0, or -1 with err set. */
 int token_new(char out[TOKEN_LEN + 1], struct err *err);
 

@@ -1241,7 +1241,7 @@ static int open_run(struct run *run, struct store_campaign *c,
 	const struct config *cfg = run->cfg;
 	long counts[SEND_NSTATES], added = 0, uncertain = 0;
 
-	if (store_send_lock(run->st, run->ci->id, lock, err) < 0)
+	if (store_send_lock(run->st, run->ci->id, run->o->who, lock, err) < 0)
 		return -1;
 	/* Under the lock, so that nobody approves a send that another run
 	 * is taking over unchecked. */

@@ -240,6 +240,39 @@ out_a:
 	return ret;
 }
 
+int lifecycle_four_eyes(const struct config *cfg, struct store *st,
+                        const char *id, const char *digest, const char *by,
+                        struct err *err)
+{
+	struct store_issue_event e;
+	int found, ret = 0;
+
+	if (!cfg->four_eyes)
+		return 0;
+	found = store_issue_last_event(st, id, "compiled", &e, err);
+	if (found < 0)
+		return -1;
+	if (!found || strcmp(e.detail, digest))
+		ret = err_set(
+		        err,
+		        "issues/%s: nobody can tell who compiled this build, "
+		        "and workflow.four_eyes says its approver must be "
+		        "someone else: compile it again (from the desk or "
+		        "'bulletin compile %s'), then someone else approves "
+		        "it; "
+		        "nothing was approved",
+		        id, id);
+	else if (!strcmp(e.who, by))
+		ret = err_set(
+		        err,
+		        "issues/%s: %s made the last change (compiled it), and "
+		        "workflow.four_eyes says someone else must approve it; "
+		        "nothing was approved",
+		        id, by);
+	store_issue_event_release(&e);
+	return ret;
+}
+
 int lifecycle_approve(const struct config *cfg, struct store *st,
                       const char *id, const char *by, struct err *err)
 {
@@ -260,7 +293,8 @@ int lifecycle_approve(const struct config *cfg, struct store *st,
 		                         id);
 	inputs_format(&built, &manifest);
 	inputs_digest(&built, digest);
-	if (store_issue_approve(st, id, digest, manifest.data, by, 0, err) == 0)
+	if (lifecycle_four_eyes(cfg, st, id, digest, by, err) == 0 &&
+	    store_issue_approve(st, id, digest, manifest.data, by, 0, err) == 0)
 		ret = 0;
 	inputs_release(&built);
 	buf_release(&manifest);
@@ -371,4 +405,37 @@ void lifecycle_window_text(const struct lifecycle_window *w, struct buf *out)
 		moment(w->deadline, out);
 		buf_adds(out, ") has passed");
 	}
+}
+
+int lifecycle_check_not_sending(const struct config *cfg, struct store *st,
+                                const char *id, struct buf *said,
+                                struct err *err)
+{
+	struct lifecycle lc;
+	struct buf when = BUF_INIT;
+	int ret = 0;
+
+	if (lifecycle_load(&lc, cfg, st, id, err) < 0)
+		return -1;
+	if (lc.state == LIFECYCLE_SENDING) {
+		lifecycle_when(lc.campaign.started, &when);
+		if (lc.approval_holds && !lc.stale) {
+			buf_addf(said,
+			         "issues/%s is approved (by %s) and its send "
+			         "started %s: nothing to do",
+			         id, lc.approval.by, when.data);
+			ret = 1;
+		} else {
+			ret = err_set(
+			        err,
+			        "issues/%s: its send started %s and is not "
+			        "finished, so its messages are settled: "
+			        "this version cannot be approved; nothing "
+			        "was approved",
+			        id, when.data);
+		}
+	}
+	lifecycle_release(&lc);
+	buf_release(&when);
+	return ret;
 }

@@ -89,7 +89,17 @@ int lifecycle_check_send(const struct config *cfg, struct store *st,
                          const char *id, struct err *err);
 
 /*
- * Approves issue id as by: refuses (-1 with err, naming the files) when
+ * With workflow.four_eyes, whether by may approve the build of id whose
+ * inputs have digest: not when by made its last change (compiled it), nor
+ * when nobody can tell who did. 0 may, -1 with err saying why not.
+ */
+int lifecycle_four_eyes(const struct config *cfg, struct store *st,
+                        const char *id, const char *digest, const char *by,
+                        struct err *err);
+
+/*
+ * Approves issue id as by: refuses (with workflow.four_eyes, also when
+ * by compiled it: lifecycle_four_eyes) (-1 with err, naming the files) when
  * it was never compiled or an input changed since the compile; records
  * the approval (who, when, the manifest and its digest) and an event.
  */
@@ -136,5 +146,16 @@ int lifecycle_partner_window(const struct config *cfg, struct store *st,
  * "closed to partners: it has been sent". Dates in UTC.
  */
 void lifecycle_window_text(const struct lifecycle_window *w, struct buf *out);
+
+/*
+ * A send under way has its version: approving another would mix two in
+ * one send, so it is refused (-1 with err), and the same version again
+ * is nothing to do (1, said filled with a sentence). 0 when no send is
+ * under way (none started, or one finished: a later run reaches only new
+ * subscribers).
+ */
+int lifecycle_check_not_sending(const struct config *cfg, struct store *st,
+                                const char *id, struct buf *said,
+                                struct err *err);
 
 #endif

@@ -3,8 +3,10 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "form.h"
@@ -424,4 +426,41 @@ void csvfile_add_field(struct buf *b, const char *s)
 		buf_addch(b, s[i]);
 	}
 	buf_addch(b, '"');
+}
+
+void csvfile_subscriber_header(struct buf *b)
+{
+	buf_adds(b, "email,name,organisation,status,source,created,"
+	            "confirmed,left,consent_text,consent_at\r\n");
+}
+
+/* ",YYYY-MM-DDTHH:MM:SSZ", or "," for never. */
+static void add_time(struct buf *b, int64_t t)
+{
+	char text[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	buf_addch(b, ',');
+	if (t && gmtime_r(&tt, &tm)) {
+		strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		buf_adds(b, text);
+	}
+}
+
+void csvfile_subscriber_row(struct buf *b, const struct store_subscriber *s)
+{
+	csvfile_add_field(b, s->email);
+	buf_addch(b, ',');
+	csvfile_add_field(b, s->name);
+	buf_addch(b, ',');
+	csvfile_add_field(b, s->organisation);
+	buf_addf(b, ",%s,%s", store_status_name(s->status), s->source);
+	add_time(b, s->created);
+	add_time(b, s->confirmed);
+	add_time(b, s->left);
+	buf_addch(b, ',');
+	csvfile_add_field(b, s->consent_text ? s->consent_text : "");
+	add_time(b, s->consent_at);
+	buf_adds(b, "\r\n");
 }

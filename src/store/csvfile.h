@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "store.h"
 
 /*
  * Subscriber CSV files (RFC 4180, read with libcsv): a header naming the
@@ -52,5 +53,13 @@ int csvfile_parse(const char *text, size_t len, const char *name,
  * with quotes doubled.
  */
 void csvfile_add_field(struct buf *b, const char *s);
+
+/*
+ * The subscriber list as `bulletin subscribers export` and the desk write
+ * it: the header line, and one subscriber's row (CRLF-terminated; times
+ * in UTC, ISO 8601; empty for never).
+ */
+void csvfile_subscriber_header(struct buf *b);
+void csvfile_subscriber_row(struct buf *b, const struct store_subscriber *s);
 
 #endif

@@ -261,6 +261,41 @@ static const char *const migrations[] = {
         "  by TEXT NOT NULL,"
         "  at INTEGER NOT NULL"
         ") WITHOUT ROWID;",
+        /*
+         * 9: the desk (src/store/store_desk.c). Its users with their
+         * Argon2id hashes (PHC strings, parameters included) and failed
+         * logins; its sessions, kept only as the SHA-256 of the session
+         * id, so a copy of the store opens no session; and every desk
+         * action, naming who took it.
+         */
+        "CREATE TABLE desk_users ("
+        "  name TEXT PRIMARY KEY,"
+        "  role TEXT NOT NULL CHECK (role = 'editor' OR role = 'approver'"
+        "    OR role = 'admin'),"
+        "  phc TEXT NOT NULL,"
+        "  email TEXT NOT NULL DEFAULT '',"
+        "  created_at INTEGER NOT NULL,"
+        "  failures INTEGER NOT NULL DEFAULT 0,"
+        "  locked_until INTEGER NOT NULL DEFAULT 0"
+        ") WITHOUT ROWID;"
+        "CREATE TABLE desk_sessions ("
+        "  id_hash TEXT PRIMARY KEY,"
+        "  user TEXT NOT NULL REFERENCES desk_users (name)"
+        "    ON DELETE CASCADE,"
+        "  created_at INTEGER NOT NULL,"
+        "  seen_at INTEGER NOT NULL"
+        ") WITHOUT ROWID;"
+        "CREATE TABLE desk_events ("
+        "  id INTEGER PRIMARY KEY,"
+        "  at INTEGER NOT NULL,"
+        "  who TEXT NOT NULL,"
+        "  kind TEXT NOT NULL,"
+        "  subject TEXT NOT NULL DEFAULT '',"
+        "  detail TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE INDEX desk_events_kind ON desk_events (kind, id);"
+        "CREATE INDEX desk_events_who ON desk_events (who, id);"
+        "CREATE INDEX subscribers_name ON subscribers (name COLLATE NOCASE);",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -495,7 +495,8 @@ static void lock_path(const struct store *st, const char *issue,
  */
 static void read_holder(int fd, struct buf *who)
 {
-	char text[320], when[64], *start = NULL, *host = NULL, *end = NULL;
+	char text[512], when[64], *start = NULL, *host = NULL, *end = NULL;
+	char *by = NULL;
 	ssize_t n = 0;
 	struct tm tm;
 	time_t t;
@@ -507,7 +508,7 @@ static void read_holder(int fd, struct buf *who)
 		usleep(20000);
 	}
 	text[n > 0 ? n : 0] = '\0';
-	/* "PID\nSTART\nHOST\n" */
+	/* "PID\nSTART\nHOST\n", then "WHO\n" when the runner said */
 	start = strchr(text, '\n');
 	if (start) {
 		*start++ = '\0';
@@ -521,14 +522,18 @@ static void read_holder(int fd, struct buf *who)
 		buf_adds(who, "a process that is just starting");
 		return;
 	}
-	*end = '\0';
+	*end++ = '\0';
+	if (*end && (by = strchr(end, '\n')))
+		*by = '\0';
 	t = (time_t)strtoll(start, NULL, 10);
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
 	buf_addf(who, "process %s on %s, started %s", text, host, when);
+	if (by && *end)
+		buf_addf(who, " by %s", end);
 }
 
-static void write_holder(int fd)
+static void write_holder(int fd, const char *by)
 {
 	struct buf text = BUF_INIT;
 	char host[256] = "";
@@ -538,6 +543,11 @@ static void write_holder(int fd)
 	host[sizeof(host) - 1] = '\0';
 	buf_addf(&text, "%ld\n%lld\n%s\n", (long)getpid(),
 	         (long long)time(NULL), *host ? host : "this machine");
+	/* One line of who, whatever they are called. */
+	for (; by && *by && text.len < 400; by++)
+		buf_addch(&text, (unsigned char)*by < 0x20 ? ' ' : *by);
+	if (by)
+		buf_addch(&text, '\n');
 	/*
 	 * The lock is what counts; the text only tells others who has it.
 	 * Should the write fail, they read "a process that is just
@@ -590,7 +600,7 @@ static int try_lock(const char *path, int *fdp, struct err *err)
 	return err_set(err, "cannot lock %s: it keeps changing", path);
 }
 
-int store_send_lock(struct store *st, const char *issue,
+int store_send_lock(struct store *st, const char *issue, const char *by,
                     struct store_send_lock *lk, struct err *err)
 {
 	struct buf path = BUF_INIT, who = BUF_INIT;
@@ -601,7 +611,7 @@ int store_send_lock(struct store *st, const char *issue,
 	lock_path(st, issue, &path);
 	r = try_lock(path.data, &fd, err);
 	if (r == 1) {
-		write_holder(fd);
+		write_holder(fd, by);
 		lk->fd = fd;
 		lk->path = buf_detach(&path);
 		return 0;

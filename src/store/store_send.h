@@ -146,10 +146,11 @@ struct store_send_lock {
 };
 
 /*
- * Takes the lock for sending issue. Returns 0, or -1 with err: when
- * another run holds it, err names its process id, host and start time.
+ * Takes the lock for sending issue for by (who runs the send, e.g. "the
+ * desk, for amina"; may be NULL). Returns 0, or -1 with err: when another
+ * run holds it, err names its process id, host, start time and who.
  */
-int store_send_lock(struct store *st, const char *issue,
+int store_send_lock(struct store *st, const char *issue, const char *by,
                     struct store_send_lock *lk, struct err *err);
 /* Releases the lock (and removes its file); harmless when not held. */
 void store_send_unlock(struct store_send_lock *lk);

@@ -68,9 +68,12 @@ struct exchange {
 	char *uri; /* as received, for the log */
 	struct buf path, body;
 	char client[ADDRESS_MAX];
-	int begun;    /* the request line and headers were looked at */
-	int started;  /* the handler was called */
-	int too_big;  /* the body passed HTTP_BODY_MAX */
+	int begun;       /* the request line and headers were looked at */
+	int started;     /* the handler was called */
+	int too_big;     /* the body passed body_max */
+	size_t body_max; /* HTTP_BODY_MAX, or the upload allowance */
+	char *args[HTTP_QUERY_MAX]; /* query values decoded (http_query) */
+	size_t nargs;
 	int answered; /* resp holds the answer */
 	int status;   /* as sent, for the log */
 	uint64_t bytes;
@@ -548,6 +551,9 @@ static void exchange_free(struct exchange *e)
 		close(e->ex.resp.fd);
 	buf_release(&e->ex.resp.body);
 	free(e->ex.resp.location);
+	free(e->ex.resp.set_cookie);
+	for (size_t i = 0; i < e->nargs; i++)
+		free(e->args[i]);
 	buf_release(&e->path);
 	buf_release(&e->body);
 	free(e->uri);
@@ -667,10 +673,17 @@ static void add_headers(struct MHD_Response *r, const struct http_response *h)
 {
 	char n[32];
 
-	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "Content-Security-Policy",
+	                        h->csp ? h->csp : csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "X-Frame-Options",
+	                        h->frame_same_origin ? "SAMEORIGIN" : "DENY");
+	if (h->set_cookie)
+		MHD_add_response_header(r, "Set-Cookie", h->set_cookie);
+	if (h->disposition)
+		MHD_add_response_header(r, "Content-Disposition",
+		                        h->disposition);
 	MHD_add_response_header(r, "Cache-Control",
 	                        h->cache_control ? h->cache_control
 	                                         : "no-store");
@@ -759,6 +772,30 @@ static enum MHD_Result refuse(struct exchange *e, int status)
 	return send_response(e);
 }
 
+const char *http_query(const struct http_exchange *ex, const char *name)
+{
+	struct exchange *e = of((struct http_exchange *)ex);
+	const char *raw = MHD_lookup_connection_value(
+	        e->conn, MHD_GET_ARGUMENT_KIND, name);
+	struct buf plus = BUF_INIT, value = BUF_INIT;
+	int ok;
+
+	if (!raw || e->nargs == HTTP_QUERY_MAX)
+		return NULL;
+	/* Kept raw by keep_raw: '+' is a space in a query, then %XX. */
+	for (const char *p = raw; *p; p++)
+		buf_addch(&plus, *p == '+' ? ' ' : *p);
+	ok = form_percent_decode(plus.data, plus.len, &value) == 0 &&
+	     form_utf8_valid(value.data, value.len);
+	buf_release(&plus);
+	if (!ok) {
+		buf_release(&value);
+		return NULL;
+	}
+	e->args[e->nargs] = buf_detach(&value);
+	return e->args[e->nargs++];
+}
+
 void http_suspend(struct http_exchange *ex)
 {
 	MHD_suspend_connection(of(ex)->conn);
@@ -787,13 +824,19 @@ static int begin(struct exchange *e, const char *url, const char *method)
 	q->method = method_of(method);
 	q->content_type = header(e, "Content-Type");
 	q->if_none_match = header(e, "If-None-Match");
-	cl = header(e, "Content-Length");
-	if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
-		return 413;
+	q->cookie = header(e, "Cookie");
 	if (url[0] != '/' ||
 	    form_percent_decode(url, strlen(url), &e->path) < 0)
 		return 400;
 	q->path = e->path.data;
+	e->body_max = HTTP_BODY_MAX;
+	if (e->server->cfg.upload_prefix &&
+	    !strncmp(q->path, e->server->cfg.upload_prefix,
+	             strlen(e->server->cfg.upload_prefix)))
+		e->body_max = e->server->cfg.upload_max;
+	cl = header(e, "Content-Length");
+	if (cl && strtoull(cl, NULL, 10) > e->body_max)
+		return 413;
 	return 0;
 }
 
@@ -818,7 +861,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return MHD_YES; /* the body, if any, comes next */
 	}
 	if (*upload_size) {
-		if (e->body.len + *upload_size > HTTP_BODY_MAX)
+		if (e->body.len + *upload_size > e->body_max)
 			e->too_big = 1;
 		else
 			buf_add(&e->body, upload_data, *upload_size);

@@ -51,6 +51,7 @@ struct http_request {
 	const char *path;          /* percent-decoded, starts with '/' */
 	const char *content_type;  /* NULL when none was sent */
 	const char *if_none_match; /* NULL when none was sent */
+	const char *cookie;        /* the Cookie header; NULL when none */
 	const char *body;          /* body_len bytes and a NUL */
 	size_t body_len;
 	const char *client; /* the client's address (see http_config) */
@@ -69,9 +70,15 @@ struct http_response {
 	 * names it gets 304 Not Modified with no body.
 	 */
 	char etag[48];
-	long retry_after;  /* > 0: a Retry-After header (429, 503) */
-	const char *allow; /* static: an Allow header (405) */
-	char *location;    /* taken: a Location header (redirects) */
+	long retry_after;        /* > 0: a Retry-After header (429, 503) */
+	const char *allow;       /* static: an Allow header (405) */
+	char *location;          /* taken: a Location header (redirects) */
+	char *set_cookie;        /* taken: a Set-Cookie header */
+	const char *disposition; /* static: a Content-Disposition header */
+	/* static: this page's Content-Security-Policy instead of the
+	 * server's (a page that must be framed, or has inline style) */
+	const char *csp;
+	int frame_same_origin; /* may be framed by this site's own pages */
 };
 
 struct http_exchange {
@@ -108,6 +115,12 @@ struct http_config {
 	 */
 	unsigned connections_per_client;
 	int cap_loopback;
+	/*
+	 * Paths under upload_prefix (NULL: none) may carry bodies of up to
+	 * upload_max bytes instead of HTTP_BODY_MAX (a file uploaded).
+	 */
+	const char *upload_prefix;
+	size_t upload_max;
 	/* Seconds a request may take to arrive (0: HTTP_REQUEST_DEADLINE). */
 	double request_deadline;
 	void *ctx;
@@ -132,6 +145,15 @@ const char *http_address(const struct http_server *s);
  * connection. Call it before the exchange can reach another thread.
  */
 void http_suspend(struct http_exchange *ex);
+/*
+ * The value of a query-string argument of the request (percent-decoded,
+ * '+' as a space, valid UTF-8), or NULL (absent, malformed, or more than
+ * HTTP_QUERY_MAX asked for); borrowed until the response is sent.
+ * Handler's thread only.
+ */
+#define HTTP_QUERY_MAX 8
+const char *http_query(const struct http_exchange *ex, const char *name);
+
 /* Sends the response of a suspended exchange (from any thread). */
 void http_resume(struct http_exchange *ex);
 

@@ -1,5 +1,7 @@
 #include "ratelimit.h"
 
+#include <time.h>
+
 #include <arpa/inet.h>
 #include <math.h>
 #include <pthread.h>
@@ -250,4 +252,12 @@ size_t ratelimit_client_keys(const char *client,
 		return 2;
 	snprintf(keys[0], RATELIMIT_KEY_MAX, "%s", client);
 	return 1;
+}
+
+double ratelimit_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }

@@ -46,6 +46,9 @@ int ratelimit_take_keys(struct ratelimit *rl, const char *const *keys,
                         const long *limits, size_t n, double now,
                         long *retry_after);
 
+/* Seconds on CLOCK_MONOTONIC: the clock the callers' `now` is on. */
+double ratelimit_now(void);
+
 /* How many keys are tracked (for tests). */
 size_t ratelimit_keys(struct ratelimit *rl);
 

@@ -9,6 +9,7 @@
 
 #include "address.h"
 #include "defaults.h"
+#include "desk.h"
 #include "form.h"
 #include "http.h"
 #include "pages.h"
@@ -69,6 +70,7 @@ struct web {
 	struct readers readers;
 	struct ratelimit *signups; /* per client address */
 	struct http_server *http;
+	struct desk *desk;
 	const char *contact; /* where people write to (borrowed from cfg) */
 	char *public_dir;    /* the workspace's public/ */
 	char *store_path;    /* the workspace's store */
@@ -89,14 +91,6 @@ static void say(struct web *w, const char *fmt, ...)
 	va_end(ap);
 	w->opt.log(w->opt.ctx, line.data);
 	buf_release(&line);
-}
-
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Reads. */
@@ -779,8 +773,8 @@ static int take_signup(struct web *w, const char *client, long *wait)
 	                  w->cfg->signups_per_hour * NETWORK_SHARE};
 	size_t n = ratelimit_client_keys(client, keys);
 
-	return ratelimit_take_keys(w->signups, names, limits, n, monotonic(),
-	                           wait);
+	return ratelimit_take_keys(w->signups, names, limits, n,
+	                           ratelimit_now(), wait);
 }
 
 static int honeypot_filled(const struct form *f)
@@ -971,6 +965,8 @@ static int handle(void *ctx, struct http_exchange *ex)
 
 	if (!strcmp(path, "/subscribe"))
 		return subscribe_route(w, ex);
+	if (desk_owns(path))
+		return desk_handle(w->desk, ex);
 	if ((token = token_after(path, "/confirm/")) ||
 	    (token = token_after(path, "/unsubscribe/"))) {
 		/* A forged or cut token is a page that does not exist. */
@@ -1011,6 +1007,16 @@ int web_purge(struct web *w, long *purged, struct err *err)
 	return ret;
 }
 
+static struct store *desk_store_get(void *ctx, struct err *err)
+{
+	return reader_get(ctx, err);
+}
+
+static void desk_store_put(void *ctx, struct store *st)
+{
+	reader_put(ctx, st);
+}
+
 static void log_access(void *ctx, const char *line)
 {
 	struct web *w = ctx;
@@ -1030,6 +1036,16 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	        .refuse = refuse,
 	        .log = log_access,
 	        .secret_prefixes = secret_prefixes,
+	        .upload_prefix = "/desk/subscribers/import",
+	        .upload_max = 16 << 20,
+	        .ctx = w,
+	};
+	struct desk_options dopt = {
+	        .cfg = cfg,
+	        .store_get = desk_store_get,
+	        .store_put = desk_store_put,
+	        .log = log_access,
+	        .smtp_password = opt->smtp_password,
 	        .ctx = w,
 	};
 	long purged = 0;
@@ -1061,6 +1077,9 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 		    "days",
 		    purged, cfg->pending_days);
 	w->signups = ratelimit_new(cfg->signups_per_hour, 3600, LIMIT_KEYS);
+	w->desk = desk_start(&dopt, err);
+	if (!w->desk)
+		goto fail;
 	w->http = http_start(&hc, err);
 	if (!w->http)
 		goto fail;
@@ -1086,6 +1105,7 @@ void web_stop(struct web *w)
 		return;
 	/* The writer keeps answering suspended requests until they are done. */
 	http_stop(w->http, STOP_GRACE);
+	desk_stop(w->desk);
 	writer_stop(w->writer);
 	for (size_t i = 0; i < w->readers.nspare; i++) {
 		store_close(w->readers.spare[i]);

@@ -18,6 +18,7 @@
  *   GET  /unsubscribe/TOKEN      a page whose button unsubscribes
  *   POST /unsubscribe/TOKEN      unsubscribed (one-click too); never redirects
  *   GET  /, /X, /issues/X        public/X (public/index.html for folders)
+ *   /desk/...                    the comms desk (desk.h), behind a login
  *
  * A GET never changes the store. Every write is on disk (SQLite commit
  * with synchronous=FULL, batched by the writer) before its answer is
@@ -52,6 +53,7 @@ struct web_options {
 	 * wait for the network). Returns 0, or -1 when it cannot be queued.
 	 */
 	int (*mail)(void *ctx, const struct web_mail *m);
+	const char *smtp_password; /* for the desk's sends; NULL: none */
 	/* Access log lines and events, without a newline. */
 	void (*log)(void *ctx, const char *line);
 	void *ctx;

@@ -149,7 +149,7 @@ class Checker {
     expect(width <= NARROW, `${name}: no sideways scrolling at ${NARROW} px (${width})`);
     await tab.screenshot({path: path.join(this.o.shots, `web-${name}-${NARROW}.png`), fullPage: true});
     await tab.setViewportSize({width: 1024, height: 800});
-    const css = await tab.evaluate(() => getComputedStyle(document.querySelector('header.site')).backgroundColor);
+    const css = await tab.evaluate(() => getComputedStyle(document.querySelector('header.site, header.desk')).backgroundColor);
     expect(css === 'rgb(11, 61, 98)', `${name}: the style sheet applies (${css})`);
     const blocked = this.console.filter((m) => m.startsWith('Applying inline style violates'));
     const others = this.console.filter((m) => !m.startsWith('Applying inline style violates'));
@@ -302,8 +302,9 @@ function readBaseUrl(o) {
   return yaml.match(/^\s*base_url:\s*(\S+)/m)[1].replace(/\/$/, '');
 }
 
-async function main() {
-  const o = parseArgs(process.argv.slice(2));
+// Starts Chromium, runs run(checker) on one tab (loads from anywhere but
+// the server are blocked and counted), prints the outcome and exits.
+async function withBrowser(o, name, run) {
   const {chromium, axeSource} = loadDeps();
   fs.mkdirSync(o.shots, {recursive: true});
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bulletin-chromium-'));
@@ -318,7 +319,7 @@ async function main() {
     });
   } catch (e) {
     fs.rmSync(profile, {recursive: true, force: true});
-    console.error(`flow: could not start ${CHROMIUM}: ${e.message.split('\n')[0]}`);
+    console.error(`${name}: could not start ${CHROMIUM}: ${e.message.split('\n')[0]}`);
     process.exit(1);
   }
   try {
@@ -330,17 +331,26 @@ async function main() {
       c.external.add(url);
       return route.abort('blockedbyclient');
     });
-    await journey(c, o);
-    await otherPages(c, o);
-    console.log(`flow: ${c.checked.length} pages checked: ${c.checked.join(', ')}; screenshots in ${o.shots}`);
+    await run(c);
+    console.log(`${name}: ${c.checked.length} pages checked: ${c.checked.join(', ')}; screenshots in ${o.shots}`);
   } catch (e) {
     fail(`the journey broke: ${e.stack || e}`);
   } finally {
     await context.close();
     fs.rmSync(profile, {recursive: true, force: true});
   }
-  console.log(failures ? `flow: ${failures} check(s) failed` : 'flow: all checks passed');
+  console.log(failures ? `${name}: ${failures} check(s) failed` : `${name}: all checks passed`);
   process.exit(failures ? 1 : 0);
 }
 
-main();
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  await withBrowser(o, 'flow', async (c) => {
+    await journey(c, o);
+    await otherPages(c, o);
+  });
+}
+
+// tests/browser/desk.js shares the checks.
+module.exports = {parseArgs, withBrowser, ok, fail, expect, waitFor};
+if (require.main === module) main();

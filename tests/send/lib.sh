@@ -21,6 +21,14 @@ start_smtpd() {
   SMTPD_PORT=$(cat "$T/$name.port")
 }
 
+# smtpd_accepted: messages the server has accepted so far (250 to DATA).
+smtpd_accepted() { grep '"event": "data"' "$T/smtpd.log" | grep -c '"code": 250' || true; }
+# smtpd_wait_accepted N: until the server has accepted N in all (10 s at most).
+smtpd_wait_accepted() {
+  for _ in $(seq 200); do [ "$(smtpd_accepted)" -ge "$1" ] && return 0; sleep 0.05; done
+  return 1
+}
+
 # stop_smtpd: stops the last server started, by its PID.
 stop_smtpd() {
   kill "$SMTPD_PID" 2>/dev/null || true

@@ -30,6 +30,9 @@ run "approve" "$B" -C "$WS" approve 2026-12 --by "Test Approver"
 run "send" "$B" -C "$WS" send 2026-12
 run "status" "$B" -C "$WS" status 2026-12
 expect_grep "$T/out" "Test Approver" "status names the approver"
+BULLETIN_PASSWORD=correct-horse-battery run "users add" "$B" -C "$WS" users add amina --role admin
+run "users list" "$B" -C "$WS" users list
+expect_grep "$T/out" "amina" "users list names the user"
 run "issues" "$B" -C "$WS" issues
 expect_grep "$T/out" "2026-12" "issues lists the issue"
 run "unpublish" "$B" -C "$WS" unpublish 2026-12

@@ -1,0 +1,33 @@
+#ifndef ISSUELIST_H
+#define ISSUELIST_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "err.h"
+#include "store.h"
+
+/*
+ * Every issue of the workspace with where it stands, as `bulletin issues`
+ * and the desk's issues page show it: each folder under issues/, its
+ * lifecycle (lifecycle_load) and its own details (deadline, pieces).
+ * Every field is text; "-" means none, "?" unreadable.
+ */
+struct issuelist_row {
+	char *id, *state, *deadline, *pieces, *compiled, *approver, *site,
+	        *note;
+	size_t errors, warnings; /* in its files now (lint_issue) */
+};
+
+/*
+ * Fills *v (caller frees with issuelist_free) with every issue, by id.
+ * Returns 0, or -1 with err.
+ */
+int issuelist_load(const struct config *cfg, struct store *st,
+                   struct issuelist_row **v, size_t *n, struct err *err);
+void issuelist_free(struct issuelist_row *v, size_t n);
+
+/* Appends "YYYY-MM-DD HH:MM" in local time, or "-" for 0. */
+void issuelist_when(long long t, struct buf *out);
+
+#endif
