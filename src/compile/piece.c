@@ -4,14 +4,17 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "frontmatter.h"
 #include "lint.h"
 #include "store_issue.h"
 #include "token.h"
+#include "yamldoc.h"
 #include "banned.h"
 
 #define SLUG_MAX   60
@@ -765,4 +768,36 @@ int piece_record(struct store *st, const char *id, const struct piece_saved *s,
 	                                   : "piece-changed";
 
 	return store_issue_event(st, id, event, who, s->path, err);
+}
+
+int piece_partner(const char *text, size_t len, struct buf *out)
+{
+	struct frontmatter fm;
+	struct yamldoc y;
+	struct err err = ERR_INIT;
+	yaml_node_t *root, *v;
+	int bad, r = 0;
+
+	if (frontmatter_split(text, len, &fm, &bad) != 0)
+		return 0;
+	if (yamldoc_load(&y, fm.yaml, fm.yaml_len, "", 0, &err) == 0) {
+		root = yamldoc_root(&y);
+		v = root && root->type == YAML_MAPPING_NODE
+		            ? yamldoc_get(&y, root, "partner")
+		            : NULL;
+		if (v && yamldoc_scalar(v)) {
+			buf_adds(out, yamldoc_scalar(v));
+			r = 1;
+		}
+		yamldoc_release(&y);
+	}
+	err_release(&err);
+	return r;
+}
+
+int piece_belongs(const char *field, const char *name, const char *slug)
+{
+	while (*field == ' ')
+		field++;
+	return !strcasecmp(field, name) || !strcmp(field, slug);
 }

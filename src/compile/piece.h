@@ -142,6 +142,21 @@ struct store;
 int piece_record(struct store *st, const char *id, const struct piece_saved *s,
                  const char *who, struct err *err);
 
+/*
+ * The partner a contribution's text names in its details (the 'partner'
+ * field), appended to out: 1 when there is one, 0 when not (no details,
+ * details that do not read, no such field). Reads nothing else, for
+ * finding a partner's pieces among many quickly.
+ */
+int piece_partner(const char *text, size_t len, struct buf *out);
+
+/*
+ * Whether a piece whose partner field is field belongs to the partner
+ * called name with slug: the field is the name (ASCII case ignored) or
+ * the slug.
+ */
+int piece_belongs(const char *field, const char *name, const char *slug);
+
 /* The loaded piece in is (withdrawn or not), or NULL. */
 const struct contribution *piece_of(const struct issue *is);
 

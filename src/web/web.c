@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "address.h"
+#include "contribute.h"
 #include "defaults.h"
 #include "form.h"
 #include "http.h"
@@ -18,6 +19,7 @@
 #include "store_web.h"
 #include "template.h"
 #include "token.h"
+#include "web_impl.h"
 #include "writer.h"
 #include "banned.h"
 
@@ -40,6 +42,8 @@ static const char *const page_names[] = {
         "web/413.html",
         "web/429.html",
         "web/error.html",
+        "web/partner.html",
+        "web/piece.html",
         NULL,
 };
 static const char *const partial_names[] = {
@@ -48,6 +52,7 @@ static const char *const partial_names[] = {
         NULL,
 };
 static const char *const secret_prefixes[] = {
+        "/contribute/",
         "/confirm/",
         "/unsubscribe/",
         NULL,
@@ -71,6 +76,7 @@ struct web {
 	struct http_server *http;
 	const char *contact; /* where people write to (borrowed from cfg) */
 	char *public_dir;    /* the workspace's public/ */
+	struct contribute *contribute; /* the partner form's routes */
 };
 
 static void say(struct web *w, const char *fmt, ...)
@@ -966,6 +972,8 @@ static int handle(void *ctx, struct http_exchange *ex)
 
 	if (!strcmp(path, "/subscribe"))
 		return subscribe_route(w, ex);
+	if ((token = token_after(path, "/contribute/")))
+		return contribute_route(w->contribute, ex, token);
 	if ((token = token_after(path, "/confirm/")) ||
 	    (token = token_after(path, "/unsubscribe/"))) {
 		/* A forged or cut token is a page that does not exist. */
@@ -1006,6 +1014,16 @@ int web_purge(struct web *w, long *purged, struct err *err)
 	return ret;
 }
 
+/* Uploads come only to the partner form. */
+static size_t body_max(void *ctx, const char *path)
+{
+	struct web *w = ctx;
+
+	if (!strncmp(path, "/contribute/", 12))
+		return contribute_body_max(w->cfg);
+	return 0;
+}
+
 static void log_access(void *ctx, const char *line)
 {
 	struct web *w = ctx;
@@ -1025,6 +1043,7 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	        .refuse = refuse,
 	        .log = log_access,
 	        .secret_prefixes = secret_prefixes,
+	        .body_max = body_max,
 	        .ctx = w,
 	};
 	long purged = 0;
@@ -1054,6 +1073,9 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 		    "days",
 		    purged, cfg->pending_days);
 	w->signups = ratelimit_new(cfg->signups_per_hour, 3600, LIMIT_KEYS);
+	w->contribute = contribute_new(w, err);
+	if (!w->contribute)
+		goto fail;
 	w->http = http_start(&hc, err);
 	if (!w->http)
 		goto fail;
@@ -1086,7 +1108,96 @@ void web_stop(struct web *w)
 	}
 	pthread_mutex_destroy(&w->readers.lock);
 	ratelimit_free(w->signups);
+	contribute_free(w->contribute);
 	pages_free(w->pages);
 	free(w->public_dir);
 	free(w);
+}
+
+/* For the route modules (web_impl.h). */
+
+const struct config *web_config(const struct web *w)
+{
+	return w->cfg;
+}
+
+struct store *web_reader_get(struct web *w, struct err *err)
+{
+	return reader_get(w, err);
+}
+
+void web_reader_put(struct web *w, struct store *st)
+{
+	reader_put(w, st);
+}
+
+struct tmpl_value *web_page_data(struct web *w, struct tmpl_data *d,
+                                 const char *title)
+{
+	return page_data(w, d, title);
+}
+
+void web_render(struct web *w, struct http_exchange *ex, int status,
+                const char *name, const struct tmpl_value *root)
+{
+	render(w, ex, status, name, root);
+}
+
+void web_not_found(struct web *w, struct http_exchange *ex)
+{
+	not_found(w, ex);
+}
+
+void web_server_error(struct web *w, struct http_exchange *ex)
+{
+	server_error(w, ex);
+}
+
+void web_error_page(struct web *w, struct http_exchange *ex, int status,
+                    const char *title, const char *message)
+{
+	error_page(w, ex, status, title, message);
+}
+
+void web_method_not_allowed(struct web *w, struct http_exchange *ex,
+                            const char *allow)
+{
+	method_not_allowed(w, ex, allow);
+}
+
+int web_read_form(struct web *w, struct http_exchange *ex, struct form *f)
+{
+	return read_form(w, ex, f);
+}
+
+void web_say(struct web *w, const char *fmt, ...)
+{
+	struct buf line = BUF_INIT;
+	va_list ap;
+
+	if (!w->opt.log)
+		return;
+	va_start(ap, fmt);
+	buf_vaddf(&line, fmt, ap);
+	va_end(ap);
+	w->opt.log(w->opt.ctx, line.data);
+	buf_release(&line);
+}
+
+void web_defer(struct web *w, struct http_exchange *ex, struct writer_job *job)
+{
+	http_suspend(ex);
+	writer_submit(w->writer, job);
+}
+
+int web_send(struct web *w, const char *to, const struct buf *message)
+{
+	if (!w->opt.send)
+		return -1;
+	return w->opt.send(w->opt.ctx, to, message);
+}
+
+double web_monotonic(void)
+{
+	return monotonic();
 }

@@ -1,6 +1,7 @@
 #ifndef WEB_H
 #define WEB_H
 
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 
@@ -18,6 +19,7 @@
  *   GET  /unsubscribe/TOKEN      a page whose button unsubscribes
  *   POST /unsubscribe/TOKEN      unsubscribed (one-click too); never redirects
  *   GET  /, /X, /issues/X        public/X (public/index.html for folders)
+ *   /contribute/SECRET/...       the partner form (see contribute.h)
  *
  * A GET never changes the store. Every write is on disk (SQLite commit
  * with synchronous=FULL, batched by the writer) before its answer is
@@ -52,6 +54,11 @@ struct web_options {
 	 * wait for the network). Returns 0, or -1 when it cannot be queued.
 	 */
 	int (*mail)(void *ctx, const struct web_mail *m);
+	/*
+	 * Queues a finished message to one address (the partner form's
+	 * receipts); same thread rules as mail. May be NULL: none sent.
+	 */
+	int (*send)(void *ctx, const char *to, const struct buf *message);
 	/* Access log lines and events, without a newline. */
 	void (*log)(void *ctx, const char *line);
 	void *ctx;
