@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "address.h"
@@ -122,6 +123,33 @@ static int same_secret(const char *a, const char *b)
 	for (int i = 0; i < STORE_PARTNER_SECRET_LEN; i++)
 		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
 	return diff == 0;
+}
+
+int store_partner_owns(const struct store_partner *p, const char *field)
+{
+	size_t n;
+
+	if (!field)
+		return 0;
+	while (*field == ' ' || *field == '\t')
+		field++;
+	n = strlen(field);
+	while (n && (field[n - 1] == ' ' || field[n - 1] == '\t'))
+		n--;
+	return (strlen(p->name) == n && !strncasecmp(p->name, field, n)) ||
+	       (strlen(p->slug) == n && !strncmp(p->slug, field, n));
+}
+
+void store_partner_link(const char *base_url, const char *secret,
+                        struct buf *out)
+{
+	buf_addf(out, "%s/contribute/%s", base_url, secret);
+}
+
+void store_partner_address(const char *domain, const char *secret,
+                           struct buf *out)
+{
+	buf_addf(out, "contribute+%s@%s", secret, domain);
 }
 
 /* Names and slugs. */
