@@ -330,8 +330,11 @@ static int field_of(const struct diag *g, const struct contribution *c)
 	for (size_t i = 0; i < sizeof(by_code) / sizeof(*by_code); i++)
 		if (!strcmp(g->code, by_code[i].code))
 			return by_code[i].field;
+	if (!strcmp(g->code, "image-alt") ||
+	    (g->line && g->line == c->image_alt_line))
+		return 7;
 	if (!strncmp(g->code, "image", 5))
-		return g->line && g->line == c->image_alt_line ? 7 : 6;
+		return 6;
 	if (g->line && g->line == c->title_line)
 		return 0;
 	if (g->line && g->line == c->section_line)
