@@ -156,6 +156,18 @@ expect_status l4 429 "saves past web.saves_per_hour" -F token="$token" -F title=
   -F section=best-start -F body=Text "$URL$lpath/2027-01/new"
 [ ! -f issues/2027-01/piece-4.md ] && pass "the refused save wrote nothing" || fail "piece-4.md written"
 expect_status g1 405 "PUT" -X PUT "$URL$lpath"
+# A rotated secret: the old link is gone, and writes nothing.
+"$B" partners rotate "Luton Council Public Health" >/dev/null
+snapshot before
+expect_status r1 404 "the old link after rotate" "$URL$lpath"
+expect_status r2 404 "a POST to the old link after rotate" -F token="$token" -F title=Late \
+  -F section=best-start "$URL$lpath/2027-01/new"
+new=$("$B" partners link "Luton Council Public Health")
+expect_status r3 200 "the new link works" "$URL/contribute/${new##*/contribute/}"
+expect_status r4 403 "the old token does not fit the new link" -F token="$token" -F title=Late \
+  -F section=best-start "$URL/contribute/${new##*/contribute/}/2027-01/new"
+snapshot after
+cmp -s "$T/before.snap" "$T/after.snap" && pass "nothing written after rotate" || fail "written after rotate"
 stop_server
 expect_no_grep "$T/serve.log" "$lsecret" "no secret in the access log"
 expect_no_grep "$T/serve.log" "${lsecret:3:20}" "no part of a secret in the access log"
