@@ -164,7 +164,7 @@ static int add_field(struct buf *out, const char *key, const char *value,
 	buf_addf(out, "%s: \"", key);
 	for (size_t i = 0; i < v.len;) {
 		char tmp[12];
-		unsigned cp;
+		unsigned cp = 0;
 		size_t k =
 		        utf8_next((unsigned char *)v.data + i, v.len - i, &cp);
 		const char *esc = yaml_escape(cp, tmp);

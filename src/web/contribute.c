@@ -47,7 +47,17 @@ struct issue_index {
 	char *id;
 	struct owned *v;
 	size_t n;
+	struct timespec dir_mtime; /* of the folder when last read */
+	double read_at;            /* web_monotonic() then */
 };
+
+/*
+ * A folder whose time has not changed has had no file added, removed or
+ * renamed (every save here, and most editors', renames a new file into
+ * place); a file changed where it stands is caught by reading the folder
+ * again at least this often (seconds).
+ */
+#define INDEX_FRESH 2.0
 
 struct contribute {
 	struct web *w;
@@ -226,11 +236,22 @@ static struct issue_index *index_of(struct contribute *c, const char *id)
 static void refresh_index(struct contribute *c, struct issue_index *ix,
                           int dfd)
 {
-	DIR *dh = fdopendir(dup(dfd));
+	DIR *dh;
 	struct owned *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
+	struct stat dst;
+	double now = web_monotonic();
 
+	if (fstat(dfd, &dst) < 0)
+		return;
+	if (ix->read_at && now - ix->read_at < INDEX_FRESH &&
+	    dst.st_mtim.tv_sec == ix->dir_mtime.tv_sec &&
+	    dst.st_mtim.tv_nsec == ix->dir_mtime.tv_nsec)
+		return;
+	ix->dir_mtime = dst.st_mtim;
+	ix->read_at = now;
+	dh = fdopendir(dup(dfd));
 	while (dh && (de = readdir(dh))) {
 		struct owned key = {.name = de->d_name}, *old;
 		struct stat st;
