@@ -36,12 +36,27 @@ static const char *const type_labels[4] = {"News", "Case study", "Event",
                                            "Opportunity"};
 
 /* Who owns which file of an issue, as last read (see owned_pieces). */
+/* A piece as its partner's page lists it: its checks counted. */
+struct summary {
+	char *slug, *title, *type;
+	int withdrawn;
+	size_t errors, warnings;
+};
+
 struct owned {
 	char *name;
 	struct timespec mtime;
 	off_t size;
 	char *partner; /* NULL: the file names none */
+	/* The checks, once counted (sum.slug set), valid while the piece
+	 * and issue.yaml are as they were, for SUMMARY_FRESH seconds. */
+	struct summary sum;
+	struct timespec yaml_mtime;
+	double summed_at;
 };
+
+/* A picture changed in place is seen within this many seconds. */
+#define SUMMARY_FRESH 60.0
 
 struct issue_index {
 	char *id;
@@ -98,10 +113,27 @@ struct contribute *contribute_new(struct web *w, struct err *err)
 	return c;
 }
 
+static void summary_release(struct summary *m)
+{
+	free(m->slug);
+	free(m->title);
+	free(m->type);
+	memset(m, 0, sizeof(*m));
+}
+
+static void summary_copy(struct summary *to, const struct summary *from)
+{
+	*to = *from;
+	to->slug = from->slug ? xstrdup(from->slug) : NULL;
+	to->title = from->title ? xstrdup(from->title) : NULL;
+	to->type = from->type ? xstrdup(from->type) : NULL;
+}
+
 static void owned_release(struct owned *o)
 {
 	free(o->name);
 	free(o->partner);
+	summary_release(&o->sum);
 }
 
 void contribute_free(struct contribute *c)
@@ -180,153 +212,6 @@ static void page_url(const struct visit *v, const char *id, const char *slug,
 		buf_addf(out, "/%s", slug);
 	if (tail)
 		buf_addf(out, "/%s", tail);
-}
-
-/* Which pieces are whose. */
-
-static int cmp_owned(const void *a, const void *b)
-{
-	return strcmp(((const struct owned *)a)->name,
-	              ((const struct owned *)b)->name);
-}
-
-static int is_piece_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 3 && name[0] != '.' && !strcmp(name + n - 3, ".md") &&
-	       strcmp(name, "CONTRIBUTING.md") && strcmp(name, "README.md");
-}
-
-/* The partner field of dir/name, read (within 1 MB) and parsed. */
-static char *read_partner(int dfd, const char *name)
-{
-	struct buf text = BUF_INIT, partner = BUF_INIT;
-	struct stat st;
-	int fd = file_open_regular(dfd, name, &st);
-	char *r = NULL;
-
-	if (fd < 0)
-		return NULL;
-	if (file_read_fd(fd, &text, 1 << 20) == 0 &&
-	    piece_partner(text.data, text.len, &partner) == 1)
-		r = buf_detach(&partner);
-	close(fd);
-	buf_release(&text);
-	buf_release(&partner);
-	return r;
-}
-
-static struct issue_index *index_of(struct contribute *c, const char *id)
-{
-	for (size_t i = 0; i < c->nidx; i++)
-		if (!strcmp(c->idx[i].id, id))
-			return &c->idx[i];
-	c->idx = xrealloc(c->idx, (c->nidx + 1) * sizeof(*c->idx));
-	memset(&c->idx[c->nidx], 0, sizeof(*c->idx));
-	c->idx[c->nidx].id = xstrdup(id);
-	return &c->idx[c->nidx++];
-}
-
-/*
- * Brings the index of issue id up to date: a file whose time and size
- * are as they were is not read again, so a page costs a stat per piece
- * of the issue, not a parse. Call with index_lock held.
- */
-static void refresh_index(struct contribute *c, struct issue_index *ix,
-                          int dfd)
-{
-	DIR *dh;
-	struct owned *v = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	struct stat dst;
-	double now = web_monotonic();
-
-	if (fstat(dfd, &dst) < 0)
-		return;
-	if (ix->read_at && now - ix->read_at < INDEX_FRESH &&
-	    dst.st_mtim.tv_sec == ix->dir_mtime.tv_sec &&
-	    dst.st_mtim.tv_nsec == ix->dir_mtime.tv_nsec)
-		return;
-	ix->dir_mtime = dst.st_mtim;
-	ix->read_at = now;
-	dh = fdopendir(dup(dfd));
-	while (dh && (de = readdir(dh))) {
-		struct owned key = {.name = de->d_name}, *old;
-		struct stat st;
-
-		if (!is_piece_name(de->d_name) ||
-		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		old = ix->n ? bsearch(&key, ix->v, ix->n, sizeof(*ix->v),
-		                      cmp_owned)
-		            : NULL;
-		v[n].name = xstrdup(de->d_name);
-		v[n].mtime = st.st_mtim;
-		v[n].size = st.st_size;
-		if (old && old->size == st.st_size &&
-		    old->mtime.tv_sec == st.st_mtim.tv_sec &&
-		    old->mtime.tv_nsec == st.st_mtim.tv_nsec)
-			v[n].partner = old->partner ? xstrdup(old->partner)
-			                            : NULL;
-		else
-			v[n].partner = read_partner(dfd, de->d_name);
-		n++;
-	}
-	if (dh)
-		closedir(dh);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_owned);
-	for (size_t i = 0; i < ix->n; i++)
-		owned_release(&ix->v[i]);
-	free(ix->v);
-	ix->v = v;
-	ix->n = n;
-}
-
-/* The slugs of the partner's pieces in issue id, by name (caller frees). */
-static char **owned_pieces(struct contribute *c, const struct visit *v,
-                           const char *id, size_t *count)
-{
-	struct buf dir = BUF_INIT;
-	struct issue_index *ix;
-	char **slugs = NULL;
-	size_t n = 0;
-	int dfd;
-
-	config_path(c->cfg, &dir, "issues/%s", id);
-	dfd = open(dir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	buf_release(&dir);
-	*count = 0;
-	if (dfd < 0)
-		return NULL;
-	pthread_mutex_lock(&c->index_lock);
-	ix = index_of(c, id);
-	refresh_index(c, ix, dfd);
-	for (size_t i = 0; i < ix->n; i++) {
-		if (!ix->v[i].partner ||
-		    !piece_belongs(ix->v[i].partner, v->p.name, v->p.slug))
-			continue;
-		slugs = xrealloc(slugs, (n + 1) * sizeof(*slugs));
-		slugs[n++] = xstrndup(ix->v[i].name, strlen(ix->v[i].name) - 3);
-	}
-	pthread_mutex_unlock(&c->index_lock);
-	close(dfd);
-	*count = n;
-	return slugs;
-}
-
-static void free_strings(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* Checks, in the partner's words. */
@@ -467,6 +352,210 @@ static void checks_release(struct checks *k)
 	memset(k, 0, sizeof(*k));
 }
 
+/* Which pieces are whose. */
+
+static int cmp_owned(const void *a, const void *b)
+{
+	return strcmp(((const struct owned *)a)->name,
+	              ((const struct owned *)b)->name);
+}
+
+static int is_piece_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 3 && name[0] != '.' && !strcmp(name + n - 3, ".md") &&
+	       strcmp(name, "CONTRIBUTING.md") && strcmp(name, "README.md");
+}
+
+/* The partner field of dir/name, read (within 1 MB) and parsed. */
+static char *read_partner(int dfd, const char *name)
+{
+	struct buf text = BUF_INIT, partner = BUF_INIT;
+	struct stat st;
+	int fd = file_open_regular(dfd, name, &st);
+	char *r = NULL;
+
+	if (fd < 0)
+		return NULL;
+	if (file_read_fd(fd, &text, 1 << 20) == 0 &&
+	    piece_partner(text.data, text.len, &partner) == 1)
+		r = buf_detach(&partner);
+	close(fd);
+	buf_release(&text);
+	buf_release(&partner);
+	return r;
+}
+
+static struct issue_index *index_of(struct contribute *c, const char *id)
+{
+	for (size_t i = 0; i < c->nidx; i++)
+		if (!strcmp(c->idx[i].id, id))
+			return &c->idx[i];
+	c->idx = xrealloc(c->idx, (c->nidx + 1) * sizeof(*c->idx));
+	memset(&c->idx[c->nidx], 0, sizeof(*c->idx));
+	c->idx[c->nidx].id = xstrdup(id);
+	return &c->idx[c->nidx++];
+}
+
+/*
+ * Brings the index of issue id up to date: a file whose time and size
+ * are as they were is not read again, so a page costs a stat per piece
+ * of the issue, not a parse. Call with index_lock held.
+ */
+static void refresh_index(struct contribute *c, struct issue_index *ix,
+                          int dfd)
+{
+	DIR *dh;
+	struct owned *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat dst;
+	double now = web_monotonic();
+
+	if (fstat(dfd, &dst) < 0)
+		return;
+	if (ix->read_at && now - ix->read_at < INDEX_FRESH &&
+	    dst.st_mtim.tv_sec == ix->dir_mtime.tv_sec &&
+	    dst.st_mtim.tv_nsec == ix->dir_mtime.tv_nsec)
+		return;
+	ix->dir_mtime = dst.st_mtim;
+	ix->read_at = now;
+	dh = fdopendir(dup(dfd));
+	while (dh && (de = readdir(dh))) {
+		struct owned key = {.name = de->d_name}, *old;
+		struct stat st;
+
+		if (!is_piece_name(de->d_name) ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		old = ix->n ? bsearch(&key, ix->v, ix->n, sizeof(*ix->v),
+		                      cmp_owned)
+		            : NULL;
+		v[n].name = xstrdup(de->d_name);
+		v[n].mtime = st.st_mtim;
+		v[n].size = st.st_size;
+		memset(&v[n].sum, 0, sizeof(v[n].sum));
+		v[n].summed_at = 0;
+		if (old && old->size == st.st_size &&
+		    old->mtime.tv_sec == st.st_mtim.tv_sec &&
+		    old->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			v[n].partner = old->partner ? xstrdup(old->partner)
+			                            : NULL;
+			summary_copy(&v[n].sum, &old->sum);
+			v[n].yaml_mtime = old->yaml_mtime;
+			v[n].summed_at = old->summed_at;
+		} else {
+			v[n].partner = read_partner(dfd, de->d_name);
+		}
+		n++;
+	}
+	if (dh)
+		closedir(dh);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_owned);
+	for (size_t i = 0; i < ix->n; i++)
+		owned_release(&ix->v[i]);
+	free(ix->v);
+	ix->v = v;
+	ix->n = n;
+}
+
+/* Counts the checks of the piece o (compile's, as piece_check runs them). */
+static void summarise(struct contribute *c, const char *id, struct owned *o)
+{
+	struct diags ds = DIAGS_INIT;
+	struct err err = ERR_INIT;
+	struct checks k;
+	struct issue is;
+	const struct contribution *p = NULL;
+	char *slug = xstrndup(o->name, strlen(o->name) - 3);
+
+	summary_release(&o->sum);
+	if (piece_check(c->cfg, id, slug, &is, &ds, &err) == 1)
+		p = piece_of(&is);
+	checks_fill(&k, &ds, p);
+	o->sum.slug = slug;
+	o->sum.title = xstrdup(p && p->title ? p->title : slug);
+	o->sum.type = p && p->type ? xstrdup(p->type) : NULL;
+	o->sum.withdrawn = p && p->withdrawn;
+	o->sum.errors = k.errors;
+	o->sum.warnings = k.warnings;
+	checks_release(&k);
+	issue_release(&is);
+	diags_release(&ds);
+	err_release(&err);
+}
+
+/*
+ * The partner's pieces in issue id, by name, with their checks counted
+ * (caller frees with summaries_free). The counts are kept while nothing
+ * they depend on changed, so a page costs a few stats, not a compile.
+ */
+static struct summary *owned_pieces(struct contribute *c,
+                                    const struct visit *v, const char *id,
+                                    size_t *count)
+{
+	struct buf dir = BUF_INIT;
+	struct issue_index *ix;
+	struct summary *out = NULL;
+	struct stat yst;
+	double now = web_monotonic();
+	size_t n = 0;
+	int dfd;
+
+	config_path(c->cfg, &dir, "issues/%s", id);
+	dfd = open(dir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	buf_release(&dir);
+	*count = 0;
+	if (dfd < 0)
+		return NULL;
+	if (fstatat(dfd, "issue.yaml", &yst, 0) < 0)
+		memset(&yst, 0, sizeof(yst));
+	pthread_mutex_lock(&c->index_lock);
+	ix = index_of(c, id);
+	refresh_index(c, ix, dfd);
+	for (size_t i = 0; i < ix->n; i++) {
+		struct owned *o = &ix->v[i];
+
+		if (!o->partner ||
+		    !piece_belongs(o->partner, v->p.name, v->p.slug))
+			continue;
+		if (!o->sum.slug || now - o->summed_at >= SUMMARY_FRESH ||
+		    o->yaml_mtime.tv_sec != yst.st_mtim.tv_sec ||
+		    o->yaml_mtime.tv_nsec != yst.st_mtim.tv_nsec) {
+			summarise(c, id, o);
+			o->summed_at = now;
+			o->yaml_mtime = yst.st_mtim;
+		}
+		out = xrealloc(out, (n + 1) * sizeof(*out));
+		summary_copy(&out[n++], &o->sum);
+	}
+	pthread_mutex_unlock(&c->index_lock);
+	close(dfd);
+	*count = n;
+	return out;
+}
+
+static void summaries_free(struct summary *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		summary_release(&v[i]);
+	free(v);
+}
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* The partner's page. */
 
 static int cmp_str(const void *a, const void *b)
@@ -516,42 +605,30 @@ static const char *type_label(const char *type)
 
 /* One of the partner's pieces on their page, with its checks counted. */
 static struct tmpl_value *piece_item(struct visit *v, struct tmpl_data *d,
-                                     const char *id, const char *slug)
+                                     const char *id, const struct summary *m)
 {
-	struct tmpl_value *m = tmpl_map(d);
-	struct diags ds = DIAGS_INIT;
-	struct err err = ERR_INIT;
-	struct checks k;
-	struct issue is;
+	struct tmpl_value *e = tmpl_map(d);
 	struct buf url = BUF_INIT, status = BUF_INIT;
-	const struct contribution *c = NULL;
 
-	if (piece_check(v->c->cfg, id, slug, &is, &ds, &err) == 1)
-		c = piece_of(&is);
-	checks_fill(&k, &ds, c);
-	page_url(v, id, slug, NULL, &url);
-	tmpl_map_str(d, m, "url", url.data);
-	tmpl_map_str(d, m, "title", c && c->title ? c->title : slug);
-	tmpl_map_str(d, m, "type_label", type_label(c ? c->type : NULL));
-	if (c && c->withdrawn)
+	page_url(v, id, m->slug, NULL, &url);
+	tmpl_map_str(d, e, "url", url.data);
+	tmpl_map_str(d, e, "title", m->title);
+	tmpl_map_str(d, e, "type_label", type_label(m->type));
+	if (m->withdrawn)
 		buf_adds(&status, "Withdrawn");
-	else if (k.errors)
-		buf_addf(&status, "%zu thing%s to fix", k.errors,
-		         k.errors == 1 ? "" : "s");
-	else if (k.warnings)
-		buf_addf(&status, "Ready; %zu thing%s to check", k.warnings,
-		         k.warnings == 1 ? "" : "s");
+	else if (m->errors)
+		buf_addf(&status, "%zu thing%s to fix", m->errors,
+		         m->errors == 1 ? "" : "s");
+	else if (m->warnings)
+		buf_addf(&status, "Ready; %zu thing%s to check", m->warnings,
+		         m->warnings == 1 ? "" : "s");
 	else
 		buf_adds(&status, "Ready: nothing to fix");
-	tmpl_map_str(d, m, "status", status.data);
-	tmpl_map_bool(d, m, "to_fix", k.errors > 0 && !(c && c->withdrawn));
-	checks_release(&k);
-	issue_release(&is);
-	diags_release(&ds);
-	err_release(&err);
+	tmpl_map_str(d, e, "status", status.data);
+	tmpl_map_bool(d, e, "to_fix", m->errors > 0 && !m->withdrawn);
 	buf_release(&url);
 	buf_release(&status);
-	return m;
+	return e;
 }
 
 /* An issue open to partners, with the partner's pieces in it. */
@@ -565,7 +642,7 @@ static struct tmpl_value *issue_item(struct visit *v, struct tmpl_data *d,
 	struct buf url = BUF_INIT;
 	struct issue meta;
 	size_t n;
-	char **slugs = owned_pieces(v->c, v, id, &n);
+	struct summary *mine = owned_pieces(v->c, v, id, &n);
 	char *deadline;
 
 	issue_load_meta(&meta, v->c->cfg, id, &ds, &err);
@@ -578,10 +655,10 @@ static struct tmpl_value *issue_item(struct visit *v, struct tmpl_data *d,
 	page_url(v, id, "new", NULL, &url);
 	tmpl_map_str(d, m, "new_url", url.data);
 	for (size_t i = 0; i < n; i++)
-		tmpl_list_add(pieces, piece_item(v, d, id, slugs[i]));
+		tmpl_list_add(pieces, piece_item(v, d, id, &mine[i]));
 	tmpl_map_set(m, "pieces", pieces);
 	tmpl_map_bool(d, m, "has_pieces", n > 0);
-	free_strings(slugs, n);
+	summaries_free(mine, n);
 	issue_release(&meta);
 	diags_release(&ds);
 	err_release(&err);

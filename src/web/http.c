@@ -253,6 +253,7 @@ struct conn {
 	int capped;           /* counted in the per-address table */
 	unsigned char ip[16]; /* IPv4 in the first 4 bytes */
 	double waiting;       /* since when a request is awaited; 0: not */
+	double grace;         /* more seconds for this request's big body */
 };
 
 struct ip_count {
@@ -421,6 +422,26 @@ static void conn_waiting(struct http_server *s, struct MHD_Connection *mc,
 		return;
 	pthread_mutex_lock(&s->guard.lock);
 	c->waiting = since;
+	c->grace = 0;
+	pthread_mutex_unlock(&s->guard.lock);
+}
+
+/*
+ * A body larger than HTTP_BODY_MAX (an upload where body_max allows it)
+ * may take longer than the deadline: one second more for each
+ * HTTP_UPLOAD_RATE bytes announced.
+ */
+static void conn_grace(struct http_server *s, struct MHD_Connection *mc,
+                       unsigned long long length)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *c = ci ? ci->socket_context : NULL;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&s->guard.lock);
+	c->grace = (double)length / HTTP_UPLOAD_RATE;
 	pthread_mutex_unlock(&s->guard.lock);
 }
 
@@ -430,7 +451,7 @@ static unsigned sweep(struct http_server *s, double now)
 	unsigned closed = 0;
 
 	for (struct conn *c = s->guard.conns; c; c = c->next) {
-		if (c->waiting > 0 && now - c->waiting >= s->deadline &&
+		if (c->waiting > 0 && now - c->waiting >= s->deadline + c->grace &&
 		    c->fd >= 0) {
 			shutdown(c->fd, SHUT_RDWR);
 			c->waiting = 0;
@@ -802,6 +823,8 @@ static int begin(struct exchange *e, const char *url, const char *method)
 	}
 	if (cl && strtoull(cl, NULL, 10) > e->body_max)
 		return 413;
+	if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
+		conn_grace(e->server, e->conn, strtoull(cl, NULL, 10));
 	return 0;
 }
 

@@ -116,7 +116,7 @@ async function receiptsAndCompile(o) {
   const receipts = await waitFor(() => {
     const r = messagesTo(o).filter((m) => /^Subject: Received:/m.test(m.headers));
     return r.length >= 2 ? r : null;
-  }, 'two receipts in the outbox');
+  }, 'two receipts in the outbox', 20000);
   if (!receipts) return;
   ok(`${receipts.length} receipts in the outbox`);
   expect(receipts[0].body.includes('Describe what the picture shows'), 'the first receipt says what to fix');
