@@ -797,7 +797,13 @@ int piece_partner(const char *text, size_t len, struct buf *out)
 
 int piece_belongs(const char *field, const char *name, const char *slug)
 {
+	size_t n;
+
 	while (*field == ' ')
 		field++;
-	return !strcasecmp(field, name) || !strcmp(field, slug);
+	n = strlen(field);
+	while (n && field[n - 1] == ' ')
+		n--;
+	return (strlen(name) == n && !strncasecmp(field, name, n)) ||
+	       (strlen(slug) == n && !strncmp(field, slug, n));
 }

@@ -152,8 +152,8 @@ int piece_partner(const char *text, size_t len, struct buf *out);
 
 /*
  * Whether a piece whose partner field is field belongs to the partner
- * called name with slug: the field is the name (ASCII case ignored) or
- * the slug.
+ * called name with slug: the field, without spaces at its ends, is the
+ * name (ASCII case ignored) or the slug.
  */
 int piece_belongs(const char *field, const char *name, const char *slug);
 

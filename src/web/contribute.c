@@ -48,6 +48,7 @@ struct owned {
 	struct timespec mtime;
 	off_t size;
 	char *partner; /* NULL: the file names none */
+	char *key;     /* partner in lower case, trimmed (piece_belongs) */
 	/* The checks, once counted (sum.slug set), valid while the piece
 	 * and issue.yaml are as they were, for SUMMARY_FRESH seconds. */
 	struct summary sum;
@@ -64,6 +65,8 @@ struct issue_index {
 	size_t n;
 	struct timespec dir_mtime; /* of the folder when last read */
 	double read_at;            /* web_monotonic() then */
+	size_t *by_partner; /* indexes of v by partner key, then name */
+	size_t nby;
 };
 
 /*
@@ -72,7 +75,7 @@ struct issue_index {
  * place); a file changed where it stands is caught by reading the folder
  * again at least this often (seconds).
  */
-#define INDEX_FRESH 2.0
+#define INDEX_FRESH 10.0
 
 struct contribute {
 	struct web *w;
@@ -133,6 +136,7 @@ static void owned_release(struct owned *o)
 {
 	free(o->name);
 	free(o->partner);
+	free(o->key);
 	summary_release(&o->sum);
 }
 
@@ -144,6 +148,7 @@ void contribute_free(struct contribute *c)
 		for (size_t k = 0; k < c->idx[i].n; k++)
 			owned_release(&c->idx[i].v[k]);
 		free(c->idx[i].v);
+		free(c->idx[i].by_partner);
 		free(c->idx[i].id);
 	}
 	free(c->idx);
@@ -398,6 +403,97 @@ static struct issue_index *index_of(struct contribute *c, const char *id)
 	return &c->idx[c->nidx++];
 }
 
+/* A partner's name or a piece's partner field as piece_belongs reads it. */
+static char *partner_key(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	while (*s == ' ')
+		s++;
+	for (; *s; s++)
+		buf_addch(&b, *s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
+	while (b.len && b.data[b.len - 1] == ' ')
+		buf_setlen(&b, b.len - 1);
+	return buf_detach(&b);
+}
+
+static int cmp_key(const void *a, const void *b, void *ctx)
+{
+	const struct issue_index *ix = ctx;
+	const struct owned *x = &ix->v[*(const size_t *)a];
+	const struct owned *y = &ix->v[*(const size_t *)b];
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The pieces naming a partner, sorted by their key, to find them fast. */
+static void sort_by_partner(struct issue_index *ix)
+{
+	free(ix->by_partner);
+	ix->by_partner = xcalloc(ix->n ? ix->n : 1, sizeof(size_t));
+	ix->nby = 0;
+	for (size_t i = 0; i < ix->n; i++) {
+		if (!ix->v[i].partner)
+			continue;
+		ix->v[i].key = partner_key(ix->v[i].partner);
+		ix->by_partner[ix->nby++] = i;
+	}
+	if (ix->nby)
+		qsort_r(ix->by_partner, ix->nby, sizeof(size_t), cmp_key, ix);
+}
+
+/* Appends to *v the indexes of the pieces whose key is key. */
+static void find_key(const struct issue_index *ix, const char *key,
+                     size_t **v, size_t *n)
+{
+	size_t lo = 0, hi = ix->nby;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ix->v[ix->by_partner[mid]].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->nby && !strcmp(ix->v[ix->by_partner[lo]].key, key);
+	     lo++) {
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = ix->by_partner[lo];
+	}
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The pieces of partner p in ix, in name order: those naming its name
+ * (any case) or its slug, each once.
+ */
+static size_t *partner_pieces(const struct issue_index *ix,
+                              const struct store_partner *p, size_t *count)
+{
+	char *name = partner_key(p->name);
+	size_t *v = NULL, n = 0, k = 0;
+
+	find_key(ix, name, &v, &n);
+	if (strcmp(name, p->slug))
+		find_key(ix, p->slug, &v, &n);
+	free(name);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_size);
+	for (size_t i = 0; i < n; i++)
+		if (!k || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*count = k;
+	return v;
+}
+
 /*
  * Brings the index of issue id up to date: a file whose time and size
  * are as they were is not read again, so a page costs a stat per piece
@@ -464,6 +560,7 @@ static void refresh_index(struct contribute *c, struct issue_index *ix,
 	free(ix->v);
 	ix->v = v;
 	ix->n = n;
+	sort_by_partner(ix);
 }
 
 /* Counts the checks of the piece o (compile's, as piece_check runs them). */
@@ -506,7 +603,7 @@ static struct summary *owned_pieces(struct contribute *c,
 	struct summary *out = NULL;
 	struct stat yst;
 	double now = web_monotonic();
-	size_t n = 0;
+	size_t n = 0, nmine, *mine;
 	int dfd;
 
 	config_path(c->cfg, &dir, "issues/%s", id);
@@ -520,12 +617,10 @@ static struct summary *owned_pieces(struct contribute *c,
 	pthread_mutex_lock(&c->index_lock);
 	ix = index_of(c, id);
 	refresh_index(c, ix, dfd);
-	for (size_t i = 0; i < ix->n; i++) {
-		struct owned *o = &ix->v[i];
+	mine = partner_pieces(ix, &v->p, &nmine);
+	for (size_t i = 0; i < nmine; i++) {
+		struct owned *o = &ix->v[mine[i]];
 
-		if (!o->partner ||
-		    !piece_belongs(o->partner, v->p.name, v->p.slug))
-			continue;
 		if (!o->sum.slug || now - o->summed_at >= SUMMARY_FRESH ||
 		    o->yaml_mtime.tv_sec != yst.st_mtim.tv_sec ||
 		    o->yaml_mtime.tv_nsec != yst.st_mtim.tv_nsec) {
@@ -537,6 +632,7 @@ static struct summary *owned_pieces(struct contribute *c,
 		summary_copy(&out[n++], &o->sum);
 	}
 	pthread_mutex_unlock(&c->index_lock);
+	free(mine);
 	close(dfd);
 	*count = n;
 	return out;

@@ -410,13 +410,20 @@ static void notify_connection(void *cls, struct MHD_Connection *mc,
 		conn_closed(s, *socket_context);
 }
 
+/* The guard's record of connection mc, or NULL. */
+static struct conn *conn_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 /* The request on mc has arrived (waiting 0), or the next is awaited. */
 static void conn_waiting(struct http_server *s, struct MHD_Connection *mc,
                          double since)
 {
-	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct conn *c = ci ? ci->socket_context : NULL;
+	struct conn *c = conn_of(mc);
 
 	if (!c)
 		return;
@@ -434,9 +441,7 @@ static void conn_waiting(struct http_server *s, struct MHD_Connection *mc,
 static void conn_grace(struct http_server *s, struct MHD_Connection *mc,
                        unsigned long long length)
 {
-	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct conn *c = ci ? ci->socket_context : NULL;
+	struct conn *c = conn_of(mc);
 
 	if (!c)
 		return;

@@ -82,18 +82,24 @@ struct web {
 static void say(struct web *w, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
-static void say(struct web *w, const char *fmt, ...)
+static void vsay(struct web *w, const char *fmt, va_list ap)
 {
 	struct buf line = BUF_INIT;
-	va_list ap;
 
 	if (!w->opt.log)
 		return;
-	va_start(ap, fmt);
 	buf_vaddf(&line, fmt, ap);
-	va_end(ap);
 	w->opt.log(w->opt.ctx, line.data);
 	buf_release(&line);
+}
+
+static void say(struct web *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(w, fmt, ap);
+	va_end(ap);
 }
 
 static double monotonic(void)
@@ -1172,16 +1178,11 @@ int web_read_form(struct web *w, struct http_exchange *ex, struct form *f)
 
 void web_say(struct web *w, const char *fmt, ...)
 {
-	struct buf line = BUF_INIT;
 	va_list ap;
 
-	if (!w->opt.log)
-		return;
 	va_start(ap, fmt);
-	buf_vaddf(&line, fmt, ap);
+	vsay(w, fmt, ap);
 	va_end(ap);
-	w->opt.log(w->opt.ctx, line.data);
-	buf_release(&line);
 }
 
 void web_defer(struct web *w, struct http_exchange *ex, struct writer_job *job)
