@@ -65,7 +65,7 @@ struct issue_index {
 	size_t n;
 	struct timespec dir_mtime; /* of the folder when last read */
 	double read_at;            /* web_monotonic() then */
-	size_t *by_partner; /* indexes of v by partner key, then name */
+	size_t *by_partner;        /* indexes of v by partner key, then name */
 	size_t nby;
 };
 
@@ -172,8 +172,7 @@ static int plain_name(const char *s)
 }
 
 /* "SECRET[/ISSUE[/SLUG[/TAIL]]]" into v; 0, or -1 for any other shape. */
-static int split_rest(const char *rest, char *secret, size_t n,
-                      struct visit *v)
+static int split_rest(const char *rest, char *secret, size_t n, struct visit *v)
 {
 	const char *parts[4] = {0};
 	size_t lens[4] = {0}, k = 0;
@@ -228,10 +227,10 @@ static int field_of(const struct diag *g, const struct contribution *c)
 		const char *code;
 		int field;
 	} by_code[] = {
-	        {"missing-title", 0}, {"missing-section", 1},
+	        {"missing-title", 0},   {"missing-section", 1},
 	        {"unknown-section", 1}, {"unknown-type", 2},
-	        {"event-start", 8},   {"event-end", 9},
-	        {"late", -1},         {"front-matter", -1},
+	        {"event-start", 8},     {"event-end", 9},
+	        {"late", -1},           {"front-matter", -1},
 	};
 
 	if (strcmp(g->file, c->path) != 0)
@@ -300,9 +299,9 @@ struct checks {
 static const char *field_label(int f)
 {
 	static const char *const labels[FIELD_COUNT] = {
-	        "Title",   "Section", "Type",        "Summary",
-	        "Text",    "Author",  "Picture",     "Picture description",
-	        "Starts",  "Ends",    "Place",
+	        "Title",  "Section", "Type",    "Summary",
+	        "Text",   "Author",  "Picture", "Picture description",
+	        "Starts", "Ends",    "Place",
 	};
 
 	return f >= 0 && f < FIELD_COUNT ? labels[f] : "The piece";
@@ -444,8 +443,8 @@ static void sort_by_partner(struct issue_index *ix)
 }
 
 /* Appends to *v the indexes of the pieces whose key is key. */
-static void find_key(const struct issue_index *ix, const char *key,
-                     size_t **v, size_t *n)
+static void find_key(const struct issue_index *ix, const char *key, size_t **v,
+                     size_t *n)
 {
 	size_t lo = 0, hi = ix->nby;
 
@@ -499,8 +498,7 @@ static size_t *partner_pieces(const struct issue_index *ix,
  * are as they were is not read again, so a page costs a stat per piece
  * of the issue, not a parse. Call with index_lock held.
  */
-static void refresh_index(struct contribute *c, struct issue_index *ix,
-                          int dfd)
+static void refresh_index(struct contribute *c, struct issue_index *ix, int dfd)
 {
 	DIR *dh;
 	struct owned *v = NULL;
@@ -541,8 +539,8 @@ static void refresh_index(struct contribute *c, struct issue_index *ix,
 		if (old && old->size == st.st_size &&
 		    old->mtime.tv_sec == st.st_mtim.tv_sec &&
 		    old->mtime.tv_nsec == st.st_mtim.tv_nsec) {
-			v[n].partner = old->partner ? xstrdup(old->partner)
-			                            : NULL;
+			v[n].partner =
+			        old->partner ? xstrdup(old->partner) : NULL;
 			summary_copy(&v[n].sum, &old->sum);
 			v[n].yaml_mtime = old->yaml_mtime;
 			v[n].summed_at = old->summed_at;
@@ -594,9 +592,8 @@ static void summarise(struct contribute *c, const char *id, struct owned *o)
  * (caller frees with summaries_free). The counts are kept while nothing
  * they depend on changed, so a page costs a few stats, not a compile.
  */
-static struct summary *owned_pieces(struct contribute *c,
-                                    const struct visit *v, const char *id,
-                                    size_t *count)
+static struct summary *owned_pieces(struct contribute *c, const struct visit *v,
+                                    const char *id, size_t *count)
 {
 	struct buf dir = BUF_INIT;
 	struct issue_index *ix;
@@ -816,8 +813,8 @@ static void add_choices(struct visit *v, struct tmpl_data *d,
 		tmpl_map_str(d, m, "key", cfg->sections[i].key);
 		tmpl_map_str(d, m, "title", cfg->sections[i].title);
 		tmpl_map_bool(d, m, "selected",
-		              f->section &&
-		                      !strcmp(f->section, cfg->sections[i].key));
+		              f->section && !strcmp(f->section,
+		                                    cfg->sections[i].key));
 		tmpl_list_add(sections, m);
 	}
 	for (size_t i = 0; i < 4; i++) {
@@ -852,8 +849,8 @@ static void add_values(struct tmpl_data *d, struct tmpl_value *root,
 	tmpl_map_set(root, "value", m);
 }
 
-static struct tmpl_value *check_item(struct tmpl_data *d, int field,
-                                     int error, const char *message)
+static struct tmpl_value *check_item(struct tmpl_data *d, int field, int error,
+                                     const char *message)
 {
 	struct tmpl_value *e = tmpl_map(d);
 
@@ -893,9 +890,8 @@ static void add_checks(struct tmpl_data *d, struct tmpl_value *root,
 				continue;
 			tmpl_list_add(list, check_item(d, slot, k.v[j].error,
 			                               k.v[j].message));
-			tmpl_list_add(summary,
-			              check_item(d, slot, k.v[j].error,
-			                         k.v[j].message));
+			tmpl_list_add(summary, check_item(d, slot, k.v[j].error,
+			                                  k.v[j].message));
 			n++;
 		}
 		tmpl_map_set(f, "list", list);
@@ -942,7 +938,7 @@ static void piece_page(struct visit *v, const struct view *vw)
 	if (vw->status == 400)
 		buf_adds(&title, "Error: ");
 	buf_adds(&title, v->slug ? vw->f.title && *vw->f.title ? vw->f.title
-	                                                     : "Your piece"
+	                                                       : "Your piece"
 	                         : "A new piece");
 	root = web_page_data(v->c->w, d, title.data);
 	issue_load_meta(&meta, v->c->cfg, v->id, &ds, &err);
@@ -1090,8 +1086,8 @@ static void save_job_free(struct save_job *j)
 static int run_save(struct store *st, struct writer_job *job, struct err *err)
 {
 	struct save_job *j = (struct save_job *)job;
-	const char *what = j->saved.withdrawn ? "piece-withdrawn"
-	                                      : "piece-saved";
+	const char *what =
+	        j->saved.withdrawn ? "piece-withdrawn" : "piece-saved";
 
 	if (piece_record(st, j->id, &j->saved, j->partner, err) < 0)
 		return -1;
@@ -1260,7 +1256,8 @@ static int hard_problems(struct visit *v, const struct piece *p,
 
 static int closed_page(struct visit *v)
 {
-	web_error_page(v->c->w, v->ex, 403, "Contributions to this issue are closed",
+	web_error_page(v->c->w, v->ex, 403,
+	               "Contributions to this issue are closed",
 	               "The deadline for this issue has passed, so pieces can "
 	               "no longer be changed here. Write to the newsletter's "
 	               "editor if something must change.");
@@ -1342,8 +1339,8 @@ static int take_save(struct visit *v, long *wait)
 
 	snprintf(partner, sizeof(partner), "partner:%lld", (long long)v->p.id);
 	ratelimit_client_keys(v->ex->req.client, keys);
-	return ratelimit_take_keys(v->c->saves, names, NULL, 2,
-	                           web_monotonic(), wait);
+	return ratelimit_take_keys(v->c->saves, names, NULL, 2, web_monotonic(),
+	                           wait);
 }
 
 static int piece_post(struct visit *v)
@@ -1378,9 +1375,10 @@ static int piece_post(struct visit *v)
 	if (v->slug)
 		old = piece_of(&is);
 	if (!take_save(v, &wait)) {
-		web_error_page(v->c->w, v->ex, 429, "Too many saves",
-		               "Your pieces were saved many times in the last "
-		               "hour. Please wait a few minutes and try again.");
+		web_error_page(
+		        v->c->w, v->ex, 429, "Too many saves",
+		        "Your pieces were saved many times in the last "
+		        "hour. Please wait a few minutes and try again.");
 		v->ex->resp.retry_after = wait;
 		goto out;
 	}

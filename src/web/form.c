@@ -437,7 +437,8 @@ int form_parse_multipart(struct form *f, const char *boundary, const char *body,
 		goto out;
 	}
 	while ((r = after_delimiter(&p, end)) == 0) {
-		struct buf name = BUF_INIT, value = BUF_INIT, filename = BUF_INIT;
+		struct buf name = BUF_INIT, value = BUF_INIT,
+		           filename = BUF_INIT;
 		const char *stop;
 		int is_file = 0;
 

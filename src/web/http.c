@@ -68,12 +68,12 @@ struct exchange {
 	char *uri; /* as received, for the log */
 	struct buf path, body;
 	char client[ADDRESS_MAX];
-	int begun;    /* the request line and headers were looked at */
-	int started;  /* the handler was called */
-	int too_big;  /* the body passed body_max */
+	int begun;       /* the request line and headers were looked at */
+	int started;     /* the handler was called */
+	int too_big;     /* the body passed body_max */
 	size_t body_max; /* for this request's path */
-	int answered; /* resp holds the answer */
-	int status;   /* as sent, for the log */
+	int answered;    /* resp holds the answer */
+	int status;      /* as sent, for the log */
 	uint64_t bytes;
 	struct timespec start;
 };
@@ -456,8 +456,8 @@ static unsigned sweep(struct http_server *s, double now)
 	unsigned closed = 0;
 
 	for (struct conn *c = s->guard.conns; c; c = c->next) {
-		if (c->waiting > 0 && now - c->waiting >= s->deadline + c->grace &&
-		    c->fd >= 0) {
+		if (c->waiting > 0 &&
+		    now - c->waiting >= s->deadline + c->grace && c->fd >= 0) {
 			shutdown(c->fd, SHUT_RDWR);
 			c->waiting = 0;
 			closed++;
@@ -821,7 +821,8 @@ static int begin(struct exchange *e, const char *url, const char *method)
 	q->path = e->path.data;
 	e->body_max = HTTP_BODY_MAX;
 	if (e->server->cfg.body_max) {
-		size_t max = e->server->cfg.body_max(e->server->cfg.ctx, q->path);
+		size_t max =
+		        e->server->cfg.body_max(e->server->cfg.ctx, q->path);
 
 		if (max)
 			e->body_max = max;

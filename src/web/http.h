@@ -41,10 +41,10 @@
  * a reverse proxy on the same machine every connection comes from there
  * (the deadline, and the proxy's own limits, protect that case).
  */
-#define HTTP_REQUEST_DEADLINE       10
+#define HTTP_REQUEST_DEADLINE 10
 /* A body over HTTP_BODY_MAX (an upload) gets a second more per this many
  * bytes announced: 5 MB may take 90 s at a slow 64 KB/s. */
-#define HTTP_UPLOAD_RATE (64 * 1024)
+#define HTTP_UPLOAD_RATE            (64 * 1024)
 #define HTTP_CONNECTIONS_PER_CLIENT 32
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OTHER };

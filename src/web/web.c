@@ -30,21 +30,11 @@
 #define STOP_GRACE    10.0
 
 static const char *const page_names[] = {
-        "web/subscribe.html",
-        "web/check-inbox.html",
-        "web/confirm.html",
-        "web/confirmed.html",
-        "web/unsubscribe.html",
-        "web/unsubscribed.html",
-        "web/suppressed.html",
-        "web/400.html",
-        "web/404.html",
-        "web/413.html",
-        "web/429.html",
-        "web/error.html",
-        "web/partner.html",
-        "web/piece.html",
-        NULL,
+        "web/subscribe.html",  "web/check-inbox.html", "web/confirm.html",
+        "web/confirmed.html",  "web/unsubscribe.html", "web/unsubscribed.html",
+        "web/suppressed.html", "web/400.html",         "web/404.html",
+        "web/413.html",        "web/429.html",         "web/error.html",
+        "web/partner.html",    "web/piece.html",       NULL,
 };
 static const char *const partial_names[] = {
         "web/head.html",

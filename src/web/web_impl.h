@@ -44,8 +44,7 @@ void web_say(struct web *w, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
 /* Suspends ex and queues job on the store's writer: its done answers. */
-void web_defer(struct web *w, struct http_exchange *ex,
-               struct writer_job *job);
+void web_defer(struct web *w, struct http_exchange *ex, struct writer_job *job);
 
 /*
  * Hands a finished message to the mail thread (web_options.send).
