@@ -493,31 +493,93 @@ static size_t *partner_pieces(const struct issue_index *ix,
 	return v;
 }
 
+/* An entry copied (for reading it without the lock). */
+static void owned_copy_one(struct owned *to, const struct owned *from)
+{
+	*to = *from;
+	to->name = xstrdup(from->name);
+	to->partner = from->partner ? xstrdup(from->partner) : NULL;
+	to->key = NULL;
+	summary_copy(&to->sum, &from->sum);
+}
+
+static struct owned *owned_copy(const struct owned *v, size_t n)
+{
+	struct owned *c = xcalloc(n ? n : 1, sizeof(*c));
+
+	for (size_t i = 0; i < n; i++)
+		owned_copy_one(&c[i], &v[i]);
+	return c;
+}
+
+static void owned_free(struct owned *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		owned_release(&v[i]);
+	free(v);
+}
+
+/*
+ * The entry for file name in the folder dfd: what old knew of it while
+ * its time and size are as they were, else read again.
+ */
+static void owned_entry(struct owned *e, const char *name,
+                        const struct stat *st, const struct owned *old,
+                        size_t nold, int dfd)
+{
+	struct owned key = {.name = (char *)name}, *was = NULL;
+
+	memset(e, 0, sizeof(*e));
+	if (nold)
+		was = bsearch(&key, old, nold, sizeof(*old), cmp_owned);
+	e->name = xstrdup(name);
+	e->mtime = st->st_mtim;
+	e->size = st->st_size;
+	if (was && was->size == st->st_size &&
+	    was->mtime.tv_sec == st->st_mtim.tv_sec &&
+	    was->mtime.tv_nsec == st->st_mtim.tv_nsec) {
+		e->partner = was->partner ? xstrdup(was->partner) : NULL;
+		summary_copy(&e->sum, &was->sum);
+		e->yaml_mtime = was->yaml_mtime;
+		e->summed_at = was->summed_at;
+	} else {
+		e->partner = read_partner(dfd, name);
+	}
+}
+
 /*
  * Brings the index of issue id up to date: a file whose time and size
- * are as they were is not read again, so a page costs a stat per piece
- * of the issue, not a parse. Call with index_lock held.
+ * are as they were is not read again, and the folder itself only when
+ * its time changed or INDEX_FRESH passed. The folder is read without
+ * the lock: pages keep using the index as it was meanwhile.
  */
-static void refresh_index(struct contribute *c, struct issue_index *ix, int dfd)
+static void refresh_index(struct contribute *c, const char *id, int dfd)
 {
-	DIR *dh;
-	struct owned *v = NULL;
-	size_t n = 0, cap = 0;
+	struct owned *v = NULL, *old;
+	size_t n = 0, cap = 0, nold;
+	struct issue_index *ix;
 	struct dirent *de;
 	struct stat dst;
 	double now = web_monotonic();
+	DIR *dh;
 
 	if (fstat(dfd, &dst) < 0)
 		return;
+	pthread_mutex_lock(&c->index_lock);
+	ix = index_of(c, id);
 	if (ix->read_at && now - ix->read_at < INDEX_FRESH &&
 	    dst.st_mtim.tv_sec == ix->dir_mtime.tv_sec &&
-	    dst.st_mtim.tv_nsec == ix->dir_mtime.tv_nsec)
+	    dst.st_mtim.tv_nsec == ix->dir_mtime.tv_nsec) {
+		pthread_mutex_unlock(&c->index_lock);
 		return;
+	}
 	ix->dir_mtime = dst.st_mtim;
 	ix->read_at = now;
+	old = owned_copy(ix->v, ix->n);
+	nold = ix->n;
+	pthread_mutex_unlock(&c->index_lock);
 	dh = fdopendir(dup(dfd));
 	while (dh && (de = readdir(dh))) {
-		struct owned key = {.name = de->d_name}, *old;
 		struct stat st;
 
 		if (!is_piece_name(de->d_name) ||
@@ -528,37 +590,20 @@ static void refresh_index(struct contribute *c, struct issue_index *ix, int dfd)
 			cap = cap ? cap * 2 : 64;
 			v = xrealloc(v, cap * sizeof(*v));
 		}
-		old = ix->n ? bsearch(&key, ix->v, ix->n, sizeof(*ix->v),
-		                      cmp_owned)
-		            : NULL;
-		v[n].name = xstrdup(de->d_name);
-		v[n].mtime = st.st_mtim;
-		v[n].size = st.st_size;
-		memset(&v[n].sum, 0, sizeof(v[n].sum));
-		v[n].summed_at = 0;
-		if (old && old->size == st.st_size &&
-		    old->mtime.tv_sec == st.st_mtim.tv_sec &&
-		    old->mtime.tv_nsec == st.st_mtim.tv_nsec) {
-			v[n].partner =
-			        old->partner ? xstrdup(old->partner) : NULL;
-			summary_copy(&v[n].sum, &old->sum);
-			v[n].yaml_mtime = old->yaml_mtime;
-			v[n].summed_at = old->summed_at;
-		} else {
-			v[n].partner = read_partner(dfd, de->d_name);
-		}
-		n++;
+		owned_entry(&v[n++], de->d_name, &st, old, nold, dfd);
 	}
 	if (dh)
 		closedir(dh);
+	owned_free(old, nold);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_owned);
-	for (size_t i = 0; i < ix->n; i++)
-		owned_release(&ix->v[i]);
-	free(ix->v);
+	pthread_mutex_lock(&c->index_lock);
+	ix = index_of(c, id);
+	owned_free(ix->v, ix->n);
 	ix->v = v;
 	ix->n = n;
 	sort_by_partner(ix);
+	pthread_mutex_unlock(&c->index_lock);
 }
 
 /* Counts the checks of the piece o (compile's, as piece_check runs them). */
@@ -587,6 +632,47 @@ static void summarise(struct contribute *c, const char *id, struct owned *o)
 	err_release(&err);
 }
 
+/* Whether o's counts still hold, with issue.yaml's time now yaml. */
+static int summary_fresh(const struct owned *o, const struct timespec *yaml,
+                         double now)
+{
+	return o->sum.slug && now - o->summed_at < SUMMARY_FRESH &&
+	       o->yaml_mtime.tv_sec == yaml->tv_sec &&
+	       o->yaml_mtime.tv_nsec == yaml->tv_nsec;
+}
+
+/*
+ * Counts the checks of the pieces stale[0..n) (copies of index entries)
+ * without the lock, then keeps each count in the index if its file is
+ * still as it was.
+ */
+static void summarise_stale(struct contribute *c, const char *id,
+                            struct owned *stale, size_t n,
+                            const struct timespec *yaml, double now)
+{
+	struct issue_index *ix;
+
+	for (size_t i = 0; i < n; i++)
+		summarise(c, id, &stale[i]);
+	pthread_mutex_lock(&c->index_lock);
+	ix = index_of(c, id);
+	for (size_t i = 0; i < n; i++) {
+		struct owned *e = ix->n ? bsearch(&stale[i], ix->v, ix->n,
+		                                  sizeof(*ix->v), cmp_owned)
+		                        : NULL;
+
+		if (!e || e->size != stale[i].size ||
+		    e->mtime.tv_sec != stale[i].mtime.tv_sec ||
+		    e->mtime.tv_nsec != stale[i].mtime.tv_nsec)
+			continue;
+		summary_release(&e->sum);
+		summary_copy(&e->sum, &stale[i].sum);
+		e->summed_at = now;
+		e->yaml_mtime = *yaml;
+	}
+	pthread_mutex_unlock(&c->index_lock);
+}
+
 /*
  * The partner's pieces in issue id, by name, with their checks counted
  * (caller frees with summaries_free). The counts are kept while nothing
@@ -596,11 +682,11 @@ static struct summary *owned_pieces(struct contribute *c, const struct visit *v,
                                     const char *id, size_t *count)
 {
 	struct buf dir = BUF_INIT;
-	struct issue_index *ix;
-	struct summary *out = NULL;
+	struct owned *stale = NULL;
+	struct summary *out;
 	struct stat yst;
 	double now = web_monotonic();
-	size_t n = 0, nmine, *mine;
+	size_t n, nstale = 0, *mine, *where = NULL;
 	int dfd;
 
 	config_path(c->cfg, &dir, "issues/%s", id);
@@ -611,26 +697,30 @@ static struct summary *owned_pieces(struct contribute *c, const struct visit *v,
 		return NULL;
 	if (fstatat(dfd, "issue.yaml", &yst, 0) < 0)
 		memset(&yst, 0, sizeof(yst));
+	refresh_index(c, id, dfd);
+	close(dfd);
 	pthread_mutex_lock(&c->index_lock);
-	ix = index_of(c, id);
-	refresh_index(c, ix, dfd);
-	mine = partner_pieces(ix, &v->p, &nmine);
-	for (size_t i = 0; i < nmine; i++) {
-		struct owned *o = &ix->v[mine[i]];
+	mine = partner_pieces(index_of(c, id), &v->p, &n);
+	out = xcalloc(n ? n : 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		const struct owned *o = &index_of(c, id)->v[mine[i]];
 
-		if (!o->sum.slug || now - o->summed_at >= SUMMARY_FRESH ||
-		    o->yaml_mtime.tv_sec != yst.st_mtim.tv_sec ||
-		    o->yaml_mtime.tv_nsec != yst.st_mtim.tv_nsec) {
-			summarise(c, id, o);
-			o->summed_at = now;
-			o->yaml_mtime = yst.st_mtim;
+		if (summary_fresh(o, &yst.st_mtim, now)) {
+			summary_copy(&out[i], &o->sum);
+			continue;
 		}
-		out = xrealloc(out, (n + 1) * sizeof(*out));
-		summary_copy(&out[n++], &o->sum);
+		stale = xrealloc(stale, (nstale + 1) * sizeof(*stale));
+		where = xrealloc(where, (nstale + 1) * sizeof(*where));
+		owned_copy_one(&stale[nstale], o);
+		where[nstale++] = i;
 	}
 	pthread_mutex_unlock(&c->index_lock);
+	summarise_stale(c, id, stale, nstale, &yst.st_mtim, now);
+	for (size_t i = 0; i < nstale; i++)
+		summary_copy(&out[where[i]], &stale[i].sum);
+	owned_free(stale, nstale);
+	free(where);
 	free(mine);
-	close(dfd);
 	*count = n;
 	return out;
 }
