@@ -415,6 +415,38 @@ static int after_delimiter(const char **pp, const char *end)
 	return 0;
 }
 
+/*
+ * Reads the part at *pp (its headers, its content up to the next
+ * delimiter) into f, advancing *pp past the delimiter. FORM_OK, or a
+ * negative enum form_status with err set.
+ */
+static int read_part(struct form *f, const char **pp, const char *end,
+                     const struct buf *delim, struct err *err)
+{
+	struct buf name = BUF_INIT, value = BUF_INIT, filename = BUF_INIT;
+	const char *p = *pp, *stop = NULL;
+	int is_file = 0, r;
+
+	if (part_headers(&p, end, &name, &filename, &is_file) < 0)
+		r = bad_multipart("a part's headers are bad or lack "
+		                  "Content-Disposition: form-data; name=",
+		                  err);
+	else if (!(stop = memmem(p, (size_t)(end - p), delim->data,
+	                         delim->len)))
+		r = bad_multipart("a part is not closed by a boundary line",
+		                  err);
+	else {
+		buf_add(&value, p, (size_t)(stop - p));
+		r = is_file ? add_file(f, &name, &value, &filename, err)
+		            : add_field(f, &name, &value, err);
+		*pp = stop + delim->len;
+	}
+	buf_release(&name);
+	buf_release(&value);
+	buf_release(&filename);
+	return r;
+}
+
 int form_parse_multipart(struct form *f, const char *boundary, const char *body,
                          size_t len, struct err *err)
 {
@@ -437,38 +469,11 @@ int form_parse_multipart(struct form *f, const char *boundary, const char *body,
 		goto out;
 	}
 	while ((r = after_delimiter(&p, end)) == 0) {
-		struct buf name = BUF_INIT, value = BUF_INIT,
-		           filename = BUF_INIT;
-		const char *stop;
-		int is_file = 0;
-
-		if (part_headers(&p, end, &name, &filename, &is_file) < 0) {
-			buf_release(&name);
-			buf_release(&filename);
-			bad_multipart("a part's headers are bad or lack "
-			              "Content-Disposition: form-data; name=",
-			              err);
-			goto out;
-		}
-		stop = memmem(p, (size_t)(end - p), delim.data, delim.len);
-		if (!stop) {
-			buf_release(&name);
-			buf_release(&filename);
-			bad_multipart("a part is not closed by a boundary line",
-			              err);
-			goto out;
-		}
-		buf_add(&value, p, (size_t)(stop - p));
-		r = is_file ? add_file(f, &name, &value, &filename, err)
-		            : add_field(f, &name, &value, err);
-		buf_release(&name);
-		buf_release(&value);
-		buf_release(&filename);
+		r = read_part(f, &p, end, &delim, err);
 		if (r < 0) {
 			ret = r;
 			goto out;
 		}
-		p = stop + delim.len;
 	}
 	if (r < 0) {
 		bad_multipart("a boundary line is not followed by CRLF", err);
