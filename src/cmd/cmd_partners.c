@@ -83,22 +83,12 @@ static int parse_args(int argc, char **argv, const char *allowed, int npos,
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	int ch, r = 0;
+	int ch = 0, r = 0;
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
-	while (!r && (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (ch == '?' || !strchr(allowed, ch)) {
-			if (ch != '?')
-				cmd_error("partners %s does not take %s",
-				          argv[0], argv[optind - 1]);
-			usage(stderr);
-			return -1;
-		}
+	while (!r && (ch = cmd_sub_option(argc, argv, "h", opts, allowed,
+	                                  "partners", usage)) > 0) {
 		if (ch == 'c')
 			r = add_to(a->contacts, &a->ncontacts, optarg);
 		else if (ch == 'd')
@@ -108,6 +98,8 @@ static int parse_args(int argc, char **argv, const char *allowed, int npos,
 		else
 			a->json = 1;
 	}
+	if (!r && ch != CMD_SUB_END)
+		return ch == CMD_SUB_HELP ? 1 : -1;
 	a->pos = argv + optind;
 	a->npos = argc - optind;
 	if (!r && a->npos != npos) {

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "lifecycle.h"
 #include "store.h"
+#include "store_partner.h"
 #include "store_send.h"
 #include "banned.h"
 
@@ -21,7 +22,9 @@ static void usage(FILE *f)
 	fputs("usage: bulletin status ISSUE\n\n"
 	      "Shows where the issue stands (draft, compiled, approved,\n"
 	      "sending, sent), who compiled and approved it and what changed\n"
-	      "since; then how many messages were sent, deferred,\n"
+	      "since; until when partners may change it (its deadline, or\n"
+	      "'bulletin reopen') and the calls for contributions sent; then\n"
+	      "how many messages were sent, deferred,\n"
 	      "failed or are uncertain, each failure with the server's\n"
 	      "reply, and how long sending took.\n",
 	      f);
@@ -182,19 +185,46 @@ static void show_lifecycle(const struct lifecycle *lc, const char *id)
 	buf_release(&what);
 }
 
-/* Whether partners may still change it (deadline, reopened, sent). */
+/* "  call for contributions: 3 partners, last on ..." when it went. */
+static int show_calls(struct store *st, const char *id, const char *kind,
+                      const char *label, struct err *err)
+{
+	struct store_partner_calls c;
+	struct buf when = BUF_INIT;
+
+	if (store_partner_call_counts(st, id, kind, &c, err) < 0)
+		return -1;
+	if (c.partners) {
+		lifecycle_when(c.last, &when);
+		printf("  %s: %ld partner%s, last %s\n", label, c.partners,
+		       c.partners == 1 ? "" : "s", when.data);
+	}
+	buf_release(&when);
+	return 0;
+}
+
+/* Whether partners may still change it (deadline, reopened, sent), and
+ * the calls for contributions sent. */
 static int show_partners(const struct config *cfg, struct store *st,
                          const char *id, struct err *err)
 {
 	struct lifecycle_window w;
 	struct buf text = BUF_INIT;
+	struct err why = ERR_INIT;
 
+	/* An issue without its issue.yaml still has a status to show. */
 	if (lifecycle_partner_window(cfg, st, id, (int64_t)time(NULL), &w,
-	                             err) < 0)
-		return -1;
-	lifecycle_window_text(&w, &text);
-	printf("  %s\n\n", text.data);
+	                             &why) < 0)
+		buf_addf(&text, "partners: not known (%s)", err_msg(&why));
+	else
+		lifecycle_window_text(&w, &text);
+	printf("  %s\n", text.data);
 	buf_release(&text);
+	err_release(&why);
+	if (show_calls(st, id, "call", "call for contributions", err) < 0 ||
+	    show_calls(st, id, "remind", "reminder", err) < 0)
+		return -1;
+	putchar('\n');
 	return 0;
 }
 

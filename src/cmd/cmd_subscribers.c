@@ -184,21 +184,12 @@ static int parse_args(int argc, char **argv, const char *allowed, int npos,
 	memset(a, 0, sizeof(*a));
 	a->status = -1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (ch == '?' || !strchr(allowed, ch)) {
-			if (ch != '?')
-				cmd_error("subscribers %s does not take %s",
-				          argv[0], argv[optind - 1]);
-			usage(stderr);
-			return -1;
-		}
+	while ((ch = cmd_sub_option(argc, argv, "hq", opts, allowed,
+	                            "subscribers", usage)) > 0)
 		if (apply_option(a, ch, optarg) < 0)
 			return -1;
-	}
+	if (ch != CMD_SUB_END)
+		return ch == CMD_SUB_HELP ? 1 : -1;
 	return check_operands(argc, argv, npos, a);
 }
 

@@ -310,3 +310,30 @@ long cmd_issue_errors(const struct config *cfg, const char *id, int errors_only)
 	buf_release(&msgs);
 	return errors;
 }
+
+int cmd_sub_option(int argc, char **argv, const char *shortopts,
+                   const struct option *opts, const char *allowed,
+                   const char *command, void (*usage)(FILE *))
+{
+	int ch = getopt_long(argc, argv, shortopts, opts, NULL);
+
+	if (ch == -1)
+		return CMD_SUB_END;
+	if (ch == 'h') {
+		usage(stdout);
+		return CMD_SUB_HELP;
+	}
+	if (ch == '?' || !strchr(allowed, ch)) {
+		const struct option *o = opts;
+
+		/* Named by its long name: argv[optind - 1] may be its value. */
+		while (o->name && o->val != ch)
+			o++;
+		if (ch != '?')
+			cmd_error("%s %s does not take --%s", command, argv[0],
+			          o->name ? o->name : "that option");
+		usage(stderr);
+		return CMD_SUB_BAD;
+	}
+	return ch;
+}

@@ -77,6 +77,24 @@ int cmd_begin(struct cmd_run *run, int argc, char **argv,
 /* Frees what cmd_begin filled; returns ret, for "return cmd_end(...)". */
 int cmd_end(struct cmd_run *run, int ret);
 
+enum {
+	CMD_SUB_END = -1,  /* no more options */
+	CMD_SUB_HELP = -2, /* --help: usage printed to stdout */
+	CMD_SUB_BAD = -3,  /* a mistake: said, and usage printed to stderr */
+};
+
+struct option;
+/*
+ * For commands with subcommands (subscribers, partners): the next option
+ * of subcommand argv[0] by getopt_long(shortopts, opts), refusing any
+ * whose short name is not in allowed ("partners list does not take
+ * --slug"). Returns the option's short name (optarg holds its value),
+ * or CMD_SUB_END, CMD_SUB_HELP, CMD_SUB_BAD. Set optind = 1 first.
+ */
+int cmd_sub_option(int argc, char **argv, const char *shortopts,
+                   const struct option *opts, const char *allowed,
+                   const char *command, void (*usage)(FILE *));
+
 struct store;
 /*
  * store_open for a command: prints the error, or the store's notice (a

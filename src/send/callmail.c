@@ -7,8 +7,7 @@
 #include "campaign.h"
 #include "issue.h"
 #include "lifecycle.h"
-#include "mime.h"
-#include "render.h"
+#include "letter.h"
 #include "template.h"
 #include "transport.h"
 #include "banned.h"
@@ -99,28 +98,18 @@ static int build(struct run *r, const struct store_partner *p,
                  const char *contact, struct buf *out, struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = mail_data(r, p, d);
-	struct buf text = BUF_INIT, html = BUF_INIT, subject = BUF_INIT;
-	struct mime_message msg = {0};
-	int ret = -1;
+	struct buf subject = BUF_INIT;
+	struct letter l = {
+	        .templates = "call-email",
+	        .data = mail_data(r, p, d),
+	        .to_name = p->name,
+	        .to_addr = contact,
+	};
+	int ret;
 
-	if (render_template(r->cfg, "call-email.txt", root, 0, &text, err) <
-	            0 ||
-	    render_template(r->cfg, "call-email.html", root, 1, &html, err) < 0)
-		goto out;
 	callmail_subject(r->cfg, r->o->kind, r->is.title, &subject);
-	msg.from_name = r->cfg->from_name;
-	msg.from_addr = r->cfg->from_addr;
-	msg.reply_to = *r->cfg->reply_to ? r->cfg->reply_to : NULL;
-	msg.to_name = p->name;
-	msg.to_addr = contact;
-	msg.subject = subject.data;
-	msg.text = (struct mime_body){text.data, text.len, 0};
-	msg.html = (struct mime_body){html.data, html.len, 0};
-	ret = mime_write(out, &msg, NULL, err);
-out:
-	buf_release(&text);
-	buf_release(&html);
+	l.subject = subject.data;
+	ret = letter_build(r->cfg, &l, out, err);
 	buf_release(&subject);
 	tmpl_data_free(d);
 	return ret;
@@ -194,25 +183,6 @@ static const char *piece_of(const struct issue *is,
 	return NULL;
 }
 
-/* In a dry run: 1 when p had this message today already. */
-static int done_today(struct run *r, const struct store_partner *p,
-                      struct err *err)
-{
-	int64_t at;
-	int found = store_partner_call_last(r->st, p->id, r->is.id,
-	                                    kind_names[r->o->kind], &at, err);
-	char day[16];
-	time_t t;
-	struct tm tm;
-
-	if (found <= 0)
-		return found;
-	t = (time_t)at;
-	gmtime_r(&t, &tm);
-	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-	return !strcmp(day, r->day);
-}
-
 static int one_partner(struct run *r, const struct store_partner *p,
                        struct err *err)
 {
@@ -224,13 +194,19 @@ static int one_partner(struct run *r, const struct store_partner *p,
 		note(r, p, NULL, CALLMAIL_HAS_PIECE, piece);
 		return 0;
 	}
-	claim = r->o->dry_run ? !done_today(r, p, err)
-	                      : store_partner_call_claim(r->st, p->id, r->is.id,
-	                                                 kind, r->day, err);
-	if (claim <= 0 || err->set) {
-		if (!err->set)
-			note(r, p, NULL, CALLMAIL_DONE_TODAY, NULL);
-		return err->set ? -1 : 0;
+	/* A dry run only looks; a real one claims the day first. */
+	if (r->o->dry_run)
+		claim = store_partner_call_on(r->st, p->id, r->is.id, kind,
+		                              r->day, err);
+	else
+		claim = store_partner_call_claim(r->st, p->id, r->is.id, kind,
+		                                 r->day, err);
+	if (claim < 0)
+		return -1;
+	/* Had it today: found claimed (dry run), or not claimable (real). */
+	if (r->o->dry_run ? claim == 1 : claim == 0) {
+		note(r, p, NULL, CALLMAIL_DONE_TODAY, NULL);
+		return 0;
 	}
 	for (size_t i = 0; r->o->dry_run && i < p->ncontacts; i++)
 		note(r, p, p->contacts[i], CALLMAIL_WOULD_SEND, NULL);

@@ -3,8 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mime.h"
-#include "render.h"
+#include "letter.h"
 #include "template.h"
 #include "banned.h"
 
@@ -51,29 +50,19 @@ int receipt_build(const struct config *cfg, const struct receipt *r,
                   const char *to, struct buf *out, struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = receipt_data(cfg, r, d);
-	struct buf text = BUF_INIT, html = BUF_INIT, subject = BUF_INIT;
-	struct mime_message msg = {0};
-	int ret = -1;
+	struct buf subject = BUF_INIT;
+	struct letter l = {
+	        .templates = "receipt-email",
+	        .data = receipt_data(cfg, r, d),
+	        .to_name = r->partner,
+	        .to_addr = to,
+	};
+	int ret;
 
-	if (render_template(cfg, "receipt-email.txt", root, 0, &text, err) <
-	            0 ||
-	    render_template(cfg, "receipt-email.html", root, 1, &html, err) < 0)
-		goto out;
 	buf_addf(&subject, "%s: %s", r->withdrawn ? "Withdrawn" : "Received",
 	         r->title);
-	msg.from_name = cfg->from_name;
-	msg.from_addr = cfg->from_addr;
-	msg.reply_to = *cfg->reply_to ? cfg->reply_to : NULL;
-	msg.to_name = r->partner;
-	msg.to_addr = to;
-	msg.subject = subject.data;
-	msg.text = (struct mime_body){text.data, text.len, 0};
-	msg.html = (struct mime_body){html.data, html.len, 0};
-	ret = mime_write(out, &msg, NULL, err);
-out:
-	buf_release(&text);
-	buf_release(&html);
+	l.subject = subject.data;
+	ret = letter_build(cfg, &l, out, err);
 	buf_release(&subject);
 	tmpl_data_free(d);
 	return ret;

@@ -643,6 +643,16 @@ static int write_end(struct store *st, int ret, struct err *err)
 	return -1;
 }
 
+int store_write_begin(struct store *st, struct err *err)
+{
+	return write_begin(st, err);
+}
+
+int store_write_end(struct store *st, int ret, struct err *err)
+{
+	return write_end(st, ret, err);
+}
+
 static int count_erased(struct store *st, long *n, struct err *err)
 {
 	sqlite3_stmt *s = stmt(st, S_ERASED_COUNT, err);
@@ -1335,7 +1345,8 @@ int store_data_json(struct store *st, const char *email, struct buf *out,
 		found = -1;
 	buf_adds(out, out->data[out->len - 1] == '[' ? "]" : "\n  ]");
 	if (found >= 0 &&
-	    store_inbox_data_json(st, found ? sub.id : 0, out, err) < 0)
+	    (store_inbox_data_json(st, found ? sub.id : 0, out, err) < 0 ||
+	     store_partner_data_json(st, email, out, err) < 0))
 		found = -1;
 	buf_addf(out, ",\n  \"erased_and_suppressed\": %s\n}\n",
 	         erased ? "true" : "false");

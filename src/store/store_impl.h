@@ -20,6 +20,15 @@
  */
 int store_db_fail(struct store *st, const char *what, struct err *err);
 
+/*
+ * A write of the store's own: store_write_begin starts a transaction
+ * unless the caller's store_begin already did; store_write_end commits
+ * what it started when ret >= 0, else rolls it back, and returns ret (or
+ * -1 when the commit failed). A caller's transaction is left to it.
+ */
+int store_write_begin(struct store *st, struct err *err);
+int store_write_end(struct store *st, int ret, struct err *err);
+
 /* Whether an SQLite result code says the file is damaged. */
 int store_is_damage(int code);
 
@@ -29,5 +38,13 @@ int store_is_damage(int code);
  */
 int store_inbox_data_json(struct store *st, int64_t subscriber, struct buf *out,
                           struct err *err);
+
+/*
+ * What the partner registry holds about an address, for
+ * store_data_json: appends ",\n  \"partner_contact_of\": [NAMES]" (the
+ * partners it is a contact of).
+ */
+int store_partner_data_json(struct store *st, const char *email,
+                            struct buf *out, struct err *err);
 
 #endif

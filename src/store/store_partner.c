@@ -9,6 +9,8 @@
 
 #include "address.h"
 #include "buf.h"
+#include "form.h"
+#include "json.h"
 #include "sha256.h"
 #include "store_impl.h"
 #include "store_issue.h"
@@ -51,26 +53,41 @@ static int finish(struct store *st, sqlite3_stmt *s, const char *what,
 	return 0;
 }
 
+/* Finalizes s after the step that returned rc: 1 a row, 0 none, -1. */
+static int row_end(struct store *st, sqlite3_stmt *s, int rc, const char *what,
+                   struct err *err)
+{
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_db_fail(st, what, err);
+}
+
+/*
+ * Runs sql with id as its first parameter and text (unless NULL) as its
+ * second; *changes (unless NULL) gets the rows touched.
+ */
+static int run_id(struct store *st, const char *sql, int64_t id,
+                  const char *text, const char *what, int *changes,
+                  struct err *err)
+{
+	sqlite3_stmt *s = prepare(st, sql, what, err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (text)
+		sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	if (finish(st, s, what, err) < 0)
+		return -1;
+	if (changes)
+		*changes = sqlite3_changes(st->db);
+	return 0;
+}
+
 static void bind_text(sqlite3_stmt *s, int i, const char *t)
 {
 	sqlite3_bind_text(s, i, t ? t : "", -1, SQLITE_STATIC);
-}
-
-static int begin(struct store *st, int *own, struct err *err)
-{
-	*own = !st->in_txn;
-	return *own ? store_begin(st, err) : 0;
-}
-
-static int end(struct store *st, int own, int ret, struct err *err)
-{
-	if (!own)
-		return ret;
-	if (ret < 0) {
-		store_rollback(st);
-		return -1;
-	}
-	return store_commit(st, err) < 0 ? -1 : ret;
 }
 
 /* Secrets. */
@@ -79,7 +96,7 @@ int store_partner_secret_valid(const char *s)
 {
 	size_t i;
 
-	for (i = 0; s[i] && i < STORE_PARTNER_SECRET_LEN; i++)
+	for (i = 0; i < STORE_PARTNER_SECRET_LEN && s[i]; i++)
 		if (!strchr(base32, s[i]))
 			return 0;
 	return i == STORE_PARTNER_SECRET_LEN && !s[i];
@@ -275,11 +292,9 @@ static int find_one(struct store *st, const char *sql, const void *key, int len,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		read_partner(s, out);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_db_fail(st, "cannot look a partner up", err);
+	rc = row_end(st, s, rc, "cannot look a partner up", err);
+	if (rc <= 0)
+		return rc;
 	if (read_contacts(st, out, err) < 0) {
 		store_partner_release(out);
 		return -1;
@@ -305,7 +320,7 @@ int store_partner_find_secret(struct store *st, const char *secret,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; secret[i] && i < STORE_PARTNER_SECRET_LEN; i++)
+	for (i = 0; i < STORE_PARTNER_SECRET_LEN && secret[i]; i++)
 		lower[i] = (char)tolower((unsigned char)secret[i]);
 	lower[i] = '\0';
 	if (secret[i] || !store_partner_secret_valid(lower))
@@ -486,29 +501,20 @@ static int taken(struct store *st, const char *name, const char *slug,
 		        "the short name '%s' is already used by '%s': give "
 		        "another with --slug",
 		        slug, (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE
-	               ? 0
-	               : store_db_fail(st, "cannot look a partner up", err);
+	return row_end(st, s, rc, "cannot look a partner up", err);
 }
 
 static int insert_contact(struct store *st, int64_t id, const char *addr,
                           int *added, struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "INSERT INTO partner_contacts (partner_id, "
-	                          "email) VALUES (?, ?) ON CONFLICT DO NOTHING",
-	                          "cannot add a contact", err);
+	int changes = 0;
 
-	if (!s)
+	if (run_id(st,
+	           "INSERT INTO partner_contacts (partner_id, email) VALUES "
+	           "(?, ?) ON CONFLICT DO NOTHING",
+	           id, addr, "cannot add a contact", &changes, err) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, addr, -1, SQLITE_STATIC);
-	if (finish(st, s, "cannot add a contact", err) < 0)
-		return -1;
-	*added = sqlite3_changes(st->db) > 0;
+	*added = changes > 0;
 	return 0;
 }
 
@@ -537,6 +543,30 @@ static int insert_partner(struct store *st, const char *name, const char *slug,
 	return 0;
 }
 
+/* -1 with err when a name could mislead or break a line where shown. */
+static int check_name_text(const char *name, size_t len, struct err *err)
+{
+	unsigned bidi;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return err_set(
+			        err,
+			        "the name holds a control character (a "
+			        "line break or tab): write it on one line");
+	if (!form_utf8_valid(name, len))
+		return err_set(err, "the name is not UTF-8 text: type it "
+		                    "again in a UTF-8 terminal");
+	bidi = form_bidi_control(name, len);
+	if (bidi)
+		return err_set(err,
+		               "the name has a hidden character that changes "
+		               "the direction of the text (U+%04X): type it "
+		               "again without it",
+		               bidi);
+	return 0;
+}
+
 /* The name trimmed into out; -1 with err when empty, too long or broken. */
 static int clean_name(const char *name, struct buf *out, struct err *err)
 {
@@ -551,17 +581,12 @@ static int clean_name(const char *name, struct buf *out, struct err *err)
 	buf_add(out, name, (size_t)(end - name));
 	if (!out->len)
 		return err_set(err, "a partner needs a name");
+	if (check_name_text(out->data, out->len, err) < 0)
+		return -1;
 	if (out->len > STORE_PARTNER_NAME_MAX)
 		return err_set(err,
 		               "the name '%s' is longer than %d characters",
 		               out->data, STORE_PARTNER_NAME_MAX);
-	for (size_t i = 0; i < out->len; i++)
-		if ((unsigned char)out->data[i] < 0x20 || out->data[i] == 0x7f)
-			return err_set(
-			        err,
-			        "the name '%s' holds a control character "
-			        "(a line break or tab): write it on one line",
-			        out->data);
 	return 0;
 }
 
@@ -614,7 +639,7 @@ int store_partner_add(struct store *st, const struct store_partner_new *p,
 {
 	struct buf name = BUF_INIT, slug = BUF_INIT, addrs = BUF_INIT;
 	int64_t id = 0;
-	int own = 0, ret = -1;
+	int ret = -1;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -626,11 +651,12 @@ int store_partner_add(struct store *st, const struct store_partner_new *p,
 	else
 		store_partner_slugify(name.data, &slug);
 	if (store_partner_check_slug(slug.data, err) < 0 ||
-	    begin(st, &own, err) < 0)
+	    store_write_begin(st, err) < 0)
 		goto out;
-	ret = end(st, own,
-	          add_rows(st, name.data, slug.data, &addrs, p->who, &id, err),
-	          err);
+	ret = store_write_end(
+	        st,
+	        add_rows(st, name.data, slug.data, &addrs, p->who, &id, err),
+	        err);
 	if (ret == 0 && out &&
 	    find_one(st, "SELECT " PARTNER_COLS " FROM partners WHERE slug = ?",
 	             slug.data, 0, out, err) < 0)
@@ -656,28 +682,7 @@ static int name_of(struct store *st, int64_t id, struct buf *name,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		buf_adds(name, (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE
-	               ? 0
-	               : store_db_fail(st, "cannot look a partner up", err);
-}
-
-/* Runs sql with id as its one parameter; *changes gets the rows touched. */
-static int run_id(struct store *st, const char *sql, int64_t id,
-                  const char *what, int *changes, struct err *err)
-{
-	sqlite3_stmt *s = prepare(st, sql, what, err);
-
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	if (finish(st, s, what, err) < 0)
-		return -1;
-	if (changes)
-		*changes = sqlite3_changes(st->db);
-	return 0;
+	return row_end(st, s, rc, "cannot look a partner up", err);
 }
 
 static int remove_rows(struct store *st, int64_t id, const char *who,
@@ -688,7 +693,7 @@ static int remove_rows(struct store *st, int64_t id, const char *who,
 
 	if (r == 1 &&
 	    (add_event(st, id, name.data, "removed", who, NULL, err) < 0 ||
-	     run_id(st, "DELETE FROM partners WHERE id = ?", id,
+	     run_id(st, "DELETE FROM partners WHERE id = ?", id, NULL,
 	            "cannot remove the partner", NULL, err) < 0))
 		r = -1;
 	buf_release(&name);
@@ -698,11 +703,9 @@ static int remove_rows(struct store *st, int64_t id, const char *who,
 int store_partner_remove(struct store *st, int64_t id, const char *who,
                          struct err *err)
 {
-	int own;
-
-	if (begin(st, &own, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
-	return end(st, own, remove_rows(st, id, who, err), err);
+	return store_write_end(st, remove_rows(st, id, who, err), err);
 }
 
 static int rotate_rows(struct store *st, int64_t id, const char *who,
@@ -737,11 +740,11 @@ int store_partner_rotate(struct store *st, int64_t id, const char *who,
                          struct err *err)
 {
 	char secret[STORE_PARTNER_SECRET_LEN + 1];
-	int own, r;
+	int r;
 
-	if (new_secret(secret, err) < 0 || begin(st, &own, err) < 0)
+	if (new_secret(secret, err) < 0 || store_write_begin(st, err) < 0)
 		return -1;
-	r = end(st, own, rotate_rows(st, id, who, secret, err), err);
+	r = store_write_end(st, rotate_rows(st, id, who, secret, err), err);
 	if (r == 1 && new_secret_out)
 		memcpy(new_secret_out, secret, sizeof(secret));
 	memset(secret, 0, sizeof(secret));
@@ -779,16 +782,11 @@ static int delete_contact(struct store *st, int64_t id, const char *name,
 		               "%s is the only contact of '%s': add another "
 		               "before removing it",
 		               addr, name);
-	s = prepare(st,
-	            "DELETE FROM partner_contacts WHERE partner_id = ? AND "
-	            "email = ?",
-	            "cannot remove a contact", err);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_text(s, 2, addr, -1, SQLITE_STATIC);
 	*changed = 1;
-	return finish(st, s, "cannot remove a contact", err);
+	return run_id(st,
+	              "DELETE FROM partner_contacts WHERE partner_id = ? AND "
+	              "email = ?",
+	              id, addr, "cannot remove a contact", NULL, err);
 }
 
 static int contact_rows(struct store *st, int64_t id, const char *addr, int add,
@@ -821,12 +819,13 @@ static int change_contact(struct store *st, int64_t id, const char *addr,
                           int add, const char *who, struct err *err)
 {
 	struct buf norm = BUF_INIT;
-	int own = 0, r = -1;
+	int r = -1;
 
 	if (address_normalise(addr, strlen(addr), &norm, err) < 0 ||
-	    begin(st, &own, err) < 0)
+	    store_write_begin(st, err) < 0)
 		goto out;
-	r = end(st, own, contact_rows(st, id, norm.data, add, who, err), err);
+	r = store_write_end(st, contact_rows(st, id, norm.data, add, who, err),
+	                    err);
 out:
 	buf_release(&norm);
 	return r;
@@ -891,6 +890,20 @@ int store_partner_call_unclaim(struct store *st, int64_t id, const char *issue,
 	return s ? finish(st, s, "cannot use the call log", err) : -1;
 }
 
+int store_partner_call_on(struct store *st, int64_t id, const char *issue,
+                          const char *kind, const char *day, struct err *err)
+{
+	sqlite3_stmt *s =
+	        call_stmt(st,
+	                  "SELECT 1 FROM call_log WHERE partner_id = ? "
+	                  "AND issue = ? AND kind = ? AND day = ?",
+	                  id, issue, kind, day, err);
+
+	return s ? row_end(st, s, sqlite3_step(s), "cannot use the call log",
+	                   err)
+	         : -1;
+}
+
 int store_partner_call_last(struct store *st, int64_t id, const char *issue,
                             const char *kind, int64_t *at, struct err *err)
 {
@@ -912,6 +925,31 @@ int store_partner_call_last(struct store *st, int64_t id, const char *issue,
 	if (rc != SQLITE_ROW)
 		return store_db_fail(st, "cannot use the call log", err);
 	return found;
+}
+
+int store_partner_call_counts(struct store *st, const char *issue,
+                              const char *kind, struct store_partner_calls *c,
+                              struct err *err)
+{
+	sqlite3_stmt *s = prepare(st,
+	                          "SELECT count(DISTINCT partner_id), count("
+	                          "DISTINCT day), coalesce(max(at), 0) FROM "
+	                          "call_log WHERE issue = ? AND kind = ?",
+	                          "cannot use the call log", err);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, issue, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		c->partners = (long)sqlite3_column_int64(s, 0);
+		c->days = (long)sqlite3_column_int64(s, 1);
+		c->last = sqlite3_column_int64(s, 2);
+	}
+	return row_end(st, s, rc, "cannot use the call log", err) < 0 ? -1 : 0;
 }
 
 /* Reopening. */
@@ -943,12 +981,10 @@ static int reopen_rows(struct store *st, const char *issue, int64_t until,
 int store_partner_reopen(struct store *st, const char *issue, int64_t until,
                          const char *who, const char *detail, struct err *err)
 {
-	int own;
-
-	if (begin(st, &own, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
-	return end(st, own, reopen_rows(st, issue, until, who, detail, err),
-	           err);
+	return store_write_end(
+	        st, reopen_rows(st, issue, until, who, detail, err), err);
 }
 
 int store_partner_reopened_until(struct store *st, const char *issue,
@@ -968,13 +1004,32 @@ int store_partner_reopened_until(struct store *st, const char *issue,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*until = sqlite3_column_int64(s, 0);
+	return row_end(st, s, rc, "cannot read whether the issue was reopened",
+	               err);
+}
+
+int store_partner_data_json(struct store *st, const char *email,
+                            struct buf *out, struct err *err)
+{
+	sqlite3_stmt *s = prepare(st,
+	                          "SELECT p.name FROM partner_contacts c JOIN "
+	                          "partners p ON p.id = c.partner_id WHERE "
+	                          "c.email = ? ORDER BY p.name",
+	                          "cannot read the partners' contacts", err);
+	int rc, n = 0;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
+	buf_adds(out, ",\n  \"partner_contact_of\": [");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		buf_adds(out, n++ ? ", " : "");
+		json_add_string(out, (const char *)sqlite3_column_text(s, 0));
+	}
+	buf_adds(out, "]");
 	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE
-	               ? 0
-	               : store_db_fail(st,
-	                               "cannot read whether the issue was "
-	                               "reopened",
-	                               err);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, "cannot read the partners' contacts",
+		                     err);
+	return 0;
 }

@@ -192,6 +192,7 @@ int store_partner_each_event(struct store *st, int64_t id,
  * store_partner_call_unclaim takes the claim back so a later run retries.
  * store_partner_call_last fills *at with the latest time that kind went
  * to the partner about the issue: 1, 0 never, -1.
+ * store_partner_call_on: whether that day is claimed already: 1, 0, -1.
  */
 int store_partner_call_claim(struct store *st, int64_t id, const char *issue,
                              const char *kind, const char *day,
@@ -199,8 +200,23 @@ int store_partner_call_claim(struct store *st, int64_t id, const char *issue,
 int store_partner_call_unclaim(struct store *st, int64_t id, const char *issue,
                                const char *kind, const char *day,
                                struct err *err);
+int store_partner_call_on(struct store *st, int64_t id, const char *issue,
+                          const char *kind, const char *day, struct err *err);
 int store_partner_call_last(struct store *st, int64_t id, const char *issue,
                             const char *kind, int64_t *at, struct err *err);
+
+/*
+ * How far a kind of message went about an issue, for status pages: to
+ * how many partners (still on the list), on how many days, the latest
+ * when. 0, or -1 with err.
+ */
+struct store_partner_calls {
+	long partners, days;
+	int64_t last; /* 0: never */
+};
+int store_partner_call_counts(struct store *st, const char *issue,
+                              const char *kind, struct store_partner_calls *c,
+                              struct err *err);
 
 /*
  * Reopening: partners may change issue until `until` (Unix seconds) even

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include "store_impl.h"
 #include "banned.h"
 
 static int fail(struct store *st, const char *what, struct err *err)
@@ -33,23 +34,6 @@ static int run(struct store *st, const char *sql, const char *what,
 	return 0;
 }
 
-static int begin(struct store *st, int *own, struct err *err)
-{
-	*own = !st->in_txn;
-	return *own ? store_begin(st, err) : 0;
-}
-
-static int end(struct store *st, int own, int ret, struct err *err)
-{
-	if (!own)
-		return ret;
-	if (ret < 0) {
-		store_rollback(st);
-		return -1;
-	}
-	return store_commit(st, err) < 0 ? -1 : ret;
-}
-
 static int log_change(struct store *st, const char *issue, const char *action,
                       const char *by, int64_t at, struct err *err)
 {
@@ -64,9 +48,9 @@ int store_site_publish(struct store *st, const char *issue, const char *by,
                        struct err *err)
 {
 	int64_t at = (int64_t)time(NULL);
-	int own, was, ret = -1;
+	int was, ret = -1;
 
-	if (begin(st, &own, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
 	was = store_site_is_published(st, issue, err);
 	if (was < 0 ||
@@ -81,15 +65,15 @@ int store_site_publish(struct store *st, const char *issue, const char *by,
 		goto out;
 	ret = !was;
 out:
-	return end(st, own, ret, err);
+	return store_write_end(st, ret, err);
 }
 
 int store_site_unpublish(struct store *st, const char *issue, const char *by,
                          struct err *err)
 {
-	int own, was, ret = -1;
+	int was, ret = -1;
 
-	if (begin(st, &own, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
 	was = store_site_is_published(st, issue, err);
 	if (was < 0)
@@ -102,7 +86,7 @@ int store_site_unpublish(struct store *st, const char *issue, const char *by,
 		goto out;
 	ret = was;
 out:
-	return end(st, own, ret, err);
+	return store_write_end(st, ret, err);
 }
 
 int store_site_is_published(struct store *st, const char *issue,

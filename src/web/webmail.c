@@ -8,8 +8,7 @@
 #include <time.h>
 
 #include "campaign.h"
-#include "mime.h"
-#include "render.h"
+#include "letter.h"
 #include "template.h"
 #include "transport.h"
 #include "banned.h"
@@ -105,28 +104,18 @@ int webmail_build(const struct config *cfg, const struct web_mail *m,
                   struct buf *out, struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = mail_data(cfg, m, d);
-	struct buf text = BUF_INIT, html = BUF_INIT, subject = BUF_INIT;
-	struct mime_message msg = {0};
-	int ret = -1;
+	struct buf subject = BUF_INIT;
+	struct letter l = {
+	        .templates = "confirm-email",
+	        .data = mail_data(cfg, m, d),
+	        .to_name = NULL, /* what was typed as a name stays out */
+	        .to_addr = m->email,
+	};
+	int ret;
 
-	if (render_template(cfg, "confirm-email.txt", root, 0, &text, err) <
-	            0 ||
-	    render_template(cfg, "confirm-email.html", root, 1, &html, err) < 0)
-		goto out;
 	webmail_subject(cfg, m->kind, &subject);
-	msg.from_name = cfg->from_name;
-	msg.from_addr = cfg->from_addr;
-	msg.reply_to = *cfg->reply_to ? cfg->reply_to : NULL;
-	msg.to_name = NULL; /* what was typed as a name stays out */
-	msg.to_addr = m->email;
-	msg.subject = subject.data;
-	msg.text = (struct mime_body){text.data, text.len, 0};
-	msg.html = (struct mime_body){html.data, html.len, 0};
-	ret = mime_write(out, &msg, NULL, err);
-out:
-	buf_release(&text);
-	buf_release(&html);
+	l.subject = subject.data;
+	ret = letter_build(cfg, &l, out, err);
 	buf_release(&subject);
 	tmpl_data_free(d);
 	return ret;

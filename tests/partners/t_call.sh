@@ -116,6 +116,24 @@ assert ("ELFT", "called", "team@elft.nhs.uk (issue 2027-01)") in ev, ev
 assert sum(1 for p, w, _ in ev if w == "reminded") == 2, ev
 EOF
 
+"$B" status 2027-01 > "$T/status.out"
+expect_grep "$T/status.out" "call for contributions: 3 partners, last on" "status: the call"
+expect_grep "$T/status.out" "reminder: 2 partners, last on" "status: the reminder"
+
+# A relay that cannot be reached: every message fails and says why, the
+# command fails, and the day is not used up, so the call can go later.
+"$B" new 2027-02 --deadline "$deadline" > /dev/null
+cp bulletin.yaml "$T/bulletin.yaml.good"
+sed -i 's|^  transport: maildir:outbox.*|  transport: smtp://127.0.0.1:1|' bulletin.yaml
+grep -q 'transport: smtp://127.0.0.1:1' bulletin.yaml || fail "test set-up: transport not changed"
+if "$B" call 2027-02 > "$T/down.out" 2>&1; then fail "call succeeded with the relay down"; else
+  expect_grep "$T/down.out" "ELFT <team@elft.nhs.uk>: failed: transient" "a failed message says why"
+  expect_grep "$T/down.out" "0 messages sent to 3 partners; 4 failed" "failures are counted"
+fi
+cp "$T/bulletin.yaml.good" bulletin.yaml
+"$B" call 2027-02 > "$T/up.out" || fail "call after the relay came back failed: $(cat "$T/up.out")"
+expect_grep "$T/up.out" "4 messages sent to 3 partners" "after a failure the same day, the call goes"
+
 # A closed issue is refused until reopened; status says so.
 "$B" new 2026-01 --deadline 2026-01-10 > /dev/null
 if "$B" call 2026-01 > "$T/closed.out" 2>&1; then fail "a closed issue was called"; else

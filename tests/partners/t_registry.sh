@@ -40,6 +40,8 @@ if "$B" partners add "Age UK Luton" > "$T/none.out" 2>&1; then
 else
   expect_grep "$T/none.out" "at least one contact address (--contact ADDRESS)" "a contact is required"
 fi
+"$B" partners list --slug x > "$T/opt.out" 2>&1 && fail "list took --slug"
+expect_grep "$T/opt.out" "partners list does not take --slug" "an option of another subcommand is named"
 "$B" partners list > "$T/list.out"
 expect_no_grep "$T/list.out" "Age UK" "nothing refused was added"
 expect_no_grep "$T/list.out" "Someone" "nothing refused was added (short name)"
@@ -88,6 +90,14 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 rows = [r[0] for r in db.execute("SELECT secret FROM partners")]
 assert sys.argv[2] not in rows and sys.argv[3] in rows, rows
+EOF
+
+# The data held on a person includes the partners they are a contact of.
+"$B" subscribers data BEN@luton.gov.uk > "$T/data.json"
+python3 - "$T/data.json" <<'EOF' && pass "subscribers data names the partners an address is a contact of" || fail "data export"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["partner_contact_of"] == ["Luton Council Public Health"], d
 EOF
 
 # remove: gone from list and link; the history stays, with no secret in it.

@@ -98,6 +98,19 @@ static void test_secret_and_refusals(struct store *st)
 	CHECK(add(st, "Someone", "Bad Slug", "a@b.org", NULL, NULL, &err) ==
 	      -1);
 	err_release(&err);
+	CHECK(add(st, "Evil \xe2\x80\xaeTrust", NULL, "a@b.org", NULL, NULL,
+	          &err) == -1);
+	CHECK(strstr(err_msg(&err), "U+202E"));
+	err_release(&err);
+	CHECK(add(st, "Caf\xe9", NULL, "a@b.org", NULL, NULL, &err) == -1);
+	CHECK(strstr(err_msg(&err), "not UTF-8"));
+	err_release(&err);
+	CHECK(add(st, "Two\nLines", NULL, "a@b.org", NULL, NULL, &err) == -1);
+	CHECK(strstr(err_msg(&err), "control character"));
+	err_release(&err);
+	CHECK(add(st, "   ", NULL, "a@b.org", NULL, NULL, &err) == -1);
+	CHECK(strstr(err_msg(&err), "needs a name"));
+	err_release(&err);
 	CHECK(store_partner_find(st, "Someone", &q, &err) == 0);
 }
 
@@ -176,6 +189,10 @@ static void test_calls_and_reopen(struct store *st)
 	                               "2027-01-02", &err) == 1);
 	CHECK(store_partner_call_claim(st, p.id, "2027-01", "call",
 	                               "2027-01-02", &err) == 0);
+	CHECK(store_partner_call_on(st, p.id, "2027-01", "call", "2027-01-02",
+	                            &err) == 1);
+	CHECK(store_partner_call_on(st, p.id, "2027-01", "remind", "2027-01-02",
+	                            &err) == 0);
 	CHECK(store_partner_call_claim(st, p.id, "2027-01", "remind",
 	                               "2027-01-02", &err) == 1);
 	CHECK(store_partner_call_claim(st, p.id, "2027-01", "call",
@@ -187,6 +204,16 @@ static void test_calls_and_reopen(struct store *st)
 	CHECK(store_partner_call_last(st, p.id, "2027-01", "call", &at, &err) ==
 	      1);
 	CHECK(at > 0);
+	{
+		struct store_partner_calls c;
+
+		CHECK(store_partner_call_counts(st, "2027-01", "call", &c,
+		                                &err) == 0);
+		CHECK(c.partners == 1 && c.days == 2 && c.last > 0);
+		CHECK(store_partner_call_counts(st, "2027-09", "call", &c,
+		                                &err) == 0);
+		CHECK(c.partners == 0 && c.last == 0);
+	}
 	store_partner_release(&p);
 
 	CHECK(store_partner_reopened_until(st, "2027-01", &until, &err) == 0);
