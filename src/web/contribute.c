@@ -12,7 +12,7 @@
 #include "file.h"
 #include "issue.h"
 #include "lifecycle.h"
-#include "piece.h"
+#include "submission.h"
 #include "ratelimit.h"
 #include "receipt.h"
 #include "render.h"
@@ -48,7 +48,7 @@ struct owned {
 	struct timespec mtime;
 	off_t size;
 	char *partner; /* NULL: the file names none */
-	char *key;     /* partner in lower case, trimmed (piece_belongs) */
+	char *key;     /* partner in lower case, trimmed (submission_belongs) */
 	/* The checks, once counted (sum.slug set), valid while the piece
 	 * and issue.yaml are as they were, for SUMMARY_FRESH seconds. */
 	struct summary sum;
@@ -84,7 +84,7 @@ struct contribute {
 	pthread_mutex_t index_lock; /* the indexes */
 	struct issue_index *idx;
 	size_t nidx;
-	pthread_mutex_t save_lock; /* one save at a time (piece.h) */
+	pthread_mutex_t save_lock; /* one save at a time (submission.h) */
 };
 
 /* One request: the partner and where in their pages it is. */
@@ -383,7 +383,7 @@ static char *read_partner(int dfd, const char *name)
 	if (fd < 0)
 		return NULL;
 	if (file_read_fd(fd, &text, 1 << 20) == 0 &&
-	    piece_partner(text.data, text.len, &partner) == 1)
+	    submission_partner(text.data, text.len, &partner) == 1)
 		r = buf_detach(&partner);
 	close(fd);
 	buf_release(&text);
@@ -402,7 +402,8 @@ static struct issue_index *index_of(struct contribute *c, const char *id)
 	return &c->idx[c->nidx++];
 }
 
-/* A partner's name or a piece's partner field as piece_belongs reads it. */
+/* A partner's name or a piece's partner field as submission_belongs reads it.
+ */
 static char *partner_key(const char *s)
 {
 	struct buf b = BUF_INIT;
@@ -606,7 +607,8 @@ static void refresh_index(struct contribute *c, const char *id, int dfd)
 	pthread_mutex_unlock(&c->index_lock);
 }
 
-/* Counts the checks of the piece o (compile's, as piece_check runs them). */
+/* Counts the checks of the piece o (compile's, as submission_check runs them).
+ */
 static void summarise(struct contribute *c, const char *id, struct owned *o)
 {
 	struct diags ds = DIAGS_INIT;
@@ -617,8 +619,8 @@ static void summarise(struct contribute *c, const char *id, struct owned *o)
 	char *slug = xstrndup(o->name, strlen(o->name) - 3);
 
 	summary_release(&o->sum);
-	if (piece_check(c->cfg, id, slug, &is, &ds, &err) == 1)
-		p = piece_of(&is);
+	if (submission_check(c->cfg, id, slug, &is, &ds, &err) == 1)
+		p = submission_of(&is);
 	checks_fill(&k, &ds, p);
 	o->sum.slug = slug;
 	o->sum.title = xstrdup(p && p->title ? p->title : slug);
@@ -882,7 +884,7 @@ static int partner_page(struct visit *v)
 /* A piece's page: the form, its checks, the preview. */
 
 struct view {
-	struct piece f;               /* the values shown */
+	struct submission f;          /* the values shown */
 	const char *image;            /* the current picture's file name */
 	const struct contribution *c; /* as saved: checks, preview; or NULL */
 	const struct diags *ds;
@@ -892,7 +894,7 @@ struct view {
 };
 
 static void add_choices(struct visit *v, struct tmpl_data *d,
-                        struct tmpl_value *root, const struct piece *f)
+                        struct tmpl_value *root, const struct submission *f)
 {
 	struct tmpl_value *sections = tmpl_list(d), *types = tmpl_list(d);
 	const struct config *cfg = v->c->cfg;
@@ -924,7 +926,7 @@ static void add_choices(struct visit *v, struct tmpl_data *d,
 }
 
 static void add_values(struct tmpl_data *d, struct tmpl_value *root,
-                       const struct piece *f)
+                       const struct submission *f)
 {
 	struct tmpl_value *m = tmpl_map(d);
 
@@ -1077,14 +1079,15 @@ static int own_piece(struct visit *v, struct issue *is, struct diags *ds)
 {
 	struct err err = ERR_INIT;
 	const struct contribution *c = NULL;
-	int r = piece_check(v->c->cfg, v->id, v->slug, is, ds, &err);
+	int r = submission_check(v->c->cfg, v->id, v->slug, is, ds, &err);
 
 	if (r == 1)
-		c = piece_of(is);
+		c = submission_of(is);
 	if (r < 0)
 		web_say(v->c->w, "bulletin: %s", err_msg(&err));
 	err_release(&err);
-	if (c && c->partner && piece_belongs(c->partner, v->p.name, v->p.slug))
+	if (c && c->partner &&
+	    submission_belongs(c->partner, v->p.name, v->p.slug))
 		return 1;
 	web_not_found(v->c->w, v->ex);
 	return 0;
@@ -1103,8 +1106,8 @@ static int piece_get(struct visit *v)
 		return HTTP_ANSWER;
 	}
 	if (own_piece(v, &is, &ds)) {
-		vw.c = piece_of(&is);
-		piece_from_contribution(&vw.f, vw.c);
+		vw.c = submission_of(&is);
+		submission_from_contribution(&vw.f, vw.c);
 		vw.image = vw.c->image;
 		vw.ds = &ds;
 		vw.saved = v->tail && !strcmp(v->tail, "saved");
@@ -1127,7 +1130,7 @@ static int image_get(struct visit *v)
 	memset(&im, 0, sizeof(im));
 	if (!own_piece(v, &is, &ds))
 		goto out;
-	c = piece_of(&is);
+	c = submission_of(&is);
 	if (!c->image || !issue_image_is_local(c->image) ||
 	    issue_image_read(is.path, c->image, &im, &err) < 0) {
 		web_not_found(v->c->w, v->ex);
@@ -1152,7 +1155,7 @@ struct save_job {
 	struct http_exchange *ex;
 	char *id, *partner, *location;
 	int64_t partner_id;
-	struct piece_saved saved;
+	struct submission_saved saved;
 	struct buf *messages; /* one receipt per contact */
 	char **to;
 	size_t n;
@@ -1169,7 +1172,7 @@ static void save_job_free(struct save_job *j)
 	free(j->id);
 	free(j->partner);
 	free(j->location);
-	piece_saved_release(&j->saved);
+	submission_saved_release(&j->saved);
 	free(j);
 }
 
@@ -1179,7 +1182,7 @@ static int run_save(struct store *st, struct writer_job *job, struct err *err)
 	const char *what =
 	        j->saved.withdrawn ? "piece-withdrawn" : "piece-saved";
 
-	if (piece_record(st, j->id, &j->saved, j->partner, err) < 0)
+	if (submission_record(st, j->id, &j->saved, j->partner, err) < 0)
 		return -1;
 	return store_partner_event(st, j->partner_id, what, "web",
 	                           j->saved.path, err);
@@ -1219,8 +1222,9 @@ static void build_receipts(struct visit *v, struct save_job *j)
 	char **fix = NULL, **check = NULL, *deadline;
 
 	issue_load_meta(&meta, v->c->cfg, v->id, &ds, &err);
-	if (piece_check(v->c->cfg, v->id, j->saved.slug, &is, &ds, &err) == 1)
-		c = piece_of(&is);
+	if (submission_check(v->c->cfg, v->id, j->saved.slug, &is, &ds, &err) ==
+	    1)
+		c = submission_of(&is);
 	checks_fill(&k, &ds, c);
 	fix = checks_lines(&k, 1, &r.nfix);
 	check = checks_lines(&k, 0, &r.ncheck);
@@ -1261,7 +1265,7 @@ static void build_receipts(struct visit *v, struct save_job *j)
 }
 
 /* Records the save and answers once it is on disk. */
-static int defer_save(struct visit *v, struct piece_saved *saved)
+static int defer_save(struct visit *v, struct submission_saved *saved)
 {
 	struct save_job *j = xcalloc(1, sizeof(*j));
 	struct buf loc = BUF_INIT;
@@ -1294,7 +1298,7 @@ static int same_token(const char *a, const char *b)
 }
 
 /* The values typed, as a piece to save (strings borrowed from f). */
-static void piece_from_form(struct piece *p, const struct form *f,
+static void piece_from_form(struct submission *p, const struct form *f,
                             const struct visit *v)
 {
 	memset(p, 0, sizeof(*p));
@@ -1317,8 +1321,8 @@ static void piece_from_form(struct piece *p, const struct form *f,
  * What stops a save outright (the rest the checks report after it): no
  * title to name the piece by, a picture that is not one or too big.
  */
-static int hard_problems(struct visit *v, const struct piece *p,
-                         const struct piece_image *img, struct view *vw,
+static int hard_problems(struct visit *v, const struct submission *p,
+                         const struct submission_image *img, struct view *vw,
                          struct buf *why)
 {
 	struct image_info info;
@@ -1329,10 +1333,10 @@ static int hard_problems(struct visit *v, const struct piece *p,
 		vw->hard[0] = "Enter a title";
 		bad = 1;
 	}
-	if (img->change == PIECE_IMAGE_REPLACE &&
-	    piece_check_image(img->data, img->len,
-	                      (size_t)v->c->cfg->upload_max_kb * 1024, &info,
-	                      &err) < 0) {
+	if (img->change == SUBMISSION_IMAGE_REPLACE &&
+	    submission_check_image(img->data, img->len,
+	                           (size_t)v->c->cfg->upload_max_kb * 1024,
+	                           &info, &err) < 0) {
 		buf_adds(why, err_msg(&err));
 		buf_addf(why, " (choose the picture again: it was not kept)");
 		if (why->data[0] >= 'a' && why->data[0] <= 'z')
@@ -1360,22 +1364,22 @@ static int save(struct visit *v, const struct form *f,
 {
 	const struct form_field *file = form_file(f, "image");
 	const char *remove = form_get(f, "remove_image");
-	struct piece_image img = {PIECE_IMAGE_KEEP, NULL, 0};
+	struct submission_image img = {SUBMISSION_IMAGE_KEEP, NULL, 0};
 	struct view vw = {.status = 400};
-	struct piece_saved saved;
+	struct submission_saved saved;
 	struct buf why = BUF_INIT;
 	struct err err = ERR_INIT;
-	struct piece p;
+	struct submission p;
 	int r;
 
 	piece_from_form(&p, f, v);
 	if (old)
 		p.weight = old->weight;
 	if (file && file->value_len) {
-		img = (struct piece_image){PIECE_IMAGE_REPLACE, file->value,
-		                           file->value_len};
+		img = (struct submission_image){SUBMISSION_IMAGE_REPLACE,
+		                                file->value, file->value_len};
 	} else if (remove && !strcmp(remove, "yes")) {
-		img.change = PIECE_IMAGE_REMOVE;
+		img.change = SUBMISSION_IMAGE_REMOVE;
 	}
 	if (hard_problems(v, &p, &img, &vw, &why)) {
 		vw.f = p;
@@ -1385,8 +1389,9 @@ static int save(struct visit *v, const struct form *f,
 		return HTTP_ANSWER;
 	}
 	pthread_mutex_lock(&v->c->save_lock);
-	r = piece_save(v->c->cfg, v->id, v->slug, &p, &img,
-	               (size_t)v->c->cfg->upload_max_kb * 1024, &saved, &err);
+	r = submission_save(v->c->cfg, v->id, v->slug, &p, &img,
+	                    (size_t)v->c->cfg->upload_max_kb * 1024, &saved,
+	                    &err);
 	pthread_mutex_unlock(&v->c->save_lock);
 	buf_release(&why);
 	if (r < 0) {
@@ -1402,14 +1407,14 @@ static int save(struct visit *v, const struct form *f,
 
 static int withdraw(struct visit *v)
 {
-	struct piece_saved saved;
+	struct submission_saved saved;
 	struct err err = ERR_INIT;
 	int r;
 
 	pthread_mutex_lock(&v->c->save_lock);
-	r = piece_withdraw(v->c->cfg, v->id, v->slug,
-	                   "withdrawn by the partner from the form", &saved,
-	                   &err);
+	r = submission_withdraw(v->c->cfg, v->id, v->slug,
+	                        "withdrawn by the partner from the form",
+	                        &saved, &err);
 	pthread_mutex_unlock(&v->c->save_lock);
 	if (r < 0) {
 		web_say(v->c->w, "bulletin: not withdrawn: %s", err_msg(&err));
@@ -1463,7 +1468,7 @@ static int piece_post(struct visit *v)
 	if (v->slug && !own_piece(v, &is, &ds))
 		goto out;
 	if (v->slug)
-		old = piece_of(&is);
+		old = submission_of(&is);
 	if (!take_save(v, &wait)) {
 		web_error_page(
 		        v->c->w, v->ex, 429, "Too many saves",

@@ -1,4 +1,4 @@
-#include "piece.h"
+#include "submission.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -75,7 +75,7 @@ static char *lf(const char *s)
 /* Saves one piece and reads it back through the compiler's loader. */
 static void round_trip(const char *title, const char *body)
 {
-	struct piece p = {
+	struct submission p = {
 	        .title = title,
 	        .partner = "Luton Borough Council: Early Years & \"Play\"",
 	        .section = "best-start",
@@ -84,21 +84,22 @@ static void round_trip(const char *title, const char *body)
 	        .author = "O'Brien # 1",
 	        .body = body,
 	};
-	struct piece_saved s;
+	struct submission_saved s;
 	struct issue is;
 	struct diags d = DIAGS_INIT;
 	struct err err = ERR_INIT;
 	const struct contribution *c;
 	char *want = lf(body);
 
-	CHECK(piece_save(&cfg, "2027-01", NULL, &p, NULL, 0, &s, &err) == 0);
+	CHECK(submission_save(&cfg, "2027-01", NULL, &p, NULL, 0, &s, &err) ==
+	      0);
 	if (!s.slug) {
 		fprintf(stderr, "save failed: %s\n", err_msg(&err));
 		goto out;
 	}
 	CHECK(s.created);
-	CHECK(piece_check(&cfg, "2027-01", s.slug, &is, &d, &err) == 1);
-	c = piece_of(&is);
+	CHECK(submission_check(&cfg, "2027-01", s.slug, &is, &d, &err) == 1);
+	c = submission_of(&is);
 	CHECK(c != NULL);
 	if (c) {
 		CHECK_STR(c->title, title);
@@ -110,7 +111,7 @@ static void round_trip(const char *title, const char *body)
 	for (size_t i = 0; i < d.n; i++)
 		CHECK(strcmp(d.v[i].code, "front-matter") != 0);
 	issue_release(&is);
-	piece_saved_release(&s);
+	submission_saved_release(&s);
 out:
 	free(want);
 	diags_release(&d);
@@ -130,21 +131,21 @@ static void test_round_trips(void)
 
 static void test_text(void)
 {
-	struct piece p = {.title = "  a: b \r\n", .body = "x\r\ny\rz"};
+	struct submission p = {.title = "  a: b \r\n", .body = "x\r\ny\rz"};
 	struct buf out = BUF_INIT;
 	struct err err = ERR_INIT;
 
-	CHECK(piece_text(&p, NULL, &out, &err) == 0);
+	CHECK(submission_text(&p, NULL, &out, &err) == 0);
 	CHECK_STR(out.data, "---\ntitle: \"a: b\"\n---\nx\ny\nz");
 	buf_reset(&out);
 	p.title = "bad \xff byte";
-	CHECK(piece_text(&p, NULL, &out, &err) < 0);
+	CHECK(submission_text(&p, NULL, &out, &err) < 0);
 	CHECK(strstr(err_msg(&err), "the title has characters") != NULL);
 	CHECK(out.len == 0);
 	err_clear(&err);
 	p.title = "ok";
 	p.summary = "\x01 control";
-	CHECK(piece_text(&p, NULL, &out, &err) == 0);
+	CHECK(submission_text(&p, NULL, &out, &err) == 0);
 	CHECK(strstr(out.data, "summary: \"\\x01 control\"") != NULL);
 	buf_release(&out);
 	err_release(&err);
@@ -154,21 +155,22 @@ static void test_slug(void)
 {
 	struct buf b = BUF_INIT;
 
-	piece_slug("Flying Start: Two MORE wards!", &b);
+	submission_slug("Flying Start: Two MORE wards!", &b);
 	CHECK_STR(b.data, "flying-start-two-more-wards");
 	buf_reset(&b);
-	piece_slug("Ünïcödé café", &b);
+	submission_slug("Ünïcödé café", &b);
 	CHECK_STR(b.data, "n-c-d-caf");
 	buf_reset(&b);
-	piece_slug("!!!", &b);
+	submission_slug("!!!", &b);
 	CHECK_STR(b.data, "piece");
 	buf_reset(&b);
-	piece_slug("../../etc/passwd", &b);
+	submission_slug("../../etc/passwd", &b);
 	CHECK_STR(b.data, "etc-passwd");
 	buf_reset(&b);
-	piece_slug("a very long title that goes on and on and on and on and on "
-	           "and on",
-	           &b);
+	submission_slug(
+	        "a very long title that goes on and on and on and on and on "
+	        "and on",
+	        &b);
 	CHECK(b.len <= 61);
 	buf_release(&b);
 }
@@ -207,14 +209,14 @@ static size_t history_count(void)
 /* Unique names, edits with history, pictures replaced and removed. */
 static void test_edit_and_images(void)
 {
-	struct piece p = {.title = "Same title",
-	                  .partner = "P",
-	                  .section = "best-start",
-	                  .type = "case-study",
-	                  .image_alt = "Children painting",
-	                  .body = "One.\n"};
-	struct piece_image img = {PIECE_IMAGE_REPLACE, NULL, 0};
-	struct piece_saved a, b, c;
+	struct submission p = {.title = "Same title",
+	                       .partner = "P",
+	                       .section = "best-start",
+	                       .type = "case-study",
+	                       .image_alt = "Children painting",
+	                       .body = "One.\n"};
+	struct submission_image img = {SUBMISSION_IMAGE_REPLACE, NULL, 0};
+	struct submission_saved a, b, c;
 	struct buf png = BUF_INIT, path = BUF_INIT;
 	struct err err = ERR_INIT;
 	struct stat st;
@@ -225,9 +227,10 @@ static void test_edit_and_images(void)
 	      0);
 	img.data = png.data;
 	img.len = png.len;
-	CHECK(piece_save(&cfg, "2027-01", NULL, &p, &img, 1 << 22, &a, &err) ==
+	CHECK(submission_save(&cfg, "2027-01", NULL, &p, &img, 1 << 22, &a,
+	                      &err) == 0);
+	CHECK(submission_save(&cfg, "2027-01", NULL, &p, NULL, 0, &b, &err) ==
 	      0);
-	CHECK(piece_save(&cfg, "2027-01", NULL, &p, NULL, 0, &b, &err) == 0);
 	CHECK_STR(a.slug, "same-title");
 	CHECK_STR(b.slug, "same-title-2");
 	CHECK_STR(a.path, "issues/2027-01/same-title.md");
@@ -242,7 +245,8 @@ static void test_edit_and_images(void)
 
 	/* An edit keeps the picture and the old text. */
 	p.body = "Two.\n";
-	CHECK(piece_save(&cfg, "2027-01", a.slug, &p, NULL, 0, &c, &err) == 0);
+	CHECK(submission_save(&cfg, "2027-01", a.slug, &p, NULL, 0, &c, &err) ==
+	      0);
 	CHECK(!c.created);
 	CHECK_STR(c.image, a.image);
 	CHECK(c.history && strstr(c.history, "issues/2027-01/.history/"
@@ -251,37 +255,39 @@ static void test_edit_and_images(void)
 	text = read_all(c.history);
 	CHECK(text && strstr(text, "One."));
 	free(text);
-	piece_saved_release(&c);
+	submission_saved_release(&c);
 
 	/* Replaced: a fresh name; the old picture goes to the history. */
 	old_image = xstrdup(a.image);
-	CHECK(piece_save(&cfg, "2027-01", a.slug, &p, &img, 1 << 22, &c,
-	                 &err) == 0);
+	CHECK(submission_save(&cfg, "2027-01", a.slug, &p, &img, 1 << 22, &c,
+	                      &err) == 0);
 	CHECK(c.image && strcmp(c.image, old_image) != 0);
 	buf_addf(&path, "%s/issues/2027-01/%s", root, old_image);
 	CHECK(lstat(path.data, &st) < 0);
 	CHECK(history_count() == before + 3);
-	piece_saved_release(&c);
+	submission_saved_release(&c);
 
 	/* Removed. */
-	img.change = PIECE_IMAGE_REMOVE;
-	CHECK(piece_save(&cfg, "2027-01", a.slug, &p, &img, 0, &c, &err) == 0);
+	img.change = SUBMISSION_IMAGE_REMOVE;
+	CHECK(submission_save(&cfg, "2027-01", a.slug, &p, &img, 0, &c, &err) ==
+	      0);
 	CHECK(!c.image);
 	text = read_all(c.path);
 	CHECK(text && !strstr(text, "image"));
 	free(text);
-	piece_saved_release(&c);
+	submission_saved_release(&c);
 
 	/* Too big, or not a picture: nothing changes. */
-	img.change = PIECE_IMAGE_REPLACE;
+	img.change = SUBMISSION_IMAGE_REPLACE;
 	text = read_all(a.path);
-	CHECK(piece_save(&cfg, "2027-01", a.slug, &p, &img, 100, &c, &err) < 0);
+	CHECK(submission_save(&cfg, "2027-01", a.slug, &p, &img, 100, &c,
+	                      &err) < 0);
 	CHECK(strstr(err_msg(&err), "more than the") != NULL);
 	err_clear(&err);
 	img.data = "<svg xmlns='http://www.w3.org/2000/svg'/>";
 	img.len = strlen(img.data);
-	CHECK(piece_save(&cfg, "2027-01", a.slug, &p, &img, 1 << 22, &c, &err) <
-	      0);
+	CHECK(submission_save(&cfg, "2027-01", a.slug, &p, &img, 1 << 22, &c,
+	                      &err) < 0);
 	CHECK(strstr(err_msg(&err), "the file chosen is an SVG") != NULL);
 	err_clear(&err);
 	{
@@ -293,29 +299,30 @@ static void test_edit_and_images(void)
 	free(text);
 
 	/* Withdrawn: the compiler keeps it aside. */
-	CHECK(piece_withdraw(&cfg, "2027-01", b.slug, "sent twice", &c, &err) ==
-	      0);
+	CHECK(submission_withdraw(&cfg, "2027-01", b.slug, "sent twice", &c,
+	                          &err) == 0);
 	CHECK(c.withdrawn);
 	{
 		struct issue is;
 		struct diags d = DIAGS_INIT;
 
-		CHECK(piece_check(&cfg, "2027-01", b.slug, &is, &d, &err) == 1);
+		CHECK(submission_check(&cfg, "2027-01", b.slug, &is, &d,
+		                       &err) == 1);
 		CHECK(is.n == 0 && is.nwithdrawn == 1);
-		CHECK_STR(piece_of(&is)->withdrawn_reason, "sent twice");
+		CHECK_STR(submission_of(&is)->withdrawn_reason, "sent twice");
 		issue_release(&is);
-		CHECK(piece_check(&cfg, "2027-01", "nothere", &is, &d, &err) ==
-		      0);
+		CHECK(submission_check(&cfg, "2027-01", "nothere", &is, &d,
+		                       &err) == 0);
 		issue_release(&is);
 		diags_release(&d);
 	}
-	piece_saved_release(&c);
-	CHECK(piece_save(&cfg, "2027-01", "nothere", &p, NULL, 0, &c, &err) <
-	      0);
+	submission_saved_release(&c);
+	CHECK(submission_save(&cfg, "2027-01", "nothere", &p, NULL, 0, &c,
+	                      &err) < 0);
 	CHECK(strstr(err_msg(&err), "no such piece") != NULL);
 	free(old_image);
-	piece_saved_release(&a);
-	piece_saved_release(&b);
+	submission_saved_release(&a);
+	submission_saved_release(&b);
 	buf_release(&png);
 	buf_release(&path);
 	err_release(&err);

@@ -1,5 +1,5 @@
-#ifndef PIECE_H
-#define PIECE_H
+#ifndef SUBMISSION_H
+#define SUBMISSION_H
 
 #include <stddef.h>
 
@@ -32,7 +32,7 @@
  */
 
 /* The fields of a piece: borrowed UTF-8; NULL or "" when not given. */
-struct piece {
+struct submission {
 	const char *title, *partner, *author, *section, *type, *summary;
 	const char *image_alt;
 	const char *start, *end, *location; /* events: "YYYY-MM-DDTHH:MM" */
@@ -44,23 +44,23 @@ struct piece {
 };
 
 /* What happens to the picture of a piece being saved. */
-enum piece_image_change {
-	PIECE_IMAGE_KEEP,    /* the one it has, if any */
-	PIECE_IMAGE_REPLACE, /* data: a new one (or the first) */
-	PIECE_IMAGE_REMOVE,  /* none any more */
+enum submission_image_change {
+	SUBMISSION_IMAGE_KEEP,    /* the one it has, if any */
+	SUBMISSION_IMAGE_REPLACE, /* data: a new one (or the first) */
+	SUBMISSION_IMAGE_REMOVE,  /* none any more */
 };
 
-struct piece_image {
-	enum piece_image_change change;
+struct submission_image {
+	enum submission_image_change change;
 	const void *data; /* borrowed; REPLACE */
 	size_t len;
 };
 
 /* Pictures larger than this are refused unless the caller says. */
-#define PIECE_IMAGE_MAX_DEFAULT (5u << 20)
+#define SUBMISSION_IMAGE_MAX_DEFAULT (5u << 20)
 
-/* What a save did. Strings are the caller's (piece_saved_release). */
-struct piece_saved {
+/* What a save did. Strings are the caller's (submission_saved_release). */
+struct submission_saved {
 	char *slug;                   /* "flying-start" */
 	char *path;                   /* "issues/ID/flying-start.md" */
 	char *image;                  /* the picture's file name now, or NULL */
@@ -70,7 +70,7 @@ struct piece_saved {
 	char *history; /* the replaced version, "issues/ID/.history/..." */
 };
 
-void piece_saved_release(struct piece_saved *s);
+void submission_saved_release(struct submission_saved *s);
 
 /*
  * Appends the whole file for p to out: "---", the details, "---", the
@@ -80,50 +80,52 @@ void piece_saved_release(struct piece_saved *s);
  * Returns 0, or -1 with err naming the field for a NUL byte or text that
  * is not UTF-8.
  */
-int piece_text(const struct piece *p, const char *image, struct buf *out,
-               struct err *err);
+int submission_text(const struct submission *p, const char *image,
+                    struct buf *out, struct err *err);
 
 /*
  * Appends a file name stem for title: lower-case ASCII letters and
  * digits, anything else one '-', at most 60 characters; "piece" when
  * nothing is left.
  */
-void piece_slug(const char *title, struct buf *out);
+void submission_slug(const char *title, struct buf *out);
 
 /*
  * Checks an uploaded picture by its bytes: at most max bytes, a PNG,
  * JPEG, GIF or WebP (SVG refused). Returns 0 with *info filled, or -1
  * with err in a partner's words.
  */
-int piece_check_image(const void *data, size_t len, size_t max,
-                      struct image_info *info, struct err *err);
+int submission_check_image(const void *data, size_t len, size_t max,
+                           struct image_info *info, struct err *err);
 
 /*
  * Saves p in issue id of cfg's workspace: a new piece when slug is NULL
  * (its name from the title, unique in the issue folder), else the piece
  * slug, which must exist. img says what happens to its picture (NULL:
- * keep); a new picture is checked with piece_check_image(max). A new
+ * keep); a new picture is checked with submission_check_image(max). A new
  * piece with no received date gets today's; an existing one keeps the
  * date it had when p->received is NULL. Returns 0 with *out filled, or
  * -1 with err set and nothing changed.
  */
-int piece_save(const struct config *cfg, const char *id, const char *slug,
-               const struct piece *p, const struct piece_image *img, size_t max,
-               struct piece_saved *out, struct err *err);
+int submission_save(const struct config *cfg, const char *id, const char *slug,
+                    const struct submission *p,
+                    const struct submission_image *img, size_t max,
+                    struct submission_saved *out, struct err *err);
 
 /*
  * Marks the piece slug withdrawn (kept in the folder, left out of the
- * newsletter and the site), with reason. Returns 0 or -1 as piece_save.
+ * newsletter and the site), with reason. Returns 0 or -1 as submission_save.
  */
-int piece_withdraw(const struct config *cfg, const char *id, const char *slug,
-                   const char *reason, struct piece_saved *out,
-                   struct err *err);
+int submission_withdraw(const struct config *cfg, const char *id,
+                        const char *slug, const char *reason,
+                        struct submission_saved *out, struct err *err);
 
 /*
  * Fills p with the fields of a loaded contribution c (borrowed from c),
  * to save it again changed.
  */
-void piece_from_contribution(struct piece *p, const struct contribution *c);
+void submission_from_contribution(struct submission *p,
+                                  const struct contribution *c);
 
 /*
  * Loads the piece slug with the compiler's checks (issue_load_one, then
@@ -131,16 +133,17 @@ void piece_from_contribution(struct piece *p, const struct contribution *c);
  * issue_release). Returns 1 when the piece exists, 0 when it does not
  * (nothing in d about it), -1 with err set.
  */
-int piece_check(const struct config *cfg, const char *id, const char *slug,
-                struct issue *is, struct diags *d, struct err *err);
+int submission_check(const struct config *cfg, const char *id, const char *slug,
+                     struct issue *is, struct diags *d, struct err *err);
 
 /*
  * Records a save in the store as an event of issue id ("piece-added",
  * "piece-changed" or "piece-withdrawn", the path as its detail) by who.
  */
 struct store;
-int piece_record(struct store *st, const char *id, const struct piece_saved *s,
-                 const char *who, struct err *err);
+int submission_record(struct store *st, const char *id,
+                      const struct submission_saved *s, const char *who,
+                      struct err *err);
 
 /*
  * The partner a contribution's text names in its details (the 'partner'
@@ -148,16 +151,16 @@ int piece_record(struct store *st, const char *id, const struct piece_saved *s,
  * details that do not read, no such field). Reads nothing else, for
  * finding a partner's pieces among many quickly.
  */
-int piece_partner(const char *text, size_t len, struct buf *out);
+int submission_partner(const char *text, size_t len, struct buf *out);
 
 /*
  * Whether a piece whose partner field is field belongs to the partner
  * called name with slug: the field, without spaces at its ends, is the
  * name (ASCII case ignored) or the slug.
  */
-int piece_belongs(const char *field, const char *name, const char *slug);
+int submission_belongs(const char *field, const char *name, const char *slug);
 
 /* The loaded piece in is (withdrawn or not), or NULL. */
-const struct contribution *piece_of(const struct issue *is);
+const struct contribution *submission_of(const struct issue *is);
 
 #endif

@@ -1,4 +1,4 @@
-#include "piece.h"
+#include "submission.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #define SLUG_MAX   60
 #define SLUG_TRIES 1000 /* "title-2" ... before giving up */
 
-void piece_saved_release(struct piece_saved *s)
+void submission_saved_release(struct submission_saved *s)
 {
 	free(s->slug);
 	free(s->path);
@@ -181,8 +181,8 @@ out:
 	return ret;
 }
 
-int piece_text(const struct piece *p, const char *image, struct buf *out,
-               struct err *err)
+int submission_text(const struct submission *p, const char *image,
+                    struct buf *out, struct err *err)
 {
 	const struct {
 		const char *key, *value;
@@ -225,7 +225,7 @@ fail:
 	return -1;
 }
 
-void piece_slug(const char *title, struct buf *out)
+void submission_slug(const char *title, struct buf *out)
 {
 	size_t start = out->len;
 	int dash = 0;
@@ -249,8 +249,8 @@ void piece_slug(const char *title, struct buf *out)
 		buf_adds(out, "piece");
 }
 
-int piece_check_image(const void *data, size_t len, size_t max,
-                      struct image_info *info, struct err *err)
+int submission_check_image(const void *data, size_t len, size_t max,
+                           struct image_info *info, struct err *err)
 {
 	struct err why = ERR_INIT;
 	int ret = 0;
@@ -433,16 +433,16 @@ static const char *image_ext(enum image_type t)
  * bytes. Fills out->image and out->image_info.
  */
 static int write_image(const char *dir, const char *slug,
-                       const struct piece_image *img, size_t max,
-                       struct piece_saved *out, struct err *err)
+                       const struct submission_image *img, size_t max,
+                       struct submission_saved *out, struct err *err)
 {
 	struct buf name = BUF_INIT, path = BUF_INIT;
 	unsigned char rnd[4];
 	char *tmp;
 	int ret = -1;
 
-	if (piece_check_image(img->data, img->len, max, &out->image_info, err) <
-	            0 ||
+	if (submission_check_image(img->data, img->len, max, &out->image_info,
+	                           err) < 0 ||
 	    token_random_bytes(rnd, sizeof(rnd), err) < 0)
 		return -1;
 	buf_addf(&name, "%s-%02x%02x%02x%02x.%s", slug, rnd[0], rnd[1], rnd[2],
@@ -471,12 +471,12 @@ out:
  * taken). Fills out->slug.
  */
 static int claim_slug(const char *dir, const char *title, const char *tmp,
-                      struct piece_saved *out, struct err *err)
+                      struct submission_saved *out, struct err *err)
 {
 	struct buf base = BUF_INIT, slug = BUF_INIT, path = BUF_INIT;
 	int ret = -1;
 
-	piece_slug(title, &base);
+	submission_slug(title, &base);
 	for (int i = 1; i < SLUG_TRIES && ret < 0; i++) {
 		buf_reset(&slug);
 		buf_add(&slug, base.data, base.len);
@@ -523,7 +523,7 @@ static int load_current(const struct config *cfg, const char *id,
 		r = issue_load_one(is, cfg, id, name.data, &d, err) < 0 ? -1
 		                                                        : 1;
 	}
-	if (r == 1 && !piece_of(is))
+	if (r == 1 && !submission_of(is))
 		r = 0;
 	diags_release(&d);
 	buf_release(&name);
@@ -532,12 +532,12 @@ static int load_current(const struct config *cfg, const char *id,
 }
 
 /* A new piece: the picture first, then the text under a free name. */
-static int save_new(const char *dir, const struct piece *p,
-                    const struct piece_image *img, size_t max,
-                    struct piece_saved *out, struct err *err)
+static int save_new(const char *dir, const struct submission *p,
+                    const struct submission_image *img, size_t max,
+                    struct submission_saved *out, struct err *err)
 {
 	struct buf text = BUF_INIT, slug = BUF_INIT;
-	struct piece q = *p;
+	struct submission q = *p;
 	char date[16];
 	char *tmp = NULL;
 	int ret = -1;
@@ -546,11 +546,11 @@ static int save_new(const char *dir, const struct piece *p,
 		today(date);
 		q.received = date;
 	}
-	piece_slug(p->title, &slug);
-	if (img && img->change == PIECE_IMAGE_REPLACE &&
+	submission_slug(p->title, &slug);
+	if (img && img->change == SUBMISSION_IMAGE_REPLACE &&
 	    write_image(dir, slug.data, img, max, out, err) < 0)
 		goto out;
-	if (piece_text(&q, out->image, &text, err) < 0)
+	if (submission_text(&q, out->image, &text, err) < 0)
 		goto out;
 	tmp = write_temp(dir, text.data, text.len, err);
 	if (!tmp || claim_slug(dir, p->title, tmp, out, err) < 0)
@@ -580,22 +580,24 @@ out:
  * replaced or removed) to .history/.
  */
 static int save_existing(const char *dir, const char *slug, const char *old,
-                         const struct piece *p, const struct piece_image *img,
-                         size_t max, struct piece_saved *out, struct err *err)
+                         const struct submission *p,
+                         const struct submission_image *img, size_t max,
+                         struct submission_saved *out, struct err *err)
 {
 	struct buf text = BUF_INIT, name = BUF_INIT, hist = BUF_INIT;
-	enum piece_image_change change = img ? img->change : PIECE_IMAGE_KEEP;
+	enum submission_image_change change =
+	        img ? img->change : SUBMISSION_IMAGE_KEEP;
 	char *tmp = NULL;
 	int ret = -1;
 
 	buf_addf(&name, "%s.md", slug);
-	if (change == PIECE_IMAGE_REPLACE) {
+	if (change == SUBMISSION_IMAGE_REPLACE) {
 		if (write_image(dir, slug, img, max, out, err) < 0)
 			goto out;
-	} else if (change == PIECE_IMAGE_KEEP && old) {
+	} else if (change == SUBMISSION_IMAGE_KEEP && old) {
 		out->image = xstrdup(old);
 	}
-	if (piece_text(p, out->image, &text, err) < 0)
+	if (submission_text(p, out->image, &text, err) < 0)
 		goto out;
 	tmp = write_temp(dir, text.data, text.len, err);
 	if (!tmp || to_history(dir, name.data, 1, &hist, err) < 0)
@@ -611,7 +613,7 @@ static int save_existing(const char *dir, const char *slug, const char *old,
 	out->history = buf_detach(&hist);
 	/* The text no longer uses the old picture: keep it aside (a
 	 * failure here loses nothing, so it is not the save's). */
-	if (old && change != PIECE_IMAGE_KEEP && plain_name(old)) {
+	if (old && change != SUBMISSION_IMAGE_KEEP && plain_name(old)) {
 		struct err ignored = ERR_INIT;
 
 		buf_reset(&hist);
@@ -624,7 +626,7 @@ out:
 		unlink(tmp);
 		free(tmp);
 	}
-	if (ret < 0 && change == PIECE_IMAGE_REPLACE && out->image) {
+	if (ret < 0 && change == SUBMISSION_IMAGE_REPLACE && out->image) {
 		buf_reset(&name);
 		buf_addf(&name, "%s/%s", dir, out->image);
 		unlink(name.data);
@@ -636,7 +638,7 @@ out:
 }
 
 /* Names the saved piece's files as messages do, "issues/ID/...". */
-static void name_saved(const char *id, struct piece_saved *out)
+static void name_saved(const char *id, struct submission_saved *out)
 {
 	struct buf b = BUF_INIT;
 
@@ -649,13 +651,14 @@ static void name_saved(const char *id, struct piece_saved *out)
 	}
 }
 
-int piece_save(const struct config *cfg, const char *id, const char *slug,
-               const struct piece *p, const struct piece_image *img, size_t max,
-               struct piece_saved *out, struct err *err)
+int submission_save(const struct config *cfg, const char *id, const char *slug,
+                    const struct submission *p,
+                    const struct submission_image *img, size_t max,
+                    struct submission_saved *out, struct err *err)
 {
 	struct buf dir = BUF_INIT, shown = BUF_INIT;
 	struct issue cur;
-	struct piece q = *p;
+	struct submission q = *p;
 	int ret = -1, r;
 
 	memset(out, 0, sizeof(*out));
@@ -668,7 +671,7 @@ int piece_save(const struct config *cfg, const char *id, const char *slug,
 			err_set(err, "%s/%s.md: there is no such piece",
 			        shown.data, slug);
 	} else {
-		const struct contribution *c = piece_of(&cur);
+		const struct contribution *c = submission_of(&cur);
 
 		if (!q.received)
 			q.received = c->received;
@@ -682,14 +685,15 @@ int piece_save(const struct config *cfg, const char *id, const char *slug,
 		out->withdrawn = p->withdrawn;
 		name_saved(id, out);
 	} else
-		piece_saved_release(out);
+		submission_saved_release(out);
 	issue_release(&cur);
 	buf_release(&dir);
 	buf_release(&shown);
 	return ret;
 }
 
-void piece_from_contribution(struct piece *p, const struct contribution *c)
+void submission_from_contribution(struct submission *p,
+                                  const struct contribution *c)
 {
 	memset(p, 0, sizeof(*p));
 	p->title = c->title;
@@ -709,11 +713,12 @@ void piece_from_contribution(struct piece *p, const struct contribution *c)
 	p->body = c->body;
 }
 
-int piece_withdraw(const struct config *cfg, const char *id, const char *slug,
-                   const char *reason, struct piece_saved *out, struct err *err)
+int submission_withdraw(const struct config *cfg, const char *id,
+                        const char *slug, const char *reason,
+                        struct submission_saved *out, struct err *err)
 {
 	struct issue cur;
-	struct piece p;
+	struct submission p;
 	int r = load_current(cfg, id, slug, &cur, err);
 
 	memset(out, 0, sizeof(*out));
@@ -724,15 +729,15 @@ int piece_withdraw(const struct config *cfg, const char *id, const char *slug,
 		issue_release(&cur);
 		return -1;
 	}
-	piece_from_contribution(&p, piece_of(&cur));
+	submission_from_contribution(&p, submission_of(&cur));
 	p.withdrawn = 1;
 	p.withdrawn_reason = reason;
-	r = piece_save(cfg, id, slug, &p, NULL, 0, out, err);
+	r = submission_save(cfg, id, slug, &p, NULL, 0, out, err);
 	issue_release(&cur);
 	return r;
 }
 
-const struct contribution *piece_of(const struct issue *is)
+const struct contribution *submission_of(const struct issue *is)
 {
 	if (is->n)
 		return &is->v[0];
@@ -741,8 +746,8 @@ const struct contribution *piece_of(const struct issue *is)
 	return NULL;
 }
 
-int piece_check(const struct config *cfg, const char *id, const char *slug,
-                struct issue *is, struct diags *d, struct err *err)
+int submission_check(const struct config *cfg, const char *id, const char *slug,
+                     struct issue *is, struct diags *d, struct err *err)
 {
 	struct buf name = BUF_INIT, dir = BUF_INIT;
 	int r = 0;
@@ -760,8 +765,9 @@ int piece_check(const struct config *cfg, const char *id, const char *slug,
 	return r;
 }
 
-int piece_record(struct store *st, const char *id, const struct piece_saved *s,
-                 const char *who, struct err *err)
+int submission_record(struct store *st, const char *id,
+                      const struct submission_saved *s, const char *who,
+                      struct err *err)
 {
 	const char *event = s->created     ? "piece-added"
 	                    : s->withdrawn ? "piece-withdrawn"
@@ -770,7 +776,7 @@ int piece_record(struct store *st, const char *id, const struct piece_saved *s,
 	return store_issue_event(st, id, event, who, s->path, err);
 }
 
-int piece_partner(const char *text, size_t len, struct buf *out)
+int submission_partner(const char *text, size_t len, struct buf *out)
 {
 	struct frontmatter fm;
 	struct yamldoc y;
@@ -795,7 +801,7 @@ int piece_partner(const char *text, size_t len, struct buf *out)
 	return r;
 }
 
-int piece_belongs(const char *field, const char *name, const char *slug)
+int submission_belongs(const char *field, const char *name, const char *slug)
 {
 	size_t n;
 
