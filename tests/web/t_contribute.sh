@@ -36,6 +36,15 @@ head -c 70000 /dev/urandom > "$T/big.bin"
 printf '\x89PNG\r\n\x1a\n' | cat - "$T/big.bin" > "$T/big.png"
 head -c 400000 /dev/urandom > "$T/huge.bin"
 printf '<svg xmlns="http://www.w3.org/2000/svg"/>' > "$T/drawing.png"
+# A real PNG 1,300 pixels wide (one grey row), over the 1,200 flagged.
+python3 - "$T/wide.png" <<'PY'
+import struct, sys, zlib
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+w, h = 1300, 2
+raw = b"".join(b"\0" + b"\x80" * w for _ in range(h))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
 start_server
 
 # What could be written: the issue folders and the store.
@@ -145,11 +154,22 @@ ls issues/2027-01/.history/warm-homes-grants-1-now.*.md >/dev/null 2>&1 && pass 
   || fail "no previous version in .history"
 expect_grep "$f" 'image_alt: "Two people fitting insulation in a loft"' "the edit is saved"
 expect_grep "$f" 'image: "warm-homes-grants-1-now-' "the picture kept"
+expect_status e3 303 "a picture 1,300 pixels wide replaces the first" -F token="$token" -F "title=$title" \
+  -F section=best-start -F type=case-study -F image_alt='A wide view of the street' -F 'body=Better text.' \
+  -F image=@"$T/wide.png" "$URL$lpath/2027-01/warm-homes-grants-1-now"
+expect_status e4 200 "its page" "$URL$lpath/2027-01/warm-homes-grants-1-now"
+expect_grep "$T/e4.b" "is 1300 pixels wide, over 1200" "the wide picture is flagged beside it"
+ls issues/2027-01/.history/warm-homes-grants-1-now-*.png >/dev/null 2>&1 && pass "the replaced picture kept aside" \
+  || fail "the replaced picture is not in .history"
 expect_status e2 303 "withdrawn" -F token="$token" -F action=withdraw "$URL$lpath/2027-01/warm-homes-grants-1-now"
 expect_grep "$f" 'withdrawn: true' "marked withdrawn"
-# The limit: 9 saves an hour; 6 taken so far (the 3 refused for their
+# Reopened: the closed issue takes changes again.
+"$B" reopen 2026-01 --until "$(date -u -d '+2 days' +%F)" >/dev/null
+expect_status ro 200 "a reopened issue's piece has its form again" "$URL$lpath/2026-01/old-piece"
+expect_grep "$T/ro.b" 'name="token"' "with the form"
+# The limit: 9 saves an hour; 7 taken so far (the 3 refused for their
 # content count, those refused for their token or a closed issue not).
-for i in 1 2 3; do
+for i in 1 2; do
   req l$i -F token="$token" -F title="Piece $i" -F section=best-start -F body=Text "$URL$lpath/2027-01/new" >/dev/null
 done
 expect_status l4 429 "saves past web.saves_per_hour" -F token="$token" -F title="Piece 4" \
