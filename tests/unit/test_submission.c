@@ -12,6 +12,7 @@
 #include "config.h"
 #include "diag.h"
 #include "file.h"
+#include "inputs.h"
 #include "issue.h"
 
 static char root[] = "/tmp/bulletin-piece.XXXXXX";
@@ -344,6 +345,17 @@ static void test_compile_ignores_history(void)
 	for (size_t i = 0; i < is.n; i++)
 		CHECK(!strstr(is.v[i].path, ".history"));
 	issue_release(&is);
+	{
+		/* Nor part of what an approval covers. */
+		struct inputs in = {0};
+
+		CHECK(inputs_collect(&in, &cfg, "2027-01", &err) == 0);
+		CHECK(in.n > 0);
+		for (size_t i = 0; i < in.n; i++)
+			CHECK(!strstr(in.v[i].name, ".history") &&
+			      !strstr(in.v[i].name, ".piece-"));
+		inputs_release(&in);
+	}
 	diags_release(&d);
 	buf_release(&p);
 	err_release(&err);
