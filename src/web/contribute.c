@@ -178,9 +178,11 @@ static int split_rest(const char *rest, char *secret, size_t n, struct visit *v)
 	size_t lens[4] = {0}, k = 0;
 	const char *p = rest;
 
-	while (k < 4) {
+	for (;;) {
 		const char *slash = strchr(p, '/');
 
+		if (k == 4)
+			return -1; /* more than four parts */
 		parts[k] = p;
 		lens[k] = slash ? (size_t)(slash - p) : strlen(p);
 		k++;
@@ -188,8 +190,6 @@ static int split_rest(const char *rest, char *secret, size_t n, struct visit *v)
 			break;
 		p = slash + 1;
 	}
-	if (*p && strchr(p, '/'))
-		return -1;
 	if (lens[0] >= n)
 		return -1;
 	memcpy(secret, parts[0], lens[0]);

@@ -176,6 +176,9 @@ expect_status l4 429 "saves past web.saves_per_hour" -F token="$token" -F title=
   -F section=best-start -F body=Text "$URL$lpath/2027-01/new"
 [ ! -f issues/2027-01/piece-4.md ] && pass "the refused save wrote nothing" || fail "piece-4.md written"
 expect_status g1 405 "PUT" -X PUT "$URL$lpath"
+expect_status g2 404 "a path with more parts" "$URL$lpath/2027-01/warm-homes-grants-1-now/saved/more"
+expect_status g3 404 "an issue that is not there" "$URL$lpath/2099-01/new"
+expect_status g4 404 "a hidden name" "$URL$lpath/2027-01/.history"
 # A rotated secret: the old link is gone, and writes nothing.
 "$B" partners rotate "Luton Council Public Health" >/dev/null
 snapshot before
