@@ -15,7 +15,7 @@
 #include "banned.h"
 
 const char cmd_serve_summary[] =
-        "run the web endpoint: archive, sign-up, unsubscribe";
+        "run the web endpoint: archive, sign-up, unsubscribe, partner form";
 
 /* How often pending sign-ups past their time are deleted. */
 #define PURGE_INTERVAL 3600
@@ -50,6 +50,11 @@ static void log_line(void *ctx, const char *line)
 static int queue_mail(void *ctx, const struct web_mail *m)
 {
 	return webmail_queue(ctx, m);
+}
+
+static int queue_message(void *ctx, const char *to, const struct buf *message)
+{
+	return webmail_queue_message(ctx, to, message);
 }
 
 /* --threads N: 1 to 256; 0 when not given; -1 (said) otherwise. */
@@ -139,6 +144,7 @@ static struct web *start(const struct config *cfg, const char *listen,
 	        .listen = listen,
 	        .threads = threads,
 	        .mail = queue_mail,
+	        .send = queue_message,
 	        .log = log_line,
 	        .smtp_password = getenv("BULLETIN_SMTP_PASSWORD"),
 	};

@@ -72,6 +72,8 @@ static const struct key {
          0},
         {"web", "confirmations_per_day", K_LONG, F(confirmations_per_day), "3",
          1, 1000, 0},
+        {"web", "upload_max_kb", K_LONG, F(upload_max_kb), "5120", 1, 65536, 0},
+        {"web", "saves_per_hour", K_LONG, F(saves_per_hour), "60", 1, 1e6, 0},
         {"inbox", "soft_bounce_limit", K_LONG, F(soft_bounce_limit), "3", 1,
          1000, 0},
         {"inbox", "soft_bounce_days", K_LONG, F(soft_bounce_days), "30", 1,

@@ -80,6 +80,8 @@ struct config {
 	long desk_session_hours;    /* ... and this long after its login */
 	long signups_per_hour;      /* per client address */
 	long confirmations_per_day; /* per email address */
+	long upload_max_kb;         /* a picture sent with the partner form */
+	long saves_per_hour;        /* partner form saves, per partner/client */
 
 	/* inbox: */
 	long soft_bounce_limit;

@@ -798,3 +798,21 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 	qsort_r(is->v, is->n, sizeof(*is->v), cmp_order, (void *)cfg);
 	return 0;
 }
+
+int issue_load_one(struct issue *is, const struct config *cfg, const char *id,
+                   const char *name, struct diags *d, struct err *err)
+{
+	int dfd;
+
+	if (issue_load_meta(is, cfg, id, d, err) < 0)
+		return -1;
+	if (!contribution_name_ext(name) || !safe_name(name))
+		return err_set(err, "%s/%s: not a piece's name", is->dir, name);
+	dfd = open(is->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_errno(err, "%s: cannot open the folder", is->dir);
+	is->v = xcalloc(1, sizeof(*is->v));
+	load_piece(is, cfg, dfd, name, d);
+	close(dfd);
+	return 0;
+}

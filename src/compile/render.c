@@ -302,6 +302,14 @@ static struct tmpl_value *article(struct tmpl_data *d,
 	return a;
 }
 
+struct tmpl_value *render_article(struct tmpl_data *d,
+                                  const struct contribution *c,
+                                  const struct config *cfg, const char *id,
+                                  int for_email)
+{
+	return article(d, c, cfg, id, for_email);
+}
+
 static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
                                   const struct config *cfg, int for_email)
 {

@@ -94,6 +94,16 @@ struct tmpl_value *render_sections(const struct config *cfg,
                                    struct tmpl_data *d);
 
 /*
+ * The data one article gets in the templates (title, byline, summary,
+ * when, location, image_url, body_html, ...), as the email (for_email)
+ * or the web page has it: for previewing one piece as it will look.
+ */
+struct tmpl_value *render_article(struct tmpl_data *d,
+                                  const struct contribution *c,
+                                  const struct config *cfg, const char *id,
+                                  int for_email);
+
+/*
  * Appends s wrapped at width columns (UTF-8 aware): the first line starts
  * with first, later ones with indent; every line ends in "\n". A word
  * longer than the width gets a line of its own.

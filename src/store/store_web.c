@@ -1,9 +1,11 @@
 #include "store_web.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "address.h"
+#include "buf.h"
 #include "sha256.h"
 #include "store_impl.h"
 #include "banned.h"
@@ -159,4 +161,19 @@ int store_web_touch(struct store *st, int64_t id, struct err *err)
 	if (rc != SQLITE_DONE)
 		return store_db_fail(st, "cannot rewrite a subscriber", err);
 	return 0;
+}
+
+void store_web_form_token(const struct store *st, const char *secret,
+                          char out[STORE_WEB_FORM_TOKEN_LEN + 1])
+{
+	static const char prefix[] = "partner-form:";
+	struct buf text = BUF_INIT;
+	unsigned char mac[SHA256_LEN];
+
+	buf_adds(&text, prefix);
+	buf_adds(&text, secret);
+	sha256_hmac(&st->suppress_key, text.data, text.len, mac);
+	for (size_t i = 0; i < SHA256_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	buf_release(&text);
 }

@@ -59,4 +59,14 @@ int store_web_purge_mails(struct store *st, long period, int64_t now,
  */
 int store_web_touch(struct store *st, int64_t id, struct err *err);
 
+/*
+ * The anti-forgery token for the partner form of the partner whose
+ * secret this is: HMAC-SHA256 under the store's own key (kept in the
+ * store, so tokens outlive a restart) over a prefix of its own and the
+ * secret, as 64 hex digits and a NUL. A new secret gives a new token.
+ */
+#define STORE_WEB_FORM_TOKEN_LEN 64
+void store_web_form_token(const struct store *st, const char *secret,
+                          char out[STORE_WEB_FORM_TOKEN_LEN + 1]);
+
 #endif

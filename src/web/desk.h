@@ -21,6 +21,9 @@
 
 struct store;
 
+/* The largest CSV the import takes (POST /desk/subscribers/import). */
+#define DESK_UPLOAD_MAX (16 << 20)
+
 struct desk_options {
 	const struct config *cfg; /* borrowed while the desk runs */
 	/* A store connection for one request, and back (any thread). */

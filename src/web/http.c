@@ -71,7 +71,7 @@ struct exchange {
 	int begun;       /* the request line and headers were looked at */
 	int started;     /* the handler was called */
 	int too_big;     /* the body passed body_max */
-	size_t body_max; /* HTTP_BODY_MAX, or the upload allowance */
+	size_t body_max; /* for this request's path */
 	char *args[HTTP_QUERY_MAX]; /* query values decoded (http_query) */
 	size_t nargs;
 	int answered; /* resp holds the answer */
@@ -255,6 +255,7 @@ struct conn {
 	int capped;           /* counted in the per-address table */
 	unsigned char ip[16]; /* IPv4 in the first 4 bytes */
 	double waiting;       /* since when a request is awaited; 0: not */
+	double grace;         /* more seconds for this request's big body */
 };
 
 struct ip_count {
@@ -411,18 +412,43 @@ static void notify_connection(void *cls, struct MHD_Connection *mc,
 		conn_closed(s, *socket_context);
 }
 
+/* The guard's record of connection mc, or NULL. */
+static struct conn *conn_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 /* The request on mc has arrived (waiting 0), or the next is awaited. */
 static void conn_waiting(struct http_server *s, struct MHD_Connection *mc,
                          double since)
 {
-	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct conn *c = ci ? ci->socket_context : NULL;
+	struct conn *c = conn_of(mc);
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&s->guard.lock);
 	c->waiting = since;
+	c->grace = 0;
+	pthread_mutex_unlock(&s->guard.lock);
+}
+
+/*
+ * A body larger than HTTP_BODY_MAX (an upload where body_max allows it)
+ * may take longer than the deadline: one second more for each
+ * HTTP_UPLOAD_RATE bytes announced.
+ */
+static void conn_grace(struct http_server *s, struct MHD_Connection *mc,
+                       unsigned long long length)
+{
+	struct conn *c = conn_of(mc);
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&s->guard.lock);
+	c->grace = (double)length / HTTP_UPLOAD_RATE;
 	pthread_mutex_unlock(&s->guard.lock);
 }
 
@@ -432,8 +458,8 @@ static unsigned sweep(struct http_server *s, double now)
 	unsigned closed = 0;
 
 	for (struct conn *c = s->guard.conns; c; c = c->next) {
-		if (c->waiting > 0 && now - c->waiting >= s->deadline &&
-		    c->fd >= 0) {
+		if (c->waiting > 0 &&
+		    now - c->waiting >= s->deadline + c->grace && c->fd >= 0) {
 			shutdown(c->fd, SHUT_RDWR);
 			c->waiting = 0;
 			closed++;
@@ -825,18 +851,23 @@ static int begin(struct exchange *e, const char *url, const char *method)
 	q->content_type = header(e, "Content-Type");
 	q->if_none_match = header(e, "If-None-Match");
 	q->cookie = header(e, "Cookie");
+	cl = header(e, "Content-Length");
 	if (url[0] != '/' ||
 	    form_percent_decode(url, strlen(url), &e->path) < 0)
 		return 400;
 	q->path = e->path.data;
 	e->body_max = HTTP_BODY_MAX;
-	if (e->server->cfg.upload_prefix &&
-	    !strncmp(q->path, e->server->cfg.upload_prefix,
-	             strlen(e->server->cfg.upload_prefix)))
-		e->body_max = e->server->cfg.upload_max;
-	cl = header(e, "Content-Length");
+	if (e->server->cfg.body_max) {
+		size_t max =
+		        e->server->cfg.body_max(e->server->cfg.ctx, q->path);
+
+		if (max)
+			e->body_max = max;
+	}
 	if (cl && strtoull(cl, NULL, 10) > e->body_max)
 		return 413;
+	if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
+		conn_grace(e->server, e->conn, strtoull(cl, NULL, 10));
 	return 0;
 }
 

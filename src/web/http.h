@@ -12,7 +12,8 @@
  * threads, each polling its share of the connections (epoll).
  *
  * A request reaches the application's handler once, whole: its path
- * percent-decoded, its body read (up to HTTP_BODY_MAX bytes: beyond that
+ * percent-decoded, its body read (up to HTTP_BODY_MAX bytes, or what
+ * the body_max callback allows for its path: beyond that
  * the server answers 413 itself, through the application's refuse
  * callback so the page is the application's). The handler fills the
  * exchange's response and returns HTTP_ANSWER, or hands the exchange to
@@ -33,13 +34,17 @@
  * Slow clients. A request (line, headers, body) must have arrived within
  * HTTP_REQUEST_DEADLINE seconds of its connection opening, or of the
  * previous answer on the connection, however steadily its bytes trickle
- * in; the connection is closed otherwise. A client address off the
+ * in (a large upload longer: see HTTP_UPLOAD_RATE); the connection is
+ * closed otherwise. A client address off the
  * loopback network may hold HTTP_CONNECTIONS_PER_CLIENT connections at
  * once; more are refused as they come. Loopback is not capped, as behind
  * a reverse proxy on the same machine every connection comes from there
  * (the deadline, and the proxy's own limits, protect that case).
  */
-#define HTTP_REQUEST_DEADLINE       10
+#define HTTP_REQUEST_DEADLINE 10
+/* A body over HTTP_BODY_MAX (an upload) gets a second more per this many
+ * bytes announced: 5 MB may take 90 s at a slow 64 KB/s. */
+#define HTTP_UPLOAD_RATE            (64 * 1024)
 #define HTTP_CONNECTIONS_PER_CLIENT 32
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OTHER };
@@ -109,18 +114,17 @@ struct http_config {
 	 */
 	const char *const *secret_prefixes;
 	/*
+	 * The largest body a request to path may have (its path decoded),
+	 * or 0 for HTTP_BODY_MAX. May be NULL: HTTP_BODY_MAX everywhere.
+	 */
+	size_t (*body_max)(void *ctx, const char *path);
+	/*
 	 * Connections one client address may hold at once (0:
 	 * HTTP_CONNECTIONS_PER_CLIENT); peers on the loopback network (a
 	 * reverse proxy on this machine) are not capped unless cap_loopback.
 	 */
 	unsigned connections_per_client;
 	int cap_loopback;
-	/*
-	 * Paths under upload_prefix (NULL: none) may carry bodies of up to
-	 * upload_max bytes instead of HTTP_BODY_MAX (a file uploaded).
-	 */
-	const char *upload_prefix;
-	size_t upload_max;
 	/* Seconds a request may take to arrive (0: HTTP_REQUEST_DEADLINE). */
 	double request_deadline;
 	void *ctx;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "address.h"
+#include "contribute.h"
 #include "defaults.h"
 #include "desk.h"
 #include "form.h"
@@ -19,6 +20,7 @@
 #include "store_web.h"
 #include "template.h"
 #include "token.h"
+#include "web_impl.h"
 #include "writer.h"
 #include "banned.h"
 
@@ -29,19 +31,11 @@
 #define STOP_GRACE    10.0
 
 static const char *const page_names[] = {
-        "web/subscribe.html",
-        "web/check-inbox.html",
-        "web/confirm.html",
-        "web/confirmed.html",
-        "web/unsubscribe.html",
-        "web/unsubscribed.html",
-        "web/suppressed.html",
-        "web/400.html",
-        "web/404.html",
-        "web/413.html",
-        "web/429.html",
-        "web/error.html",
-        NULL,
+        "web/subscribe.html",  "web/check-inbox.html", "web/confirm.html",
+        "web/confirmed.html",  "web/unsubscribe.html", "web/unsubscribed.html",
+        "web/suppressed.html", "web/400.html",         "web/404.html",
+        "web/413.html",        "web/429.html",         "web/error.html",
+        "web/partner.html",    "web/piece.html",       NULL,
 };
 static const char *const partial_names[] = {
         "web/head.html",
@@ -49,6 +43,7 @@ static const char *const partial_names[] = {
         NULL,
 };
 static const char *const secret_prefixes[] = {
+        "/contribute/",
         "/confirm/",
         "/unsubscribe/",
         NULL,
@@ -74,23 +69,38 @@ struct web {
 	const char *contact; /* where people write to (borrowed from cfg) */
 	char *public_dir;    /* the workspace's public/ */
 	char *store_path;    /* the workspace's store */
+	struct contribute *contribute; /* the partner form's routes */
 };
 
 static void say(struct web *w, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
-static void say(struct web *w, const char *fmt, ...)
+static void vsay(struct web *w, const char *fmt, va_list ap)
 {
 	struct buf line = BUF_INIT;
-	va_list ap;
 
 	if (!w->opt.log)
 		return;
-	va_start(ap, fmt);
 	buf_vaddf(&line, fmt, ap);
-	va_end(ap);
 	w->opt.log(w->opt.ctx, line.data);
 	buf_release(&line);
+}
+
+static void say(struct web *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(w, fmt, ap);
+	va_end(ap);
+}
+
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Reads. */
@@ -967,6 +977,8 @@ static int handle(void *ctx, struct http_exchange *ex)
 		return subscribe_route(w, ex);
 	if (desk_owns(path))
 		return desk_handle(w->desk, ex);
+	if ((token = token_after(path, "/contribute/")))
+		return contribute_route(w->contribute, ex, token);
 	if ((token = token_after(path, "/confirm/")) ||
 	    (token = token_after(path, "/unsubscribe/"))) {
 		/* A forged or cut token is a page that does not exist. */
@@ -1017,6 +1029,18 @@ static void desk_store_put(void *ctx, struct store *st)
 	reader_put(ctx, st);
 }
 
+/* Uploads come to the partner form and the desk's import, nowhere else. */
+static size_t body_max(void *ctx, const char *path)
+{
+	struct web *w = ctx;
+
+	if (!strncmp(path, "/contribute/", 12))
+		return contribute_body_max(w->cfg);
+	if (!strcmp(path, "/desk/subscribers/import"))
+		return DESK_UPLOAD_MAX;
+	return 0;
+}
+
 static void log_access(void *ctx, const char *line)
 {
 	struct web *w = ctx;
@@ -1036,8 +1060,7 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	        .refuse = refuse,
 	        .log = log_access,
 	        .secret_prefixes = secret_prefixes,
-	        .upload_prefix = "/desk/subscribers/import",
-	        .upload_max = 16 << 20,
+	        .body_max = body_max,
 	        .ctx = w,
 	};
 	struct desk_options dopt = {
@@ -1080,6 +1103,9 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	w->desk = desk_start(&dopt, err);
 	if (!w->desk)
 		goto fail;
+	w->contribute = contribute_new(w, err);
+	if (!w->contribute)
+		goto fail;
 	w->http = http_start(&hc, err);
 	if (!w->http)
 		goto fail;
@@ -1113,8 +1139,92 @@ void web_stop(struct web *w)
 	}
 	pthread_mutex_destroy(&w->readers.lock);
 	ratelimit_free(w->signups);
+	contribute_free(w->contribute);
 	pages_free(w->pages);
 	free(w->public_dir);
 	free(w->store_path);
 	free(w);
+}
+
+/* For the route modules (web_impl.h). */
+
+const struct config *web_config(const struct web *w)
+{
+	return w->cfg;
+}
+
+struct store *web_reader_get(struct web *w, struct err *err)
+{
+	return reader_get(w, err);
+}
+
+void web_reader_put(struct web *w, struct store *st)
+{
+	reader_put(w, st);
+}
+
+struct tmpl_value *web_page_data(struct web *w, struct tmpl_data *d,
+                                 const char *title)
+{
+	return page_data(w, d, title);
+}
+
+void web_render(struct web *w, struct http_exchange *ex, int status,
+                const char *name, const struct tmpl_value *root)
+{
+	render(w, ex, status, name, root);
+}
+
+void web_not_found(struct web *w, struct http_exchange *ex)
+{
+	not_found(w, ex);
+}
+
+void web_server_error(struct web *w, struct http_exchange *ex)
+{
+	server_error(w, ex);
+}
+
+void web_error_page(struct web *w, struct http_exchange *ex, int status,
+                    const char *title, const char *message)
+{
+	error_page(w, ex, status, title, message);
+}
+
+void web_method_not_allowed(struct web *w, struct http_exchange *ex,
+                            const char *allow)
+{
+	method_not_allowed(w, ex, allow);
+}
+
+int web_got_form(struct web *w, struct http_exchange *ex, struct form *f)
+{
+	return got_form(w, ex, f);
+}
+
+void web_say(struct web *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(w, fmt, ap);
+	va_end(ap);
+}
+
+void web_defer(struct web *w, struct http_exchange *ex, struct writer_job *job)
+{
+	http_suspend(ex);
+	writer_submit(w->writer, job);
+}
+
+int web_send(struct web *w, const char *to, const struct buf *message)
+{
+	if (!w->opt.send)
+		return -1;
+	return w->opt.send(w->opt.ctx, to, message);
+}
+
+double web_monotonic(void)
+{
+	return monotonic();
 }

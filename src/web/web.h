@@ -1,6 +1,7 @@
 #ifndef WEB_H
 #define WEB_H
 
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 
@@ -19,6 +20,7 @@
  *   POST /unsubscribe/TOKEN      unsubscribed (one-click too); never redirects
  *   GET  /, /X, /issues/X        public/X (public/index.html for folders)
  *   /desk/...                    the comms desk (desk.h), behind a login
+ *   /contribute/SECRET/...       the partner form (see contribute.h)
  *
  * A GET never changes the store. Every write is on disk (SQLite commit
  * with synchronous=FULL, batched by the writer) before its answer is
@@ -54,6 +56,11 @@ struct web_options {
 	 */
 	int (*mail)(void *ctx, const struct web_mail *m);
 	const char *smtp_password; /* for the desk's sends; NULL: none */
+	/*
+	 * Queues a finished message to one address (the partner form's
+	 * receipts); same thread rules as mail. May be NULL: none sent.
+	 */
+	int (*send)(void *ctx, const char *to, const struct buf *message);
 	/* Access log lines and events, without a newline. */
 	void (*log)(void *ctx, const char *line);
 	void *ctx;

@@ -19,6 +19,7 @@ struct item {
 	struct item *next;
 	enum web_mail_kind kind;
 	char *email, *token;
+	struct buf message; /* a finished message (webmail_queue_message) */
 };
 
 struct webmail {
@@ -126,6 +127,7 @@ static void item_free(struct item *it)
 {
 	free(it->email);
 	free(it->token);
+	buf_release(&it->message);
 	free(it);
 }
 
@@ -162,11 +164,16 @@ static void deliver(struct webmail *wm, const struct item *it, int tries)
 	struct buf msg = BUF_INIT, from = BUF_INIT;
 	struct err err = ERR_INIT;
 
-	if (webmail_build(wm->o.cfg, &m, &msg, &err) < 0) {
+	if (it->message.len) {
+		/* Not to a subscriber: no token to return bounces with. */
+		buf_add(&msg, it->message.data, it->message.len);
+		buf_adds(&from, wm->o.cfg->from_addr);
+	} else if (webmail_build(wm->o.cfg, &m, &msg, &err) < 0) {
 		say(wm, "bulletin: sign-up email not built: %s", err_msg(&err));
 		goto out;
+	} else {
+		campaign_envelope_from(wm->o.cfg, it->token, &from);
 	}
-	campaign_envelope_from(wm->o.cfg, it->token, &from);
 	for (int i = 0; i < tries; i++) {
 		struct timespec pause = {1L << i, 0};
 
@@ -255,25 +262,48 @@ struct webmail *webmail_start(const struct webmail_options *o, struct err *err)
 	return wm;
 }
 
-int webmail_queue(struct webmail *wm, const struct web_mail *m)
+/* Queues it (taken) unless the queue is full: 0, or -1 (it freed). */
+static int enqueue(struct webmail *wm, struct item *it)
 {
-	struct item *it;
-
 	pthread_mutex_lock(&wm->lock);
 	if (wm->queued >= WEBMAIL_QUEUE_MAX || wm->stopping) {
 		pthread_mutex_unlock(&wm->lock);
+		item_free(it);
 		return -1;
 	}
-	it = xcalloc(1, sizeof(*it));
-	it->kind = m->kind;
-	it->email = xstrdup(m->email);
-	it->token = xstrdup(m->token);
 	*wm->tail = it;
 	wm->tail = &it->next;
 	wm->queued++;
 	pthread_cond_signal(&wm->wake);
 	pthread_mutex_unlock(&wm->lock);
 	return 0;
+}
+
+static struct item *item_new(const char *email, const char *token)
+{
+	struct item *it = xcalloc(1, sizeof(*it));
+
+	it->email = xstrdup(email);
+	it->token = xstrdup(token);
+	buf_init(&it->message);
+	return it;
+}
+
+int webmail_queue(struct webmail *wm, const struct web_mail *m)
+{
+	struct item *it = item_new(m->email, m->token);
+
+	it->kind = m->kind;
+	return enqueue(wm, it);
+}
+
+int webmail_queue_message(struct webmail *wm, const char *to,
+                          const struct buf *message)
+{
+	struct item *it = item_new(to, "");
+
+	buf_add(&it->message, message->data, message->len);
+	return enqueue(wm, it);
 }
 
 void webmail_stop(struct webmail *wm)

@@ -33,6 +33,13 @@ struct webmail *webmail_start(const struct webmail_options *o, struct err *err);
 /* Queues a message (copied). Returns 0, or -1 when the queue is full. */
 int webmail_queue(struct webmail *wm, const struct web_mail *m);
 
+/*
+ * Queues a finished message to one address (copied), sent with the
+ * newsletter's own address as the envelope sender. 0, or -1 when full.
+ */
+int webmail_queue_message(struct webmail *wm, const char *to,
+                          const struct buf *message);
+
 /* Sends what is queued (each tried once more at most), then stops. */
 void webmail_stop(struct webmail *wm);
 

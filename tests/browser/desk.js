@@ -18,7 +18,8 @@
 
 const fs = require('fs');
 const path = require('path');
-const {parseArgs, withBrowser, ok, fail, expect, waitFor} = require('./flow.js');
+const {parseArgs} = require('./flow.js');
+const {launch: withBrowser, ok, fail, expect, waitFor} = require('./lib');
 
 const PASSWORD = 'correct-horse-battery';
 

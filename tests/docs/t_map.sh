@@ -7,12 +7,14 @@ map=$ROOT/src/README.md
 
 # The modules on disk, as "folder NAME". A module's extra files count as
 # the module: markdown_html.c and markdown_text.c are markdown's two
-# renderers, transport_impl.h is transport's side for its backends; the
+# renderers, transport_impl.h is transport's side for its backends,
+# web_impl.h web's side for its route modules; the
 # header-only banned.h and store_impl.h are rows of their own.
 module_of() {
   case "$1" in
   markdown_html | markdown_text) echo markdown ;;
   transport_impl) echo transport ;;
+  web_impl) echo web ;;
   banned) echo banned.h ;;
   store_impl) echo store_impl.h ;;
   *) echo "$1" ;;

@@ -2,8 +2,9 @@
  * libFuzzer target for the form parser: the input's first line is the
  * Content-Type, the rest is the request body. Whatever the input, a
  * parse that succeeds must give NUL-free, valid UTF-8 names and values
- * within the field limit, and parsing must not read or write out of
- * bounds (ASan) or leak.
+ * (files: names, and file names; their bytes are any) within the field
+ * and file limits, and parsing must not read or write out of bounds
+ * (ASan) or leak.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,11 +34,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	form_init(&f);
 	r = form_parse(&f, ctlen ? ct : NULL, copy, blen, &err);
 	if (r == FORM_OK) {
+		size_t files = 0;
+
 		if (f.n > FORM_MAX_FIELDS)
 			abort();
 		for (size_t i = 0; i < f.n; i++) {
 			const struct form_field *fl = &f.fields[i];
 
+			if (fl->filename) {
+				if (++files > FORM_MAX_FILES ||
+				    !form_utf8_valid(fl->filename,
+				                     strlen(fl->filename)) ||
+				    !form_utf8_valid(fl->name,
+				                     strlen(fl->name)) ||
+				    fl->value[fl->value_len] != '\0' ||
+				    !form_file(&f, fl->name))
+					abort();
+				continue;
+			}
 			if (strlen(fl->value) != fl->value_len ||
 			    !form_utf8_valid(fl->name, strlen(fl->name)) ||
 			    !form_utf8_valid(fl->value, fl->value_len) ||
