@@ -55,6 +55,9 @@ struct issue {
 	char *dir;  /* "issues/ID", as messages name it */
 	char *path; /* the folder itself, in cfg's workspace (for opening) */
 	char *title, *date, *deadline, *intro, *preheader;
+	/* issue.yaml's topics: as "a, b", each one of bulletin.yaml's;
+	 * NULL: every topic (the issue goes to everyone) */
+	char *topics;
 	int sample;
 	struct contribution *v; /* in newsletter order once loaded */
 	size_t n;

@@ -69,25 +69,29 @@ static int read_build(const struct config *cfg, struct buf *b, const char *id,
 	return ret;
 }
 
-static char *issue_title(const struct config *cfg, const char *id,
-                         struct err *err)
+/* The issue's title (the subject) and topics from its issue.yaml. */
+static int issue_meta(struct campaign_issue *ci, const struct config *cfg,
+                      const char *id, struct err *err)
 {
 	struct diags d = DIAGS_INIT;
 	struct issue is;
-	char *title = NULL;
+	int ret = -1;
 
 	if (issue_load_meta(&is, cfg, id, &d, err) == 0) {
-		if (is.title && *is.title)
-			title = xstrdup(is.title);
-		else
+		if (is.title && *is.title) {
+			ci->subject = xstrdup(is.title);
+			ci->topics = is.topics ? xstrdup(is.topics) : NULL;
+			ret = 0;
+		} else {
 			err_set(err,
 			        "issues/%s/issue.yaml: the issue has no "
 			        "title",
 			        id);
+		}
 		issue_release(&is);
 	}
 	diags_release(&d);
-	return title;
+	return ret;
 }
 
 /*
@@ -219,8 +223,7 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 	 * the inputs as they are now, by content. */
 	if (lifecycle_check_build(cfg, id, "sending", err) < 0)
 		goto fail;
-	ci->subject = issue_title(cfg, id, err);
-	if (!ci->subject)
+	if (issue_meta(ci, cfg, id, err) < 0)
 		goto fail;
 	if (cfg->embed_images && embed_images(ci, cfg, err) < 0)
 		goto fail;
@@ -241,6 +244,7 @@ void campaign_issue_release(struct campaign_issue *ci)
 {
 	free(ci->id);
 	free(ci->subject);
+	free(ci->topics);
 	buf_release(&ci->html);
 	buf_release(&ci->text);
 	render_split_release(&ci->html_split);
@@ -1188,6 +1192,8 @@ static int dry_run_one(const struct store_subscriber *s, void *ctx)
 	struct scratch *sc = run->dry;
 	struct err err = ERR_INIT;
 
+	if (!store_audience_includes(run->o->audience, s))
+		return 0;
 	buf_reset(&sc->msg);
 	if (build(run->cfg, run->ci, &r, 0, sc, &err) < 0) {
 		run->p.failed++;
@@ -1245,8 +1251,10 @@ static int open_run(struct run *run, struct store_campaign *c,
 	    store_send_fast_commits(run->st, err) < 0 ||
 	    store_campaign_open(run->st, run->ci->id, run->ci->subject, c,
 	                        err) < 0 ||
-	    store_journal_prepare(run->st, c->id, run->o->resend_uncertain,
-	                          &uncertain, &added, err) < 0 ||
+	    store_campaign_audience(run->st, c, run->o->audience, err) < 0 ||
+	    store_journal_prepare_for(run->st, c->id, run->o->resend_uncertain,
+	                              run->o->audience, &uncertain, &added,
+	                              err) < 0 ||
 	    store_journal_counts(run->st, c->id, counts, err) < 0)
 		return -1;
 	run->p.uncertain = uncertain;

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "render.h"
 #include "store.h"
+#include "store_send.h"
 #include "transport.h"
 
 /*
@@ -21,6 +22,7 @@
 /* A compiled issue, loaded once and personalised per recipient. */
 struct campaign_issue {
 	char *id, *subject;
+	char *topics; /* issue.yaml's topics: "a, b"; NULL: every topic */
 	struct buf html, text; /* build/email.html and .txt */
 	struct render_split html_split, text_split;
 	/*
@@ -90,6 +92,8 @@ struct campaign_opts {
 	void *ctx;
 	/* Set (e.g. by a signal handler) to stop taking new recipients. */
 	volatile sig_atomic_t *stop;
+	/* Who it is for (audience_build); NULL: every active subscriber. */
+	const struct store_audience *audience;
 };
 
 enum campaign_outcome {

@@ -17,7 +17,9 @@
  */
 #define PARSER_OPTIONS (CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL)
 
-enum column { COL_OTHER, COL_EMAIL, COL_NAME, COL_ORG };
+enum column { COL_OTHER, COL_EMAIL, COL_NAME, COL_ORG, COL_TOPICS };
+
+#define NCOLS 4 /* the columns read: email, name, organisation, topics */
 
 struct reader {
 	const char *name; /* for messages */
@@ -34,14 +36,15 @@ struct reader {
 
 	int have_header;
 	int ncols;
-	int col[3]; /* index of the email, name, organisation columns */
+	int col[NCOLS]; /* index of the email, name, organisation, topics columns */
 
 	int nfields; /* of the current record */
-	struct buf field[3];
+	struct buf field[NCOLS];
 	struct buf why; /* the first problem with the current record */
 };
 
-static const char *const column_names[] = {"", "email", "name", "organisation"};
+static const char *const column_names[] = {"", "email", "name", "organisation",
+                                           "topics"};
 
 /* Whether s[0..n) is UTF-8 (RFC 3629: no overlongs, surrogates). */
 static int utf8_ok(const unsigned char *s, size_t n)
@@ -131,6 +134,8 @@ static enum column column_of(const char *s, size_t n)
 	if (n == 12 && (!strncasecmp(s, "organisation", 12) ||
 	                !strncasecmp(s, "organization", 12)))
 		return COL_ORG;
+	if (n == 6 && !strncasecmp(s, "topics", 6))
+		return COL_TOPICS;
 	return COL_OTHER;
 }
 
@@ -163,14 +168,14 @@ static void header_field(struct reader *r, int i, const char *s, size_t n)
 static void reset_record(struct reader *r)
 {
 	r->nfields = 0;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NCOLS; i++)
 		buf_reset(&r->field[i]);
 	buf_reset(&r->why);
 }
 
 static void describe_field(struct reader *r, int i)
 {
-	for (int c = 0; c < 3; c++) {
+	for (int c = 0; c < NCOLS; c++) {
 		if (r->col[c] == i) {
 			buf_addf(&r->why, "the %s field", column_names[c + 1]);
 			return;
@@ -203,7 +208,7 @@ static void on_field(void *data, size_t n, void *ctx)
 		buf_adds(&r->why, " is not valid UTF-8 (save the file as "
 		                  "CSV UTF-8)");
 	}
-	for (int c = 0; c < 3 && !r->why.len; c++) {
+	for (int c = 0; c < NCOLS && !r->why.len; c++) {
 		if (r->col[c] != i)
 			continue;
 		if (c == 0) {
@@ -263,6 +268,7 @@ static void on_record(int c, void *ctx)
 	        .email = r->field[0].data,
 	        .name = r->field[1].data,
 	        .organisation = r->field[2].data,
+	        .topics = r->field[3].data,
 	};
 	r->stop = r->fn(&row, r->ctx);
 	reset_record(r);
@@ -335,7 +341,7 @@ static void reader_init(struct reader *r, const char *name,
 	r->ctx = ctx;
 	r->err = err;
 	r->line = r->start = 1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NCOLS; i++) {
 		r->col[i] = -1;
 		buf_init(&r->field[i]);
 	}
@@ -352,7 +358,7 @@ static int reader_finish(struct reader *r)
 	if (!r->stop && !r->have_header)
 		fatal(r, 1, "%s", "the file is empty (no header line)");
 	csv_free(&r->parser);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NCOLS; i++)
 		buf_release(&r->field[i]);
 	buf_release(&r->why);
 	return r->stop;

@@ -9,7 +9,7 @@
 /*
  * Subscriber CSV files (RFC 4180, read with libcsv): a header naming the
  * columns, found case-insensitively ("email"; "name"; "organisation" or
- * "organization"; others ignored), then one subscriber per record. Fields
+ * "organization"; "topics"; others ignored), then one subscriber per record. Fields
  * may be quoted and hold commas, quotes and newlines; lines end in CRLF
  * or LF; a UTF-8 byte order mark is skipped.
  *
@@ -29,6 +29,7 @@ struct csvfile_row {
 	const char *email;
 	const char *name;
 	const char *organisation;
+	const char *topics; /* topic keys, "news, events" */
 };
 
 /*
