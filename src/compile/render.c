@@ -370,6 +370,7 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
 	tmpl_map_str(d, sub, "email", RENDER_MARK_EMAIL);
 	tmpl_map_str(d, sub, "unsubscribe_url", RENDER_MARK_UNSUBSCRIBE);
 	tmpl_map_str(d, sub, "greeting", RENDER_MARK_GREETING);
+	tmpl_map_str(d, sub, "preferences_url", RENDER_MARK_PREFERENCES);
 	if (for_email)
 		tmpl_map_set(root, "subscriber", sub);
 	buf_release(&b);
@@ -413,6 +414,7 @@ static const char *const marks[] = {
         RENDER_MARK_EMAIL,
         RENDER_MARK_UNSUBSCRIBE,
         RENDER_MARK_GREETING,
+        RENDER_MARK_PREFERENCES,
 };
 #define NMARKS (sizeof(marks) / sizeof(marks[0]))
 
@@ -496,6 +498,9 @@ void render_field(const struct render_fields *f, int field, int html,
 		} else {
 			buf_adds(out, "Hello,");
 		}
+		break;
+	case 4:
+		add_value(out, f->preferences_url, html);
 		break;
 	}
 }

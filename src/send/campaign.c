@@ -294,7 +294,7 @@ static void clean_name(const char *s, struct buf *out)
 /* Per-thread scratch space, reused message after message. */
 struct scratch {
 	struct buf html, text, name, unsub, mailto, feedback, msg, msgid;
-	struct buf field;
+	struct buf field, prefs;
 };
 
 /* Every buffer starts empty, not NULL: build() reads name.data even when
@@ -310,6 +310,7 @@ static void scratch_init(struct scratch *s)
 	buf_init(&s->msg);
 	buf_init(&s->msgid);
 	buf_init(&s->field);
+	buf_init(&s->prefs);
 }
 
 static void scratch_release(struct scratch *s)
@@ -323,6 +324,7 @@ static void scratch_release(struct scratch *s)
 	buf_release(&s->msg);
 	buf_release(&s->msgid);
 	buf_release(&s->field);
+	buf_release(&s->prefs);
 }
 
 /*
@@ -374,10 +376,13 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 	buf_reset(&s->msgid);
 	clean_name(r->name ? r->name : "", &s->name);
 	buf_addf(&s->unsub, "%s/unsubscribe/%s", cfg->base_url, token);
+	buf_reset(&s->prefs);
+	buf_addf(&s->prefs, "%s/preferences/%s", cfg->base_url, token);
 	buf_adds(&s->mailto, "mailto:");
 	fill_token(cfg->unsubscribe_mailto, token, &s->mailto);
 	buf_adds(&s->mailto, "?subject=unsubscribe");
-	f = (struct render_fields){s->name.data, r->email, s->unsub.data};
+	f = (struct render_fields){s->name.data, r->email, s->unsub.data,
+	                           s->prefs.data};
 	personalise_qp(&ci->html_split, &ci->html_qp, &f, 1, s, &s->html);
 	personalise_qp(&ci->text_split, &ci->text_qp, &f, 0, s, &s->text);
 	/* Feedback-ID (Gmail): campaign:list:kind:sender. */
