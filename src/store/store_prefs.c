@@ -50,7 +50,7 @@ int store_prefs_set(struct store *st, const char *token,
                     const struct store_prefs *p, int *changed,
                     struct err *err)
 {
-	struct store_subscriber cur;
+	struct store_subscriber cur = {0};
 	int r, ignored;
 
 	if (!changed)
