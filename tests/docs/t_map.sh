@@ -8,13 +8,14 @@ map=$ROOT/src/README.md
 # The modules on disk, as "folder NAME". A module's extra files count as
 # the module: markdown_html.c and markdown_text.c are markdown's two
 # renderers, transport_impl.h is transport's side for its backends; the
-# header-only banned.h and store_impl.h are rows of their own.
+# header-only banned.h, store_impl.h and web_impl.h are rows of their own.
 module_of() {
   case "$1" in
   markdown_html | markdown_text) echo markdown ;;
   transport_impl) echo transport ;;
   banned) echo banned.h ;;
   store_impl) echo store_impl.h ;;
+  web_impl) echo web_impl.h ;;
   *) echo "$1" ;;
   esac
 }
