@@ -11,15 +11,7 @@
 #include "yamldoc.h"
 #include "banned.h"
 
-enum key_type {
-	K_STR,
-	K_LONG,
-	K_DOUBLE,
-	K_BOOL,
-	K_LIST,
-	K_SECTIONS,
-	K_TOPICS
-};
+enum key_type { K_STR, K_LONG, K_DOUBLE, K_BOOL, K_LIST, K_SECTIONS, K_TOPICS };
 
 /* One row per key: where it lives, its type, default and limits. */
 static const struct key {
@@ -375,8 +367,7 @@ static int load_topic(struct config *cfg, struct yamldoc *y, yaml_node_t *it,
 	struct config_topic *t;
 	int line = yamldoc_line(y, it), col = yamldoc_col(it);
 
-	if (it->type != YAML_MAPPING_NODE || !key || !*key || !title ||
-	    !*title)
+	if (it->type != YAML_MAPPING_NODE || !key || !*key || !title || !*title)
 		return err_set(err,
 		               "%s:%d:%d: a topic needs a 'key' (a short name "
 		               "for issues to use) and a 'title' (what the "
@@ -392,8 +383,9 @@ static int load_topic(struct config *cfg, struct yamldoc *y, yaml_node_t *it,
 	if (config_topic(cfg, key))
 		return err_set(err, "%s:%d:%d: topic key '%s' is used twice",
 		               name, line, col, key);
-	if (on && (!yamldoc_scalar(on) || (strcmp(yamldoc_scalar(on), "true") &&
-	                                   strcmp(yamldoc_scalar(on), "false"))))
+	if (on &&
+	    (!yamldoc_scalar(on) || (strcmp(yamldoc_scalar(on), "true") &&
+	                             strcmp(yamldoc_scalar(on), "false"))))
 		return err_set(err,
 		               "%s:%d:%d: topic '%s': 'default' must be true "
 		               "(ticked on the sign-up form) or false",

@@ -913,9 +913,9 @@ static int parse_issue_yaml(const char *path, const struct buf *text,
 }
 
 /* One topic key of issue.yaml's topics:, checked against bulletin.yaml. */
-static void add_topic(const struct config *cfg,
-                      const char *key, int line, int col, const char *path,
-                      struct diags *d, struct buf *keys)
+static void add_topic(const struct config *cfg, const char *key, int line,
+                      int col, const char *path, struct diags *d,
+                      struct buf *keys)
 {
 	const char **cands;
 	const char *hint;
@@ -955,13 +955,12 @@ static void read_topics(struct issue *is, const struct config *cfg,
 	struct buf keys = BUF_INIT, one = BUF_INIT;
 	yaml_node_t *it;
 
-	for (size_t i = 0; v->type == YAML_SEQUENCE_NODE &&
-	                   (it = yamldoc_item(y, v, i));
+	for (size_t i = 0;
+	     v->type == YAML_SEQUENCE_NODE && (it = yamldoc_item(y, v, i));
 	     i++) {
 		if (yamldoc_scalar(it))
-			add_topic(cfg, yamldoc_scalar(it),
-			          yamldoc_line(y, it), yamldoc_col(it), path, d,
-			          &keys);
+			add_topic(cfg, yamldoc_scalar(it), yamldoc_line(y, it),
+			          yamldoc_col(it), path, d, &keys);
 	}
 	for (const char *p = yamldoc_scalar(v); p && *p;) {
 		size_t n = strcspn(p, ", ");

@@ -410,11 +410,8 @@ int render_issue_page(const struct issue *is, const struct config *cfg,
 }
 
 static const char *const marks[] = {
-        RENDER_MARK_NAME,
-        RENDER_MARK_EMAIL,
-        RENDER_MARK_UNSUBSCRIBE,
-        RENDER_MARK_GREETING,
-        RENDER_MARK_PREFERENCES,
+        RENDER_MARK_NAME,     RENDER_MARK_EMAIL,       RENDER_MARK_UNSUBSCRIBE,
+        RENDER_MARK_GREETING, RENDER_MARK_PREFERENCES,
 };
 #define NMARKS (sizeof(marks) / sizeof(marks[0]))
 

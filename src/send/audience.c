@@ -20,24 +20,28 @@ static int narrow_topics(const struct store_topics *t, const char *issue_id,
 
 		if (store_topics_parse(t, topics[i], &bit, &bad, &hint) < 0)
 			ret = !t->n ? err_set(err,
-			                      "--topic %s: bulletin.yaml offers "
+			                      "--topic %s: bulletin.yaml "
+			                      "offers "
 			                      "no topics",
 			                      bad.data)
 			      : hint.len
 			              ? err_set(err,
-			                        "--topic %s: no such topic (did "
+			                        "--topic %s: no such topic "
+			                        "(did "
 			                        "you mean '%s'?)",
 			                        bad.data, hint.data)
 			              : err_set(err,
-			                        "--topic %s: no such topic (the "
+			                        "--topic %s: no such topic "
+			                        "(the "
 			                        "topics are in bulletin.yaml)",
 			                        bad.data);
 		else if (issue_mask && (bit & ~issue_mask))
-			ret = err_set(err,
-			              "--topic %s: issue %s is not for that "
-			              "topic (its issue.yaml names the topics it "
-			              "is for)",
-			              topics[i], issue_id);
+			ret = err_set(
+			        err,
+			        "--topic %s: issue %s is not for that "
+			        "topic (its issue.yaml names the topics it "
+			        "is for)",
+			        topics[i], issue_id);
 		else
 			*mask |= bit;
 	}
@@ -54,7 +58,7 @@ static void say_audience(struct audience *au, const struct store_topics *t)
 	}
 	for (size_t i = 0; i < au->a.norgs; i++)
 		buf_addf(&au->words, "%s%s",
-		         i ? ", "
+		         i               ? ", "
 		         : au->words.len ? "; organisations: "
 		                         : "organisations: ",
 		         au->orgs[i]);

@@ -36,7 +36,7 @@ struct reader {
 
 	int have_header;
 	int ncols;
-	int col[NCOLS]; /* index of the email, name, organisation, topics columns */
+	int col[NCOLS]; /* index of each column read, -1: none */
 
 	int nfields; /* of the current record */
 	struct buf field[NCOLS];

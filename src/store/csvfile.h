@@ -9,8 +9,8 @@
 /*
  * Subscriber CSV files (RFC 4180, read with libcsv): a header naming the
  * columns, found case-insensitively ("email"; "name"; "organisation" or
- * "organization"; "topics"; others ignored), then one subscriber per record. Fields
- * may be quoted and hold commas, quotes and newlines; lines end in CRLF
+ * "organization"; "topics"; others ignored), then one subscriber per record.
+ * Fields may be quoted and hold commas, quotes and newlines; lines end in CRLF
  * or LF; a UTF-8 byte order mark is skipped.
  *
  * A record that cannot be used (wrong number of fields, invalid UTF-8, a

@@ -241,14 +241,15 @@ static int row_topics(struct reader *r, const struct csvfile_row *row,
 		                "bulletin.yaml offers no topics; leave the "
 		                "column out",
 		                r->email.data, row->topics);
-	else if (store_topics_parse(r->topics, row->topics, mask, &bad,
-	                            &hint) < 0)
-		*ret = add_note(r, row->line, IMPORT_REJECTED,
-		                "%s: unknown topic '%s' in the topics column%s%s%s "
-		                "(the topics are listed in bulletin.yaml)",
-		                r->email.data, bad.data,
-		                hint.len ? ": did you mean '" : "", hint.data,
-		                hint.len ? "'?" : "");
+	else if (store_topics_parse(r->topics, row->topics, mask, &bad, &hint) <
+	         0)
+		*ret = add_note(
+		        r, row->line, IMPORT_REJECTED,
+		        "%s: unknown topic '%s' in the topics column%s%s%s "
+		        "(the topics are listed in bulletin.yaml)",
+		        r->email.data, bad.data,
+		        hint.len ? ": did you mean '" : "", hint.data,
+		        hint.len ? "'?" : "");
 	else
 		noted = 0;
 	buf_release(&bad);

@@ -846,13 +846,13 @@ static int update(struct store *st, const struct store_subscriber *cur,
 	if (differs(su->name, cur->name) ||
 	    differs(su->organisation, cur->organisation) ||
 	    (su->topics && su->topics != cur->topics)) {
-		if (store_set_details(st, cur,
-		                      differs(su->name, cur->name) ? su->name
-		                                                   : NULL,
-		                      differs(su->organisation, cur->organisation)
-		                              ? su->organisation
-		                              : NULL,
-		                      su->topics, err) < 0)
+		if (store_set_details(
+		            st, cur,
+		            differs(su->name, cur->name) ? su->name : NULL,
+		            differs(su->organisation, cur->organisation)
+		                    ? su->organisation
+		                    : NULL,
+		            su->topics, err) < 0)
 			return -1;
 		/* A change of what they get is a change of consent. */
 		if (su->topics && su->topics != cur->topics &&
@@ -863,7 +863,7 @@ static int update(struct store *st, const struct store_subscriber *cur,
 	}
 	if (cur->status == STORE_PENDING && su->status == STORE_ACTIVE) {
 		if (store_change_status(st, cur->id, cur->status, STORE_ACTIVE,
-		                  su->source, su->detail, err) < 0)
+		                        su->source, su->detail, err) < 0)
 			return -1;
 		changed = 1;
 	}
@@ -891,7 +891,7 @@ static int subscribe(struct store *st, const char *email,
 	if (r) {
 		*outcome = STORE_ADDED;
 		return store_add_event(st, *id, -1, su->status, su->source,
-		                 su->detail, err);
+		                       su->detail, err);
 	}
 	r = find(st, S_FIND_EMAIL, email, 0, &cur, err);
 	if (r <= 0)
@@ -955,7 +955,7 @@ static int set_status(struct store *st, int64_t id, enum store_status status,
 		r = refuse_unsuppress(&cur, status, err);
 	else if (*changed)
 		r = store_change_status(st, id, (int)cur.status, status, source,
-		                  detail, err) < 0
+		                        detail, err) < 0
 		            ? -1
 		            : 1;
 	store_subscriber_release(&cur);
@@ -994,8 +994,8 @@ int store_unsubscribe_by_token(struct store *st, const char *token,
 		if (!store_status_suppressed(cur.status)) {
 			*changed = 1;
 			if (store_change_status(st, cur.id, (int)cur.status,
-			                  STORE_UNSUBSCRIBED, source, detail,
-			                  err) < 0)
+			                        STORE_UNSUBSCRIBED, source,
+			                        detail, err) < 0)
 				ret = -1;
 		}
 		store_subscriber_release(&cur);
@@ -1022,7 +1022,8 @@ static int resubscribe(struct store *st, const char *email, const char *source,
 		*changed = cur.status != STORE_ACTIVE;
 		if (*changed)
 			r = store_change_status(st, cur.id, (int)cur.status,
-			                  STORE_ACTIVE, source, reason, err) < 0
+			                        STORE_ACTIVE, source, reason,
+			                        err) < 0
 			            ? -1
 			            : 1;
 		store_subscriber_release(&cur);
@@ -1039,8 +1040,10 @@ static int resubscribe(struct store *st, const char *email, const char *source,
 	if (r <= 0)
 		return r < 0 ? -1 : store_db_fail(st, "address taken", err);
 	*changed = 1;
-	return store_add_event(st, id, -1, STORE_ACTIVE, source, reason, err) < 0 ? -1
-	                                                                    : 1;
+	return store_add_event(st, id, -1, STORE_ACTIVE, source, reason, err) <
+	                       0
+	               ? -1
+	               : 1;
 }
 
 int store_resubscribe(struct store *st, const char *email, const char *source,

@@ -26,8 +26,8 @@ static int prefs_events(struct store *st, const struct store_subscriber *cur,
 		buf_addf(&what, "topics: %s (%s)",
 		         p->topics_words ? p->topics_words : "changed",
 		         p->detail);
-		ret = store_add_event(st, cur->id, (int)cur->status, cur->status,
-		                      p->source, what.data, err);
+		ret = store_add_event(st, cur->id, (int)cur->status,
+		                      cur->status, p->source, what.data, err);
 		++*changed;
 	}
 	for (int i = 0; i < 2 && ret == 0; i++) {
@@ -38,8 +38,8 @@ static int prefs_events(struct store *st, const struct store_subscriber *cur,
 		buf_reset(&what);
 		buf_addf(&what, "%s %s (%s)", i ? "organisation" : "name",
 		         *given ? "changed" : "removed", p->detail);
-		ret = store_add_event(st, cur->id, (int)cur->status, cur->status,
-		                      p->source, what.data, err);
+		ret = store_add_event(st, cur->id, (int)cur->status,
+		                      cur->status, p->source, what.data, err);
 		++*changed;
 	}
 	buf_release(&what);
@@ -47,8 +47,7 @@ static int prefs_events(struct store *st, const struct store_subscriber *cur,
 }
 
 int store_prefs_set(struct store *st, const char *token,
-                    const struct store_prefs *p, int *changed,
-                    struct err *err)
+                    const struct store_prefs *p, int *changed, struct err *err)
 {
 	struct store_subscriber cur = {0};
 	int r, ignored;
@@ -61,10 +60,10 @@ int store_prefs_set(struct store *st, const char *token,
 	r = store_find_token(st, token, &cur, err);
 	if (r == 1 && store_status_suppressed(cur.status))
 		r = 0;
-	if (r == 1 && (prefs_events(st, &cur, p, changed, err) < 0 ||
-	               (*changed && store_set_details(st, &cur, p->name,
-	                                              p->organisation,
-	                                              p->topics, err) < 0)))
+	if (r == 1 &&
+	    (prefs_events(st, &cur, p, changed, err) < 0 ||
+	     (*changed && store_set_details(st, &cur, p->name, p->organisation,
+	                                    p->topics, err) < 0)))
 		r = -1;
 	store_subscriber_release(&cur);
 	return store_write_end(st, r, err);
@@ -81,8 +80,8 @@ static int request_secret(struct store *st, int64_t id,
 	                       "SELECT secret FROM returns WHERE "
 	                       "subscriber_id = ?",
 	                       -1, &s, NULL) != SQLITE_OK)
-		return store_db_fail(st, "cannot read the requests to come back",
-		                     err);
+		return store_db_fail(
+		        st, "cannot read the requests to come back", err);
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -126,8 +125,9 @@ static int put_request(struct store *st, int64_t id, const char *secret,
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE
 	               ? 0
-	               : store_db_fail(st, "cannot record a request to come "
-	                                   "back",
+	               : store_db_fail(st,
+	                               "cannot record a request to come "
+	                               "back",
 	                               err);
 }
 

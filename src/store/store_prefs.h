@@ -34,8 +34,7 @@ struct store_prefs {
  * done, 0 when the token is unknown or they have left, -1 on error.
  */
 int store_prefs_set(struct store *st, const char *token,
-                    const struct store_prefs *p, int *changed,
-                    struct err *err);
+                    const struct store_prefs *p, int *changed, struct err *err);
 
 /*
  * Records (or renews) the request to come back of subscriber id, who

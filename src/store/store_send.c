@@ -255,8 +255,8 @@ int store_journal_prepare(struct store *st, int64_t campaign,
 
 int store_journal_prepare_for(struct store *st, int64_t campaign,
                               int resend_uncertain,
-                              const struct store_audience *aud,
-                              long *uncertain, long *added, struct err *err)
+                              const struct store_audience *aud, long *uncertain,
+                              long *added, struct err *err)
 {
 	int ret = -1;
 

@@ -80,8 +80,8 @@ int store_audience_includes(const struct store_audience *aud,
 /* store_journal_prepare for an audience (NULL: every active subscriber). */
 int store_journal_prepare_for(struct store *st, int64_t campaign,
                               int resend_uncertain,
-                              const struct store_audience *aud,
-                              long *uncertain, long *added, struct err *err);
+                              const struct store_audience *aud, long *uncertain,
+                              long *added, struct err *err);
 
 /*
  * Records who campaign c is for (aud->words), or checks that a send

@@ -36,9 +36,9 @@ static int used_bits(struct store *st, int64_t *used, struct err *err)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*used |= (int64_t)1 << (sqlite3_column_int(s, 0) & 63);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0
-	                         : store_db_fail(st, "cannot read the topics",
-	                                         err);
+	return rc == SQLITE_DONE
+	               ? 0
+	               : store_db_fail(st, "cannot read the topics", err);
 }
 
 /* Gives key the lowest free bit, unless it has one. */
@@ -57,10 +57,11 @@ static int give_bit(struct store *st, const char *key, struct err *err)
 		               "store %s: topic '%s' cannot be added: the "
 		               "store has given all 63 places for topics",
 		               st->path, key);
-	if (sqlite3_prepare_v2(st->db,
-	                       "INSERT INTO topic_bits (key, bit) VALUES (?, ?) "
-	                       "ON CONFLICT (key) DO NOTHING",
-	                       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	            st->db,
+	            "INSERT INTO topic_bits (key, bit) VALUES (?, ?) "
+	            "ON CONFLICT (key) DO NOTHING",
+	            -1, &s, NULL) != SQLITE_OK)
 		return store_db_fail(st, "cannot add a topic", err);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, bit);
@@ -78,8 +79,9 @@ static int read_bits(struct store *st, struct store_topics *t, int *missing,
 	int ret = 0;
 
 	*missing = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT bit FROM topic_bits WHERE key = ?",
-	                       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT bit FROM topic_bits WHERE key = ?", -1,
+	                       &s, NULL) != SQLITE_OK)
 		return store_db_fail(st, "cannot read the topics", err);
 	for (size_t i = 0; i < t->n && !ret; i++) {
 		int bit;

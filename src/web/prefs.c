@@ -40,8 +40,8 @@ static void prefs_page(struct web *w, struct http_exchange *ex, int status,
 {
 	struct tmpl_data *d = tmpl_data_new();
 	struct tmpl_value *errors = tmpl_list(d), *root;
-	int has_errors = pf->name_error || pf->organisation_error ||
-	                 pf->topics_error;
+	int has_errors =
+	        pf->name_error || pf->organisation_error || pf->topics_error;
 	char *masked = web_mask_address(email);
 
 	root = web_page_data(w, d,
@@ -73,15 +73,16 @@ static void forbidden(struct web *w, struct http_exchange *ex)
 	               "received from us.");
 }
 
-static int run_prefs(struct store *st, struct writer_job *job,
-                     struct err *err)
+static int run_prefs(struct store *st, struct writer_job *job, struct err *err)
 {
 	struct pending *p = (struct pending *)job;
 	struct buf words = BUF_INIT;
 	struct store_prefs sp = {
 	        .topics = p->topics,
-	        .name = p->forget ? "" : p->name.len ? p->name.data : NULL,
-	        .organisation = p->forget              ? ""
+	        .name = p->forget     ? ""
+	                : p->name.len ? p->name.data
+	                              : NULL,
+	        .organisation = p->forget             ? ""
 	                        : p->organisation.len ? p->organisation.data
 	                                              : NULL,
 	        .source = "web",
@@ -124,24 +125,17 @@ static void done_prefs(struct writer_job *job, int ret, const struct err *err)
 static int check_prefs(struct web *w, const struct form *f,
                        struct prefs_form *pf)
 {
-	const char *name = form_get(f, "name"), *org = form_get(f, "organisation");
+	const char *name = form_get(f, "name"),
+	           *org = form_get(f, "organisation");
 
 	pf->topics = web_form_topics(w, f);
 	if (w->topics.n && !pf->topics)
 		pf->topics_error = "Choose at least one topic, or unsubscribe "
 		                   "below to receive nothing";
-	pf->name_error = web_check_text(
-	        name ? name : "", "Your name must be 100 characters or fewer",
-	        "Your name has a hidden character that changes the direction "
-	        "of the text: delete the name and type it again");
-	pf->organisation_error = web_check_text(
-	        org ? org : "",
-	        "The organisation must be 100 characters or fewer",
-	        "The organisation has a hidden character that changes the "
-	        "direction of the text: delete it and type it again");
-	return pf->topics_error || pf->name_error || pf->organisation_error
-	               ? -1
-	               : 0;
+	web_check_details(name ? name : "", org ? org : "", &pf->name_error,
+	                  &pf->organisation_error);
+	return pf->topics_error || pf->name_error || pf->organisation_error ? -1
+	                                                                    : 0;
 }
 
 /* The page again, with what is wrong; only for a token that is known. */
@@ -181,8 +175,7 @@ static int prefs_post(struct web *w, struct http_exchange *ex,
 	p = web_token_job(w, ex, P_PREFERENCES, token);
 	p->topics = pf.topics;
 	buf_adds(&p->name, (v = form_get(&f, "name")) ? v : "");
-	buf_adds(&p->organisation,
-	         (v = form_get(&f, "organisation")) ? v : "");
+	buf_adds(&p->organisation, (v = form_get(&f, "organisation")) ? v : "");
 	p->forget = (v = form_get(&f, "forget")) && !strcmp(v, "yes");
 	form_release(&f);
 	p->job.run = run_prefs;

@@ -329,6 +329,33 @@ static int run_confirm(struct store *st, struct writer_job *job,
 }
 
 /*
+ * After store_subscribe: p->sub as it is now, and the write a sign-up of
+ * someone known makes. Someone who left may come back, as anyone new
+ * does: by the link in the email (the request waits; they stay as they
+ * are until they confirm). Known otherwise: write what adding it would
+ * have written.
+ */
+static int signed_up(struct store *st, struct pending *p,
+                     enum store_outcome outcome, struct err *err)
+{
+	int r = store_find_email(st, p->email.data, &p->sub, err);
+
+	if (r < 0)
+		return -1;
+	/* Erased on request: nothing is held to mail (and r is 0). */
+	p->found = r == 1 && outcome != STORE_ERASED;
+	if (p->found && outcome == STORE_SUPPRESSED)
+		return store_return_request(st, p->sub.id, p->topics,
+		                            p->w->cfg->consent, p->consent_at,
+		                            p->back, err) < 0
+		               ? -1
+		               : 0;
+	if (p->found && outcome != STORE_ADDED)
+		return store_web_touch(st, p->sub.id, err);
+	return 0;
+}
+
+/*
  * A sign-up, in the writer's transaction. Whatever is known about the
  * address (nothing, pending, active, left, bounced, erased), it does the
  * same look-ups and writes at least the address's email allowance, so
@@ -373,25 +400,8 @@ static int run_subscribe(struct store *st, struct writer_job *job,
 	store_subscriber_release(&p->sub);
 	if (store_subscribe(st, &su, &outcome, NULL, err) < 0)
 		return -1;
-	r = store_find_email(st, p->email.data, &p->sub, err);
-	if (r < 0)
+	if (signed_up(st, p, outcome, err) < 0)
 		return -1;
-	/* Erased on request: nothing is held to mail (and r is 0). */
-	p->found = r == 1 && outcome != STORE_ERASED;
-	/*
-	 * Someone who left may come back, as anyone new does: by the link
-	 * in the email (the request waits; they stay as they are until
-	 * they confirm). Known otherwise: write what adding it would have
-	 * written.
-	 */
-	if (p->found && outcome == STORE_SUPPRESSED) {
-		if (store_return_request(st, p->sub.id, p->topics, cfg->consent,
-		                         p->consent_at, p->back, err) < 0)
-			return -1;
-	} else if (p->found && outcome != STORE_ADDED &&
-	           store_web_touch(st, p->sub.id, err) < 0) {
-		return -1;
-	}
 	if (store_web_take_mail(st, p->email.data, cfg->confirmations_per_day,
 	                        86400, (int64_t)time(NULL), &allowed, err) < 0)
 		return -1;
@@ -744,8 +754,8 @@ static size_t text_length(const char *s, int *control)
 	return n;
 }
 
-const char *web_check_text(const char *s, const char *what_too_long,
-                           const char *what_turns)
+static const char *check_text(const char *s, const char *what_too_long,
+                              const char *what_turns)
 {
 	int control;
 
@@ -756,6 +766,20 @@ const char *web_check_text(const char *s, const char *what_too_long,
 	if (form_bidi_control(s, strlen(s)))
 		return what_turns;
 	return NULL;
+}
+
+void web_check_details(const char *name, const char *organisation,
+                       const char **name_error, const char **organisation_error)
+{
+	*name_error = check_text(
+	        name, "Your name must be 100 characters or fewer",
+	        "Your name has a hidden character that changes the direction "
+	        "of the text: delete the name and type it again");
+	*organisation_error = check_text(
+	        organisation,
+	        "The organisation must be 100 characters or fewer",
+	        "The organisation has a hidden character that changes the "
+	        "direction of the text: delete it and type it again");
 }
 
 void web_topics_data(struct web *w, struct tmpl_data *d,
@@ -845,8 +869,7 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	/* Only a robot fills in the field people cannot see. */
 	if (honeypot_filled(&f)) {
 		web_say(w, "bulletin: sign-up ignored: the hidden field was "
-		           "filled "
-		           "in");
+		           "filled in");
 		check_inbox_page(w, ex, sf.email);
 		goto answered;
 	}
@@ -856,15 +879,8 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	         0)
 		sf.email_error = "Enter an email address in the correct "
 		                 "format, like name@example.org";
-	sf.name_error = web_check_text(
-	        sf.name, "Your name must be 100 characters or fewer",
-	        "Your name has a hidden character that changes the direction "
-	        "of the text: delete the name and type it again");
-	sf.organisation_error = web_check_text(
-	        sf.organisation,
-	        "The organisation must be 100 characters or fewer",
-	        "The organisation has a hidden character that changes the "
-	        "direction of the text: delete it and type it again");
+	web_check_details(sf.name, sf.organisation, &sf.name_error,
+	                  &sf.organisation_error);
 	if (w->topics.n && !sf.topics)
 		sf.topics_error = "Choose at least one topic";
 	if (!sf.consent)

@@ -81,8 +81,7 @@ void web_not_found(struct web *w, struct http_exchange *ex);
 void web_server_error(struct web *w, struct http_exchange *ex);
 void web_error_page(struct web *w, struct http_exchange *ex, int status,
                     const char *title, const char *message);
-void web_bad_request(struct web *w, struct http_exchange *ex,
-                     const char *why);
+void web_bad_request(struct web *w, struct http_exchange *ex, const char *why);
 void web_suppressed_page(struct web *w, struct http_exchange *ex);
 /* Reads the form in a POST body; answers 400 or 415 itself (returns -1). */
 int web_read_form(struct web *w, struct http_exchange *ex, struct form *f);
@@ -115,9 +114,11 @@ int web_token_page_lookup(struct web *w, struct http_exchange *ex,
                           const char *token, struct store_subscriber *s,
                           int *returning);
 
-/* A name or organisation typed in: NULL when fine, else what is wrong. */
-const char *web_check_text(const char *s, const char *what_too_long,
-                           const char *what_turns);
+/* A name and organisation typed in: each error NULL when fine, else
+ * what is wrong, in the form's words. */
+void web_check_details(const char *name, const char *organisation,
+                       const char **name_error,
+                       const char **organisation_error);
 
 /*
  * The topics offered, as a list for a page ({{#topics}}: key, title,

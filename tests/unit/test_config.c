@@ -115,7 +115,8 @@ int main(void)
 	         base);
 	expect_error(buf, "not 'defualt' (did you mean 'default'?)");
 	snprintf(buf, sizeof(buf),
-	         "%stopics:\n  - key: news\n    title: N\n    default: yes please\n",
+	         "%stopics:\n  - key: news\n    title: N\n    default: yes "
+	         "please\n",
 	         base);
 	expect_error(buf, "'default' must be true");
 	snprintf(buf, sizeof(buf), "%stopics: news\n", base);

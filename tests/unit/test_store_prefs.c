@@ -33,8 +33,8 @@ static const char yaml[] = "newsletter:\n"
                            "  - key: %s\n"
                            "    title: B\n";
 
-static void load_cfg(struct config *cfg, const char *first,
-                     const char *second, const char *on)
+static void load_cfg(struct config *cfg, const char *first, const char *second,
+                     const char *on)
 {
 	char text[1024];
 	struct err err = ERR_INIT;
@@ -82,7 +82,8 @@ static int events(struct store *st, int64_t id)
 	return n;
 }
 
-static void find(struct store *st, const char *email, struct store_subscriber *s)
+static void find(struct store *st, const char *email,
+                 struct store_subscriber *s)
 {
 	struct err err = ERR_INIT;
 
@@ -226,10 +227,10 @@ static void test_audience(struct store *st)
 {
 	const char *orgs[] = {"luton council", "Foodbank"};
 	struct store_audience events = {.topics = 2, .words = "topics: events"};
-	struct store_audience org = {.orgs = orgs, .norgs = 2,
-	                             .words = "organisations: x"};
-	struct store_audience both = {.topics = 1, .orgs = orgs, .norgs = 1,
-	                              .words = "both"};
+	struct store_audience org = {
+	        .orgs = orgs, .norgs = 2, .words = "organisations: x"};
+	struct store_audience both = {
+	        .topics = 1, .orgs = orgs, .norgs = 1, .words = "both"};
 	struct store_campaign c;
 	struct store_subscriber s;
 	struct err err = ERR_INIT;
