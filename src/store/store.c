@@ -1321,6 +1321,52 @@ static void add_subscriber_json(struct buf *b, const struct store_subscriber *s)
 	buf_adds(b, "\n  }");
 }
 
+/*
+ * The subscriber's topics by key (every topic the store knows when they
+ * hold all), and a request to come back that waits for confirmation.
+ */
+static int add_choices_json(struct store *st, int64_t id, int64_t topics,
+                            struct buf *b, struct err *err)
+{
+	sqlite3_stmt *s;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT key FROM topic_bits WHERE (?1 >> bit) & "
+	                       "1 ORDER BY bit",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "cannot read the topics", err);
+	sqlite3_bind_int64(s, 1, topics);
+	buf_adds(b, ",\n  \"topics\": [");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		buf_adds(b, n++ ? ", " : "");
+		json_add_string(b, col_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE ||
+	    sqlite3_prepare_v2(st->db,
+	                       "SELECT created_at, consent_at FROM returns "
+	                       "WHERE subscriber_id = ?",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "cannot read the topics", err);
+	sqlite3_bind_int64(s, 1, id);
+	buf_adds(b, "],\n  \"request_to_come_back\": ");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		buf_adds(b, "{\"asked\": ");
+		add_time(b, sqlite3_column_int64(s, 0));
+		buf_adds(b, ", \"consent_at\": ");
+		add_time(b, sqlite3_column_int64(s, 1));
+		buf_addch(b, '}');
+	} else {
+		buf_adds(b, "null");
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	               ? 0
+	               : store_db_fail(st, "cannot read a request", err);
+}
+
 int store_data_json(struct store *st, const char *email, struct buf *out,
                     struct err *err)
 {
@@ -1344,6 +1390,9 @@ int store_data_json(struct store *st, const char *email, struct buf *out,
 	if (found && store_each_event(st, sub.id, add_event_json, out, err) < 0)
 		found = -1;
 	buf_adds(out, out->data[out->len - 1] == '[' ? "]" : "\n  ]");
+	if (found > 0 &&
+	    add_choices_json(st, sub.id, sub.topics, out, err) < 0)
+		found = -1;
 	if (found >= 0 &&
 	    store_inbox_data_json(st, found ? sub.id : 0, out, err) < 0)
 		found = -1;
