@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audience.h"
 #include "image.h"
 #include "issue.h"
 #include "lifecycle.h"
@@ -484,6 +485,9 @@ struct run {
 	const struct config *cfg;
 	const struct campaign_issue *ci;
 	const struct campaign_opts *o;
+	/* who it is for: o->audience, or the issue's topics (own) */
+	const struct store_audience *aud;
+	struct audience own;
 	struct store *st;
 	struct store_journal *j;
 	pthread_mutex_t lock;
@@ -1197,7 +1201,7 @@ static int dry_run_one(const struct store_subscriber *s, void *ctx)
 	struct scratch *sc = run->dry;
 	struct err err = ERR_INIT;
 
-	if (!store_audience_includes(run->o->audience, s))
+	if (!store_audience_includes(run->aud, s))
 		return 0;
 	buf_reset(&sc->msg);
 	if (build(run->cfg, run->ci, &r, 0, sc, &err) < 0) {
@@ -1256,10 +1260,9 @@ static int open_run(struct run *run, struct store_campaign *c,
 	    store_send_fast_commits(run->st, err) < 0 ||
 	    store_campaign_open(run->st, run->ci->id, run->ci->subject, c,
 	                        err) < 0 ||
-	    store_campaign_audience(run->st, c, run->o->audience, err) < 0 ||
+	    store_campaign_audience(run->st, c, run->aud, err) < 0 ||
 	    store_journal_prepare_for(run->st, c->id, run->o->resend_uncertain,
-	                              run->o->audience, &uncertain, &added,
-	                              err) < 0 ||
+	                              run->aud, &uncertain, &added, err) < 0 ||
 	    store_journal_counts(run->st, c->id, counts, err) < 0)
 		return -1;
 	run->p.uncertain = uncertain;
@@ -1364,6 +1367,7 @@ static int close_campaign(struct run *run, const struct store_campaign *c,
 
 static void release_run(struct run *run)
 {
+	audience_release(&run->own);
 	if (run->synced) {
 		pthread_mutex_destroy(&run->lock);
 		pthread_cond_destroy(&run->changed);
@@ -1395,11 +1399,20 @@ int campaign_send(const struct config *cfg, struct store *st,
 	int ret = -1;
 
 	buf_init(&run.why);
+	buf_init(&run.own.words);
 	err_init(&run.err);
 	run.started = now_s();
 	for (size_t i = 0; i < n; i++)
 		scratch_init(&w[i].s);
-	if (o->dry_run) {
+	/* Without a narrowing of its own, a send is for the issue's topics,
+	 * whoever starts it. */
+	run.aud = o->audience;
+	if (!run.aud && audience_build(st, cfg, ci->id, ci->topics, NULL, 0,
+	                               NULL, 0, &run.own, err) == 0)
+		run.aud = &run.own.a;
+	if (!run.aud) {
+		/* err says why */
+	} else if (o->dry_run) {
 		ret = dry_run(&run, err) < 0 ? -1 : CAMPAIGN_DONE;
 		run.p.elapsed = now_s() - run.started;
 	} else if (open_run(&run, &c, &lock, err) == 0) {

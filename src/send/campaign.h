@@ -92,7 +92,7 @@ struct campaign_opts {
 	void *ctx;
 	/* Set (e.g. by a signal handler) to stop taking new recipients. */
 	volatile sig_atomic_t *stop;
-	/* Who it is for (audience_build); NULL: every active subscriber. */
+	/* Who it is for (audience_build); NULL: the topics. */
 	const struct store_audience *audience;
 };
 
@@ -103,7 +103,8 @@ enum campaign_outcome {
 };
 
 /*
- * Sends ci to every active subscriber not yet sent to; a full send (not
+ * Sends ci to every active subscriber of its audience (o->audience, or
+ * the issue's topics) not yet sent to; a full send (not
  * dry_run) first checks the approval (lifecycle_check_send) and records
  * the issue's 'sending' event, and 'sent' when every recipient is
  * settled. Fills p and, for a

@@ -1390,8 +1390,7 @@ int store_data_json(struct store *st, const char *email, struct buf *out,
 	if (found && store_each_event(st, sub.id, add_event_json, out, err) < 0)
 		found = -1;
 	buf_adds(out, out->data[out->len - 1] == '[' ? "]" : "\n  ]");
-	if (found > 0 &&
-	    add_choices_json(st, sub.id, sub.topics, out, err) < 0)
+	if (found > 0 && add_choices_json(st, sub.id, sub.topics, out, err) < 0)
 		found = -1;
 	if (found >= 0 &&
 	    store_inbox_data_json(st, found ? sub.id : 0, out, err) < 0)
