@@ -279,19 +279,29 @@ static int key_shaped(const char *key)
 	return 1;
 }
 
+/* sections: or topics: (what): a list; *n gets its length. */
+static int entries(struct yamldoc *y, yaml_node_t *v, const char *what,
+                   const char *name, size_t *n, struct err *err)
+{
+	*n = 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return err_set(err,
+		               "%s:%d:%d: '%s' must be a list of "
+		               "'- key: ... title: ...' entries",
+		               name, yamldoc_line(y, v), yamldoc_col(v), what);
+	while (yamldoc_item(y, v, *n))
+		++*n;
+	return 0;
+}
+
 static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
                          const char *name, struct err *err)
 {
 	yaml_node_t *it;
-	size_t n = 0;
+	size_t n;
 
-	if (v->type != YAML_SEQUENCE_NODE)
-		return err_set(err,
-		               "%s:%d:%d: 'sections' must be a list of "
-		               "'- key: ... title: ...' entries",
-		               name, yamldoc_line(y, v), yamldoc_col(v));
-	while (yamldoc_item(y, v, n))
-		n++;
+	if (entries(y, v, "sections", name, &n, err) < 0)
+		return -1;
 	/* "sections:" given twice: the last one counts (found by fuzzing). */
 	free_sections(cfg);
 	cfg->sections = xcalloc(n ? n : 1, sizeof(*cfg->sections));
@@ -402,15 +412,10 @@ static int load_topics(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
                        const char *name, struct err *err)
 {
 	yaml_node_t *it;
-	size_t n = 0;
+	size_t n;
 
-	if (v->type != YAML_SEQUENCE_NODE)
-		return err_set(err,
-		               "%s:%d:%d: 'topics' must be a list of "
-		               "'- key: ... title: ...' entries",
-		               name, yamldoc_line(y, v), yamldoc_col(v));
-	while (yamldoc_item(y, v, n))
-		n++;
+	if (entries(y, v, "topics", name, &n, err) < 0)
+		return -1;
 	if (n > CONFIG_TOPICS_MAX)
 		return err_set(err,
 		               "%s:%d:%d: %zu topics: at most %d can be "

@@ -21,19 +21,6 @@ struct prefs_form {
 	int saved;
 };
 
-static void add_error(struct tmpl_data *d, struct tmpl_value *list,
-                      const char *id, const char *message)
-{
-	struct tmpl_value *m;
-
-	if (!message)
-		return;
-	m = tmpl_map(d);
-	tmpl_map_str(d, m, "id", id);
-	tmpl_map_str(d, m, "message", message);
-	tmpl_list_add(list, m);
-}
-
 static void prefs_page(struct web *w, struct http_exchange *ex, int status,
                        const char *token, const char *email,
                        const struct prefs_form *pf)
@@ -49,10 +36,10 @@ static void prefs_page(struct web *w, struct http_exchange *ex, int status,
 	                                : "Choose what you receive");
 	tmpl_map_str(d, root, "masked_email", masked);
 	tmpl_map_str(d, root, "token", token);
-	add_error(d, errors, w->topics.n ? w->cfg->topics[0].key : "topics",
-	          pf->topics_error);
-	add_error(d, errors, "name", pf->name_error);
-	add_error(d, errors, "organisation", pf->organisation_error);
+	web_add_error(d, errors, w->topics.n ? w->cfg->topics[0].key : "topics",
+	              pf->topics_error);
+	web_add_error(d, errors, "name", pf->name_error);
+	web_add_error(d, errors, "organisation", pf->organisation_error);
 	tmpl_map_set(root, "errors", errors);
 	tmpl_map_bool(d, root, "has_errors", has_errors);
 	tmpl_map_bool(d, root, "saved", pf->saved);

@@ -690,8 +690,8 @@ struct signup_form {
 	        *consent_error, *topics_error;
 };
 
-static void add_error(struct tmpl_data *d, struct tmpl_value *list,
-                      const char *id, const char *message)
+void web_add_error(struct tmpl_data *d, struct tmpl_value *list, const char *id,
+                   const char *message)
 {
 	struct tmpl_value *m;
 
@@ -721,13 +721,13 @@ static void subscribe_page(struct web *w, struct http_exchange *ex, int status,
 	tmpl_map_str(d, root, "name", sf->name);
 	tmpl_map_str(d, root, "organisation", sf->organisation);
 	tmpl_map_bool(d, root, "consent_given", sf->consent);
-	add_error(d, errors, "email", sf->email_error);
-	add_error(d, errors, "name", sf->name_error);
-	add_error(d, errors, "organisation", sf->organisation_error);
+	web_add_error(d, errors, "email", sf->email_error);
+	web_add_error(d, errors, "name", sf->name_error);
+	web_add_error(d, errors, "organisation", sf->organisation_error);
 	/* the first checkbox: an error summary link needs a real id */
-	add_error(d, errors, w->topics.n ? w->cfg->topics[0].key : "topics",
-	          sf->topics_error);
-	add_error(d, errors, "consent", sf->consent_error);
+	web_add_error(d, errors, w->topics.n ? w->cfg->topics[0].key : "topics",
+	              sf->topics_error);
+	web_add_error(d, errors, "consent", sf->consent_error);
 	tmpl_map_set(root, "errors", errors);
 	tmpl_map_bool(d, root, "has_errors", has_errors);
 	tmpl_map_str(d, root, "email_error", sf->email_error);
