@@ -115,8 +115,8 @@ int web_token_page_lookup(struct web *w, struct http_exchange *ex,
                           int *returning);
 
 /* Adds {id, message} to a page's error summary unless message is NULL. */
-void web_add_error(struct tmpl_data *d, struct tmpl_value *list,
-                   const char *id, const char *message);
+void web_add_error(struct tmpl_data *d, struct tmpl_value *list, const char *id,
+                   const char *message);
 
 /* A name and organisation typed in: each error NULL when fine, else
  * what is wrong, in the form's words. */
