@@ -36,16 +36,14 @@ static void prefs_page(struct web *w, struct http_exchange *ex, int status,
 	                                : "Choose what you receive");
 	tmpl_map_str(d, root, "masked_email", masked);
 	tmpl_map_str(d, root, "token", token);
-	web_add_error(d, errors, w->topics.n ? w->cfg->topics[0].key : "topics",
-	              pf->topics_error);
-	web_add_error(d, errors, "name", pf->name_error);
-	web_add_error(d, errors, "organisation", pf->organisation_error);
+	web_field_error(d, root, errors, "topics", web_topics_id(w),
+	                pf->topics_error);
+	web_field_error(d, root, errors, "name", NULL, pf->name_error);
+	web_field_error(d, root, errors, "organisation", NULL,
+	                pf->organisation_error);
 	tmpl_map_set(root, "errors", errors);
 	tmpl_map_bool(d, root, "has_errors", has_errors);
 	tmpl_map_bool(d, root, "saved", pf->saved);
-	tmpl_map_str(d, root, "topics_error", pf->topics_error);
-	tmpl_map_str(d, root, "name_error", pf->name_error);
-	tmpl_map_str(d, root, "organisation_error", pf->organisation_error);
 	web_topics_data(w, d, root, pf->topics);
 	web_render(w, ex, status, "web/preferences.html", root);
 	tmpl_data_free(d);

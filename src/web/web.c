@@ -690,17 +690,28 @@ struct signup_form {
 	        *consent_error, *topics_error;
 };
 
-void web_add_error(struct tmpl_data *d, struct tmpl_value *list, const char *id,
-                   const char *message)
+void web_field_error(struct tmpl_data *d, struct tmpl_value *root,
+                     struct tmpl_value *errors, const char *field,
+                     const char *id, const char *message)
 {
+	struct buf key = BUF_INIT;
 	struct tmpl_value *m;
 
+	buf_addf(&key, "%s_error", field);
+	tmpl_map_str(d, root, key.data, message);
+	buf_release(&key);
 	if (!message)
 		return;
 	m = tmpl_map(d);
-	tmpl_map_str(d, m, "id", id);
+	tmpl_map_str(d, m, "id", id ? id : field);
 	tmpl_map_str(d, m, "message", message);
-	tmpl_list_add(list, m);
+	tmpl_list_add(errors, m);
+}
+
+const char *web_topics_id(const struct web *w)
+{
+	/* an error summary's link needs a real id: the first box */
+	return w->topics.n ? w->cfg->topics[0].key : "topics";
 }
 
 static void subscribe_page(struct web *w, struct http_exchange *ex, int status,
@@ -721,20 +732,15 @@ static void subscribe_page(struct web *w, struct http_exchange *ex, int status,
 	tmpl_map_str(d, root, "name", sf->name);
 	tmpl_map_str(d, root, "organisation", sf->organisation);
 	tmpl_map_bool(d, root, "consent_given", sf->consent);
-	web_add_error(d, errors, "email", sf->email_error);
-	web_add_error(d, errors, "name", sf->name_error);
-	web_add_error(d, errors, "organisation", sf->organisation_error);
-	/* the first checkbox: an error summary link needs a real id */
-	web_add_error(d, errors, w->topics.n ? w->cfg->topics[0].key : "topics",
-	              sf->topics_error);
-	web_add_error(d, errors, "consent", sf->consent_error);
+	web_field_error(d, root, errors, "email", NULL, sf->email_error);
+	web_field_error(d, root, errors, "name", NULL, sf->name_error);
+	web_field_error(d, root, errors, "organisation", NULL,
+	                sf->organisation_error);
+	web_field_error(d, root, errors, "topics", web_topics_id(w),
+	                sf->topics_error);
+	web_field_error(d, root, errors, "consent", NULL, sf->consent_error);
 	tmpl_map_set(root, "errors", errors);
 	tmpl_map_bool(d, root, "has_errors", has_errors);
-	tmpl_map_str(d, root, "email_error", sf->email_error);
-	tmpl_map_str(d, root, "name_error", sf->name_error);
-	tmpl_map_str(d, root, "organisation_error", sf->organisation_error);
-	tmpl_map_str(d, root, "consent_error", sf->consent_error);
-	tmpl_map_str(d, root, "topics_error", sf->topics_error);
 	web_topics_data(w, d, root, sf->topics);
 	web_render(w, ex, status, "web/subscribe.html", root);
 	tmpl_data_free(d);

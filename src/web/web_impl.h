@@ -114,9 +114,16 @@ int web_token_page_lookup(struct web *w, struct http_exchange *ex,
                           const char *token, struct store_subscriber *s,
                           int *returning);
 
-/* Adds {id, message} to a page's error summary unless message is NULL. */
-void web_add_error(struct tmpl_data *d, struct tmpl_value *list, const char *id,
-                   const char *message);
+/*
+ * A form field's error on a page: FIELD_error for the message beside it,
+ * and, when message is not NULL, an entry in the error summary errors
+ * linking to id (NULL: the field's own).
+ */
+void web_field_error(struct tmpl_data *d, struct tmpl_value *root,
+                     struct tmpl_value *errors, const char *field,
+                     const char *id, const char *message);
+/* The id the summary links to for the topics: their first box. */
+const char *web_topics_id(const struct web *w);
 
 /* A name and organisation typed in: each error NULL when fine, else
  * what is wrong, in the form's words. */
