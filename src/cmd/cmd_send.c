@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audience.h"
 #include "campaign.h"
 #include "cmd.h"
 #include "common.h"
@@ -19,16 +20,21 @@ const char cmd_send_summary[] = "send a compiled issue to every subscriber";
 static void usage(FILE *f)
 {
 	fputs("usage: bulletin send ISSUE [--dry-run] [--resend-uncertain]\n"
+	      "                         [--topic T ...] [--org ORG ...]\n"
 	      "       bulletin send ISSUE --to ADDR [--to ADDR ...]\n\n"
-	      "Sends the compiled issue to every active subscriber, one\n"
-	      "personalised message each, through delivery.transport.\n"
-	      "Running it again resumes: people already sent to are "
-	      "skipped.\n\n"
+	      "Sends the compiled issue to every active subscriber with one\n"
+	      "of its topics, one personalised message each, through\n"
+	      "delivery.transport. Running it again resumes: people\n"
+	      "already sent to are skipped.\n\n"
 	      "  --to ADDR            a test send to ADDR (subject [TEST]),\n"
 	      "                       not recorded; ADDR need not subscribe\n"
 	      "  --dry-run            build every message, send nothing\n"
 	      "  --resend-uncertain   send again to people whose message was\n"
-	      "                       being handed over when a run died\n\n"
+	      "                       being handed over when a run died\n"
+	      "  --topic T            only subscribers of topic T (one of the\n"
+	      "                       issue's; repeatable: any of them)\n"
+	      "  --org ORG            only subscribers of organisation ORG\n"
+	      "                       (repeatable: any of them)\n\n"
 	      "The SMTP password is read from BULLETIN_SMTP_PASSWORD.\n",
 	      f);
 }
@@ -198,9 +204,38 @@ static int after_send(const struct config *cfg, struct store *st,
 	return EXIT_OK;
 }
 
-static int real_send(const struct config *cfg, const struct campaign_issue *ci,
-                     int dry_run, int resend_uncertain)
+/* Who a full send is narrowed to: --topic and --org, repeatable. */
+struct send_narrow {
+	const char **topics, **orgs; /* caller frees the arrays */
+	size_t ntopics, norgs;
+};
+
+static void add_arg(const char ***list, size_t *n, const char *arg)
 {
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = arg;
+}
+
+/* The audience of the send: the issue's topics and the narrowing. */
+static int send_audience(const struct config *cfg, struct store *st,
+                         const struct campaign_issue *ci,
+                         const struct send_narrow *nw, struct audience *au)
+{
+	struct err err = ERR_INIT;
+	int ret = audience_build(st, cfg, ci->id, ci->topics, nw->topics,
+	                         nw->ntopics, nw->orgs, nw->norgs, au, &err);
+
+	if (ret < 0)
+		cmd_fail(&err);
+	err_release(&err);
+	return ret;
+}
+
+static int real_send(const struct config *cfg, const struct campaign_issue *ci,
+                     int dry_run, int resend_uncertain,
+                     const struct send_narrow *nw)
+{
+	struct audience au;
 	char *who = cmd_login_name();
 	struct progress_state ps = {isatty(2), 0, 0};
 	struct campaign_opts o = {
@@ -223,8 +258,17 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 		free(who);
 		return EXIT_FAIL;
 	}
+	if (send_audience(cfg, &st, ci, nw, &au) < 0) {
+		free(who);
+		store_close(&st);
+		return EXIT_FAIL;
+	}
+	o.audience = &au.a;
+	if (au.words.len)
+		printf("%s: for %s\n", ci->id, au.words.data);
 	int r = campaign_send(cfg, &st, ci, &o, &p, &why, &err);
 
+	audience_release(&au);
 	if (ps.tty)
 		fputc('\n', stderr);
 	if (r < 0)
@@ -261,6 +305,7 @@ struct send_args {
 	const char **to; /* --to, repeatable (caller frees the array) */
 	size_t nto;
 	int dry_run, resend;
+	struct send_narrow narrow;
 };
 
 /*
@@ -273,6 +318,8 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 	        {"to", required_argument, NULL, 't'},
 	        {"dry-run", no_argument, NULL, 'n'},
 	        {"resend-uncertain", no_argument, NULL, 'r'},
+	        {"topic", required_argument, NULL, 'T'},
+	        {"org", required_argument, NULL, 'O'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -281,8 +328,11 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 't') {
-			a->to = xrealloc(a->to, (a->nto + 1) * sizeof(*a->to));
-			a->to[a->nto++] = optarg;
+			add_arg(&a->to, &a->nto, optarg);
+		} else if (c == 'T') {
+			add_arg(&a->narrow.topics, &a->narrow.ntopics, optarg);
+		} else if (c == 'O' && *optarg) {
+			add_arg(&a->narrow.orgs, &a->narrow.norgs, optarg);
 		} else if (c == 'n') {
 			a->dry_run = 1;
 		} else if (c == 'r') {
@@ -292,7 +342,9 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 			return c == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || (a->nto && (a->dry_run || a->resend))) {
+	if (optind != argc - 1 ||
+	    (a->nto && (a->dry_run || a->resend || a->narrow.ntopics ||
+	                a->narrow.norgs))) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -301,7 +353,7 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 
 int cmd_send(int argc, char **argv)
 {
-	struct send_args a = {NULL, 0, 0, 0};
+	struct send_args a = {NULL, 0, 0, 0, {NULL, NULL, 0, 0}};
 	struct config cfg;
 	struct campaign_issue ci;
 	struct err err = ERR_INIT;
@@ -310,6 +362,8 @@ int cmd_send(int argc, char **argv)
 
 	if (ret >= 0 || cmd_workspace(&cfg, &prefix) < 0) {
 		free(a.to);
+		free(a.narrow.topics);
+		free(a.narrow.orgs);
 		return ret >= 0 ? ret : EXIT_FAIL;
 	}
 	ret = EXIT_FAIL;
@@ -322,10 +376,13 @@ int cmd_send(int argc, char **argv)
 		cmd_fail(&err);
 	} else {
 		ret = a.nto ? test_send(&cfg, &ci, a.to, a.nto)
-		            : real_send(&cfg, &ci, a.dry_run, a.resend);
+		            : real_send(&cfg, &ci, a.dry_run, a.resend,
+		                        &a.narrow);
 		campaign_issue_release(&ci);
 	}
 	free(a.to);
+	free(a.narrow.topics);
+	free(a.narrow.orgs);
 	free(id);
 	free(prefix);
 	err_release(&err);

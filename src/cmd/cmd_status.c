@@ -94,6 +94,8 @@ static int show_campaign(struct store *st, const struct store_campaign *c,
 	if (running < 0)
 		goto out;
 	printf("%s: \"%s\"\n", id, c->subject);
+	printf("  for:      %s\n",
+	       *c->audience ? c->audience : "every active subscriber");
 	when("  started: ", c->started);
 	if (c->finished)
 		when("  finished:", c->finished);

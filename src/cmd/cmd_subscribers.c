@@ -12,6 +12,7 @@
 #include "form.h"
 #include "import.h"
 #include "store.h"
+#include "store_topics.h"
 #include "banned.h"
 
 const char cmd_subscribers_summary[] =
@@ -19,17 +20,20 @@ const char cmd_subscribers_summary[] =
 
 static const char usage_text[] =
         "usage: bulletin subscribers COMMAND [OPTIONS]\n\n"
-        "  add ADDR [--name N] [--org O]    add someone (active)\n"
+        "  add ADDR [--name N] [--org O] [--topic T,...]\n"
+        "                                   add someone (active)\n"
         "  remove ADDR                      delete someone added by mistake\n"
         "  unsubscribe ADDR [--reason R]    stop mailing someone\n"
         "  resubscribe ADDR --reason R      make a suppressed address active\n"
         "                                   again, at the person's request\n"
-        "  list [--status S] [--csv]        list subscribers\n"
+        "  list [--status S] [--topic T] [--csv]\n"
+        "                                   list subscribers\n"
         "  show ADDR                        details and history\n"
         "  stats                            counts by status\n"
         "  import FILE.csv [--dry-run] [--status active|pending] [--quiet]\n"
         "                                   add the people in a CSV file\n"
-        "  export [--status S] FILE.csv     write subscribers to a CSV file\n"
+        "  export [--status S] [--topic T] FILE.csv\n"
+        "                                   write subscribers to a CSV file\n"
         "                                   ('-' for standard output)\n"
         "  data ADDR                        all data held on someone, as JSON\n"
         "  erase ADDR                       delete someone's data for good,\n"
@@ -39,13 +43,16 @@ static const char usage_text[] =
         "active\nagain by add or import; only resubscribe can, and records "
         "why.\n"
         "CSV files have a header line naming the columns: email, name,\n"
-        "organisation (others are ignored).\n";
+        "organisation, topics (others are ignored). topics holds keys of\n"
+        "bulletin.yaml's topics, separated by commas or spaces; someone\n"
+        "new without any gets the topics ticked by default.\n";
 
 /* What every subcommand has: the workspace, its store, the arguments. */
 struct ctx {
 	struct config cfg;
 	char *prefix; /* where the user stood, relative to the workspace */
 	struct store st;
+	struct store_topics topics;
 	struct err err;
 };
 
@@ -68,7 +75,40 @@ static int open_store(struct ctx *c)
 		config_release(&c->cfg);
 		return -1;
 	}
+	if (store_topics_load(&c->st, &c->cfg, &c->topics, &c->err) < 0) {
+		cmd_fail(&c->err);
+		store_close(&c->st);
+		config_release(&c->cfg);
+		return -1;
+	}
 	return 0;
+}
+
+/* --topic's keys as a mask (0 when not given); -1 (said) when unknown. */
+static int topic_mask(const struct ctx *c, const char *arg, int64_t *mask)
+{
+	struct buf bad = BUF_INIT, hint = BUF_INIT;
+	int ret = 0;
+
+	*mask = 0;
+	if (!arg)
+		return 0;
+	if (!c->topics.n) {
+		cmd_error("--topic %s: bulletin.yaml offers no topics", arg);
+		ret = -1;
+	} else if (store_topics_parse(&c->topics, arg, mask, &bad, &hint) < 0) {
+		cmd_error("--topic: no topic '%s'%s%s%s (the topics are "
+		          "listed in bulletin.yaml)",
+		          bad.data, hint.len ? "; did you mean '" : "",
+		          hint.data, hint.len ? "'?" : "");
+		ret = -1;
+	} else if (!*mask) {
+		cmd_error("--topic needs a topic's key");
+		ret = -1;
+	}
+	buf_release(&bad);
+	buf_release(&hint);
+	return ret;
 }
 
 /* A path as the user gave it, from the workspace root. Caller owns. */
@@ -112,7 +152,7 @@ static int parse_status(const char *arg, int *status)
  * `allowed` (a getopt short-option string).
  */
 struct args {
-	const char *name, *org, *reason;
+	const char *name, *org, *reason, *topic;
 	int status; /* -1: any */
 	int csv, dry_run, quiet;
 	int npos;
@@ -131,6 +171,9 @@ static int apply_option(struct args *a, int ch, const char *value)
 		break;
 	case 'r':
 		a->reason = value;
+		break;
+	case 't':
+		a->topic = value;
 		break;
 	case 's':
 		return parse_status(value, &a->status);
@@ -173,6 +216,8 @@ static int parse_args(int argc, char **argv, const char *allowed, int npos,
 	        {"organisation", required_argument, NULL, 'o'},
 	        {"reason", required_argument, NULL, 'r'},
 	        {"status", required_argument, NULL, 's'},
+	        {"topic", required_argument, NULL, 't'},
+	        {"topics", required_argument, NULL, 't'},
 	        {"csv", no_argument, NULL, 'c'},
 	        {"dry-run", no_argument, NULL, 'd'},
 	        {"quiet", no_argument, NULL, 'q'},
@@ -242,8 +287,11 @@ static int do_add(struct ctx *c, struct args *a)
 	int ret = EXIT_OK;
 
 	if (check_typed("--name", a->name) < 0 ||
-	    check_typed("--org", a->org) < 0)
+	    check_typed("--org", a->org) < 0 ||
+	    topic_mask(c, a->topic, &su.topics) < 0)
 		return EXIT_USAGE;
+	su.new_topics = c->topics.defaults;
+	su.detail_topics = "topics changed with 'bulletin subscribers add'";
 	if (store_subscribe(&c->st, &su, &outcome, &id, &c->err) < 0)
 		return fail(c);
 	switch (outcome) {
@@ -343,16 +391,20 @@ struct out {
 	FILE *f;
 	int csv;
 	long n;
-	struct buf line;
+	int64_t topic; /* only subscribers of these topics (0: all) */
+	const struct store_topics *topics;
+	struct buf line, scratch;
 };
 
 static int print_row(const struct store_subscriber *s, void *ctx)
 {
 	struct out *o = ctx;
 
+	if (o->topic && !(s->topics & o->topic))
+		return 0;
 	buf_reset(&o->line);
 	if (o->csv) {
-		csvfile_subscriber_row(&o->line, s);
+		csvfile_subscriber_row(&o->line, s, o->topics, &o->scratch);
 	} else {
 		buf_addf(&o->line, "%-12s %s", store_status_name(s->status),
 		         s->email);
@@ -367,17 +419,25 @@ static int print_row(const struct store_subscriber *s, void *ctx)
 	                                                                 : -2;
 }
 
-static int write_rows(struct ctx *c, FILE *f, int status, int csv, long *n)
+static int write_rows(struct ctx *c, FILE *f, const struct args *a, int csv,
+                      long *n)
 {
-	struct out o = {.f = f, .csv = csv, .line = BUF_INIT};
-	int r;
+	struct out o = {.f = f,
+	                .csv = csv,
+	                .topics = &c->topics,
+	                .line = BUF_INIT,
+	                .scratch = BUF_INIT};
+	int status = a->status, r;
 
+	if (topic_mask(c, a->topic, &o.topic) < 0)
+		return EXIT_USAGE;
 	if (csv) {
 		csvfile_subscriber_header(&o.line);
 		fwrite(o.line.data, 1, o.line.len, f);
 	}
 	r = store_each(&c->st, status, 0, print_row, &o, &c->err);
 	buf_release(&o.line);
+	buf_release(&o.scratch);
 	*n = o.n;
 	if (r == -1)
 		return fail(c);
@@ -392,7 +452,7 @@ static int do_list(struct ctx *c, struct args *a)
 {
 	long n;
 
-	return write_rows(c, stdout, a->status, a->csv, &n);
+	return write_rows(c, stdout, a, a->csv, &n);
 }
 
 static int print_event(const struct store_event *ev, void *ctx)
@@ -433,6 +493,13 @@ static int do_show(struct ctx *c, struct args *a)
 	if (s.consent_text) {
 		format_time(consent, sizeof(consent), s.consent_at);
 		printf("consent:      \"%s\" at %s\n", s.consent_text, consent);
+	}
+	if (c->topics.n) {
+		struct buf keys = BUF_INIT;
+
+		store_topics_keys(&c->topics, s.topics, ", ", &keys);
+		printf("topics:       %s\n", keys.len ? keys.data : "(none)");
+		buf_release(&keys);
 	}
 	printf("history:\n");
 	if (store_each_event(&c->st, s.id, print_event, NULL, &c->err) < 0)
@@ -477,6 +544,7 @@ static int do_import(struct ctx *c, struct args *a)
 	        .status = a->status < 0 ? STORE_ACTIVE
 	                                : (enum store_status)a->status,
 	        .dry_run = a->dry_run,
+	        .topics = &c->topics,
 	};
 	struct import_out o = {.quiet = a->quiet};
 	struct import_summary sum;
@@ -544,7 +612,7 @@ static int export_file(struct ctx *c, struct args *a, const char *path)
 		}
 		goto out;
 	}
-	ret = write_rows(c, f, a->status, 1, &n);
+	ret = write_rows(c, f, a, 1, &n);
 	if (ret == EXIT_OK && fsync(fileno(f)) < 0)
 		ret = write_error(a->pos[0]);
 	if (fclose(f) != 0 && ret == EXIT_OK)
@@ -567,7 +635,7 @@ static int do_export(struct ctx *c, struct args *a)
 	int ret;
 
 	if (!strcmp(a->pos[0], "-"))
-		return write_rows(c, stdout, a->status, 1, &n);
+		return write_rows(c, stdout, a, 1, &n);
 	path = user_path(c, a->pos[0]);
 	ret = export_file(c, a, path);
 	free(path);
@@ -611,15 +679,15 @@ static const struct sub {
 	int npos;
 	int (*run)(struct ctx *c, struct args *a);
 } subs[] = {
-        {"add", "no", 1, do_add},
+        {"add", "not", 1, do_add},
         {"remove", "", 1, do_remove},
         {"unsubscribe", "r", 1, do_unsubscribe},
         {"resubscribe", "r", 1, do_resubscribe},
-        {"list", "sc", 0, do_list},
+        {"list", "stc", 0, do_list},
         {"show", "", 1, do_show},
         {"stats", "", 0, do_stats},
         {"import", "sdq", 1, do_import},
-        {"export", "s", 1, do_export},
+        {"export", "st", 1, do_export},
         {"data", "", 1, do_data},
         {"erase", "", 1, do_erase},
         {NULL, NULL, 0, NULL},
@@ -655,6 +723,7 @@ int cmd_subscribers(int argc, char **argv)
 		goto out;
 	}
 	ret = sub->run(&c, &a);
+	store_topics_release(&c.topics);
 	store_close(&c.st);
 	config_release(&c.cfg);
 out:

@@ -11,7 +11,7 @@
 #include "yamldoc.h"
 #include "banned.h"
 
-enum key_type { K_STR, K_LONG, K_DOUBLE, K_BOOL, K_LIST, K_SECTIONS };
+enum key_type { K_STR, K_LONG, K_DOUBLE, K_BOOL, K_LIST, K_SECTIONS, K_TOPICS };
 
 /* One row per key: where it lives, its type, default and limits. */
 static const struct key {
@@ -32,6 +32,7 @@ static const struct key {
         {"newsletter", "language", K_STR, F(language), "en-GB", 0, 0, 0},
         {"newsletter", "footer", K_STR, F(footer), "", 0, 0, 0},
         {"", "sections", K_SECTIONS, F(sections), NULL, 0, 0, 0},
+        {"", "topics", K_TOPICS, F(topics), NULL, 0, 0, 0},
         {"compile", "word_limit", K_LONG, F(word_limit), "600", 50, 100000, 0},
         {"compile", "reading_ease", K_DOUBLE, F(reading_ease), "50", 0, 100, 0},
         {"compile", "image_max_kb", K_LONG, F(image_max_kb), "500", 1, 1e6, 0},
@@ -153,6 +154,7 @@ static int set_value(struct config *cfg, const struct key *k, const char *v)
 		return 0;
 	}
 	case K_SECTIONS:
+	case K_TOPICS:
 		return -1;
 	}
 	return -1;
@@ -166,6 +168,30 @@ void config_init(struct config *cfg)
 			set_value(cfg, &keys[i], keys[i].def);
 }
 
+static void free_sections(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nsections; i++) {
+		free(cfg->sections[i].key);
+		free(cfg->sections[i].title);
+		free(cfg->sections[i].description);
+	}
+	free(cfg->sections);
+	cfg->sections = NULL;
+	cfg->nsections = 0;
+}
+
+static void free_topics(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->ntopics; i++) {
+		free(cfg->topics[i].key);
+		free(cfg->topics[i].title);
+		free(cfg->topics[i].description);
+	}
+	free(cfg->topics);
+	cfg->topics = NULL;
+	cfg->ntopics = 0;
+}
+
 void config_release(struct config *cfg)
 {
 	for (size_t i = 0; i < NKEYS; i++)
@@ -173,12 +199,8 @@ void config_release(struct config *cfg)
 			free(*(char **)field(cfg, &keys[i]));
 	free_list(cfg->transports, cfg->ntransports);
 	free_list(cfg->site_keep, cfg->nsite_keep);
-	for (size_t i = 0; i < cfg->nsections; i++) {
-		free(cfg->sections[i].key);
-		free(cfg->sections[i].title);
-		free(cfg->sections[i].description);
-	}
-	free(cfg->sections);
+	free_sections(cfg);
+	free_topics(cfg);
 	free(cfg->from_name);
 	free(cfg->from_addr);
 	free(cfg->from_domain);
@@ -201,6 +223,8 @@ static const char *type_name(enum key_type t)
 		return "a value or a list of values";
 	case K_SECTIONS:
 		return "a list of sections";
+	case K_TOPICS:
+		return "a list of topics";
 	}
 	return "a value";
 }
@@ -252,27 +276,41 @@ static int load_list(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 	return 0;
 }
 
+/* Whether a section's or topic's key uses only a-z, 0-9 and '-'. */
+static int key_shaped(const char *key)
+{
+	for (const char *p = key; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* sections: or topics: (what): a list; *n gets its length. */
+static int entries(struct yamldoc *y, yaml_node_t *v, const char *what,
+                   const char *name, size_t *n, struct err *err)
+{
+	*n = 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return err_set(err,
+		               "%s:%d:%d: '%s' must be a list of "
+		               "'- key: ... title: ...' entries",
+		               name, yamldoc_line(y, v), yamldoc_col(v), what);
+	while (yamldoc_item(y, v, *n))
+		++*n;
+	return 0;
+}
+
 static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
                          const char *name, struct err *err)
 {
 	yaml_node_t *it;
-	size_t n = 0;
+	size_t n;
 
-	if (v->type != YAML_SEQUENCE_NODE)
-		return err_set(err,
-		               "%s:%d:%d: 'sections' must be a list of "
-		               "'- key: ... title: ...' entries",
-		               name, yamldoc_line(y, v), yamldoc_col(v));
-	while (yamldoc_item(y, v, n))
-		n++;
+	if (entries(y, v, "sections", name, &n, err) < 0)
+		return -1;
 	/* "sections:" given twice: the last one counts (found by fuzzing). */
-	for (size_t i = 0; i < cfg->nsections; i++) {
-		free(cfg->sections[i].key);
-		free(cfg->sections[i].title);
-		free(cfg->sections[i].description);
-	}
-	free(cfg->sections);
-	cfg->nsections = 0;
+	free_sections(cfg);
 	cfg->sections = xcalloc(n ? n : 1, sizeof(*cfg->sections));
 	for (size_t i = 0; (it = yamldoc_item(y, v, i)); i++) {
 		const char *key = yamldoc_scalar(yamldoc_get(y, it, "key"));
@@ -286,14 +324,12 @@ static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 			               "and 'title'",
 			               name, yamldoc_line(y, it),
 			               yamldoc_col(it));
-		for (const char *p = key; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') ||
-			      (*p >= '0' && *p <= '9') || *p == '-'))
-				return err_set(err,
-				               "%s:%d:%d: section key '%s' may "
-				               "use only a-z, 0-9 and '-'",
-				               name, yamldoc_line(y, it),
-				               yamldoc_col(it), key);
+		if (!key_shaped(key))
+			return err_set(err,
+			               "%s:%d:%d: section key '%s' may use "
+			               "only a-z, 0-9 and '-'",
+			               name, yamldoc_line(y, it),
+			               yamldoc_col(it), key);
 		if (config_section(cfg, key))
 			return err_set(err,
 			               "%s:%d:%d: section key '%s' is used "
@@ -306,6 +342,98 @@ static int load_sections(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
 		        xstrdup(desc ? desc : "");
 		cfg->nsections++;
 	}
+	return 0;
+}
+
+static const char *const topic_fields[] = {"key", "title", "description",
+                                           "default"};
+
+/* A topic's lines other than its four, with the nearest one. */
+static int topic_fields_known(struct yamldoc *y, yaml_node_t *it,
+                              const char *name, struct err *err)
+{
+	yaml_node_t *kn, *v;
+
+	for (size_t j = 0; yamldoc_pair(y, it, j, &kn, &v); j++) {
+		const char *k = yamldoc_scalar(kn), *hint;
+		size_t f = 0;
+
+		while (f < 4 && k && strcmp(k, topic_fields[f]))
+			f++;
+		if (f < 4)
+			continue;
+		hint = suggest_nearest(k ? k : "", topic_fields, 4);
+		return err_set(err,
+		               "%s:%d:%d: a topic has 'key', 'title', "
+		               "'description' and 'default', not '%s'%s%s%s",
+		               name, yamldoc_line(y, kn), yamldoc_col(kn),
+		               k ? k : "?", hint ? " (did you mean '" : "",
+		               hint ? hint : "", hint ? "'?)" : "");
+	}
+	return 0;
+}
+
+/* One entry of topics:, checked, added to cfg->topics. */
+static int load_topic(struct config *cfg, struct yamldoc *y, yaml_node_t *it,
+                      const char *name, struct err *err)
+{
+	const char *key = yamldoc_scalar(yamldoc_get(y, it, "key"));
+	const char *title = yamldoc_scalar(yamldoc_get(y, it, "title"));
+	const char *desc = yamldoc_scalar(yamldoc_get(y, it, "description"));
+	yaml_node_t *on = yamldoc_get(y, it, "default");
+	struct config_topic *t;
+	int line = yamldoc_line(y, it), col = yamldoc_col(it);
+
+	if (it->type != YAML_MAPPING_NODE || !key || !*key || !title || !*title)
+		return err_set(err,
+		               "%s:%d:%d: a topic needs a 'key' (a short name "
+		               "for issues to use) and a 'title' (what the "
+		               "sign-up form shows)",
+		               name, line, col);
+	if (topic_fields_known(y, it, name, err) < 0)
+		return -1;
+	if (!key_shaped(key))
+		return err_set(err,
+		               "%s:%d:%d: topic key '%s' may use only a-z, "
+		               "0-9 and '-'",
+		               name, line, col, key);
+	if (config_topic(cfg, key))
+		return err_set(err, "%s:%d:%d: topic key '%s' is used twice",
+		               name, line, col, key);
+	if (on &&
+	    (!yamldoc_scalar(on) || (strcmp(yamldoc_scalar(on), "true") &&
+	                             strcmp(yamldoc_scalar(on), "false"))))
+		return err_set(err,
+		               "%s:%d:%d: topic '%s': 'default' must be true "
+		               "(ticked on the sign-up form) or false",
+		               name, yamldoc_line(y, on), yamldoc_col(on), key);
+	t = &cfg->topics[cfg->ntopics++];
+	t->key = xstrdup(key);
+	t->title = xstrdup(title);
+	t->description = xstrdup(desc ? desc : "");
+	t->on = on && !strcmp(yamldoc_scalar(on), "true");
+	return 0;
+}
+
+static int load_topics(struct config *cfg, struct yamldoc *y, yaml_node_t *v,
+                       const char *name, struct err *err)
+{
+	yaml_node_t *it;
+	size_t n;
+
+	if (entries(y, v, "topics", name, &n, err) < 0)
+		return -1;
+	if (n > CONFIG_TOPICS_MAX)
+		return err_set(err,
+		               "%s:%d:%d: %zu topics: at most %d can be "
+		               "offered",
+		               name, yamldoc_line(y, v), yamldoc_col(v), n,
+		               CONFIG_TOPICS_MAX);
+	free_topics(cfg);
+	cfg->topics = xcalloc(n ? n : 1, sizeof(*cfg->topics));
+	for (size_t i = 0; (it = yamldoc_item(y, v, i)); i++)
+		if (load_topic(cfg, y, it, name, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -355,6 +483,8 @@ static int load_pair(struct config *cfg, struct yamldoc *y, const char *group,
 		return unknown_key(y, kn, group, name, err);
 	if (key->type == K_SECTIONS)
 		return load_sections(cfg, y, v, name, err);
+	if (key->type == K_TOPICS)
+		return load_topics(cfg, y, v, name, err);
 	if (key->type == K_LIST)
 		return load_list(cfg, y, v, name, key, err);
 	if (!yamldoc_scalar(v) || set_value(cfg, key, yamldoc_scalar(v)) < 0)
@@ -570,6 +700,15 @@ void config_transport(const struct config *cfg, size_t i, struct buf *out)
 	} else {
 		buf_adds(out, url);
 	}
+}
+
+const struct config_topic *config_topic(const struct config *cfg,
+                                        const char *key)
+{
+	for (size_t i = 0; i < cfg->ntopics; i++)
+		if (!strcmp(cfg->topics[i].key, key))
+			return &cfg->topics[i];
+	return NULL;
 }
 
 const struct config_section *config_section(const struct config *cfg,

@@ -18,6 +18,20 @@ struct config_section {
 	char *description; /* the section's page on the site ("" if none) */
 };
 
+/*
+ * A topic subscribers choose on the sign-up form and the preferences
+ * page; an issue names the topics it is for (issue.yaml's topics:).
+ */
+struct config_topic {
+	char *key;         /* a-z, 0-9 and '-' */
+	char *title;       /* the checkbox's label */
+	char *description; /* a line under it ("" if none) */
+	int on;            /* ticked by default (default: true) */
+};
+
+/* At most this many topics: a subscriber's set is one 63-bit mask. */
+#define CONFIG_TOPICS_MAX 62
+
 struct config {
 	/*
 	 * The workspace: the folder holding bulletin.yaml, absolute, set by
@@ -41,6 +55,8 @@ struct config {
 
 	struct config_section *sections;
 	size_t nsections;
+	struct config_topic *topics; /* none: no choice, everyone gets all */
+	size_t ntopics;
 
 	/* compile: */
 	long word_limit;
@@ -127,6 +143,10 @@ void config_transport(const struct config *cfg, size_t i, struct buf *out);
 /* The section with key, or NULL (borrowed). */
 const struct config_section *config_section(const struct config *cfg,
                                             const char *key);
+
+/* The topic with key, or NULL (borrowed). */
+const struct config_topic *config_topic(const struct config *cfg,
+                                        const char *key);
 
 /*
  * Splits "Name <addr>" or "addr" into caller-owned name ("" if none) and

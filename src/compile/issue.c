@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "file.h"
 #include "markdown.h"
+#include "suggest.h"
 #include "contribution.h"
 #include "text.h"
 #include "yamldoc.h"
@@ -105,6 +106,7 @@ void issue_release(struct issue *is)
 	free(is->deadline);
 	free(is->intro);
 	free(is->preheader);
+	free(is->topics);
 	memset(is, 0, sizeof(*is));
 }
 
@@ -461,8 +463,76 @@ static int parse_issue_yaml(const char *path, const struct buf *raw,
 	return ret;
 }
 
-static void read_issue_fields(struct issue *is, struct yamldoc *y,
-                              const char *path, struct diags *d)
+/* One topic key of issue.yaml's topics:, checked against bulletin.yaml. */
+static void add_topic(const struct config *cfg, const char *key, int line,
+                      int col, const char *path, struct diags *d,
+                      struct buf *keys)
+{
+	const char **cands;
+	const char *hint;
+
+	if (config_topic(cfg, key)) {
+		buf_addf(keys, "%s%s", keys->len ? ", " : "", key);
+		return;
+	}
+	if (!cfg->ntopics) {
+		diags_add(d, DIAG_ERROR, path, line, col, "unknown-topic",
+		          "topic '%s': bulletin.yaml offers no topics; remove "
+		          "'topics:' (the issue then goes to everyone) or add "
+		          "the topics to bulletin.yaml",
+		          key);
+		return;
+	}
+	cands = xcalloc(cfg->ntopics, sizeof(*cands));
+	for (size_t i = 0; i < cfg->ntopics; i++)
+		cands[i] = cfg->topics[i].key;
+	hint = suggest_nearest(key, cands, cfg->ntopics);
+	diags_add(d, DIAG_ERROR, path, line, col, "unknown-topic",
+	          "unknown topic '%s'%s%s%s (the topics are listed in "
+	          "bulletin.yaml)",
+	          key, hint ? ": did you mean '" : "", hint ? hint : "",
+	          hint ? "'?" : "");
+	free(cands);
+}
+
+/*
+ * topics: in issue.yaml, a list or "a, b": the topics the issue is for
+ * (none given: every topic). is->topics gets the keys as "a, b".
+ */
+static void read_topics(struct issue *is, const struct config *cfg,
+                        struct yamldoc *y, yaml_node_t *v, const char *path,
+                        struct diags *d)
+{
+	struct buf keys = BUF_INIT, one = BUF_INIT;
+	yaml_node_t *it;
+
+	for (size_t i = 0;
+	     v->type == YAML_SEQUENCE_NODE && (it = yamldoc_item(y, v, i));
+	     i++) {
+		if (yamldoc_scalar(it))
+			add_topic(cfg, yamldoc_scalar(it), yamldoc_line(y, it),
+			          yamldoc_col(it), path, d, &keys);
+	}
+	for (const char *p = yamldoc_scalar(v); p && *p;) {
+		size_t n = strcspn(p, ", ");
+
+		buf_reset(&one);
+		buf_add(&one, p, n);
+		if (n)
+			add_topic(cfg, one.data, yamldoc_line(y, v),
+			          yamldoc_col(v), path, d, &keys);
+		p += n;
+		p += strspn(p, ", ");
+	}
+	free(is->topics);
+	is->topics = keys.len ? buf_detach(&keys) : NULL;
+	buf_release(&keys);
+	buf_release(&one);
+}
+
+static void read_issue_fields(struct issue *is, const struct config *cfg,
+                              struct yamldoc *y, const char *path,
+                              struct diags *d)
 {
 	yaml_node_t *root = yamldoc_root(y), *k, *v;
 
@@ -486,11 +556,13 @@ static void read_issue_fields(struct issue *is, struct yamldoc *y,
 		else if (!strcmp(key, "sample"))
 			is->sample = yamldoc_scalar(v) &&
 			             !strcmp(yamldoc_scalar(v), "true");
+		else if (!strcmp(key, "topics"))
+			read_topics(is, cfg, y, v, path, d);
 		else
 			diags_add(d, DIAG_WARNING, path, yamldoc_line(y, k),
 			          yamldoc_col(k), "unknown-field",
 			          "unknown field '%s' (known: title, date, "
-			          "deadline, intro, preheader, sample)",
+			          "deadline, intro, preheader, sample, topics)",
 			          key);
 		if (dst)
 			contribution_take(y, v, dst, line, path, key, d);
@@ -522,7 +594,8 @@ static void check_dates(const struct issue *is, const char *path,
 		          is->date, is->deadline);
 }
 
-static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
+static int load_issue_yaml(struct issue *is, const struct config *cfg,
+                           struct diags *d, struct err *err)
 {
 	struct buf path = BUF_INIT, text = BUF_INIT;
 	struct yamldoc y;
@@ -535,7 +608,7 @@ static int load_issue_yaml(struct issue *is, struct diags *d, struct err *err)
 	/* A mistake in the file is the user's to fix: in d, not err. */
 	if (parse_issue_yaml(path.data, &text, &y, d) < 0)
 		goto out;
-	read_issue_fields(is, &y, path.data, d);
+	read_issue_fields(is, cfg, &y, path.data, d);
 	yamldoc_release(&y);
 	if (!is->title || !*is->title)
 		diags_add(d, DIAG_ERROR, path.data, 1, 1, "missing-title",
@@ -562,7 +635,7 @@ int issue_load_meta(struct issue *is, const struct config *cfg, const char *id,
 	is->dir = buf_detach(&dir);
 	config_path(cfg, &dir, "%s", is->dir);
 	is->path = buf_detach(&dir);
-	return load_issue_yaml(is, d, err);
+	return load_issue_yaml(is, cfg, d, err);
 }
 
 static int cmp_name(const void *a, const void *b)

@@ -59,6 +59,9 @@ struct issue {
 	char *path; /* the folder itself, in cfg's workspace (for opening) */
 	char *title, *date, *deadline, *intro, *preheader;
 	int date_line, deadline_line; /* in issue.yaml, 0 when absent */
+	/* issue.yaml's topics: as "a, b", each one of bulletin.yaml's;
+	 * NULL: every topic (the issue goes to everyone) */
+	char *topics;
 	int sample;
 	struct contribution *v; /* in newsletter order once loaded */
 	size_t n;

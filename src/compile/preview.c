@@ -38,8 +38,8 @@ static void add_banner(const struct preview_reader *r, struct buf *out)
 		buf_adds(out, "&gt;");
 	} else
 		buf_add_html(out, r->email, strlen(r->email));
-	buf_adds(out, " will see it. The unsubscribe link does nothing in "
-	              "a preview.</p>");
+	buf_adds(out, " will see it. The unsubscribe and preferences links "
+	              "do nothing in a preview.</p>");
 }
 
 void preview_html(const struct config *cfg, const char *id, const char *html,
@@ -47,7 +47,7 @@ void preview_html(const struct config *cfg, const char *id, const char *html,
                   const char *images, struct buf *out)
 {
 	struct render_split sp;
-	struct render_fields f = {r->name, r->email, "#"};
+	struct render_fields f = {r->name, r->email, "#", "#"};
 	struct buf personal = BUF_INIT, page = BUF_INIT;
 	const char *body, *end;
 

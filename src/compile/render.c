@@ -382,6 +382,7 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
 	tmpl_map_str(d, sub, "email", RENDER_MARK_EMAIL);
 	tmpl_map_str(d, sub, "unsubscribe_url", RENDER_MARK_UNSUBSCRIBE);
 	tmpl_map_str(d, sub, "greeting", RENDER_MARK_GREETING);
+	tmpl_map_str(d, sub, "preferences_url", RENDER_MARK_PREFERENCES);
 	if (for_email)
 		tmpl_map_set(root, "subscriber", sub);
 	buf_release(&b);
@@ -421,10 +422,8 @@ int render_issue_page(const struct issue *is, const struct config *cfg,
 }
 
 static const char *const marks[] = {
-        RENDER_MARK_NAME,
-        RENDER_MARK_EMAIL,
-        RENDER_MARK_UNSUBSCRIBE,
-        RENDER_MARK_GREETING,
+        RENDER_MARK_NAME,     RENDER_MARK_EMAIL,       RENDER_MARK_UNSUBSCRIBE,
+        RENDER_MARK_GREETING, RENDER_MARK_PREFERENCES,
 };
 #define NMARKS (sizeof(marks) / sizeof(marks[0]))
 
@@ -508,6 +507,9 @@ void render_field(const struct render_fields *f, int field, int html,
 		} else {
 			buf_adds(out, "Hello,");
 		}
+		break;
+	case 4:
+		add_value(out, f->preferences_url, html);
 		break;
 	}
 }

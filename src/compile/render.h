@@ -20,6 +20,7 @@
 #define RENDER_MARK_NAME        "[[bulletin:name]]"
 #define RENDER_MARK_EMAIL       "[[bulletin:email]]"
 #define RENDER_MARK_UNSUBSCRIBE "[[bulletin:unsubscribe_url]]"
+#define RENDER_MARK_PREFERENCES "[[bulletin:preferences_url]]"
 /* "Hello Name," or "Hello," when the name is not known. */
 #define RENDER_MARK_GREETING "[[bulletin:greeting]]"
 
@@ -28,6 +29,7 @@ struct render_fields {
 	const char *name; /* "" when not known */
 	const char *email;
 	const char *unsubscribe_url;
+	const char *preferences_url; /* the page to change topics, or leave */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audience.h"
 #include "image.h"
 #include "issue.h"
 #include "lifecycle.h"
@@ -69,25 +70,29 @@ static int read_build(const struct config *cfg, struct buf *b, const char *id,
 	return ret;
 }
 
-static char *issue_title(const struct config *cfg, const char *id,
-                         struct err *err)
+/* The issue's title (the subject) and topics from its issue.yaml. */
+static int issue_meta(struct campaign_issue *ci, const struct config *cfg,
+                      const char *id, struct err *err)
 {
 	struct diags d = DIAGS_INIT;
 	struct issue is;
-	char *title = NULL;
+	int ret = -1;
 
 	if (issue_load_meta(&is, cfg, id, &d, err) == 0) {
-		if (is.title && *is.title)
-			title = xstrdup(is.title);
-		else
+		if (is.title && *is.title) {
+			ci->subject = xstrdup(is.title);
+			ci->topics = is.topics ? xstrdup(is.topics) : NULL;
+			ret = 0;
+		} else {
 			err_set(err,
 			        "issues/%s/issue.yaml: the issue has no "
 			        "title",
 			        id);
+		}
 		issue_release(&is);
 	}
 	diags_release(&d);
-	return title;
+	return ret;
 }
 
 /*
@@ -219,8 +224,7 @@ int campaign_issue_load(struct campaign_issue *ci, const struct config *cfg,
 	 * the inputs as they are now, by content. */
 	if (lifecycle_check_build(cfg, id, "sending", err) < 0)
 		goto fail;
-	ci->subject = issue_title(cfg, id, err);
-	if (!ci->subject)
+	if (issue_meta(ci, cfg, id, err) < 0)
 		goto fail;
 	if (cfg->embed_images && embed_images(ci, cfg, err) < 0)
 		goto fail;
@@ -241,6 +245,7 @@ void campaign_issue_release(struct campaign_issue *ci)
 {
 	free(ci->id);
 	free(ci->subject);
+	free(ci->topics);
 	buf_release(&ci->html);
 	buf_release(&ci->text);
 	render_split_release(&ci->html_split);
@@ -290,7 +295,7 @@ static void clean_name(const char *s, struct buf *out)
 /* Per-thread scratch space, reused message after message. */
 struct scratch {
 	struct buf html, text, name, unsub, mailto, feedback, msg, msgid;
-	struct buf field;
+	struct buf field, prefs;
 };
 
 /* Every buffer starts empty, not NULL: build() reads name.data even when
@@ -306,6 +311,7 @@ static void scratch_init(struct scratch *s)
 	buf_init(&s->msg);
 	buf_init(&s->msgid);
 	buf_init(&s->field);
+	buf_init(&s->prefs);
 }
 
 static void scratch_release(struct scratch *s)
@@ -319,6 +325,7 @@ static void scratch_release(struct scratch *s)
 	buf_release(&s->msg);
 	buf_release(&s->msgid);
 	buf_release(&s->field);
+	buf_release(&s->prefs);
 }
 
 /*
@@ -370,10 +377,13 @@ static int build(const struct config *cfg, const struct campaign_issue *ci,
 	buf_reset(&s->msgid);
 	clean_name(r->name ? r->name : "", &s->name);
 	buf_addf(&s->unsub, "%s/unsubscribe/%s", cfg->base_url, token);
+	buf_reset(&s->prefs);
+	buf_addf(&s->prefs, "%s/preferences/%s", cfg->base_url, token);
 	buf_adds(&s->mailto, "mailto:");
 	fill_token(cfg->unsubscribe_mailto, token, &s->mailto);
 	buf_adds(&s->mailto, "?subject=unsubscribe");
-	f = (struct render_fields){s->name.data, r->email, s->unsub.data};
+	f = (struct render_fields){s->name.data, r->email, s->unsub.data,
+	                           s->prefs.data};
 	personalise_qp(&ci->html_split, &ci->html_qp, &f, 1, s, &s->html);
 	personalise_qp(&ci->text_split, &ci->text_qp, &f, 0, s, &s->text);
 	/* Feedback-ID (Gmail): campaign:list:kind:sender. */
@@ -481,6 +491,9 @@ struct run {
 	const struct config *cfg;
 	const struct campaign_issue *ci;
 	const struct campaign_opts *o;
+	/* who it is for: o->audience, or the issue's topics (own) */
+	const struct store_audience *aud;
+	struct audience own;
 	struct store *st;
 	struct store_journal *j;
 	pthread_mutex_t lock;
@@ -1194,6 +1207,8 @@ static int dry_run_one(const struct store_subscriber *s, void *ctx)
 	struct scratch *sc = run->dry;
 	struct err err = ERR_INIT;
 
+	if (!store_audience_includes(run->aud, s))
+		return 0;
 	buf_reset(&sc->msg);
 	if (build(run->cfg, run->ci, &r, 0, sc, &err) < 0) {
 		run->p.failed++;
@@ -1251,8 +1266,9 @@ static int open_run(struct run *run, struct store_campaign *c,
 	    store_send_fast_commits(run->st, err) < 0 ||
 	    store_campaign_open(run->st, run->ci->id, run->ci->subject, c,
 	                        err) < 0 ||
-	    store_journal_prepare(run->st, c->id, run->o->resend_uncertain,
-	                          &uncertain, &added, err) < 0 ||
+	    store_campaign_audience(run->st, c, run->aud, err) < 0 ||
+	    store_journal_prepare_for(run->st, c->id, run->o->resend_uncertain,
+	                              run->aud, &uncertain, &added, err) < 0 ||
 	    store_journal_counts(run->st, c->id, counts, err) < 0)
 		return -1;
 	run->p.uncertain = uncertain;
@@ -1358,6 +1374,7 @@ static int close_campaign(struct run *run, const struct store_campaign *c,
 
 static void release_run(struct run *run)
 {
+	audience_release(&run->own);
 	if (run->synced) {
 		pthread_mutex_destroy(&run->lock);
 		pthread_cond_destroy(&run->changed);
@@ -1389,11 +1406,20 @@ int campaign_send(const struct config *cfg, struct store *st,
 	int ret = -1;
 
 	buf_init(&run.why);
+	buf_init(&run.own.words);
 	err_init(&run.err);
 	run.started = now_s();
 	for (size_t i = 0; i < n; i++)
 		scratch_init(&w[i].s);
-	if (o->dry_run) {
+	/* Without a narrowing of its own, a send is for the issue's topics,
+	 * whoever starts it. */
+	run.aud = o->audience;
+	if (!run.aud && audience_build(st, cfg, ci->id, ci->topics, NULL, 0,
+	                               NULL, 0, &run.own, err) == 0)
+		run.aud = &run.own.a;
+	if (!run.aud) {
+		/* err says why */
+	} else if (o->dry_run) {
 		ret = dry_run(&run, err);
 		run.p.elapsed = now_s() - run.started;
 	} else if (open_run(&run, &c, &lock, err) == 0) {

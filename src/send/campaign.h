@@ -9,6 +9,7 @@
 #include "err.h"
 #include "render.h"
 #include "store.h"
+#include "store_send.h"
 #include "transport.h"
 
 /*
@@ -21,6 +22,7 @@
 /* A compiled issue, loaded once and personalised per recipient. */
 struct campaign_issue {
 	char *id, *subject;
+	char *topics; /* issue.yaml's topics: "a, b"; NULL: every topic */
 	struct buf html, text; /* build/email.html and .txt */
 	struct render_split html_split, text_split;
 	/*
@@ -104,10 +106,13 @@ struct campaign_opts {
 	void *ctx;
 	/* Set (e.g. by a signal handler) to stop taking new recipients. */
 	volatile sig_atomic_t *stop;
+	/* Who it is for (audience_build); NULL: the issue's topics. */
+	const struct store_audience *audience;
 };
 
 /*
- * Sends ci to every active subscriber not yet sent to; a full send (not
+ * Sends ci to every active subscriber of its audience (o->audience, or
+ * the issue's topics) not yet sent to; a full send (not
  * dry_run) first checks the approval (lifecycle_check_send) and records
  * the issue's 'sending' event, and 'sent' when every recipient is
  * settled. Fills p (p->outcome: done, paused or stopped) and, for a

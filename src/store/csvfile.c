@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "form.h"
+#include "store_topics.h"
 #include "banned.h"
 
 /*
@@ -19,7 +20,9 @@
  */
 #define PARSER_OPTIONS (CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL)
 
-enum column { COL_OTHER, COL_EMAIL, COL_NAME, COL_ORG };
+enum column { COL_OTHER, COL_EMAIL, COL_NAME, COL_ORG, COL_TOPICS };
+
+#define NCOLS 4 /* the columns read: email, name, organisation, topics */
 
 struct reader {
 	const char *name; /* for messages */
@@ -36,14 +39,15 @@ struct reader {
 
 	int have_header;
 	int ncols;
-	int col[3]; /* index of the email, name, organisation columns */
+	int col[NCOLS]; /* index of each column read, -1: none */
 
 	int nfields; /* of the current record */
-	struct buf field[3];
+	struct buf field[NCOLS];
 	struct buf why; /* the first problem with the current record */
 };
 
-static const char *const column_names[] = {"", "email", "name", "organisation"};
+static const char *const column_names[] = {"", "email", "name", "organisation",
+                                           "topics"};
 
 /* Whether s[0..n) is UTF-8 (RFC 3629: no overlongs, surrogates). */
 static int utf8_ok(const unsigned char *s, size_t n)
@@ -133,6 +137,8 @@ static enum column column_of(const char *s, size_t n)
 	if (n == 12 && (!strncasecmp(s, "organisation", 12) ||
 	                !strncasecmp(s, "organization", 12)))
 		return COL_ORG;
+	if (n == 6 && !strncasecmp(s, "topics", 6))
+		return COL_TOPICS;
 	return COL_OTHER;
 }
 
@@ -165,14 +171,14 @@ static void header_field(struct reader *r, int i, const char *s, size_t n)
 static void reset_record(struct reader *r)
 {
 	r->nfields = 0;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NCOLS; i++)
 		buf_reset(&r->field[i]);
 	buf_reset(&r->why);
 }
 
 static void describe_field(struct reader *r, int i)
 {
-	for (int c = 0; c < 3; c++) {
+	for (int c = 0; c < NCOLS; c++) {
 		if (r->col[c] == i) {
 			buf_addf(&r->why, "the %s field", column_names[c + 1]);
 			return;
@@ -205,7 +211,7 @@ static void on_field(void *data, size_t n, void *ctx)
 		buf_adds(&r->why, " is not valid UTF-8 (save the file as "
 		                  "CSV UTF-8)");
 	}
-	for (int c = 0; c < 3 && !r->why.len; c++) {
+	for (int c = 0; c < NCOLS && !r->why.len; c++) {
 		if (r->col[c] != i)
 			continue;
 		if (c == 0) {
@@ -265,6 +271,7 @@ static void on_record(int c, void *ctx)
 	        .email = r->field[0].data,
 	        .name = r->field[1].data,
 	        .organisation = r->field[2].data,
+	        .topics = r->field[3].data,
 	};
 	r->stop = r->fn(&row, r->ctx);
 	reset_record(r);
@@ -337,7 +344,7 @@ static void reader_init(struct reader *r, const char *name,
 	r->ctx = ctx;
 	r->err = err;
 	r->line = r->start = 1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NCOLS; i++) {
 		r->col[i] = -1;
 		buf_init(&r->field[i]);
 	}
@@ -354,7 +361,7 @@ static int reader_finish(struct reader *r)
 	if (!r->stop && !r->have_header)
 		fatal(r, 1, "%s", "the file is empty (no header line)");
 	csv_free(&r->parser);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NCOLS; i++)
 		buf_release(&r->field[i]);
 	buf_release(&r->why);
 	return r->stop;
@@ -431,7 +438,7 @@ void csvfile_add_field(struct buf *b, const char *s)
 void csvfile_subscriber_header(struct buf *b)
 {
 	buf_adds(b, "email,name,organisation,status,source,created,"
-	            "confirmed,left,consent_text,consent_at\r\n");
+	            "confirmed,left,consent_text,consent_at,topics\r\n");
 }
 
 /* ",YYYY-MM-DDTHH:MM:SSZ", or "," for never. */
@@ -448,7 +455,9 @@ static void add_time(struct buf *b, int64_t t)
 	}
 }
 
-void csvfile_subscriber_row(struct buf *b, const struct store_subscriber *s)
+void csvfile_subscriber_row(struct buf *b, const struct store_subscriber *s,
+                            const struct store_topics *topics,
+                            struct buf *scratch)
 {
 	csvfile_add_field(b, s->email);
 	buf_addch(b, ',');
@@ -462,5 +471,11 @@ void csvfile_subscriber_row(struct buf *b, const struct store_subscriber *s)
 	buf_addch(b, ',');
 	csvfile_add_field(b, s->consent_text ? s->consent_text : "");
 	add_time(b, s->consent_at);
+	buf_addch(b, ',');
+	if (topics) {
+		buf_reset(scratch);
+		store_topics_keys(topics, s->topics, ", ", scratch);
+		csvfile_add_field(b, scratch->data);
+	}
 	buf_adds(b, "\r\n");
 }

@@ -10,8 +10,8 @@
 /*
  * Subscriber CSV files (RFC 4180, read with libcsv): a header naming the
  * columns, found case-insensitively ("email"; "name"; "organisation" or
- * "organization"; others ignored), then one subscriber per record. Fields
- * may be quoted and hold commas, quotes and newlines; lines end in CRLF
+ * "organization"; "topics"; others ignored), then one subscriber per record.
+ * Fields may be quoted and hold commas, quotes and newlines; lines end in CRLF
  * or LF; a UTF-8 byte order mark is skipped.
  *
  * A record that cannot be used (wrong number of fields, invalid UTF-8, a
@@ -30,6 +30,7 @@ struct csvfile_row {
 	const char *email;
 	const char *name;
 	const char *organisation;
+	const char *topics; /* topic keys, "news, events" */
 };
 
 /*
@@ -60,6 +61,11 @@ void csvfile_add_field(struct buf *b, const char *s);
  * in UTC, ISO 8601; empty for never).
  */
 void csvfile_subscriber_header(struct buf *b);
-void csvfile_subscriber_row(struct buf *b, const struct store_subscriber *s);
+struct store_topics;
+/* topics names the keys of s's topics in the last column (NULL: left
+ * empty); scratch is working space. */
+void csvfile_subscriber_row(struct buf *b, const struct store_subscriber *s,
+                            const struct store_topics *topics,
+                            struct buf *scratch);
 
 #endif

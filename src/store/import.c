@@ -8,6 +8,7 @@
 
 #include "address.h"
 #include "csvfile.h"
+#include "store_topics.h"
 #include "banned.h"
 
 /*
@@ -100,6 +101,7 @@ struct item {
 	long line;
 	int note; /* -1: a row to store; else an enum import_note */
 	size_t email, name, org; /* offsets in the batch's text */
+	int64_t topics;          /* the topics column's, 0: none given */
 };
 
 struct batch {
@@ -122,6 +124,7 @@ struct queue {
 /* The reader's side. */
 struct reader {
 	const char *path, *name;
+	const struct store_topics *topics; /* NULL: no column to read */
 	struct queue *q;
 	struct batch *batch; /* being filled */
 	struct seen seen;
@@ -219,11 +222,47 @@ static int add_note(struct reader *r, long line, enum import_note note,
 	return 0;
 }
 
+/*
+ * The row's topics column as a mask. Returns 1 after noting an unknown
+ * topic (*ret: add_note's), else 0.
+ */
+static int row_topics(struct reader *r, const struct csvfile_row *row,
+                      int64_t *mask, int *ret)
+{
+	struct buf bad = BUF_INIT, hint = BUF_INIT;
+	int noted = 1;
+
+	*mask = 0;
+	if (!*row->topics)
+		return 0;
+	if (!r->topics || !r->topics->n)
+		*ret = add_note(r, row->line, IMPORT_REJECTED,
+		                "%s: the topics column names '%s', but "
+		                "bulletin.yaml offers no topics; leave the "
+		                "column out",
+		                r->email.data, row->topics);
+	else if (store_topics_parse(r->topics, row->topics, mask, &bad, &hint) <
+	         0)
+		*ret = add_note(
+		        r, row->line, IMPORT_REJECTED,
+		        "%s: unknown topic '%s' in the topics column%s%s%s "
+		        "(the topics are listed in bulletin.yaml)",
+		        r->email.data, bad.data,
+		        hint.len ? ": did you mean '" : "", hint.data,
+		        hint.len ? "'?" : "");
+	else
+		noted = 0;
+	buf_release(&bad);
+	buf_release(&hint);
+	return noted;
+}
+
 static int read_row(const struct csvfile_row *row, void *ctx)
 {
 	struct reader *r = ctx;
 	struct err why = ERR_INIT;
 	struct item *it;
+	int64_t topics;
 	long first;
 	int ret;
 
@@ -242,6 +281,8 @@ static int read_row(const struct csvfile_row *row, void *ctx)
 	for (char *p = r->key.data; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p += 'a' - 'A';
+	if (row_topics(r, row, &topics, &ret))
+		return ret;
 	first = seen_add(&r->seen, r->key.data, row->line);
 	if (first)
 		return add_note(r, row->line, IMPORT_DUPLICATE,
@@ -253,6 +294,7 @@ static int read_row(const struct csvfile_row *row, void *ctx)
 	it->email = add_text(r->batch, r->email.data);
 	it->name = add_text(r->batch, row->name);
 	it->org = add_text(r->batch, row->organisation);
+	it->topics = topics;
 	return 0;
 }
 
@@ -361,6 +403,9 @@ static int write_item(struct writer *w, const struct batch *b,
 	}
 	su.name = text + it->name;
 	su.organisation = text + it->org;
+	su.topics = it->topics;
+	su.new_topics = w->opt->topics ? w->opt->topics->defaults : 0;
+	su.detail_topics = "topics changed by an import";
 	/* "name:line" without printf: this runs a million times */
 	buf_setlen(&w->detail, w->name_len);
 	add_number(&w->detail, it->line);
@@ -485,6 +530,7 @@ int import_csv(struct store *st, const char *path,
 	struct reader r = {
 	        .path = path,
 	        .name = opt->name ? opt->name : path,
+	        .topics = opt->topics,
 	        .q = &q,
 	        .seen = {.arena = BUF_INIT},
 	        .email = BUF_INIT,

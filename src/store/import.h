@@ -3,6 +3,7 @@
 
 #include "err.h"
 #include "store.h"
+#include "store_topics.h"
 
 /*
  * Importing a subscriber CSV file into the store, in one transaction: if
@@ -15,6 +16,9 @@ struct import_options {
 	const char *name; /* the file as shown in messages (NULL: the path) */
 	enum store_status status; /* STORE_ACTIVE or STORE_PENDING */
 	int dry_run;              /* do it all, report, then roll back */
+	/* The topics to read the topics column with, and to give someone
+	 * new without one (their defaults). NULL: no topics column. */
+	const struct store_topics *topics;
 };
 
 struct import_summary {

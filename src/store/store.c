@@ -296,13 +296,43 @@ static const char *const migrations[] = {
         "CREATE INDEX desk_events_kind ON desk_events (kind, id);"
         "CREATE INDEX desk_events_who ON desk_events (who, id);"
         "CREATE INDEX subscribers_name ON subscribers (name COLLATE NOCASE);",
+        /*
+         * 10: topics (src/store/store_topics.c), the preferences page and
+         * coming back (src/store/store_prefs.c). A subscriber's topics
+         * are one 63-bit mask in their row, so that choosing the
+         * recipients of a send stays the one scan of subscribers it was,
+         * with a bit test per row (a join table would add a look-up per
+         * row: see scripts/bench send, topic mode). Each topic's bit is
+         * given once, here, and never reused, so that reordering
+         * bulletin.yaml changes nobody's choice. Everyone held before
+         * topics existed gets every topic (-1: all bits). A send records
+         * who it was for (audience). Someone who left and signs up again
+         * stays suppressed until they confirm: the request waits in
+         * returns, with its own secret for the link.
+         */
+        "ALTER TABLE subscribers ADD COLUMN topics INTEGER NOT NULL"
+        "  DEFAULT -1;"
+        "CREATE TABLE topic_bits ("
+        "  key TEXT PRIMARY KEY,"
+        "  bit INTEGER NOT NULL UNIQUE CHECK (bit >= 0 AND bit < 63)"
+        ") WITHOUT ROWID;"
+        "ALTER TABLE campaigns ADD COLUMN audience TEXT NOT NULL DEFAULT '';"
+        "CREATE TABLE returns ("
+        "  subscriber_id INTEGER PRIMARY KEY"
+        "    REFERENCES subscribers (id) ON DELETE CASCADE,"
+        "  secret TEXT NOT NULL,"
+        "  topics INTEGER NOT NULL,"
+        "  consent_text TEXT,"
+        "  consent_at INTEGER NOT NULL,"
+        "  created_at INTEGER NOT NULL"
+        ");",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define SUB_COLS                                                            \
 	"id, email, name, organisation, status, token_secret, created_at, " \
-	"confirmed_at, left_at, source, consent_text, consent_at"
+	"confirmed_at, left_at, source, consent_text, consent_at, topics"
 
 enum stmt {
 	S_FIND_EMAIL,
@@ -321,6 +351,7 @@ enum stmt {
 	S_ERASED_COUNT,
 	S_EVENTS,
 	S_PURGE,
+	S_PURGE_RETURNS,
 	S_COUNT
 };
 
@@ -329,12 +360,12 @@ static const char *const stmt_sql[S_COUNT] = {
         [S_FIND_ID] = "SELECT " SUB_COLS " FROM subscribers WHERE id = ?",
         [S_INSERT] = "INSERT INTO subscribers (email, name, organisation, "
                      "status, token_secret, created_at, confirmed_at, source, "
-                     "consent_text, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-                     "?, ?, ?) ON CONFLICT (email) DO NOTHING",
+                     "consent_text, consent_at, topics) VALUES (?, ?, ?, ?, "
+                     "?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
         [S_EVENT] = "INSERT INTO events (at, subscriber_id, old_status, "
                     "new_status, source, detail) VALUES (?, ?, ?, ?, ?, ?)",
-        [S_DETAILS] = "UPDATE subscribers SET name = ?, organisation = ? "
-                      "WHERE id = ?",
+        [S_DETAILS] = "UPDATE subscribers SET name = ?, organisation = ?, "
+                      "topics = ? WHERE id = ?",
         [S_STATUS] = "UPDATE subscribers SET status = ?, confirmed_at = "
                      "coalesce(?, confirmed_at), left_at = ? WHERE id = ?",
         [S_IS_ERASED] = "SELECT 1 FROM suppressed WHERE hash = ?",
@@ -353,6 +384,7 @@ static const char *const stmt_sql[S_COUNT] = {
                      "ORDER BY id",
         [S_PURGE] = "DELETE FROM subscribers WHERE status = 'pending' AND "
                     "created_at <= ?",
+        [S_PURGE_RETURNS] = "DELETE FROM returns WHERE created_at <= ?",
 };
 
 _Static_assert((int)S_COUNT <= (int)STORE_NSTMT,
@@ -515,6 +547,7 @@ static void read_row(struct store *st, sqlite3_stmt *s,
 	out->source = col_text(s, 9);
 	out->consent_text = col_text(s, 10);
 	out->consent_at = sqlite3_column_int64(s, 11);
+	out->topics = sqlite3_column_int64(s, 12);
 }
 
 static char *dup_or_empty(const char *s)
@@ -589,7 +622,7 @@ int store_find_email(struct store *st, const char *email,
 }
 
 /* Compares secrets in time that does not depend on where they differ. */
-static int same_secret(const char *a, const char *b)
+int store_same_secret(const char *a, const char *b)
 {
 	unsigned diff = 0;
 
@@ -609,11 +642,17 @@ static int find_token(struct store *st, const char *token,
 		return 0;
 	r = find(st, S_FIND_ID, NULL, id, out, err);
 	if (r == 1 && (!out->token || strlen(out->token) != TOKEN_PUBLIC_LEN ||
-	               !same_secret(out->token + TOKEN_ID_LEN, secret))) {
+	               !store_same_secret(out->token + TOKEN_ID_LEN, secret))) {
 		store_subscriber_release(out);
 		r = 0;
 	}
 	return r;
+}
+
+int store_find_id(struct store *st, int64_t id, struct store_subscriber *out,
+                  struct err *err)
+{
+	return find(st, S_FIND_ID, NULL, id, out, err);
 }
 
 int store_find_token(struct store *st, const char *token,
@@ -662,13 +701,13 @@ static void rollback(struct store *st)
 }
 
 /* Starts a write unless the caller's store_begin already did. */
-static int write_begin(struct store *st, struct err *err)
+int store_write_begin(struct store *st, struct err *err)
 {
 	return st->in_txn ? 0 : begin_immediate(st, err);
 }
 
 /* Ends what write_begin started: commit when ret >= 0; returns ret. */
-static int write_end(struct store *st, int ret, struct err *err)
+int store_write_end(struct store *st, int ret, struct err *err)
 {
 	if (st->in_txn)
 		return ret;
@@ -676,16 +715,6 @@ static int write_end(struct store *st, int ret, struct err *err)
 		return ret;
 	rollback(st);
 	return -1;
-}
-
-int store_write_begin(struct store *st, struct err *err)
-{
-	return write_begin(st, err);
-}
-
-int store_write_end(struct store *st, int ret, struct err *err)
-{
-	return write_end(st, ret, err);
 }
 
 static int count_erased(struct store *st, long *n, struct err *err)
@@ -751,9 +780,9 @@ void store_rollback(struct store *st)
 
 /* Writing blocks. */
 
-static int add_event(struct store *st, int64_t id, int old_status,
-                     enum store_status new_status, const char *source,
-                     const char *detail, struct err *err)
+int store_add_event(struct store *st, int64_t id, int old_status,
+                    enum store_status new_status, const char *source,
+                    const char *detail, struct err *err)
 {
 	sqlite3_stmt *s = stmt(st, S_EVENT, err);
 
@@ -771,9 +800,9 @@ static int add_event(struct store *st, int64_t id, int old_status,
 	return run(st, s, "cannot record an event", err);
 }
 
-static int change_status(struct store *st, int64_t id, int old_status,
-                         enum store_status status, const char *source,
-                         const char *detail, struct err *err)
+int store_change_status(struct store *st, int64_t id, int old_status,
+                        enum store_status status, const char *source,
+                        const char *detail, struct err *err)
 {
 	sqlite3_stmt *s = stmt(st, S_STATUS, err);
 	int64_t t = now();
@@ -786,7 +815,7 @@ static int change_status(struct store *st, int64_t id, int old_status,
 	sqlite3_bind_int64(s, 4, id);
 	if (run(st, s, "cannot change a status", err) < 0)
 		return -1;
-	return add_event(st, id, old_status, status, source, detail, err);
+	return store_add_event(st, id, old_status, status, source, detail, err);
 }
 
 /* The keyed hash standing for an address on the suppression list. */
@@ -856,6 +885,10 @@ static int insert(struct store *st, const char *email,
 	bind_text(s, 8, su->source);
 	bind_text(s, 9, su->consent_text);
 	bind_time(s, 10, su->consent_text ? su->consent_at : 0);
+	sqlite3_bind_int64(s, 11,
+	                   su->topics       ? su->topics
+	                   : su->new_topics ? su->new_topics
+	                                    : STORE_ALL_TOPICS);
 	rc = sqlite3_step(s);
 	done(s);
 	if (rc != SQLITE_DONE)
@@ -864,6 +897,21 @@ static int insert(struct store *st, const char *email,
 		return 0;
 	*id = sqlite3_last_insert_rowid(st->db);
 	return 1;
+}
+
+int store_set_details(struct store *st, const struct store_subscriber *cur,
+                      const char *name, const char *organisation,
+                      int64_t topics, struct err *err)
+{
+	sqlite3_stmt *s = stmt(st, S_DETAILS, err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, name ? name : cur->name);
+	bind_text(s, 2, organisation ? organisation : cur->organisation);
+	sqlite3_bind_int64(s, 3, topics ? topics : cur->topics);
+	sqlite3_bind_int64(s, 4, cur->id);
+	return run(st, s, "cannot update a subscriber", err);
 }
 
 static int differs(const char *given, const char *held)
@@ -883,25 +931,26 @@ static int update(struct store *st, const struct store_subscriber *cur,
 		return 0;
 	}
 	if (differs(su->name, cur->name) ||
-	    differs(su->organisation, cur->organisation)) {
-		sqlite3_stmt *s = stmt(st, S_DETAILS, err);
-
-		if (!s)
+	    differs(su->organisation, cur->organisation) ||
+	    (su->topics && su->topics != cur->topics)) {
+		if (store_set_details(
+		            st, cur,
+		            differs(su->name, cur->name) ? su->name : NULL,
+		            differs(su->organisation, cur->organisation)
+		                    ? su->organisation
+		                    : NULL,
+		            su->topics, err) < 0)
 			return -1;
-		bind_text(s, 1,
-		          differs(su->name, cur->name) ? su->name : cur->name);
-		bind_text(s, 2,
-		          differs(su->organisation, cur->organisation)
-		                  ? su->organisation
-		                  : cur->organisation);
-		sqlite3_bind_int64(s, 3, cur->id);
-		if (run(st, s, "cannot update a subscriber", err) < 0)
+		/* A change of what they get is a change of consent. */
+		if (su->topics && su->topics != cur->topics &&
+		    store_add_event(st, cur->id, (int)cur->status, cur->status,
+		                    su->source, su->detail_topics, err) < 0)
 			return -1;
 		changed = 1;
 	}
 	if (cur->status == STORE_PENDING && su->status == STORE_ACTIVE) {
-		if (change_status(st, cur->id, cur->status, STORE_ACTIVE,
-		                  su->source, su->detail, err) < 0)
+		if (store_change_status(st, cur->id, cur->status, STORE_ACTIVE,
+		                        su->source, su->detail, err) < 0)
 			return -1;
 		changed = 1;
 	}
@@ -928,8 +977,8 @@ static int subscribe(struct store *st, const char *email,
 		return -1;
 	if (r) {
 		*outcome = STORE_ADDED;
-		return add_event(st, *id, -1, su->status, su->source,
-		                 su->detail, err);
+		return store_add_event(st, *id, -1, su->status, su->source,
+		                       su->detail, err);
 	}
 	r = find(st, S_FIND_EMAIL, email, 0, &cur, err);
 	if (r <= 0)
@@ -958,10 +1007,10 @@ int store_subscribe(struct store *st, const struct store_signup *su,
 	                             err) < 0) {
 		return -1;
 	}
-	if (write_begin(st, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
 	ret = subscribe(st, st->email.data, su, outcome, &got, err);
-	ret = write_end(st, ret, err);
+	ret = store_write_end(st, ret, err);
 	if (ret == 0 && id)
 		*id = got;
 	return ret;
@@ -992,8 +1041,8 @@ static int set_status(struct store *st, int64_t id, enum store_status status,
 	    !store_status_suppressed(status))
 		r = refuse_unsuppress(&cur, status, err);
 	else if (*changed)
-		r = change_status(st, id, (int)cur.status, status, source,
-		                  detail, err) < 0
+		r = store_change_status(st, id, (int)cur.status, status, source,
+		                        detail, err) < 0
 		            ? -1
 		            : 1;
 	store_subscriber_release(&cur);
@@ -1009,10 +1058,10 @@ int store_set_status(struct store *st, int64_t id, enum store_status status,
 	if (!changed)
 		changed = &ignored;
 	*changed = 0;
-	if (write_begin(st, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
 	ret = set_status(st, id, status, source, detail, changed, err);
-	return write_end(st, ret, err);
+	return store_write_end(st, ret, err);
 }
 
 int store_unsubscribe_by_token(struct store *st, const char *token,
@@ -1025,20 +1074,20 @@ int store_unsubscribe_by_token(struct store *st, const char *token,
 	if (!changed)
 		changed = &ignored;
 	*changed = 0;
-	if (write_begin(st, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
 	ret = find_token(st, token, &cur, err);
 	if (ret == 1) {
 		if (!store_status_suppressed(cur.status)) {
 			*changed = 1;
-			if (change_status(st, cur.id, (int)cur.status,
-			                  STORE_UNSUBSCRIBED, source, detail,
-			                  err) < 0)
+			if (store_change_status(st, cur.id, (int)cur.status,
+			                        STORE_UNSUBSCRIBED, source,
+			                        detail, err) < 0)
 				ret = -1;
 		}
 		store_subscriber_release(&cur);
 	}
-	return write_end(st, ret, err);
+	return store_write_end(st, ret, err);
 }
 
 static int resubscribe(struct store *st, const char *email, const char *source,
@@ -1059,8 +1108,9 @@ static int resubscribe(struct store *st, const char *email, const char *source,
 	if (r) {
 		*changed = cur.status != STORE_ACTIVE;
 		if (*changed)
-			r = change_status(st, cur.id, (int)cur.status,
-			                  STORE_ACTIVE, source, reason, err) < 0
+			r = store_change_status(st, cur.id, (int)cur.status,
+			                        STORE_ACTIVE, source, reason,
+			                        err) < 0
 			            ? -1
 			            : 1;
 		store_subscriber_release(&cur);
@@ -1077,8 +1127,10 @@ static int resubscribe(struct store *st, const char *email, const char *source,
 	if (r <= 0)
 		return r < 0 ? -1 : store_db_fail(st, "address taken", err);
 	*changed = 1;
-	return add_event(st, id, -1, STORE_ACTIVE, source, reason, err) < 0 ? -1
-	                                                                    : 1;
+	return store_add_event(st, id, -1, STORE_ACTIVE, source, reason, err) <
+	                       0
+	               ? -1
+	               : 1;
 }
 
 int store_resubscribe(struct store *st, const char *email, const char *source,
@@ -1099,10 +1151,10 @@ int store_resubscribe(struct store *st, const char *email, const char *source,
 	}
 	if (address_normalise(email, strlen(email), &norm, err) < 0)
 		goto out;
-	if (write_begin(st, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		goto out;
 	ret = resubscribe(st, norm.data, source, reason, changed, err);
-	ret = write_end(st, ret, err);
+	ret = store_write_end(st, ret, err);
 out:
 	buf_release(&norm);
 	return ret;
@@ -1147,10 +1199,10 @@ static int with_address(struct store *st, const char *email,
 
 	if (address_normalise(email, strlen(email), &norm, err) < 0)
 		goto out;
-	if (write_begin(st, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		goto out;
 	ret = fn(st, norm.data, err);
-	ret = write_end(st, ret, err);
+	ret = store_write_end(st, ret, err);
 out:
 	buf_release(&norm);
 	return ret;
@@ -1356,6 +1408,52 @@ static void add_subscriber_json(struct buf *b, const struct store_subscriber *s)
 	buf_adds(b, "\n  }");
 }
 
+/*
+ * The subscriber's topics by key (every topic the store knows when they
+ * hold all), and a request to come back that waits for confirmation.
+ */
+static int add_choices_json(struct store *st, int64_t id, int64_t topics,
+                            struct buf *b, struct err *err)
+{
+	sqlite3_stmt *s;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT key FROM topic_bits WHERE (?1 >> bit) & "
+	                       "1 ORDER BY bit",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "cannot read the topics", err);
+	sqlite3_bind_int64(s, 1, topics);
+	buf_adds(b, ",\n  \"topics\": [");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		buf_adds(b, n++ ? ", " : "");
+		json_add_string(b, col_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE ||
+	    sqlite3_prepare_v2(st->db,
+	                       "SELECT created_at, consent_at FROM returns "
+	                       "WHERE subscriber_id = ?",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "cannot read the topics", err);
+	sqlite3_bind_int64(s, 1, id);
+	buf_adds(b, "],\n  \"request_to_come_back\": ");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		buf_adds(b, "{\"asked\": ");
+		add_time(b, sqlite3_column_int64(s, 0));
+		buf_adds(b, ", \"consent_at\": ");
+		add_time(b, sqlite3_column_int64(s, 1));
+		buf_addch(b, '}');
+	} else {
+		buf_adds(b, "null");
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	               ? 0
+	               : store_db_fail(st, "cannot read a request", err);
+}
+
 int store_data_json(struct store *st, const char *email, struct buf *out,
                     struct err *err)
 {
@@ -1379,6 +1477,8 @@ int store_data_json(struct store *st, const char *email, struct buf *out,
 	if (found && store_each_event(st, sub.id, add_event_json, out, err) < 0)
 		found = -1;
 	buf_adds(out, out->data[out->len - 1] == '[' ? "]" : "\n  ]");
+	if (found > 0 && add_choices_json(st, sub.id, sub.topics, out, err) < 0)
+		found = -1;
 	if (found >= 0 &&
 	    (store_inbox_data_json(st, found ? sub.id : 0, out, err) < 0 ||
 	     store_partner_data_json(st, email, out, err) < 0))
@@ -1397,7 +1497,7 @@ int store_purge_pending(struct store *st, int64_t older_than, long *purged,
 	int ret;
 
 	*purged = 0;
-	if (write_begin(st, err) < 0)
+	if (store_write_begin(st, err) < 0)
 		return -1;
 	s = stmt(st, S_PURGE, err);
 	ret = s ? 0 : -1;
@@ -1407,7 +1507,15 @@ int store_purge_pending(struct store *st, int64_t older_than, long *purged,
 		if (ret == 0)
 			*purged = (long)sqlite3_changes(st->db);
 	}
-	return write_end(st, ret, err);
+	/* Requests to come back never confirmed: the address stays left. */
+	s = ret == 0 ? stmt(st, S_PURGE_RETURNS, err) : NULL;
+	if (ret == 0 && !s)
+		ret = -1;
+	if (s) {
+		sqlite3_bind_int64(s, 1, now() - older_than);
+		ret = run(st, s, "cannot purge requests to come back", err);
+	}
+	return store_write_end(st, ret, err);
 }
 
 /* Opening. */

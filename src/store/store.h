@@ -52,7 +52,13 @@ struct store_subscriber {
 	char *consent_text; /* web sign-ups: the wording shown; else NULL */
 	enum store_status status;
 	int64_t created, confirmed, left, consent_at;
+	/* the topics chosen, as store_topics' bits; STORE_ALL_TOPICS for
+	 * everyone held before topics existed */
+	int64_t topics;
 };
+
+/* Every topic, now and to come. */
+#define STORE_ALL_TOPICS ((int64_t)-1)
 
 /* Frees the strings of a subscriber filled by a store_find_* function. */
 void store_subscriber_release(struct store_subscriber *s);
@@ -118,6 +124,11 @@ struct store_signup {
 	const char *consent_text; /* web: the wording shown, else NULL */
 	int64_t consent_at;
 	enum store_status status; /* STORE_ACTIVE or STORE_PENDING */
+	/* topics (store_topics' bits): 0 = not given, which for someone
+	 * new is every topic and for someone held keeps theirs */
+	int64_t topics;
+	int64_t new_topics;        /* someone new's when topics is 0 (0: all) */
+	const char *detail_topics; /* the event when topics change */
 	/* email is address_normalise's output already: skip doing it again */
 	int normalised;
 };

@@ -46,5 +46,20 @@ int store_inbox_data_json(struct store *st, int64_t subscriber, struct buf *out,
  */
 int store_partner_data_json(struct store *st, const char *email,
                             struct buf *out, struct err *err);
+int store_add_event(struct store *st, int64_t id, int old_status,
+                    enum store_status new_status, const char *source,
+                    const char *detail, struct err *err);
+int store_change_status(struct store *st, int64_t id, int old_status,
+                        enum store_status status, const char *source,
+                        const char *detail, struct err *err);
+/* Sets name, organisation (NULL: kept) and topics (0: kept) of cur. */
+int store_set_details(struct store *st, const struct store_subscriber *cur,
+                      const char *name, const char *organisation,
+                      int64_t topics, struct err *err);
+/* The subscriber with id: 1 (out filled, release it), 0 none, -1. */
+int store_find_id(struct store *st, int64_t id, struct store_subscriber *out,
+                  struct err *err);
+/* Secrets of TOKEN_LEN compared in time independent of the data. */
+int store_same_secret(const char *a, const char *b);
 
 #endif

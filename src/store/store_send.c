@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +45,7 @@ void store_campaign_release(struct store_campaign *c)
 {
 	free(c->issue);
 	free(c->subject);
+	free(c->audience);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -63,8 +65,8 @@ int store_campaign_find(struct store *st, const char *issue,
 
 	if (sqlite3_prepare_v2(st->db,
 	                       "SELECT id, issue, subject, started_at, "
-	                       "coalesce(finished_at, 0), seconds FROM "
-	                       "campaigns WHERE issue = ?",
+	                       "coalesce(finished_at, 0), seconds, audience "
+	                       "FROM campaigns WHERE issue = ?",
 	                       -1, &s, NULL) != SQLITE_OK)
 		return store_db_fail(st, "cannot read campaigns", err);
 	sqlite3_bind_text(s, 1, issue, -1, SQLITE_STATIC);
@@ -76,6 +78,7 @@ int store_campaign_find(struct store *st, const char *issue,
 		c->started = sqlite3_column_int64(s, 3);
 		c->finished = sqlite3_column_int64(s, 4);
 		c->seconds = sqlite3_column_double(s, 5);
+		c->audience = col(s, 6);
 		ret = 1;
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
@@ -134,8 +137,9 @@ int store_campaign_update(struct store *st, int64_t campaign, double seconds,
 	               : store_db_fail(st, "cannot update the campaign", err);
 }
 
-static int exec_campaign(struct store *st, const char *sql, int64_t campaign,
-                         long *changed, struct err *err)
+static int exec_audience(struct store *st, const char *sql, int64_t campaign,
+                         const struct store_audience *aud, long *changed,
+                         struct err *err)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -145,6 +149,12 @@ static int exec_campaign(struct store *st, const char *sql, int64_t campaign,
 	sqlite3_bind_int64(s, 1, campaign);
 	if (sqlite3_bind_parameter_count(s) > 1)
 		sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+	if (aud) {
+		sqlite3_bind_int64(s, 3, aud->topics);
+		for (size_t i = 0; i < aud->norgs; i++)
+			sqlite3_bind_text(s, 4 + (int)i, aud->orgs[i], -1,
+			                  SQLITE_STATIC);
+	}
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -154,9 +164,99 @@ static int exec_campaign(struct store *st, const char *sql, int64_t campaign,
 	return 0;
 }
 
+static int exec_campaign(struct store *st, const char *sql, int64_t campaign,
+                         long *changed, struct err *err)
+{
+	return exec_audience(st, sql, campaign, NULL, changed, err);
+}
+
+/*
+ * Adds a pending row for each active subscriber of the audience not in
+ * the journal yet. The topics are a bit test on the row the scan reads
+ * anyway: a send for one topic reads what a send for everyone reads.
+ */
+static int add_recipients(struct store *st, int64_t campaign,
+                          const struct store_audience *aud, long *added,
+                          struct err *err)
+{
+	struct buf sql = BUF_INIT;
+	int ret;
+
+	buf_adds(&sql, "INSERT INTO journal (campaign_id, subscriber_id, "
+	               "status, updated_at) SELECT ?1, id, 'pending', ?2 "
+	               "FROM subscribers WHERE status = 'active' AND id NOT IN "
+	               "(SELECT subscriber_id FROM journal WHERE campaign_id = "
+	               "?1)");
+	if (aud && aud->topics)
+		buf_adds(&sql, " AND (topics & ?3) != 0");
+	for (size_t i = 0; aud && i < aud->norgs; i++)
+		buf_addf(&sql, "%s organisation = ?%zu COLLATE NOCASE%s",
+		         i ? " OR" : " AND (", 4 + i,
+		         i + 1 == aud->norgs ? ")" : "");
+	ret = exec_audience(st, sql.data, campaign, aud, added, err);
+	buf_release(&sql);
+	return ret;
+}
+
+int store_audience_includes(const struct store_audience *aud,
+                            const struct store_subscriber *s)
+{
+	int org = !aud || !aud->norgs;
+
+	if (s->status != STORE_ACTIVE)
+		return 0;
+	for (size_t i = 0; !org && i < aud->norgs; i++)
+		org = !strcasecmp(s->organisation, aud->orgs[i]);
+	return org && (!aud || !aud->topics || (s->topics & aud->topics));
+}
+
+int store_campaign_audience(struct store *st, const struct store_campaign *c,
+                            const struct store_audience *aud, struct err *err)
+{
+	const char *words = aud && aud->words ? aud->words : "";
+	long counts[SEND_NSTATES], rows = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!strcmp(words, c->audience))
+		return 0;
+	if (store_journal_counts(st, c->id, counts, err) < 0)
+		return -1;
+	for (int i = 0; i < SEND_NSTATES; i++)
+		rows += counts[i];
+	if (rows)
+		return err_set(err,
+		               "the send of %s started for %s; a send that "
+		               "has started keeps its recipients: run it again "
+		               "with the same --topic and --org",
+		               c->issue,
+		               *c->audience ? c->audience
+		                            : "every active subscriber");
+	if (sqlite3_prepare_v2(st->db,
+	                       "UPDATE campaigns SET audience = ? WHERE id = ?",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return store_db_fail(st, "cannot update the campaign", err);
+	sqlite3_bind_text(s, 1, words, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, c->id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE
+	               ? 0
+	               : store_db_fail(st, "cannot update the campaign", err);
+}
+
 int store_journal_prepare(struct store *st, int64_t campaign,
                           int resend_uncertain, long *uncertain, long *added,
                           struct err *err)
+{
+	return store_journal_prepare_for(st, campaign, resend_uncertain, NULL,
+	                                 uncertain, added, err);
+}
+
+int store_journal_prepare_for(struct store *st, int64_t campaign,
+                              int resend_uncertain,
+                              const struct store_audience *aud, long *uncertain,
+                              long *added, struct err *err)
 {
 	int ret = -1;
 
@@ -182,13 +282,7 @@ int store_journal_prepare(struct store *st, int64_t campaign,
 	                  "= ?2 WHERE campaign_id = ?1 AND status = "
 	                  "'deferred'",
 	                  campaign, NULL, err) < 0 ||
-	    exec_campaign(st,
-	                  "INSERT INTO journal (campaign_id, subscriber_id, "
-	                  "status, updated_at) SELECT ?1, id, 'pending', ?2 "
-	                  "FROM subscribers WHERE status = 'active' AND id "
-	                  "NOT IN (SELECT subscriber_id FROM journal WHERE "
-	                  "campaign_id = ?1)",
-	                  campaign, added, err) < 0) {
+	    add_recipients(st, campaign, aud, added, err) < 0) {
 		store_rollback(st);
 		return -1;
 	}

@@ -33,6 +33,7 @@ struct store_campaign {
 	char *issue, *subject;
 	int64_t started, finished; /* Unix seconds; finished 0 = not yet */
 	double seconds;            /* time spent sending over all runs */
+	char *audience;            /* who it is for, in words ("": everyone) */
 };
 
 void store_campaign_release(struct store_campaign *c);
@@ -57,6 +58,38 @@ int store_campaign_update(struct store *st, int64_t campaign, double seconds,
 int store_journal_prepare(struct store *st, int64_t campaign,
                           int resend_uncertain, long *uncertain, long *added,
                           struct err *err);
+
+/*
+ * Who a send is for, among the active subscribers: those with at least
+ * one of topics (store_topics' bits; 0: any) and, when norgs, whose
+ * organisation is one of orgs (ignoring case). words says it for people
+ * ("topics: events; organisations: Luton Council"; "" for everyone).
+ */
+struct store_audience {
+	int64_t topics;
+	const char *const *orgs;
+	size_t norgs;
+	const char *words;
+};
+
+/* Whether s is one of aud (NULL: everyone active), as the journal's
+ * choice of recipients decides it (for a dry run). */
+int store_audience_includes(const struct store_audience *aud,
+                            const struct store_subscriber *s);
+
+/* store_journal_prepare for an audience (NULL: every active subscriber). */
+int store_journal_prepare_for(struct store *st, int64_t campaign,
+                              int resend_uncertain,
+                              const struct store_audience *aud, long *uncertain,
+                              long *added, struct err *err);
+
+/*
+ * Records who campaign c is for (aud->words), or checks that a send
+ * already started was for the same people: a resumed send may not change
+ * them. Returns 0, or -1 with err saying what the first run was for.
+ */
+int store_campaign_audience(struct store *st, const struct store_campaign *c,
+                            const struct store_audience *aud, struct err *err);
 
 /* A recipient claimed for sending (strings owned by the struct). */
 struct store_recipient {

@@ -1282,7 +1282,7 @@ static int defer_save(struct visit *v, struct submission_saved *saved)
 	j->location = buf_detach(&loc);
 	j->job.run = run_save;
 	j->job.done = done_save;
-	web_defer(v->c->w, v->ex, &j->job);
+	web_defer_job(v->c->w, v->ex, &j->job);
 	return HTTP_LATER;
 }
 

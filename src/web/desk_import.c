@@ -17,6 +17,7 @@
 #include "file.h"
 #include "import.h"
 #include "token.h"
+#include "store_topics.h"
 #include "banned.h"
 
 #define NOTES_SHOWN 200
@@ -64,7 +65,8 @@ static void add_long(struct desk_req *r, struct tmpl_value *m, const char *k,
 static void import_page(struct desk_req *r, const char *token, int dry_run,
                         enum store_status status)
 {
-	struct import_options opt = {"the CSV file", status, dry_run};
+	struct store_topics topics = {0};
+	struct import_options opt = {"the CSV file", status, dry_run, &topics};
 	struct import_summary sum;
 	struct buf path = BUF_INIT, detail = BUF_INIT;
 	struct err err = ERR_INIT;
@@ -73,7 +75,8 @@ static void import_page(struct desk_req *r, const char *token, int dry_run,
 	struct notes ns = {r, tmpl_list(r->data), 0};
 
 	upload_path(r, token, &path);
-	if (import_csv(r->st, path.data, &opt, note, &ns, &sum, &err) < 0) {
+	if (store_topics_load(r->st, r->d->cfg, &topics, &err) < 0 ||
+	    import_csv(r->st, path.data, &opt, note, &ns, &sum, &err) < 0) {
 		unlink(path.data);
 		desk_message(r, 400, "The file cannot be imported",
 		             err_msg(&err));
@@ -98,6 +101,7 @@ static void import_page(struct desk_req *r, const char *token, int dry_run,
 	}
 	desk_render(r, 200, "desk/import.html");
 out:
+	store_topics_release(&topics);
 	buf_release(&path);
 	buf_release(&detail);
 	err_release(&err);
@@ -154,21 +158,29 @@ void desk_import_confirm(struct desk_req *r, const char *arg)
 
 /* Export. */
 
+struct export {
+	struct buf *body, scratch;
+	struct store_topics topics;
+};
+
 static int export_row(const struct store_subscriber *s, void *ctx)
 {
-	csvfile_subscriber_row(ctx, s);
+	struct export *e = ctx;
+
+	csvfile_subscriber_row(e->body, s, &e->topics, &e->scratch);
 	return 0;
 }
 
 void desk_export(struct desk_req *r, const char *arg)
 {
-	struct buf *body = &r->ex->resp.body;
+	struct export e = {.body = &r->ex->resp.body, .scratch = BUF_INIT};
 	struct err err = ERR_INIT;
 
 	(void)arg;
-	buf_reset(body);
-	csvfile_subscriber_header(body);
-	if (store_each(r->st, -1, 0, export_row, body, &err) < 0) {
+	buf_reset(e.body);
+	csvfile_subscriber_header(e.body);
+	if (store_topics_load(r->st, r->d->cfg, &e.topics, &err) < 0 ||
+	    store_each(r->st, -1, 0, export_row, &e, &err) < 0) {
 		desk_message(r, 500, "Something went wrong", err_msg(&err));
 	} else {
 		desk_event(r, "export", "subscribers", NULL);
@@ -176,6 +188,8 @@ void desk_export(struct desk_req *r, const char *arg)
 		r->ex->resp.disposition =
 		        "attachment; filename=\"subscribers.csv\"";
 	}
+	store_topics_release(&e.topics);
+	buf_release(&e.scratch);
 	err_release(&err);
 }
 

@@ -437,7 +437,8 @@ void desk_preview_text(struct desk_req *r, const char *id)
 	const struct render_fields f = {r->user.name,
 	                                *r->user.email ? r->user.email
 	                                               : PREVIEW_SAMPLE_EMAIL,
-	                                "(the reader's own unsubscribe link)"};
+	                                "(the reader's own unsubscribe link)",
+	                                "(the reader's own preferences link)"};
 
 	if (!known_issue(r, id) || read_build(r, id, "email.txt", &text) < 0)
 		goto out;

@@ -17,6 +17,7 @@
 #include "publicdir.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "store_prefs.h"
 #include "store_web.h"
 #include "template.h"
 #include "token.h"
@@ -27,15 +28,17 @@
 #define NAME_MAX_LEN  100   /* characters a name or organisation may have */
 #define LIMIT_KEYS    65536 /* clients and networks remembered */
 #define NETWORK_SHARE 8     /* a network's sign-ups, in clients' */
-#define SPARE_READERS 16    /* store connections kept open for reads */
 #define STOP_GRACE    10.0
 
 static const char *const page_names[] = {
-        "web/subscribe.html",  "web/check-inbox.html", "web/confirm.html",
-        "web/confirmed.html",  "web/unsubscribe.html", "web/unsubscribed.html",
-        "web/suppressed.html", "web/400.html",         "web/404.html",
-        "web/413.html",        "web/429.html",         "web/error.html",
-        "web/partner.html",    "web/piece.html",       NULL,
+        "web/subscribe.html",   "web/check-inbox.html",
+        "web/confirm.html",     "web/confirmed.html",
+        "web/unsubscribe.html", "web/unsubscribed.html",
+        "web/suppressed.html",  "web/preferences.html",
+        "web/400.html",         "web/404.html",
+        "web/413.html",         "web/429.html",
+        "web/error.html",       "web/partner.html",
+        "web/piece.html",       NULL,
 };
 static const char *const partial_names[] = {
         "web/head.html",
@@ -46,34 +49,9 @@ static const char *const secret_prefixes[] = {
         "/contribute/",
         "/confirm/",
         "/unsubscribe/",
+        "/preferences/",
         NULL,
 };
-
-/* Store connections for reads, one per request at a time. */
-struct readers {
-	pthread_mutex_t lock;
-	struct store *spare[SPARE_READERS];
-	size_t nspare;
-	const char *path;
-};
-
-struct web {
-	const struct config *cfg;
-	struct web_options opt;
-	struct pages *pages;
-	struct writer *writer;
-	struct readers readers;
-	struct ratelimit *signups; /* per client address */
-	struct http_server *http;
-	struct desk *desk;
-	const char *contact; /* where people write to (borrowed from cfg) */
-	char *public_dir;    /* the workspace's public/ */
-	char *store_path;    /* the workspace's store */
-	struct contribute *contribute; /* the partner form's routes */
-};
-
-static void say(struct web *w, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
 
 static void vsay(struct web *w, const char *fmt, va_list ap)
 {
@@ -86,7 +64,7 @@ static void vsay(struct web *w, const char *fmt, va_list ap)
 	buf_release(&line);
 }
 
-static void say(struct web *w, const char *fmt, ...)
+void web_say(struct web *w, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -144,8 +122,8 @@ static void reader_put(struct web *w, struct store *st)
  * Looks up a token with a reader. Returns 1 found (*out filled), 0 not,
  * -1 on a store error (logged).
  */
-static int find_token(struct web *w, const char *token,
-                      struct store_subscriber *out)
+int web_find_token(struct web *w, const char *token,
+                   struct store_subscriber *out, int *returning)
 {
 	struct err err = ERR_INIT;
 	struct store *st = reader_get(w, &err);
@@ -153,10 +131,17 @@ static int find_token(struct web *w, const char *token,
 
 	if (st) {
 		r = store_find_token(st, token, out, &err);
+		if (returning)
+			*returning = 0;
+		/* Or the link of someone who left, to come back. */
+		if (r == 0 && returning) {
+			r = store_return_find(st, token, out, &err);
+			*returning = r == 1;
+		}
 		reader_put(w, st);
 	}
 	if (r < 0)
-		say(w, "bulletin: %s", err_msg(&err));
+		web_say(w, "bulletin: %s", err_msg(&err));
 	err_release(&err);
 	return r;
 }
@@ -182,8 +167,8 @@ char *web_mask_address(const char *email)
 }
 
 /* The data every page has; returns the root map. */
-static struct tmpl_value *page_data(struct web *w, struct tmpl_data *d,
-                                    const char *title)
+struct tmpl_value *web_page_data(struct web *w, struct tmpl_data *d,
+                                 const char *title)
 {
 	struct tmpl_value *root = tmpl_map(d), *nl = tmpl_map(d);
 	char days[32];
@@ -201,15 +186,15 @@ static struct tmpl_value *page_data(struct web *w, struct tmpl_data *d,
 }
 
 /* Renders a page into the response; a failure becomes a plain 500. */
-static void render(struct web *w, struct http_exchange *ex, int status,
-                   const char *name, const struct tmpl_value *root)
+void web_render(struct web *w, struct http_exchange *ex, int status,
+                const char *name, const struct tmpl_value *root)
 {
 	struct err err = ERR_INIT;
 
 	buf_reset(&ex->resp.body);
 	ex->resp.status = status;
 	if (pages_render(w->pages, name, root, &ex->resp.body, &err) < 0) {
-		say(w, "bulletin: %s", err_msg(&err));
+		web_say(w, "bulletin: %s", err_msg(&err));
 		buf_reset(&ex->resp.body);
 		buf_adds(&ex->resp.body, "Internal error\n");
 		ex->resp.status = 500;
@@ -219,60 +204,61 @@ static void render(struct web *w, struct http_exchange *ex, int status,
 }
 
 /* A page with no data beyond the common: errors and simple notices. */
-static void simple(struct web *w, struct http_exchange *ex, int status,
-                   const char *name, const char *title)
+void web_simple(struct web *w, struct http_exchange *ex, int status,
+                const char *name, const char *title)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = page_data(w, d, title);
+	struct tmpl_value *root = web_page_data(w, d, title);
 
-	render(w, ex, status, name, root);
+	web_render(w, ex, status, name, root);
 	tmpl_data_free(d);
 }
 
-static void not_found(struct web *w, struct http_exchange *ex)
+void web_not_found(struct web *w, struct http_exchange *ex)
 {
-	simple(w, ex, 404, "web/404.html", "Page not found");
+	web_simple(w, ex, 404, "web/404.html", "Page not found");
 }
 
-static void error_page(struct web *w, struct http_exchange *ex, int status,
-                       const char *title, const char *message)
+void web_error_page(struct web *w, struct http_exchange *ex, int status,
+                    const char *title, const char *message)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = page_data(w, d, title);
+	struct tmpl_value *root = web_page_data(w, d, title);
 
 	tmpl_map_str(d, root, "message", message);
 	tmpl_map_str(d, root, "status",
-	             status == 405   ? "405"
+	             status == 403   ? "403"
+	             : status == 405 ? "405"
 	             : status == 415 ? "415"
 	             : status == 503 ? "503"
 	                             : "500");
-	render(w, ex, status, "web/error.html", root);
+	web_render(w, ex, status, "web/error.html", root);
 	tmpl_data_free(d);
 }
 
-static void server_error(struct web *w, struct http_exchange *ex)
+void web_server_error(struct web *w, struct http_exchange *ex)
 {
-	error_page(w, ex, 500, "Something went wrong",
-	           "Something went wrong on our side. Please try again in a "
-	           "few minutes.");
+	web_error_page(
+	        w, ex, 500, "Something went wrong",
+	        "Something went wrong on our side. Please try again in a "
+	        "few minutes.");
 }
 
 static void method_not_allowed(struct web *w, struct http_exchange *ex,
                                const char *allow)
 {
-	error_page(w, ex, 405, "Method not allowed",
-	           "This address cannot be used that way.");
+	web_error_page(w, ex, 405, "Method not allowed",
+	               "This address cannot be used that way.");
 	ex->resp.allow = allow;
 }
 
-static void bad_request(struct web *w, struct http_exchange *ex,
-                        const char *why)
+void web_bad_request(struct web *w, struct http_exchange *ex, const char *why)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = page_data(w, d, "Bad request");
+	struct tmpl_value *root = web_page_data(w, d, "Bad request");
 
 	tmpl_map_str(d, root, "message", why);
-	render(w, ex, 400, "web/400.html", root);
+	web_render(w, ex, 400, "web/400.html", root);
 	tmpl_data_free(d);
 }
 
@@ -281,9 +267,9 @@ static void refuse(void *ctx, struct http_exchange *ex, int status)
 	struct web *w = ctx;
 
 	if (status == 413)
-		simple(w, ex, 413, "web/413.html", "Too much data");
+		web_simple(w, ex, 413, "web/413.html", "Too much data");
 	else
-		bad_request(w, ex, "The address of the page is not valid.");
+		web_bad_request(w, ex, "The address of the page is not valid.");
 }
 
 /*
@@ -298,34 +284,16 @@ static int got_form(struct web *w, struct http_exchange *ex, struct form *f)
 	                   ex->req.body_len, &err);
 
 	if (r == FORM_UNSUPPORTED)
-		error_page(w, ex, 415, "Unsupported form data",
-		           "The form was sent in a way this site does not "
-		           "accept.");
+		web_error_page(w, ex, 415, "Unsupported form data",
+		               "The form was sent in a way this site does not "
+		               "accept.");
 	else if (r < 0)
-		bad_request(w, ex, "The form data could not be read.");
+		web_bad_request(w, ex, "The form data could not be read.");
 	err_release(&err);
 	return r >= 0;
 }
 
 /* Waiting for the writer. */
-
-enum pending_kind { P_SUBSCRIBE, P_CONFIRM, P_UNSUBSCRIBE };
-
-struct pending {
-	struct writer_job job; /* first: converts back */
-	struct web *w;
-	struct http_exchange *ex;
-	enum pending_kind kind;
-	char token[TOKEN_PUBLIC_LEN + 1];
-	const char *source, *detail;
-	/* sign-up: the fields, checked */
-	struct buf email, name, organisation;
-	int64_t consent_at;
-	/* outputs of run() */
-	int found; /* the token or address is known */
-	int mail;  /* sign-up: the address may be sent an email now */
-	struct store_subscriber sub;
-};
 
 static void pending_free(struct pending *p)
 {
@@ -355,6 +323,13 @@ static int run_confirm(struct store *st, struct writer_job *job,
 
 	store_subscriber_release(&p->sub);
 	r = store_find_token(st, p->token, &p->sub, err);
+	/* The link of someone who left, signed up again: back they come. */
+	if (r == 0)
+		r = store_return_confirm(st, p->token, "web",
+		                         "came back: signed up again on the "
+		                         "form and confirmed from the emailed "
+		                         "link",
+		                         &p->sub, err);
 	p->found = r == 1;
 	if (r <= 0)
 		return r;
@@ -364,6 +339,33 @@ static int run_confirm(struct store *st, struct writer_job *job,
 	                     "confirmed from the emailed link", NULL, err) < 0)
 		return -1;
 	p->sub.status = STORE_ACTIVE;
+	return 0;
+}
+
+/*
+ * After store_subscribe: p->sub as it is now, and the write a sign-up of
+ * someone known makes. Someone who left may come back, as anyone new
+ * does: by the link in the email (the request waits; they stay as they
+ * are until they confirm). Known otherwise: write what adding it would
+ * have written.
+ */
+static int signed_up(struct store *st, struct pending *p,
+                     enum store_outcome outcome, struct err *err)
+{
+	int r = store_find_email(st, p->email.data, &p->sub, err);
+
+	if (r < 0)
+		return -1;
+	/* Erased on request: nothing is held to mail (and r is 0). */
+	p->found = r == 1 && outcome != STORE_ERASED;
+	if (p->found && outcome == STORE_SUPPRESSED)
+		return store_return_request(st, p->sub.id, p->topics,
+		                            p->w->cfg->consent, p->consent_at,
+		                            p->back, err) < 0
+		               ? -1
+		               : 0;
+	if (p->found && outcome != STORE_ADDED)
+		return store_web_touch(st, p->sub.id, err);
 	return 0;
 }
 
@@ -388,6 +390,8 @@ static int run_subscribe(struct store *st, struct writer_job *job,
 	        .consent_text = cfg->consent,
 	        .consent_at = p->consent_at,
 	        .status = STORE_PENDING,
+	        .topics = p->topics,
+	        .detail_topics = "topics chosen again on the sign-up form",
 	        .normalised = 1,
 	};
 	enum store_outcome outcome;
@@ -403,19 +407,14 @@ static int run_subscribe(struct store *st, struct writer_job *job,
 	 * still waiting for its confirmation, but not change the details
 	 * of a subscriber who has confirmed (or left).
 	 */
-	if (r == 1 && p->sub.status != STORE_PENDING)
+	if (r == 1 && p->sub.status != STORE_PENDING) {
 		su.name = su.organisation = NULL;
+		su.topics = 0;
+	}
 	store_subscriber_release(&p->sub);
 	if (store_subscribe(st, &su, &outcome, NULL, err) < 0)
 		return -1;
-	r = store_find_email(st, p->email.data, &p->sub, err);
-	if (r < 0)
-		return -1;
-	/* Erased on request: nothing is held to mail (and r is 0). */
-	p->found = r == 1 && outcome != STORE_ERASED;
-	/* Known already: write what adding it would have written. */
-	if (p->found && outcome != STORE_ADDED &&
-	    store_web_touch(st, p->sub.id, err) < 0)
+	if (signed_up(st, p, outcome, err) < 0)
 		return -1;
 	if (store_web_take_mail(st, p->email.data, cfg->confirmations_per_day,
 	                        86400, (int64_t)time(NULL), &allowed, err) < 0)
@@ -425,7 +424,7 @@ static int run_subscribe(struct store *st, struct writer_job *job,
 }
 
 /* Hands the answer back to the server; p is gone afterwards. */
-static void answer(struct pending *p)
+void web_answer(struct pending *p)
 {
 	struct http_exchange *ex = p->ex;
 
@@ -435,7 +434,8 @@ static void answer(struct pending *p)
 
 static void unsubscribed_page(struct web *w, struct http_exchange *ex)
 {
-	simple(w, ex, 200, "web/unsubscribed.html", "You have unsubscribed");
+	web_simple(w, ex, 200, "web/unsubscribed.html",
+	           "You have unsubscribed");
 }
 
 static void done_unsubscribe(struct writer_job *job, int ret,
@@ -445,26 +445,26 @@ static void done_unsubscribe(struct writer_job *job, int ret,
 	struct web *w = p->w;
 
 	if (ret < 0) {
-		say(w, "bulletin: unsubscribe failed: %s", err_msg(err));
-		server_error(w, p->ex);
+		web_say(w, "bulletin: unsubscribe failed: %s", err_msg(err));
+		web_server_error(w, p->ex);
 	} else if (!p->found) {
-		not_found(w, p->ex);
+		web_not_found(w, p->ex);
 	} else {
 		unsubscribed_page(w, p->ex);
 	}
-	answer(p);
+	web_answer(p);
 }
 
-static void suppressed_page(struct web *w, struct http_exchange *ex)
+void web_suppressed_page(struct web *w, struct http_exchange *ex)
 {
-	simple(w, ex, 200, "web/suppressed.html",
-	       "This address has left the list");
+	web_simple(w, ex, 200, "web/suppressed.html",
+	           "This address has left the list");
 }
 
 static void confirmed_page(struct web *w, struct http_exchange *ex)
 {
-	simple(w, ex, 200, "web/confirmed.html",
-	       "Your subscription is confirmed");
+	web_simple(w, ex, 200, "web/confirmed.html",
+	           "Your subscription is confirmed");
 }
 
 static void done_confirm(struct writer_job *job, int ret, const struct err *err)
@@ -473,26 +473,26 @@ static void done_confirm(struct writer_job *job, int ret, const struct err *err)
 	struct web *w = p->w;
 
 	if (ret < 0) {
-		say(w, "bulletin: confirming failed: %s", err_msg(err));
-		server_error(w, p->ex);
+		web_say(w, "bulletin: confirming failed: %s", err_msg(err));
+		web_server_error(w, p->ex);
 	} else if (!p->found) {
-		not_found(w, p->ex);
+		web_not_found(w, p->ex);
 	} else if (p->sub.status == STORE_ACTIVE) {
 		confirmed_page(w, p->ex);
 	} else {
-		suppressed_page(w, p->ex);
+		web_suppressed_page(w, p->ex);
 	}
-	answer(p);
+	web_answer(p);
 }
 
 static void check_inbox_page(struct web *w, struct http_exchange *ex,
                              const char *email)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = page_data(w, d, "Check your inbox");
+	struct tmpl_value *root = web_page_data(w, d, "Check your inbox");
 
 	tmpl_map_str(d, root, "email", email);
-	render(w, ex, 200, "web/check-inbox.html", root);
+	web_render(w, ex, 200, "web/check-inbox.html", root);
 	tmpl_data_free(d);
 }
 
@@ -503,27 +503,31 @@ static void check_inbox_page(struct web *w, struct http_exchange *ex,
  * run_subscribe), so the form cannot be used to flood someone's inbox.
  */
 static void mail_signup(struct web *w, const struct store_subscriber *s,
-                        int allowed)
+                        const char *back, int allowed)
 {
 	struct web_mail m = {.email = s->email, .token = s->token};
 
-	if (s->status == STORE_PENDING)
+	if (s->status == STORE_PENDING) {
 		m.kind = WEB_MAIL_CONFIRM;
-	else if (s->status == STORE_ACTIVE)
+	} else if (s->status == STORE_ACTIVE) {
 		m.kind = WEB_MAIL_ALREADY;
-	else if (s->status == STORE_UNSUBSCRIBED)
+	} else {
+		/* Left (unsubscribed, bounced, complained): the link to
+		 * come back, which only the mailbox's owner receives. */
 		m.kind = WEB_MAIL_REJOIN;
-	else
-		return; /* bounced or complained: never mail it again */
+		m.token = back;
+		if (!*back)
+			return;
+	}
 	if (!allowed) {
-		say(w,
-		    "bulletin: sign-up email not sent: the address had "
-		    "%ld today already",
-		    w->cfg->confirmations_per_day);
+		web_say(w,
+		        "bulletin: sign-up email not sent: the address had "
+		        "%ld today already",
+		        w->cfg->confirmations_per_day);
 		return;
 	}
 	if (!w->opt.mail || w->opt.mail(w->opt.ctx, &m) < 0)
-		say(w, "bulletin: sign-up email not queued");
+		web_say(w, "bulletin: sign-up email not queued");
 }
 
 static void done_subscribe(struct writer_job *job, int ret,
@@ -533,18 +537,18 @@ static void done_subscribe(struct writer_job *job, int ret,
 	struct web *w = p->w;
 
 	if (ret < 0) {
-		say(w, "bulletin: sign-up failed: %s", err_msg(err));
-		server_error(w, p->ex);
+		web_say(w, "bulletin: sign-up failed: %s", err_msg(err));
+		web_server_error(w, p->ex);
 	} else {
 		if (p->found)
-			mail_signup(w, &p->sub, p->mail);
+			mail_signup(w, &p->sub, p->back, p->mail);
 		check_inbox_page(w, p->ex, p->email.data);
 	}
-	answer(p);
+	web_answer(p);
 }
 
-static struct pending *pending_new(struct web *w, struct http_exchange *ex,
-                                   enum pending_kind kind)
+struct pending *web_pending_new(struct web *w, struct http_exchange *ex,
+                                enum pending_kind kind)
 {
 	struct pending *p = xcalloc(1, sizeof(*p));
 
@@ -558,7 +562,7 @@ static struct pending *pending_new(struct web *w, struct http_exchange *ex,
 }
 
 /* Suspends the exchange and queues the job: the writer answers. */
-static int defer(struct web *w, struct pending *p)
+int web_defer(struct web *w, struct pending *p)
 {
 	http_suspend(p->ex);
 	writer_submit(w->writer, &p->job);
@@ -575,12 +579,12 @@ static void masked_page(struct web *w, struct http_exchange *ex,
                         const char *title, const char *page, const char *email)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *root = page_data(w, d, title);
+	struct tmpl_value *root = web_page_data(w, d, title);
 	char *masked = web_mask_address(email);
 
 	tmpl_map_str(d, root, "masked_email", masked);
 	free(masked);
-	render(w, ex, 200, page, root);
+	web_render(w, ex, 200, page, root);
 	tmpl_data_free(d);
 }
 
@@ -589,8 +593,9 @@ static void masked_page(struct web *w, struct http_exchange *ex,
  * with *s filled, or 0 after answering (405 for another method, 404 for
  * an unknown token, 500 when the store fails).
  */
-static int token_page_lookup(struct web *w, struct http_exchange *ex,
-                             const char *token, struct store_subscriber *s)
+int web_token_page_lookup(struct web *w, struct http_exchange *ex,
+                          const char *token, struct store_subscriber *s,
+                          int *returning)
 {
 	int r;
 
@@ -598,19 +603,19 @@ static int token_page_lookup(struct web *w, struct http_exchange *ex,
 		method_not_allowed(w, ex, "GET, HEAD, POST");
 		return 0;
 	}
-	r = find_token(w, token, s);
+	r = web_find_token(w, token, s, returning);
 	if (r < 0)
-		server_error(w, ex);
+		web_server_error(w, ex);
 	else if (r == 0)
-		not_found(w, ex);
+		web_not_found(w, ex);
 	return r > 0;
 }
 
 /* A POST on a token's page, to be done by the writer. */
-static struct pending *token_job(struct web *w, struct http_exchange *ex,
-                                 enum pending_kind kind, const char *token)
+struct pending *web_token_job(struct web *w, struct http_exchange *ex,
+                              enum pending_kind kind, const char *token)
 {
-	struct pending *p = pending_new(w, ex, kind);
+	struct pending *p = web_pending_new(w, ex, kind);
 
 	memcpy(p->token, token, TOKEN_PUBLIC_LEN + 1);
 	return p;
@@ -621,7 +626,7 @@ static int confirm_route(struct web *w, struct http_exchange *ex,
 {
 	struct store_subscriber s = {0};
 	struct form f;
-	int r;
+	int r, returning = 0;
 
 	if (ex->req.method == HTTP_POST) {
 		struct pending *p;
@@ -631,20 +636,20 @@ static int confirm_route(struct web *w, struct http_exchange *ex,
 		form_release(&f);
 		if (!r)
 			return HTTP_ANSWER;
-		p = token_job(w, ex, P_CONFIRM, token);
+		p = web_token_job(w, ex, P_CONFIRM, token);
 		p->job.run = run_confirm;
 		p->job.done = done_confirm;
-		return defer(w, p);
+		return web_defer(w, p);
 	}
-	if (!token_page_lookup(w, ex, token, &s))
+	if (!web_token_page_lookup(w, ex, token, &s, &returning))
 		return HTTP_ANSWER;
-	if (s.status == STORE_PENDING)
+	if (s.status == STORE_PENDING || returning)
 		masked_page(w, ex, "Confirm your subscription",
 		            "web/confirm.html", s.email);
 	else if (s.status == STORE_ACTIVE)
 		confirmed_page(w, ex);
 	else
-		suppressed_page(w, ex);
+		web_suppressed_page(w, ex);
 	store_subscriber_release(&s);
 	return HTTP_ANSWER;
 }
@@ -664,7 +669,7 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
 			form_release(&f);
 			return HTTP_ANSWER;
 		}
-		p = token_job(w, ex, P_UNSUBSCRIBE, token);
+		p = web_token_job(w, ex, P_UNSUBSCRIBE, token);
 		/* RFC 8058: the mail client's button, not our page's. */
 		oneclick = form_get(&f, "List-Unsubscribe");
 		if (oneclick && !strcmp(oneclick, "One-Click")) {
@@ -677,9 +682,9 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
 		form_release(&f);
 		p->job.run = run_unsubscribe;
 		p->job.done = done_unsubscribe;
-		return defer(w, p);
+		return web_defer(w, p);
 	}
-	if (!token_page_lookup(w, ex, token, &s))
+	if (!web_token_page_lookup(w, ex, token, &s, NULL))
 		return HTTP_ANSWER;
 	if (store_status_suppressed(s.status))
 		unsubscribed_page(w, ex);
@@ -694,21 +699,33 @@ static int unsubscribe_route(struct web *w, struct http_exchange *ex,
 struct signup_form {
 	const char *email, *name, *organisation;
 	int consent;
+	int64_t topics; /* ticked */
 	const char *email_error, *name_error, *organisation_error,
-	        *consent_error;
+	        *consent_error, *topics_error;
 };
 
-static void add_error(struct tmpl_data *d, struct tmpl_value *list,
-                      const char *id, const char *message)
+void web_field_error(struct tmpl_data *d, struct tmpl_value *root,
+                     struct tmpl_value *errors, const char *field,
+                     const char *id, const char *message)
 {
+	struct buf key = BUF_INIT;
 	struct tmpl_value *m;
 
+	buf_addf(&key, "%s_error", field);
+	tmpl_map_str(d, root, key.data, message);
+	buf_release(&key);
 	if (!message)
 		return;
 	m = tmpl_map(d);
-	tmpl_map_str(d, m, "id", id);
+	tmpl_map_str(d, m, "id", id ? id : field);
 	tmpl_map_str(d, m, "message", message);
-	tmpl_list_add(list, m);
+	tmpl_list_add(errors, m);
+}
+
+const char *web_topics_id(const struct web *w)
+{
+	/* an error summary's link needs a real id: the first box */
+	return w->topics.n ? w->cfg->topics[0].key : "topics";
 }
 
 static void subscribe_page(struct web *w, struct http_exchange *ex, int status,
@@ -718,27 +735,28 @@ static void subscribe_page(struct web *w, struct http_exchange *ex, int status,
 	struct tmpl_value *errors = tmpl_list(d);
 	struct tmpl_value *root;
 	int has_errors = sf->email_error || sf->name_error ||
-	                 sf->organisation_error || sf->consent_error;
+	                 sf->organisation_error || sf->consent_error ||
+	                 sf->topics_error;
 
-	root = page_data(w, d,
-	                 has_errors ? "Error: subscribe to the newsletter"
-	                            : "Subscribe to the newsletter");
+	root = web_page_data(w, d,
+	                     has_errors ? "Error: subscribe to the newsletter"
+	                                : "Subscribe to the newsletter");
 	tmpl_map_str(d, root, "consent", w->cfg->consent);
 	tmpl_map_str(d, root, "email", sf->email);
 	tmpl_map_str(d, root, "name", sf->name);
 	tmpl_map_str(d, root, "organisation", sf->organisation);
 	tmpl_map_bool(d, root, "consent_given", sf->consent);
-	add_error(d, errors, "email", sf->email_error);
-	add_error(d, errors, "name", sf->name_error);
-	add_error(d, errors, "organisation", sf->organisation_error);
-	add_error(d, errors, "consent", sf->consent_error);
+	web_field_error(d, root, errors, "email", NULL, sf->email_error);
+	web_field_error(d, root, errors, "name", NULL, sf->name_error);
+	web_field_error(d, root, errors, "organisation", NULL,
+	                sf->organisation_error);
+	web_field_error(d, root, errors, "topics", web_topics_id(w),
+	                sf->topics_error);
+	web_field_error(d, root, errors, "consent", NULL, sf->consent_error);
 	tmpl_map_set(root, "errors", errors);
 	tmpl_map_bool(d, root, "has_errors", has_errors);
-	tmpl_map_str(d, root, "email_error", sf->email_error);
-	tmpl_map_str(d, root, "name_error", sf->name_error);
-	tmpl_map_str(d, root, "organisation_error", sf->organisation_error);
-	tmpl_map_str(d, root, "consent_error", sf->consent_error);
-	render(w, ex, status, "web/subscribe.html", root);
+	web_topics_data(w, d, root, sf->topics);
+	web_render(w, ex, status, "web/subscribe.html", root);
 	tmpl_data_free(d);
 }
 
@@ -768,6 +786,51 @@ static const char *check_text(const char *s, const char *what_too_long,
 	if (form_bidi_control(s, strlen(s)))
 		return what_turns;
 	return NULL;
+}
+
+void web_check_details(const char *name, const char *organisation,
+                       const char **name_error, const char **organisation_error)
+{
+	*name_error = check_text(
+	        name, "Your name must be 100 characters or fewer",
+	        "Your name has a hidden character that changes the direction "
+	        "of the text: delete the name and type it again");
+	*organisation_error = check_text(
+	        organisation,
+	        "The organisation must be 100 characters or fewer",
+	        "The organisation has a hidden character that changes the "
+	        "direction of the text: delete it and type it again");
+}
+
+void web_topics_data(struct web *w, struct tmpl_data *d,
+                     struct tmpl_value *root, int64_t ticked)
+{
+	struct tmpl_value *list = tmpl_list(d);
+
+	for (size_t i = 0; i < w->topics.n; i++) {
+		const struct config_topic *t = &w->cfg->topics[i];
+		struct tmpl_value *m = tmpl_map(d);
+
+		tmpl_map_str(d, m, "key", t->key);
+		tmpl_map_str(d, m, "title", t->title);
+		tmpl_map_str(d, m, "description", t->description);
+		tmpl_map_bool(d, m, "checked",
+		              (ticked & w->topics.bit[i]) != 0);
+		tmpl_list_add(list, m);
+	}
+	tmpl_map_set(root, "topics", list);
+	tmpl_map_bool(d, root, "has_topics", w->topics.n > 0);
+}
+
+int64_t web_form_topics(const struct web *w, const struct form *f)
+{
+	int64_t mask = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->fields[i].name, "topic"))
+			mask |= store_topics_bit(&w->topics,
+			                         f->fields[i].value);
+	return mask;
 }
 
 /*
@@ -807,7 +870,7 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	const char *consent;
 
 	if (!take_signup(w, ex->req.client, &wait)) {
-		simple(w, ex, 429, "web/429.html", "Too many sign-ups");
+		web_simple(w, ex, 429, "web/429.html", "Too many sign-ups");
 		ex->resp.retry_after = wait;
 		return HTTP_ANSWER;
 	}
@@ -822,10 +885,11 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	sf.name = sf.name ? sf.name : "";
 	sf.organisation = sf.organisation ? sf.organisation : "";
 	sf.consent = consent && !strcmp(consent, "yes");
+	sf.topics = web_form_topics(w, &f);
 	/* Only a robot fills in the field people cannot see. */
 	if (honeypot_filled(&f)) {
-		say(w, "bulletin: sign-up ignored: the hidden field was filled "
-		       "in");
+		web_say(w, "bulletin: sign-up ignored: the hidden field was "
+		           "filled in");
 		check_inbox_page(w, ex, sf.email);
 		goto answered;
 	}
@@ -835,34 +899,30 @@ static int subscribe_post(struct web *w, struct http_exchange *ex)
 	         0)
 		sf.email_error = "Enter an email address in the correct "
 		                 "format, like name@example.org";
-	sf.name_error = check_text(
-	        sf.name, "Your name must be 100 characters or fewer",
-	        "Your name has a hidden character that changes the direction "
-	        "of the text: delete the name and type it again");
-	sf.organisation_error = check_text(
-	        sf.organisation,
-	        "The organisation must be 100 characters or fewer",
-	        "The organisation has a hidden character that changes the "
-	        "direction of the text: delete it and type it again");
+	web_check_details(sf.name, sf.organisation, &sf.name_error,
+	                  &sf.organisation_error);
+	if (w->topics.n && !sf.topics)
+		sf.topics_error = "Choose at least one topic";
 	if (!sf.consent)
 		sf.consent_error = "Tick the box to agree to receive the "
 		                   "newsletter";
 	if (sf.email_error || sf.name_error || sf.organisation_error ||
-	    sf.consent_error) {
+	    sf.topics_error || sf.consent_error) {
 		subscribe_page(w, ex, 400, &sf);
 		goto answered;
 	}
-	p = pending_new(w, ex, P_SUBSCRIBE);
+	p = web_pending_new(w, ex, P_SUBSCRIBE);
 	buf_add(&p->email, email.data, email.len);
 	buf_adds(&p->name, sf.name);
 	buf_adds(&p->organisation, sf.organisation);
+	p->topics = sf.topics;
 	p->consent_at = (int64_t)time(NULL);
 	p->job.run = run_subscribe;
 	p->job.done = done_subscribe;
 	form_release(&f);
 	buf_release(&email);
 	err_release(&err);
-	return defer(w, p);
+	return web_defer(w, p);
 answered:
 	form_release(&f);
 	buf_release(&email);
@@ -872,7 +932,10 @@ answered:
 
 static int subscribe_route(struct web *w, struct http_exchange *ex)
 {
-	struct signup_form sf = {.email = "", .name = "", .organisation = ""};
+	struct signup_form sf = {.email = "",
+	                         .name = "",
+	                         .organisation = "",
+	                         .topics = w->topics.defaults};
 
 	if (ex->req.method == HTTP_POST)
 		return subscribe_post(w, ex);
@@ -944,7 +1007,7 @@ static int archive_route(struct web *w, struct http_exchange *ex)
 	} else if (!strcmp(rel, "style.css")) {
 		builtin_css(ex); /* nothing compiled yet */
 	} else {
-		not_found(w, ex);
+		web_not_found(w, ex);
 	}
 	return HTTP_ANSWER;
 }
@@ -960,7 +1023,7 @@ static const char *token_after(const char *path, const char *prefix)
 }
 
 /* Whether token has the shape of a public token (id and secret). */
-static int token_shaped(const char *token)
+int web_token_shaped(const char *token)
 {
 	char secret[TOKEN_LEN + 1];
 	int64_t id;
@@ -982,13 +1045,15 @@ static int handle(void *ctx, struct http_exchange *ex)
 	if ((token = token_after(path, "/confirm/")) ||
 	    (token = token_after(path, "/unsubscribe/"))) {
 		/* A forged or cut token is a page that does not exist. */
-		if (!token_shaped(token)) {
-			not_found(w, ex);
+		if (!web_token_shaped(token)) {
+			web_not_found(w, ex);
 			return HTTP_ANSWER;
 		}
 		return path[1] == 'c' ? confirm_route(w, ex, token)
 		                      : unsubscribe_route(w, ex, token);
 	}
+	if ((token = token_after(path, "/preferences/")))
+		return web_preferences_route(w, ex, token);
 	return archive_route(w, ex);
 }
 
@@ -1049,6 +1114,14 @@ static void log_access(void *ctx, const char *line)
 		w->opt.log(w->opt.ctx, line);
 }
 
+/* The topics' bits, once (the store gives new topics theirs). */
+static int load_topics(struct store *st, void *ctx, struct err *err)
+{
+	struct web *w = ctx;
+
+	return store_topics_load(st, w->cfg, &w->topics, err);
+}
+
 struct web *web_start(const struct web_options *opt, struct err *err)
 {
 	struct web *w = xcalloc(1, sizeof(*w));
@@ -1090,15 +1163,16 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 	if (!w->pages)
 		goto fail;
 	w->writer = writer_start(w->store_path, err);
-	if (!w->writer)
+	if (!w->writer || writer_run(w->writer, load_topics, w, err) < 0)
 		goto fail;
 	if (web_purge(w, &purged, err) < 0)
 		goto fail;
 	if (purged)
-		say(w,
-		    "bulletin: purged %ld pending sign-up(s) older than %ld "
-		    "days",
-		    purged, cfg->pending_days);
+		web_say(w,
+		        "bulletin: purged %ld pending sign-up(s) older than "
+		        "%ld "
+		        "days",
+		        purged, cfg->pending_days);
 	w->signups = ratelimit_new(cfg->signups_per_hour, 3600, LIMIT_KEYS);
 	w->desk = desk_start(&dopt, err);
 	if (!w->desk)
@@ -1140,6 +1214,7 @@ void web_stop(struct web *w)
 	pthread_mutex_destroy(&w->readers.lock);
 	ratelimit_free(w->signups);
 	contribute_free(w->contribute);
+	store_topics_release(&w->topics);
 	pages_free(w->pages);
 	free(w->public_dir);
 	free(w->store_path);
@@ -1163,34 +1238,6 @@ void web_reader_put(struct web *w, struct store *st)
 	reader_put(w, st);
 }
 
-struct tmpl_value *web_page_data(struct web *w, struct tmpl_data *d,
-                                 const char *title)
-{
-	return page_data(w, d, title);
-}
-
-void web_render(struct web *w, struct http_exchange *ex, int status,
-                const char *name, const struct tmpl_value *root)
-{
-	render(w, ex, status, name, root);
-}
-
-void web_not_found(struct web *w, struct http_exchange *ex)
-{
-	not_found(w, ex);
-}
-
-void web_server_error(struct web *w, struct http_exchange *ex)
-{
-	server_error(w, ex);
-}
-
-void web_error_page(struct web *w, struct http_exchange *ex, int status,
-                    const char *title, const char *message)
-{
-	error_page(w, ex, status, title, message);
-}
-
 void web_method_not_allowed(struct web *w, struct http_exchange *ex,
                             const char *allow)
 {
@@ -1202,16 +1249,8 @@ int web_got_form(struct web *w, struct http_exchange *ex, struct form *f)
 	return got_form(w, ex, f);
 }
 
-void web_say(struct web *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsay(w, fmt, ap);
-	va_end(ap);
-}
-
-void web_defer(struct web *w, struct http_exchange *ex, struct writer_job *job)
+void web_defer_job(struct web *w, struct http_exchange *ex,
+                   struct writer_job *job)
 {
 	http_suspend(ex);
 	writer_submit(w->writer, job);

@@ -31,7 +31,7 @@
 enum web_mail_kind {
 	WEB_MAIL_CONFIRM, /* pending: the link to confirm */
 	WEB_MAIL_ALREADY, /* already active: says so, nothing to do */
-	WEB_MAIL_REJOIN,  /* unsubscribed earlier: how to come back */
+	WEB_MAIL_REJOIN,  /* left earlier: the link to come back (token: its) */
 };
 
 /*

@@ -6,7 +6,9 @@
 //   "Confirm my subscription" -> the store says active -> `bulletin send`
 //   delivers the issue -> the unsubscribe link of the delivered message
 //   (its List-Unsubscribe header and its visible link) -> "Unsubscribe"
-//   -> the store says unsubscribed;
+//   -> the store says unsubscribed; the preferences page linked beside it
+//   (a topic ticked and saved); signing up again -> the email to come
+//   back -> confirmed -> active again;
 // then the remaining pages (archive, issue, 400, 404, 405, 413, 429, a
 // left address's confirm link). Every page: zero axe-core WCAG 2.x A/AA
 // violations, no sideways scrolling at 320 px, nothing loaded from
@@ -105,6 +107,20 @@ async function journey(c, o) {
   expect(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m.test(issue.headers), 'List-Unsubscribe-Post is set');
   if (!header) return;
   expect(issue.body.includes(header), 'the same unsubscribe link is visible in the body');
+
+  // The preferences page, linked beside it.
+  const prefs = header.replace('/unsubscribe/', '/preferences/');
+  expect(issue.body.includes(prefs), 'the message links to the preferences page');
+  await c.goto(local(o, prefs, base));
+  await c.check('preferences', 200);
+  expect(!(await tab.isChecked('#events')), 'a topic not chosen is not ticked');
+  await tab.check('#events');
+  await c.submit('button:text("Save my choices")');
+  expect((await tab.textContent('main')).includes('Your choices are saved'), 'saving: "Your choices are saved"');
+  await c.check('preferences-saved', 200);
+  expect(await tab.isChecked('#events'), 'the topic chosen is ticked now');
+  expect(subscriber(o).status === 'active', 'still active');
+
   await c.goto(local(o, header, base));
   await c.check('unsubscribe', 200);
   expect((await tab.textContent('main')).includes('r•••@example.org'), 'the page shows the masked address');
@@ -119,6 +135,26 @@ async function journey(c, o) {
   await c.goto(local(o, link, base));
   expect(await c.h1() === 'This address has left the list', 'old confirm link: has left the list');
   await c.check('suppressed', 200);
+
+  // Coming back: the form again, an email with a link of its own, confirmed.
+  await c.goto(`${o.url}/subscribe`);
+  await tab.fill('#email', EMAIL);
+  await tab.check('#consent');
+  await c.submit('button[type=submit]');
+  expect(await c.h1() === 'Check your inbox', 'signing up again: "Check your inbox"');
+  expect(subscriber(o).status === 'unsubscribed', 'still unsubscribed until confirmed');
+  const rejoin = await waitFor(() => messagesTo(o).find((m) => /^Subject: Joining/m.test(m.headers)),
+                               'the email to come back in outbox/new');
+  if (!rejoin) return;
+  const back = (rejoin.body.match(/https?:\/\/[^\s"<>]*\/confirm\/[A-Za-z0-9_-]{30}/) || [])[0];
+  expect(back && back !== link, `the email has a link of its own (${back})`);
+  if (!back) return;
+  await c.goto(local(o, back, base));
+  await c.check('confirm-back', 200);
+  expect(subscriber(o).status === 'unsubscribed', 'opening it changes nothing');
+  await c.submit('text=Confirm my subscription');
+  expect(await c.h1() === 'Your subscription is confirmed', 'coming back: confirmed page');
+  expect(subscriber(o).status === 'active', 'the store shows active again');
 }
 
 async function otherPages(c, o) {

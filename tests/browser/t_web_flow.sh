@@ -7,6 +7,7 @@ source tests/web/lib.sh
 sample_workspace
 WS=$T/sample
 printf 'web:\n  signups_per_hour: 3\n' >> "$WS/bulletin.yaml"
+printf 'topics:\n  - key: news\n    title: The whole newsletter\n    description: Every issue\n    default: true\n  - key: events\n    title: Events only\n' >> "$WS/bulletin.yaml"
 (cd "$WS" && "$BULLETIN" compile 2026-12 >/dev/null && "$BULLETIN" approve 2026-12 >/dev/null && "$BULLETIN" publish 2026-12 --now 2026-12-10 >/dev/null)
 start_server
 shots="${BUILD_DIR:-$T}/screenshots"

@@ -5,8 +5,8 @@ keys=$(grep -oE '^ *\{"[a-z_]*", "[a-z_]+"' "$ROOT/src/common/config.c" | sed -E
 [ -n "$keys" ] || fail "no keys found in src/common/config.c"
 for k in $keys; do
   name=${k#*.}
-  if [ "$k" = ".sections" ]; then
-    found=$(grep -c "^### sections" "$ROOT/docs/operations.md" || true)
+  if [ "$k" = ".sections" ] || [ "$k" = ".topics" ]; then
+    found=$(grep -c "^### $name" "$ROOT/docs/operations.md" || true)
   else
     found=$(grep -cF "| \`$name\` |" "$ROOT/docs/operations.md" || true)
   fi

@@ -17,6 +17,7 @@ module_of() {
   web_impl) echo web ;;
   banned) echo banned.h ;;
   store_impl) echo store_impl.h ;;
+  web_impl) echo web_impl.h ;;
   *) echo "$1" ;;
   esac
 }

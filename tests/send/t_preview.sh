@@ -67,7 +67,7 @@ other=$(sql "SELECT email FROM subscribers WHERE email <> '$to' LIMIT 1")
 python3 "$ROOT/tests/mail/same_message.py" "outbox/new/$first" "$T/other.eml" >/dev/null &&
   fail "a preview for $other compared equal to the message for $to" || pass "another subscriber's preview differs"
 # The test message to amira differs from her real one only in the subject,
-# the unsubscribe token and the greeting (a test recipient is nobody in
+# the token (in the unsubscribe and preferences links) and the greeting (a test recipient is nobody in
 # the store, so it has no name).
 real=$(grep -l '^To: .*amira.hassan@example.org' outbox/new/*)
 testmsg=$(grep -l '^To: .*amira.hassan@example.org' "$T"/test-messages/*)
@@ -75,6 +75,7 @@ tok=$(sql "SELECT token_secret FROM subscribers WHERE email = 'amira.hassan@exam
 grep -q -- "$tok" "$real" && pass "the real message carries her token" || fail "her token is not in her message"
 python3 "$ROOT/tests/mail/same_message.py" --mask '^(\[TEST\] )?(?=One year on)' \
   --mask '(?<=unsubscribe/)[A-Za-z0-9_-]{22,30}' --mask '(?<=unsubscribe\+)[A-Za-z0-9_-]{22,30}' \
+  --mask '(?<=preferences/)[A-Za-z0-9_-]{22,30}' \
   --mask '^.*(?=<amira\.hassan@)' --mask 'Hello( Amira Hassan)?,' \
   "$real" "$testmsg" && pass "test message = real message but for [TEST], the token and the name" ||
   fail "the test message differs in more than subject, token and name"

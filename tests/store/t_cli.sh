@@ -92,7 +92,7 @@ cmp -s "$T/out" "$T/list.csv" && pass "export - is list --csv" || fail "export -
 expect_grep "$T/out" '"Partner, One"' "export quotes fields"
 run 0 "export to a file" -- subscribers export --status active sub/active.csv
 [ "$(stat -c %a sub/active.csv)" = 600 ] && pass "export file is mode 600" || fail "export mode $(stat -c %a sub/active.csv)"
-[ "$(head -1 sub/active.csv)" = $'email,name,organisation,status,source,created,confirmed,left,consent_text,consent_at\r' ] \
+[ "$(head -1 sub/active.csv)" = $'email,name,organisation,status,source,created,confirmed,left,consent_text,consent_at,topics\r' ] \
   && pass "export header" || fail "export header: $(head -1 sub/active.csv)"
 [ "$(grep -c . sub/active.csv)" = 3 ] && pass "2 active exported" || fail "export rows: $(cat sub/active.csv)"
 # what was exported imports back unchanged into a fresh store

@@ -89,6 +89,39 @@ int main(void)
 	             "    title: A\n",
 	             "'newsletter.from' must be an address");
 
+	/* topics: key, title, description, default; checked */
+	snprintf(buf, sizeof(buf),
+	         "%stopics:\n  - key: news\n    title: Everything\n"
+	         "    default: true\n  - key: events\n    title: Events\n"
+	         "    description: What is on\n",
+	         base);
+	CHECK(parse(buf, &cfg, &err) == 0);
+	CHECK(cfg.ntopics == 2);
+	CHECK(config_topic(&cfg, "news") && config_topic(&cfg, "news")->on);
+	CHECK(config_topic(&cfg, "events") &&
+	      !config_topic(&cfg, "events")->on);
+	CHECK_STR(cfg.topics[1].description, "What is on");
+	CHECK(config_topic(&cfg, "other") == NULL);
+	config_release(&cfg);
+	snprintf(buf, sizeof(buf), "%stopics:\n  - key: news\n", base);
+	expect_error(buf, "b.yaml:9:5: a topic needs a 'key'");
+	snprintf(buf, sizeof(buf),
+	         "%stopics:\n  - key: news\n    title: N\n"
+	         "  - key: news\n    title: M\n",
+	         base);
+	expect_error(buf, "topic key 'news' is used twice");
+	snprintf(buf, sizeof(buf),
+	         "%stopics:\n  - key: news\n    title: N\n    defualt: true\n",
+	         base);
+	expect_error(buf, "not 'defualt' (did you mean 'default'?)");
+	snprintf(buf, sizeof(buf),
+	         "%stopics:\n  - key: news\n    title: N\n    default: yes "
+	         "please\n",
+	         base);
+	expect_error(buf, "'default' must be true");
+	snprintf(buf, sizeof(buf), "%stopics: news\n", base);
+	expect_error(buf, "'topics' must be a list");
+
 	/* Paths of the workspace come from its root, not the current
 	 * directory; an absolute path is kept. */
 	{
