@@ -10,6 +10,7 @@
 #include "issue.h"
 #include "json.h"
 #include "lifecycle.h"
+#include "sendsched.h"
 #include "store.h"
 #include "banned.h"
 
@@ -21,7 +22,8 @@ static void usage(FILE *f)
 	fputs("usage: bulletin issues [--json]\n\n"
 	      "Lists every folder under issues/ with its state (draft,\n"
 	      "compiled, approved, sending, sent), its deadline, how many\n"
-	      "pieces it has, when it was last compiled and who approved it.\n"
+	      "pieces it has, when it was last compiled, who approved it and\n"
+      "when it is scheduled to be sent.\n"
 	      "An issue changed since it was compiled is a draft again.\n\n"
 	      "  --json   the same as a JSON array, for scripts\n",
 	      f);
@@ -30,7 +32,7 @@ static void usage(FILE *f)
 /* One issue's line, every field text. */
 struct row {
 	char *id, *state, *deadline, *pieces, *compiled, *approver, *site,
-	        *note;
+	        *scheduled, *note;
 };
 
 static void row_release(struct row *r)
@@ -42,6 +44,7 @@ static void row_release(struct row *r)
 	free(r->compiled);
 	free(r->approver);
 	free(r->site);
+	free(r->scheduled);
 	free(r->note);
 }
 
@@ -84,14 +87,24 @@ static int fill_row(struct row *r, const struct config *cfg, struct store *st,
                     struct err *err)
 {
 	struct lifecycle lc;
+	struct buf when = BUF_INIT;
 
+	if (cmd_schedule_check(cfg, st, r->id) < 0)
+		return err_set(err, "the schedule of %s cannot be checked",
+		               r->id);
 	if (lifecycle_load(&lc, cfg, st, r->id, err) < 0)
 		return -1;
+	if (lc.has_schedule)
+		schedule_describe(cfg, &lc.schedule, 1, &when);
+	r->scheduled = when.len ? buf_detach(&when) : xstrdup("-");
 	r->state = xstrdup(lifecycle_state_name(lc.state));
 	r->compiled = lc.compiled ? when_text(lc.compiled_at) : xstrdup("-");
 	r->approver = xstrdup(lc.approved ? lc.approval.by : "-");
 	r->site = xstrdup(lc.published ? "published" : "-");
-	r->note = xstrdup(lc.stale ? "changed since compiled"
+	r->note = xstrdup(lc.has_schedule && lc.schedule.state == SCHEDULE_HELD
+	                          ? "scheduled send missed: see 'bulletin "
+	                            "status'"
+	                  : lc.stale ? "changed since compiled"
 	                  : lc.approved && !lc.approval_holds &&
 	                                  lc.state < LIFECYCLE_SENDING
 	                          ? "changed since approved"
@@ -152,6 +165,7 @@ static void print_json(const struct row *v, size_t n)
 		        {"last_compile", v[i].compiled},
 		        {"approved_by", v[i].approver},
 		        {"site", v[i].site},
+		        {"scheduled", v[i].scheduled},
 		        {"note", v[i].note},
 		};
 
@@ -181,11 +195,11 @@ static size_t width(const char *s)
 	return w;
 }
 
-#define NCOLS 8
+#define NCOLS 9
 
-static const char *const head[NCOLS] = {"ISSUE",  "STATE",    "DEADLINE",
-                                        "PIECES", "COMPILED", "APPROVED BY",
-                                        "SITE",   "NOTE"};
+static const char *const head[NCOLS] = {
+        "ISSUE",       "STATE", "DEADLINE",  "PIECES", "COMPILED",
+        "APPROVED BY", "SITE",  "SCHEDULED", "NOTE"};
 
 /* The cells of a row (r NULL: the headings). */
 static void cells(const struct row *r, const char *f[NCOLS])
@@ -201,7 +215,8 @@ static void cells(const struct row *r, const char *f[NCOLS])
 	f[4] = r->compiled;
 	f[5] = r->approver;
 	f[6] = r->site;
-	f[7] = r->note;
+	f[7] = r->scheduled;
+	f[8] = r->note;
 }
 
 static void print_table(const struct row *v, size_t n)

@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "lifecycle.h"
+#include "sendsched.h"
 #include "sitecmd.h"
 #include "store.h"
 #include "store_site.h"
@@ -19,7 +20,9 @@ const char cmd_send_summary[] = "send a compiled issue to every subscriber";
 static void usage(FILE *f)
 {
 	fputs("usage: bulletin send ISSUE [--dry-run] [--resend-uncertain]\n"
-	      "       bulletin send ISSUE --to ADDR [--to ADDR ...]\n\n"
+	      "       bulletin send ISSUE --to ADDR [--to ADDR ...]\n"
+	      "       bulletin send ISSUE --at \"YYYY-MM-DD HH:MM\" | --cancel\n"
+	      "       bulletin send --due\n\n"
 	      "Sends the compiled issue to every active subscriber, one\n"
 	      "personalised message each, through delivery.transport.\n"
 	      "Running it again resumes: people already sent to are "
@@ -28,7 +31,12 @@ static void usage(FILE *f)
 	      "                       not recorded; ADDR need not subscribe\n"
 	      "  --dry-run            build every message, send nothing\n"
 	      "  --resend-uncertain   send again to people whose message was\n"
-	      "                       being handed over when a run died\n\n"
+	      "                       being handed over when a run died\n"
+	      "  --at TIME            schedule the approved issue for TIME\n"
+	      "                       (site.timezone); serve or --due sends it\n"
+	      "  --cancel             cancel the issue's schedule\n"
+	      "  --due                start every scheduled send that is due\n"
+	      "                       (for a systemd timer)\n\n"
 	      "The SMTP password is read from BULLETIN_SMTP_PASSWORD.\n",
 	      f);
 }
@@ -198,10 +206,12 @@ static int after_send(const struct config *cfg, struct store *st,
 	return EXIT_OK;
 }
 
+/* by: who runs it (NULL: the login name); stop: NULL to catch signals. */
 static int real_send(const struct config *cfg, const struct campaign_issue *ci,
-                     int dry_run, int resend_uncertain)
+                     int dry_run, int resend_uncertain, const char *by,
+                     volatile sig_atomic_t *stop)
 {
-	char *who = cmd_login_name();
+	char *who = by ? xstrdup(by) : cmd_login_name();
 	struct progress_state ps = {isatty(2), 0, 0};
 	struct campaign_opts o = {
 	        .dry_run = dry_run,
@@ -210,7 +220,7 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	        .who = who,
 	        .progress = show_progress,
 	        .ctx = &ps,
-	        .stop = &stop_requested,
+	        .stop = stop ? stop : &stop_requested,
 	};
 	struct campaign_progress p;
 	struct store st;
@@ -218,7 +228,8 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	struct err err = ERR_INIT;
 	int outcome, ret = EXIT_FAIL;
 
-	catch_stop();
+	if (!stop)
+		catch_stop();
 	if (cmd_store_open(&st, cfg->store) < 0) {
 		free(who);
 		return EXIT_FAIL;
@@ -260,6 +271,8 @@ struct send_args {
 	const char **to; /* --to, repeatable (caller frees the array) */
 	size_t nto;
 	int dry_run, resend;
+	const char *at; /* --at TIME */
+	int cancel, due;
 };
 
 /*
@@ -272,6 +285,9 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 	        {"to", required_argument, NULL, 't'},
 	        {"dry-run", no_argument, NULL, 'n'},
 	        {"resend-uncertain", no_argument, NULL, 'r'},
+	        {"at", required_argument, NULL, 'a'},
+	        {"cancel", no_argument, NULL, 'c'},
+	        {"due", no_argument, NULL, 'd'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -286,12 +302,17 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 			a->dry_run = 1;
 		} else if (c == 'r') {
 			a->resend = 1;
+		} else if (sendsched_option(c, optarg, &a->at, &a->cancel,
+		                            &a->due)) {
+			/* a schedule's option */
 		} else {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || (a->nto && (a->dry_run || a->resend))) {
+	if (optind != argc - !a->due || (a->nto && (a->dry_run || a->resend)) ||
+	    sendsched_misused(a->at, a->cancel, a->due,
+	                      a->nto || a->dry_run || a->resend)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -300,7 +321,7 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 
 int cmd_send(int argc, char **argv)
 {
-	struct send_args a = {NULL, 0, 0, 0};
+	struct send_args a = {NULL, 0, 0, 0, NULL, 0, 0};
 	struct config cfg;
 	struct campaign_issue ci;
 	struct err err = ERR_INIT;
@@ -312,7 +333,15 @@ int cmd_send(int argc, char **argv)
 		return ret >= 0 ? ret : EXIT_FAIL;
 	}
 	ret = EXIT_FAIL;
+	if (a.due) {
+		ret = cmd_send_due(&cfg);
+		goto out;
+	}
 	id = cmd_issue_id(argv[optind], prefix);
+	if (id && (a.at || a.cancel)) {
+		ret = a.at ? cmd_send_at(&cfg, id, a.at) : cmd_send_cancel(&cfg, id);
+		goto out;
+	}
 	/* The approval first, so that a change since it is reported as
 	 * that (campaign_send checks it again under the send's lock). */
 	if (!id || (!a.nto && !a.dry_run && check_approval(&cfg, id) < 0)) {
@@ -321,13 +350,34 @@ int cmd_send(int argc, char **argv)
 		cmd_fail(&err);
 	} else {
 		ret = a.nto ? test_send(&cfg, &ci, a.to, a.nto)
-		            : real_send(&cfg, &ci, a.dry_run, a.resend);
+		            : real_send(&cfg, &ci, a.dry_run, a.resend, NULL,
+		                        NULL);
 		campaign_issue_release(&ci);
 	}
+out:
 	free(a.to);
 	free(id);
 	free(prefix);
 	err_release(&err);
 	config_release(&cfg);
+	return ret;
+}
+
+int cmd_send_scheduled(const struct config *cfg, const char *id, const char *who,
+                       volatile sig_atomic_t *stop)
+{
+	struct campaign_issue ci;
+	struct err err = ERR_INIT;
+	int ret = EXIT_FAIL;
+
+	if (check_approval(cfg, id) < 0) {
+		/* said */
+	} else if (campaign_issue_load(&ci, cfg, id, &err) < 0) {
+		cmd_fail(&err);
+	} else {
+		ret = real_send(cfg, &ci, 0, 0, who, stop);
+		campaign_issue_release(&ci);
+	}
+	err_release(&err);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "lifecycle.h"
+#include "sendsched.h"
 #include "store.h"
 #include "store_send.h"
 #include "banned.h"
@@ -141,7 +142,8 @@ static void step(const char *label, int64_t at, const char *who)
 }
 
 /* The lifecycle: the state, who took each step, what changed since. */
-static void show_lifecycle(const struct lifecycle *lc, const char *id)
+static void show_lifecycle(const struct config *cfg, const struct lifecycle *lc,
+                           const char *id)
 {
 	struct buf why = BUF_INIT, what = BUF_INIT;
 
@@ -159,6 +161,11 @@ static void show_lifecycle(const struct lifecycle *lc, const char *id)
 		step("sending:", lc->campaign.started, NULL);
 	if (lc->state == LIFECYCLE_SENT)
 		step("sent:", lc->campaign.finished, NULL);
+	if (lc->has_schedule) {
+		schedule_describe(cfg, &lc->schedule, 0, &what);
+		printf("  %s\n", what.data);
+		buf_reset(&what);
+	}
 	if (lc->published)
 		printf("  on the public site ('bulletin unpublish %s' takes "
 		       "it down)\n",
@@ -197,13 +204,14 @@ int cmd_status(int argc, char **argv)
 		return ret;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		return cmd_end(&run, EXIT_FAIL);
-	if (lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) < 0) {
+	if (cmd_schedule_check(&run.cfg, &st, run.issue) < 0 ||
+	    lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) < 0) {
 		store_close(&st);
 		ret = cmd_fail(&err);
 		err_release(&err);
 		return cmd_end(&run, ret);
 	}
-	show_lifecycle(&lc, run.issue);
+	show_lifecycle(&run.cfg, &lc, run.issue);
 	lifecycle_release(&lc);
 	found = store_campaign_find(&st, run.issue, &c, &err);
 	if (found == 0)

@@ -209,6 +209,41 @@ static const char *const migrations[] = {
         "  detail TEXT NOT NULL DEFAULT ''"
         ");"
         "CREATE INDEX issue_events_issue ON issue_events (issue, event, id);",
+        /*
+         * 8: scheduled sends (src/store/store_schedule.c) and click counts
+         * (src/store/clicks.c). A schedule keeps the digest of the inputs
+         * approved when it was made; at most one per issue is open
+         * (waiting or held), and a claim moves it from waiting to started
+         * exactly once. The links of a sent issue keep their numbers and
+         * addresses, with counts and nothing about who clicked.
+         */
+        "CREATE TABLE issue_schedules ("
+        "  id INTEGER PRIMARY KEY,"
+        "  issue TEXT NOT NULL,"
+        "  due_at INTEGER NOT NULL,"
+        "  digest TEXT NOT NULL,"
+        "  scheduled_by TEXT NOT NULL,"
+        "  scheduled_at INTEGER NOT NULL,"
+        "  state TEXT NOT NULL CHECK (state IN ('waiting', 'started',"
+        "    'held', 'cancelled')),"
+        "  settled_at INTEGER NOT NULL DEFAULT 0,"
+        "  settled_by TEXT NOT NULL DEFAULT '',"
+        "  why TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE UNIQUE INDEX issue_schedules_open ON issue_schedules (issue)"
+        "  WHERE state IN ('waiting', 'held');"
+        "CREATE INDEX issue_schedules_issue ON issue_schedules (issue, id);"
+        "CREATE TABLE click_links ("
+        "  issue TEXT NOT NULL,"
+        "  n INTEGER NOT NULL,"
+        "  url TEXT NOT NULL,"
+        "  piece TEXT NOT NULL,"
+        "  partner TEXT NOT NULL,"
+        "  people INTEGER NOT NULL DEFAULT 0,"
+        "  early INTEGER NOT NULL DEFAULT 0,"
+        "  scanner INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY (issue, n)"
+        ") WITHOUT ROWID;",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
