@@ -7,6 +7,7 @@
 #include "common.h"
 #include "lifecycle.h"
 #include "sendsched.h"
+#include "statusclicks.h"
 #include "store.h"
 #include "store_send.h"
 #include "banned.h"
@@ -19,12 +20,14 @@ const char cmd_status_summary[] =
 
 static void usage(FILE *f)
 {
-	fputs("usage: bulletin status ISSUE\n\n"
+	fputs("usage: bulletin status ISSUE [--clicks]\n\n"
 	      "Shows where the issue stands (draft, compiled, approved,\n"
 	      "sending, sent), who compiled and approved it and what changed\n"
 	      "since; then how many messages were sent, deferred,\n"
 	      "failed or are uncertain, each failure with the server's\n"
-	      "reply, and how long sending took.\n",
+	      "reply, and how long sending took.\n\n"
+	      "  --clicks   the click counts (tracking.clicks) per link, per\n"
+	      "             piece and per partner instead\n",
 	      f);
 }
 
@@ -197,13 +200,22 @@ int cmd_status(int argc, char **argv)
 	struct store_campaign c = {0};
 	struct lifecycle lc;
 	struct err err = ERR_INIT;
-	int ret, found;
+	int ret, found, clicks = 0;
+	const struct cmd_opt opts[] = {
+	        {"clicks", 0, &clicks, 0},
+	        {NULL, 0, NULL, 0},
+	};
 
-	ret = cmd_begin(&run, argc, argv, NULL, 1, CMD_ISSUE, usage);
+	ret = cmd_begin(&run, argc, argv, opts, 1, CMD_ISSUE, usage);
 	if (ret >= 0)
 		return ret;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		return cmd_end(&run, EXIT_FAIL);
+	if (clicks) {
+		ret = status_clicks(&st, run.issue);
+		store_close(&st);
+		return cmd_end(&run, ret);
+	}
 	if (cmd_schedule_check(&run.cfg, &st, run.issue) < 0 ||
 	    lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) < 0) {
 		store_close(&st);

@@ -15,6 +15,34 @@ void render_output_release(struct render_output *o)
 {
 	buf_release(&o->email_html);
 	buf_release(&o->email_txt);
+	linktable_release(&o->links);
+}
+
+/* Where the links of one piece go, with tracking.clicks. */
+struct track {
+	const struct config *cfg;
+	const char *id;
+	struct linktable *links;
+	const char *piece, *partner;
+};
+
+void render_click_url(const struct config *cfg, const char *id, size_t n,
+                      struct buf *out)
+{
+	buf_addf(out, "%s/r/%s/%zu", cfg->base_url, id, n);
+}
+
+/* A web link becomes its number's address; mailto: and tel: stay. */
+static void track_link(void *ctx, struct buf *url)
+{
+	const struct track *tr = ctx;
+	size_t n;
+
+	if (!linktable_url_ok(url->data))
+		return;
+	n = linktable_add(tr->links, url->data, tr->piece, tr->partner);
+	buf_reset(url);
+	render_click_url(tr->cfg, tr->id, n, url);
 }
 
 /* Template sources read during one render, so partials stay valid. */
@@ -192,15 +220,18 @@ static void add_wrapped_title(struct tmpl_data *d, struct tmpl_value *m,
 	buf_release(&name);
 }
 
+/* tr: where links go with tracking.clicks (NULL: as written). */
 static void add_markdown(struct tmpl_data *d, struct tmpl_value *m,
                          const char *key, cmark_node *doc, int heading_offset,
-                         const char *base_url, int for_email)
+                         const char *base_url, int for_email, struct track *tr)
 {
 	struct markdown_opts o = {
 	        .heading_offset = heading_offset,
 	        .base_url = base_url,
 	        .width = TEXT_WIDTH,
 	        .inline_styles = for_email,
+	        .link_url = tr ? track_link : NULL,
+	        .link_ctx = tr,
 	};
 	struct buf b = BUF_INIT, name = BUF_INIT;
 
@@ -221,8 +252,9 @@ static void add_markdown(struct tmpl_data *d, struct tmpl_value *m,
 static struct tmpl_value *article(struct tmpl_data *d,
                                   const struct contribution *c,
                                   const struct config *cfg, const char *id,
-                                  int for_email)
+                                  int for_email, struct linktable *links)
 {
+	struct track tr = {cfg, id, links, c->slug, c->partner};
 	struct tmpl_value *a = tmpl_map(d);
 	struct buf url = BUF_INIT, b = BUF_INIT;
 
@@ -292,15 +324,18 @@ static struct tmpl_value *article(struct tmpl_data *d,
 	}
 	/* Article headings sit below the section (h2) and title (h3). */
 	add_markdown(d, a, "body", c->doc, 2, for_email ? url.data : NULL,
-	             for_email);
+	             for_email, links ? &tr : NULL);
 	buf_release(&url);
 	buf_release(&b);
 	return a;
 }
 
+/* links: the email's numbered links with tracking.clicks, else NULL. */
 static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
-                                  const struct config *cfg, int for_email)
+                                  const struct config *cfg, int for_email,
+                                  struct linktable *links)
 {
+	struct track intro = {cfg, is->id, links, "intro", ""};
 	struct tmpl_value *root = tmpl_map(d), *nl = tmpl_map(d);
 	struct tmpl_value *iss = tmpl_map(d), *sub = tmpl_map(d);
 	struct tmpl_value *sections = tmpl_list(d), *empty = tmpl_list(d);
@@ -337,7 +372,8 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
 	if (is->intro && *is->intro) {
 		cmark_node *doc = markdown_parse(is->intro, strlen(is->intro));
 
-		add_markdown(d, iss, "intro", doc, 2, NULL, for_email);
+		add_markdown(d, iss, "intro", doc, 2, NULL, for_email,
+		             links ? &intro : NULL);
 		cmark_node_free(doc);
 	}
 	tmpl_map_set(root, "issue", iss);
@@ -351,7 +387,7 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
 			if (strcmp(is->v[i].section, sec->key))
 				continue;
 			tmpl_list_add(arts, article(d, &is->v[i], cfg, is->id,
-			                            for_email));
+			                            for_email, links));
 			count++;
 		}
 		tmpl_map_str(d, sv, "key", sec->key);
@@ -380,7 +416,8 @@ int render_issue(const struct issue *is, const struct config *cfg,
                  struct render_output *out, struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *email = context(d, is, cfg, 1);
+	struct tmpl_value *email =
+	        context(d, is, cfg, 1, cfg->track_clicks ? &out->links : NULL);
 	int ret = -1;
 
 	if (render_template(cfg, "email.html", email, 1, &out->email_html,
@@ -399,7 +436,7 @@ int render_issue_page(const struct issue *is, const struct config *cfg,
                       struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *web = context(d, is, cfg, 0);
+	struct tmpl_value *web = context(d, is, cfg, 0, NULL);
 	int ret;
 
 	tmpl_map_str(d, web, "root", root);

@@ -9,6 +9,7 @@
 
 #include "image.h"
 #include "issue.h"
+#include "clicks.h"
 #include "lifecycle.h"
 #include "mime.h"
 #include "store_send.h"
@@ -1240,6 +1241,7 @@ static int open_run(struct run *run, struct store_campaign *c,
 	/* Under the lock, so that nobody approves a send that another run
 	 * is taking over unchecked. */
 	if (lifecycle_check_send(cfg, run->st, run->ci->id, err) < 0 ||
+	    clicks_record_build(run->st, cfg, run->ci->id, err) < 0 ||
 	    store_issue_event(run->st, run->ci->id, "sending", who(run), NULL,
 	                      err) < 0 ||
 	    store_send_fast_commits(run->st, err) < 0 ||

@@ -787,6 +787,7 @@ static int begin(struct exchange *e, const char *url, const char *method)
 	q->method = method_of(method);
 	q->content_type = header(e, "Content-Type");
 	q->if_none_match = header(e, "If-None-Match");
+	q->user_agent = header(e, "User-Agent");
 	cl = header(e, "Content-Length");
 	if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
 		return 413;

@@ -14,6 +14,7 @@
 #include "pages.h"
 #include "publicdir.h"
 #include "ratelimit.h"
+#include "redirect.h"
 #include "store.h"
 #include "store_web.h"
 #include "template.h"
@@ -66,6 +67,7 @@ struct web {
 	struct web_options opt;
 	struct pages *pages;
 	struct writer *writer;
+	struct redirect *redirect; /* GET /r/ISSUE/N */
 	struct readers readers;
 	struct ratelimit *signups; /* per client address */
 	struct http_server *http;
@@ -976,7 +978,19 @@ static int handle(void *ctx, struct http_exchange *ex)
 		return path[1] == 'c' ? confirm_route(w, ex, token)
 		                      : unsubscribe_route(w, ex, token);
 	}
-	return archive_route(w, ex);
+	switch (redirect_route(w->redirect, ex)) {
+	case REDIRECT_NOT_MINE:
+		return archive_route(w, ex);
+	case REDIRECT_NOT_FOUND:
+		not_found(w, ex);
+		break;
+	case REDIRECT_FAILED:
+		server_error(w, ex);
+		break;
+	case REDIRECT_ANSWERED:
+		break;
+	}
+	return HTTP_ANSWER;
 }
 
 /* Life cycle. */
@@ -1048,6 +1062,9 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 		goto fail;
 	if (web_purge(w, &purged, err) < 0)
 		goto fail;
+	w->redirect = redirect_start(cfg, w->writer, err);
+	if (!w->redirect)
+		goto fail;
 	if (purged)
 		say(w,
 		    "bulletin: purged %ld pending sign-up(s) older than %ld "
@@ -1079,6 +1096,8 @@ void web_stop(struct web *w)
 		return;
 	/* The writer keeps answering suspended requests until they are done. */
 	http_stop(w->http, STOP_GRACE);
+	/* Its last counts go through the writer, so before it stops. */
+	redirect_stop(w->redirect);
 	writer_stop(w->writer);
 	for (size_t i = 0; i < w->readers.nspare; i++) {
 		store_close(w->readers.spare[i]);

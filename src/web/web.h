@@ -17,6 +17,7 @@
  *   POST /confirm/TOKEN          pending -> active
  *   GET  /unsubscribe/TOKEN      a page whose button unsubscribes
  *   POST /unsubscribe/TOKEN      unsubscribed (one-click too); never redirects
+ *   GET  /r/ISSUE/N              302 to link N of ISSUE, counted (redirect.h)
  *   GET  /, /X, /issues/X        public/X (public/index.html for folders)
  *
  * A GET never changes the store. Every write is on disk (SQLite commit
