@@ -23,7 +23,7 @@ static void usage(FILE *f)
 	      "Lists every folder under issues/ with its state (draft,\n"
 	      "compiled, approved, sending, sent), its deadline, how many\n"
 	      "pieces it has, when it was last compiled, who approved it and\n"
-      "when it is scheduled to be sent.\n"
+	      "when it is scheduled to be sent.\n"
 	      "An issue changed since it was compiled is a draft again.\n\n"
 	      "  --json   the same as a JSON array, for scripts\n",
 	      f);
@@ -197,9 +197,9 @@ static size_t width(const char *s)
 
 #define NCOLS 9
 
-static const char *const head[NCOLS] = {
-        "ISSUE",       "STATE", "DEADLINE",  "PIECES", "COMPILED",
-        "APPROVED BY", "SITE",  "SCHEDULED", "NOTE"};
+static const char *const head[NCOLS] = {"ISSUE",  "STATE",     "DEADLINE",
+                                        "PIECES", "COMPILED",  "APPROVED BY",
+                                        "SITE",   "SCHEDULED", "NOTE"};
 
 /* The cells of a row (r NULL: the headings). */
 static void cells(const struct row *r, const char *f[NCOLS])

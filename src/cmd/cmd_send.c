@@ -21,7 +21,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: bulletin send ISSUE [--dry-run] [--resend-uncertain]\n"
 	      "       bulletin send ISSUE --to ADDR [--to ADDR ...]\n"
-	      "       bulletin send ISSUE --at \"YYYY-MM-DD HH:MM\" | --cancel\n"
+	      "       bulletin send ISSUE --at \"YYYY-MM-DD HH:MM\" | "
+	      "--cancel\n"
 	      "       bulletin send --due\n\n"
 	      "Sends the compiled issue to every active subscriber, one\n"
 	      "personalised message each, through delivery.transport.\n"
@@ -33,7 +34,8 @@ static void usage(FILE *f)
 	      "  --resend-uncertain   send again to people whose message was\n"
 	      "                       being handed over when a run died\n"
 	      "  --at TIME            schedule the approved issue for TIME\n"
-	      "                       (site.timezone); serve or --due sends it\n"
+	      "                       (site.timezone); serve or --due sends "
+	      "it\n"
 	      "  --cancel             cancel the issue's schedule\n"
 	      "  --due                start every scheduled send that is due\n"
 	      "                       (for a systemd timer)\n\n"
@@ -339,7 +341,8 @@ int cmd_send(int argc, char **argv)
 	}
 	id = cmd_issue_id(argv[optind], prefix);
 	if (id && (a.at || a.cancel)) {
-		ret = a.at ? cmd_send_at(&cfg, id, a.at) : cmd_send_cancel(&cfg, id);
+		ret = a.at ? cmd_send_at(&cfg, id, a.at)
+		           : cmd_send_cancel(&cfg, id);
 		goto out;
 	}
 	/* The approval first, so that a change since it is reported as
@@ -363,8 +366,8 @@ out:
 	return ret;
 }
 
-int cmd_send_scheduled(const struct config *cfg, const char *id, const char *who,
-                       volatile sig_atomic_t *stop)
+int cmd_send_scheduled(const struct config *cfg, const char *id,
+                       const char *who, volatile sig_atomic_t *stop)
 {
 	struct campaign_issue ci;
 	struct err err = ERR_INIT;

@@ -32,8 +32,8 @@ int cmd_send_due(const struct config *cfg);
  * The full send of id as `bulletin send ID` makes it (cmd_send.c), by
  * who; stop NULL catches SIGINT and SIGTERM itself. The exit code.
  */
-int cmd_send_scheduled(const struct config *cfg, const char *id, const char *who,
-                       volatile sig_atomic_t *stop);
+int cmd_send_scheduled(const struct config *cfg, const char *id,
+                       const char *who, volatile sig_atomic_t *stop);
 
 /* What the runner's sends share: failed is set when one failed. */
 struct cmd_schedule_ctx {

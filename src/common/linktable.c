@@ -34,7 +34,8 @@ size_t linktable_add(struct linktable *t, const char *url, const char *piece,
 static void add_field(struct buf *out, const char *s)
 {
 	for (; *s; s++)
-		buf_addch(out, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+		buf_addch(out,
+		          *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
 void linktable_format(const struct linktable *t, struct buf *out)
@@ -74,8 +75,9 @@ static int parse_line(struct linktable *t, char *line, const char *name,
 			*f[i]++ = '\0';
 	}
 	if (!f[3])
-		return err_set(err, "%s:%zu: not a link line (number, piece, "
-		                    "partner, address)",
+		return err_set(err,
+		               "%s:%zu: not a link line (number, piece, "
+		               "partner, address)",
 		               name, lineno);
 	n = strtoul(f[0], &end, 10);
 	if (*end || n != t->n + 1)

@@ -18,8 +18,8 @@
  */
 
 struct linktable_entry {
-	char *url;     /* http(s), as the renderers write it (printable ASCII) */
-	char *piece;   /* the piece's slug ("intro" for the editor's intro) */
+	char *url;   /* http(s), as the renderers write it (printable ASCII) */
+	char *piece; /* the piece's slug ("intro" for the editor's intro) */
 	char *partner; /* the piece's partner ("" for the intro) */
 };
 
@@ -28,7 +28,10 @@ struct linktable {
 	size_t n;
 };
 
-#define LINKTABLE_INIT {NULL, 0}
+#define LINKTABLE_INIT  \
+	{               \
+		NULL, 0 \
+	}
 
 void linktable_release(struct linktable *t);
 

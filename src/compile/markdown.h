@@ -44,8 +44,8 @@ struct markdown_opts {
 	 * it (after markdown_url; images are not links), to replace it in
 	 * place: tracking.clicks points links at BASE_URL/r/ISSUE/N.
 	 */
-	void (*link_url)(void *ctx, struct buf *url);
-	void *link_ctx; /* borrowed, passed to link_url */
+	void (*link_url)(const void *ctx, struct buf *url);
+	const void *link_ctx; /* borrowed, passed to link_url */
 };
 
 /*

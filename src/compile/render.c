@@ -33,7 +33,7 @@ void render_click_url(const struct config *cfg, const char *id, size_t n,
 }
 
 /* A web link becomes its number's address; mailto: and tel: stay. */
-static void track_link(void *ctx, struct buf *url)
+static void track_link(const void *ctx, struct buf *url)
 {
 	const struct track *tr = ctx;
 	size_t n;
@@ -220,17 +220,18 @@ static void add_wrapped_title(struct tmpl_data *d, struct tmpl_value *m,
 	buf_release(&name);
 }
 
-/* tr: where links go with tracking.clicks (NULL: as written). */
+/* tr: where links go with tracking.clicks (tr->links NULL: as written). */
 static void add_markdown(struct tmpl_data *d, struct tmpl_value *m,
                          const char *key, cmark_node *doc, int heading_offset,
-                         const char *base_url, int for_email, struct track *tr)
+                         const char *base_url, int for_email,
+                         const struct track *tr)
 {
 	struct markdown_opts o = {
 	        .heading_offset = heading_offset,
 	        .base_url = base_url,
 	        .width = TEXT_WIDTH,
 	        .inline_styles = for_email,
-	        .link_url = tr ? track_link : NULL,
+	        .link_url = tr->links ? track_link : NULL,
 	        .link_ctx = tr,
 	};
 	struct buf b = BUF_INIT, name = BUF_INIT;
@@ -254,7 +255,6 @@ static struct tmpl_value *article(struct tmpl_data *d,
                                   const struct config *cfg, const char *id,
                                   int for_email, struct linktable *links)
 {
-	struct track tr = {cfg, id, links, c->slug, c->partner};
 	struct tmpl_value *a = tmpl_map(d);
 	struct buf url = BUF_INIT, b = BUF_INIT;
 
@@ -324,10 +324,26 @@ static struct tmpl_value *article(struct tmpl_data *d,
 	}
 	/* Article headings sit below the section (h2) and title (h3). */
 	add_markdown(d, a, "body", c->doc, 2, for_email ? url.data : NULL,
-	             for_email, links ? &tr : NULL);
+	             for_email,
+	             &(struct track){cfg, id, links, c->slug, c->partner});
 	buf_release(&url);
 	buf_release(&b);
 	return a;
+}
+
+/* The editor's intro, its links counted as the piece "intro". */
+static void add_intro(struct tmpl_data *d, struct tmpl_value *iss,
+                      const struct issue *is, const struct config *cfg,
+                      int for_email, struct linktable *links)
+{
+	struct track tr = {cfg, is->id, links, "intro", ""};
+	cmark_node *doc;
+
+	if (!is->intro || !*is->intro)
+		return;
+	doc = markdown_parse(is->intro, strlen(is->intro));
+	add_markdown(d, iss, "intro", doc, 2, NULL, for_email, &tr);
+	cmark_node_free(doc);
 }
 
 /* links: the email's numbered links with tracking.clicks, else NULL. */
@@ -335,7 +351,6 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
                                   const struct config *cfg, int for_email,
                                   struct linktable *links)
 {
-	struct track intro = {cfg, is->id, links, "intro", ""};
 	struct tmpl_value *root = tmpl_map(d), *nl = tmpl_map(d);
 	struct tmpl_value *iss = tmpl_map(d), *sub = tmpl_map(d);
 	struct tmpl_value *sections = tmpl_list(d), *empty = tmpl_list(d);
@@ -369,13 +384,7 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
 	render_issue_url(cfg, is->id, &b);
 	tmpl_map_str(d, iss, "web_url", b.data);
 	buf_reset(&b);
-	if (is->intro && *is->intro) {
-		cmark_node *doc = markdown_parse(is->intro, strlen(is->intro));
-
-		add_markdown(d, iss, "intro", doc, 2, NULL, for_email,
-		             links ? &intro : NULL);
-		cmark_node_free(doc);
-	}
+	add_intro(d, iss, is, cfg, for_email, links);
 	tmpl_map_set(root, "issue", iss);
 
 	for (size_t s = 0; s < cfg->nsections; s++) {

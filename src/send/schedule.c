@@ -24,11 +24,12 @@ static int parse_when(const char *when, const char *zone, int64_t *t,
 	int has_time;
 
 	if (issue_parse_datetime(when, &tm, &has_time) < 0 || !has_time)
-		return err_set(err,
-		               "--at '%s' is not a date and time: write it as "
-		               "YYYY-MM-DD HH:MM, e.g. \"2027-01-14 09:00\" (%s "
-		               "time, site.timezone in bulletin.yaml)",
-		               when, zone);
+		return err_set(
+		        err,
+		        "--at '%s' is not a date and time: write it as "
+		        "YYYY-MM-DD HH:MM, e.g. \"2027-01-14 09:00\" (%s "
+		        "time, site.timezone in bulletin.yaml)",
+		        when, zone);
 	*t = zone_utc(&tm, zone);
 	return 0;
 }
@@ -42,11 +43,12 @@ static int schedulable(const struct config *cfg, struct store *st,
 	    lifecycle_load(lc, cfg, st, id, err) < 0)
 		return -1;
 	if (lc->has_campaign)
-		return err_set(err,
-		               "%s is %s already (started on the send's record): "
-		               "a scheduled send would add nothing; 'bulletin "
-		               "status %s' shows how it went",
-		               id, lifecycle_state_name(lc->state), id);
+		return err_set(
+		        err,
+		        "%s is %s already (started on the send's record): "
+		        "a scheduled send would add nothing; 'bulletin "
+		        "status %s' shows how it went",
+		        id, lifecycle_state_name(lc->state), id);
 	return 0;
 }
 
@@ -56,7 +58,7 @@ int schedule_set(const struct config *cfg, struct store *st, const char *id,
 {
 	struct lifecycle lc = {0};
 	struct buf words = BUF_INIT, at_now = BUF_INIT;
-	int64_t due;
+	int64_t due = 0;
 	int ret = -1;
 
 	if (parse_when(when, cfg->timezone, &due, err) < 0)
@@ -87,10 +89,9 @@ int schedule_cancel(const struct config *cfg, struct store *st, const char *id,
 	int found = store_schedule_latest(st, id, &s, err), moved = 0;
 
 	if (found > 0 && (OPEN_STATES & (1u << s.state))) {
-		moved = store_schedule_settle(st, s.id, OPEN_STATES,
-		                              SCHEDULE_CANCELLED,
-		                              "schedule cancelled", who,
-		                              "cancelled by hand", err);
+		moved = store_schedule_settle(
+		        st, s.id, OPEN_STATES, SCHEDULE_CANCELLED,
+		        "schedule cancelled", who, "cancelled by hand", err);
 		if (moved > 0)
 			zone_format(s.due, cfg->timezone, said);
 	}
@@ -140,11 +141,10 @@ int schedule_check(const struct config *cfg, struct store *st, const char *id,
 	if (lc.has_schedule && lc.schedule.state == SCHEDULE_WAITING)
 		why_not(&lc, &why);
 	if (why.len) {
-		moved = store_schedule_settle(st, lc.schedule.id,
-		                              1u << SCHEDULE_WAITING,
-		                              SCHEDULE_CANCELLED,
-		                              "schedule cancelled", "bulletin",
-		                              why.data, err);
+		moved = store_schedule_settle(
+		        st, lc.schedule.id, 1u << SCHEDULE_WAITING,
+		        SCHEDULE_CANCELLED, "schedule cancelled", "bulletin",
+		        why.data, err);
 		zone_format(lc.schedule.due, cfg->timezone, &words);
 	}
 	if (moved > 0)
@@ -216,10 +216,11 @@ static int hold(const struct schedule_runner *r, struct store *st,
 	         (double)(now - s->due) / 3600.0, r->cfg->schedule_grace_hours,
 	         s->issue, s->issue);
 	moved = store_schedule_settle(st, s->id, 1u << SCHEDULE_WAITING,
-	                              SCHEDULE_HELD, "schedule held", "bulletin",
-	                              why.data, err);
+	                              SCHEDULE_HELD, "schedule held",
+	                              "bulletin", why.data, err);
 	if (moved > 0) {
-		buf_addf(&line, "bulletin: the scheduled send of %s is held: %s",
+		buf_addf(&line,
+		         "bulletin: the scheduled send of %s is held: %s",
 		         s->issue, why.data);
 		say(r, &line);
 	}
@@ -240,7 +241,8 @@ static int start(const struct schedule_runner *r, struct store *st,
 	                              SCHEDULE_STARTED, "schedule started",
 	                              who.data, "", err);
 	if (moved > 0) {
-		buf_addf(&line, "bulletin: starting the scheduled send of %s (due ",
+		buf_addf(&line,
+		         "bulletin: starting the scheduled send of %s (due ",
 		         s->issue);
 		zone_format(s->due, r->cfg->timezone, &line);
 		buf_addch(&line, ')');
@@ -284,7 +286,8 @@ long schedule_run_due(const struct schedule_runner *r, struct store *st,
 	    0)
 		return -1;
 	for (size_t i = 0; i < n && started >= 0; i++) {
-		int r1 = r->stop && *r->stop ? 0 : run_one(r, st, &v[i], now, err);
+		int r1 = r->stop && *r->stop ? 0
+		                             : run_one(r, st, &v[i], now, err);
 
 		if (r1 < 0)
 			started = -1;

@@ -45,10 +45,11 @@ static sqlite3_stmt *prepare(struct store *st, const char *sql,
 static int insert_links(struct store *st, const char *issue,
                         const struct linktable *t, struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "INSERT OR IGNORE INTO click_links (issue, n, "
-	                          "url, piece, partner) VALUES (?, ?, ?, ?, ?)",
-	                          "cannot record the issue's links", err);
+	sqlite3_stmt *s =
+	        prepare(st,
+	                "INSERT OR IGNORE INTO click_links (issue, n, "
+	                "url, piece, partner) VALUES (?, ?, ?, ?, ?)",
+	                "cannot record the issue's links", err);
 	int rc = SQLITE_DONE;
 
 	if (!s)
@@ -143,8 +144,9 @@ int clicks_add(struct store *st, const char *issue, size_t n, long people,
 	sqlite3_bind_int64(s, 5, (int64_t)n);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0
-	                         : store_db_fail(st, "cannot count clicks", err);
+	return rc == SQLITE_DONE
+	               ? 0
+	               : store_db_fail(st, "cannot count clicks", err);
 }
 
 /* Rows of "SELECT issue, n, url, piece, partner, people, early, scanner"

@@ -241,8 +241,8 @@ int store_schedule_settle(struct store *st, int64_t id, unsigned from,
 	n = settle_where(st, "id = ?5", id, NULL, from, to, who, why, err);
 	if (n > 0) {
 		issue = issue_of(st, id, err);
-		if (!issue || store_issue_event(st, issue, event, who, why,
-		                                err) < 0)
+		if (!issue ||
+		    store_issue_event(st, issue, event, who, why, err) < 0)
 			n = -1;
 	}
 	if (n < 0 || store_commit(st, err) < 0) {

@@ -30,10 +30,10 @@ const char *store_schedule_state_name(enum store_schedule_state s);
 struct store_schedule {
 	int64_t id;
 	char *issue;
-	int64_t due;    /* Unix seconds */
-	char *digest;   /* of the inputs approved when it was made */
-	char *by;       /* who scheduled it */
-	int64_t at;     /* when */
+	int64_t due;  /* Unix seconds */
+	char *digest; /* of the inputs approved when it was made */
+	char *by;     /* who scheduled it */
+	int64_t at;   /* when */
 	enum store_schedule_state state;
 	int64_t settled_at; /* when it left 'waiting' (0: not yet) */
 	char *settled_by, *why;

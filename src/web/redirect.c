@@ -30,18 +30,40 @@
  * as a scanner too.
  */
 static const char *const scanners[] = {
-        "bot",           "crawler",      "spider",
-        "preview",       "existence discovery",
-        "google-safety", "googleimageproxy",
-        "facebookexternalhit", "whatsapp", "slack",
-        "telegram",      "skypeuri",     "linkedin",
-        "barracuda",     "mimecast",     "proofpoint",
-        "symantec",      "sophos",       "fireeye",
-        "forcepoint",    "trendmicro",   "trend micro",
-        "ironport",      "headlesschrome", "phantomjs",
-        "python-",       "go-http-client", "java/",
-        "okhttp",        "libwww",       "wget",
-        "curl/",         "httpclient",   "scanner",
+        "bot",
+        "crawler",
+        "spider",
+        "preview",
+        "existence discovery",
+        "google-safety",
+        "googleimageproxy",
+        "facebookexternalhit",
+        "whatsapp",
+        "slack",
+        "telegram",
+        "skypeuri",
+        "linkedin",
+        "barracuda",
+        "mimecast",
+        "proofpoint",
+        "symantec",
+        "sophos",
+        "fireeye",
+        "forcepoint",
+        "trendmicro",
+        "trend micro",
+        "ironport",
+        "headlesschrome",
+        "phantomjs",
+        "python-",
+        "go-http-client",
+        "java/",
+        "okhttp",
+        "libwww",
+        "wget",
+        "curl/",
+        "httpclient",
+        "scanner",
         NULL,
 };
 
@@ -102,7 +124,7 @@ struct counter {
 struct entry {
 	char *issue;
 	struct linktable links;
-	struct counter *counts; /* links.n */
+	struct counter *counts;    /* links.n */
 	int64_t started, finished; /* the send's; read and set atomically */
 };
 
@@ -152,13 +174,11 @@ static struct entry *load(struct redirect *r, const char *issue, int *failed)
 	int found = -1;
 
 	pthread_mutex_lock(&r->reader_lock);
-	if (!r->reader_open &&
-	    store_open(&r->reader, r->cfg->store, &err) == 0)
+	if (!r->reader_open && store_open(&r->reader, r->cfg->store, &err) == 0)
 		r->reader_open = 1;
 	if (r->reader_open)
 		found = clicks_links(&r->reader, issue, &e->links, &err);
-	if (found > 0 &&
-	    store_campaign_find(&r->reader, issue, &c, &err) > 0) {
+	if (found > 0 && store_campaign_find(&r->reader, issue, &c, &err) > 0) {
 		e->started = c.started;
 		e->finished = c.finished;
 		store_campaign_release(&c);

@@ -82,7 +82,8 @@ static void test_clicks(struct store *st, struct config *cfg)
 	/* A broken build/links is refused, naming the line. */
 	write_links("2027-03", "1\tx\ty\tjavascript:alert(1)\n");
 	CHECK(clicks_record_build(st, cfg, "2027-03", &err) < 0);
-	CHECK(err.set && strstr(err_msg(&err), "issues/2027-03/build/links:1:"));
+	CHECK(err.set &&
+	      strstr(err_msg(&err), "issues/2027-03/build/links:1:"));
 	err_release(&err);
 }
 

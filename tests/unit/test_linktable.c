@@ -49,7 +49,8 @@ static void refused(const char *text, const char *want)
 int main(void)
 {
 	test_round_trip();
-	refused("2\tp\tq\thttps://a/\n", "links:1: link number '2' out of order");
+	refused("2\tp\tq\thttps://a/\n",
+	        "links:1: link number '2' out of order");
 	refused("1\tp\tq\tjavascript:alert(1)\n", "is not a web address");
 	refused("1\tp\tq\thttps://a/ b\n", "is not a web address");
 	refused("1\tp\tq\n", "links:1: not a link line");

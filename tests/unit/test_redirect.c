@@ -62,7 +62,8 @@ int main(void)
 	}
 	CHECK(redirect_is_scanner(NULL));
 	CHECK(redirect_is_scanner(""));
-	CHECK(redirect_is_scanner("Mozilla/5.0 (compatible; BingPreview/1.0b)"));
+	CHECK(redirect_is_scanner(
+	        "Mozilla/5.0 (compatible; BingPreview/1.0b)"));
 	CHECK(redirect_is_scanner("Barracuda Sentinel (EE)"));
 	CHECK(redirect_is_scanner("curl/7.88.1"));
 	CHECK(redirect_is_scanner("python-requests/2.31"));
