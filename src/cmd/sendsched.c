@@ -30,61 +30,61 @@ int sendsched_misused(const char *at, int cancel, int due, int others)
 	return n > 1 || (n && others);
 }
 
-int cmd_send_at(const struct config *cfg, const char *id, const char *when)
+/* What --at WHEN (when not NULL) or --cancel did, said; 1, 0 or -1. */
+static void report(const char *id, const char *when, int moved,
+                   const struct buf *said, const struct err *err)
 {
-	struct store st;
-	struct buf said = BUF_INIT;
-	struct err err = ERR_INIT;
-	char *who = cmd_login_name();
-	int ret = EXIT_FAIL;
-
-	if (cmd_store_open(&st, cfg->store) < 0)
-		goto out;
-	if (schedule_set(cfg, &st, id, when, who, (int64_t)time(NULL), &said,
-	                 &err) < 0) {
-		cmd_fail(&err);
-	} else {
-		printf("%s is scheduled for %s: 'bulletin serve' (or 'bulletin "
-		       "send --due' from a timer) sends it then; 'bulletin "
-		       "send %s --cancel' cancels it\n",
-		       id, said.data, id);
-		ret = EXIT_OK;
-	}
-	store_close(&st);
-out:
-	free(who);
-	buf_release(&said);
-	err_release(&err);
-	return ret;
-}
-
-int cmd_send_cancel(const struct config *cfg, const char *id)
-{
-	struct store st;
-	struct buf said = BUF_INIT;
-	struct err err = ERR_INIT;
-	char *who = cmd_login_name();
-	int ret = EXIT_FAIL, moved;
-
-	if (cmd_store_open(&st, cfg->store) < 0)
-		goto out;
-	moved = schedule_cancel(cfg, &st, id, who, &said, &err);
 	if (moved < 0)
-		cmd_fail(&err);
+		cmd_fail(err);
 	else if (moved == 0)
 		cmd_error("%s has no scheduled send to cancel ('bulletin "
 		          "status %s' shows where it stands)",
 		          id, id);
+	else if (when)
+		printf("%s is scheduled for %s: 'bulletin serve' (or 'bulletin "
+		       "send --due' from a timer) sends it then; 'bulletin "
+		       "send %s --cancel' cancels it\n",
+		       id, said->data, id);
 	else
 		printf("the scheduled send of %s for %s is cancelled\n", id,
-		       said.data);
-	ret = moved > 0 ? EXIT_OK : EXIT_FAIL;
-	store_close(&st);
-out:
+		       said->data);
+}
+
+/* --at WHEN, or --cancel when when is NULL: the exit code. */
+static int change(const struct config *cfg, const char *id, const char *when)
+{
+	struct store st;
+	struct buf said = BUF_INIT;
+	struct err err = ERR_INIT;
+	char *who = cmd_login_name();
+	int moved = -1;
+
+	if (cmd_store_open(&st, cfg->store) == 0) {
+		if (when)
+			moved = schedule_set(cfg, &st, id, when, who,
+			                     (int64_t)time(NULL), &said,
+			                     &err) < 0
+			                ? -1
+			                : 1;
+		else
+			moved = schedule_cancel(cfg, &st, id, who, &said, &err);
+		report(id, when, moved, &said, &err);
+		store_close(&st);
+	}
 	free(who);
 	buf_release(&said);
 	err_release(&err);
-	return ret;
+	return moved > 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+int cmd_send_at(const struct config *cfg, const char *id, const char *when)
+{
+	return change(cfg, id, when);
+}
+
+int cmd_send_cancel(const struct config *cfg, const char *id)
+{
+	return change(cfg, id, NULL);
 }
 
 static int send_one(void *ctx, const char *id, const char *who,

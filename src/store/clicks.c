@@ -23,33 +23,14 @@ void clicks_rows_free(struct clicks_row *v, size_t n)
 	free(v);
 }
 
-static char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return xstrdup(t ? (const char *)t : "");
-}
-
-static sqlite3_stmt *prepare(struct store *st, const char *sql,
-                             const char *what, struct err *err)
-{
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		store_db_fail(st, what, err);
-		return NULL;
-	}
-	return s;
-}
-
 static int insert_links(struct store *st, const char *issue,
                         const struct linktable *t, struct err *err)
 {
 	sqlite3_stmt *s =
-	        prepare(st,
-	                "INSERT OR IGNORE INTO click_links (issue, n, "
-	                "url, piece, partner) VALUES (?, ?, ?, ?, ?)",
-	                "cannot record the issue's links", err);
+	        store_prepare(st,
+	                      "INSERT OR IGNORE INTO click_links (issue, n, "
+	                      "url, piece, partner) VALUES (?, ?, ?, ?, ?)",
+	                      "cannot record the issue's links", err);
 	int rc = SQLITE_DONE;
 
 	if (!s)
@@ -98,10 +79,11 @@ int clicks_record_build(struct store *st, const struct config *cfg,
 int clicks_links(struct store *st, const char *issue, struct linktable *t,
                  struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "SELECT n, url, piece, partner FROM "
-	                          "click_links WHERE issue = ? ORDER BY n",
-	                          "cannot read the issue's links", err);
+	sqlite3_stmt *s =
+	        store_prepare(st,
+	                      "SELECT n, url, piece, partner FROM "
+	                      "click_links WHERE issue = ? ORDER BY n",
+	                      "cannot read the issue's links", err);
 	int rc;
 
 	t->v = NULL;
@@ -112,9 +94,9 @@ int clicks_links(struct store *st, const char *issue, struct linktable *t,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
 	       sqlite3_column_int64(s, 0) == (int64_t)t->n + 1) {
 		t->v = xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
-		t->v[t->n].url = col(s, 1);
-		t->v[t->n].piece = col(s, 2);
-		t->v[t->n].partner = col(s, 3);
+		t->v[t->n].url = store_column_text(s, 1);
+		t->v[t->n].piece = store_column_text(s, 2);
+		t->v[t->n].partner = store_column_text(s, 3);
 		t->n++;
 	}
 	sqlite3_finalize(s);
@@ -128,11 +110,12 @@ int clicks_links(struct store *st, const char *issue, struct linktable *t,
 int clicks_add(struct store *st, const char *issue, size_t n, long people,
                long early, long scanner, struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "UPDATE click_links SET people = people + ?, "
-	                          "early = early + ?, scanner = scanner + ? "
-	                          "WHERE issue = ? AND n = ?",
-	                          "cannot count clicks", err);
+	sqlite3_stmt *s =
+	        store_prepare(st,
+	                      "UPDATE click_links SET people = people + ?, "
+	                      "early = early + ?, scanner = scanner + ? "
+	                      "WHERE issue = ? AND n = ?",
+	                      "cannot count clicks", err);
 	int rc;
 
 	if (!s)
@@ -154,7 +137,8 @@ int clicks_add(struct store *st, const char *issue, size_t n, long people,
 static int rows(struct store *st, const char *sql, const char *param,
                 struct clicks_row **v, size_t *n, struct err *err)
 {
-	sqlite3_stmt *s = prepare(st, sql, "cannot read click counts", err);
+	sqlite3_stmt *s =
+	        store_prepare(st, sql, "cannot read click counts", err);
 	int rc;
 
 	*v = NULL;
@@ -167,11 +151,11 @@ static int rows(struct store *st, const char *sql, const char *param,
 
 		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 		r = &(*v)[(*n)++];
-		r->issue = col(s, 0);
+		r->issue = store_column_text(s, 0);
 		r->n = (size_t)sqlite3_column_int64(s, 1);
-		r->url = col(s, 2);
-		r->piece = col(s, 3);
-		r->partner = col(s, 4);
+		r->url = store_column_text(s, 2);
+		r->piece = store_column_text(s, 3);
+		r->partner = store_column_text(s, 4);
 		r->people = (long)sqlite3_column_int64(s, 5);
 		r->early = (long)sqlite3_column_int64(s, 6);
 		r->scanner = (long)sqlite3_column_int64(s, 7);

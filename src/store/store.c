@@ -349,6 +349,25 @@ int store_is_damage(int code)
 	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
 }
 
+sqlite3_stmt *store_prepare(struct store *st, const char *sql, const char *what,
+                            struct err *err)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, what, err);
+		return NULL;
+	}
+	return s;
+}
+
+char *store_column_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return xstrdup(t ? (const char *)t : "");
+}
+
 int store_db_fail(struct store *st, const char *what, struct err *err)
 {
 	int code = sqlite3_extended_errcode(st->db);

@@ -29,13 +29,6 @@ void store_schedule_release(struct store_schedule *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static char *col(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	return xstrdup(t ? (const char *)t : "");
-}
-
 #define COLUMNS                                                          \
 	"id, issue, due_at, digest, scheduled_by, scheduled_at, state, " \
 	"settled_at, settled_by, why"
@@ -45,41 +38,29 @@ static void read_row(sqlite3_stmt *s, struct store_schedule *out)
 	const unsigned char *state = sqlite3_column_text(s, 6);
 
 	out->id = sqlite3_column_int64(s, 0);
-	out->issue = col(s, 1);
+	out->issue = store_column_text(s, 1);
 	out->due = sqlite3_column_int64(s, 2);
-	out->digest = col(s, 3);
-	out->by = col(s, 4);
+	out->digest = store_column_text(s, 3);
+	out->by = store_column_text(s, 4);
 	out->at = sqlite3_column_int64(s, 5);
 	out->state = SCHEDULE_CANCELLED;
 	for (unsigned i = 0; state && i < NSTATES; i++)
 		if (!strcmp((const char *)state, state_names[i]))
 			out->state = (enum store_schedule_state)i;
 	out->settled_at = sqlite3_column_int64(s, 7);
-	out->settled_by = col(s, 8);
-	out->why = col(s, 9);
-}
-
-/* One statement with text and integer arguments ("t" and "i" in types). */
-static sqlite3_stmt *prepare(struct store *st, const char *sql,
-                             const char *what, struct err *err)
-{
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		store_db_fail(st, what, err);
-		return NULL;
-	}
-	return s;
+	out->settled_by = store_column_text(s, 8);
+	out->why = store_column_text(s, 9);
 }
 
 static int insert(struct store *st, const char *issue, int64_t due,
                   const char *digest, const char *who, struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "INSERT INTO issue_schedules (issue, due_at, "
-	                          "digest, scheduled_by, scheduled_at, state) "
-	                          "VALUES (?, ?, ?, ?, ?, 'waiting')",
-	                          "cannot record the schedule", err);
+	sqlite3_stmt *s =
+	        store_prepare(st,
+	                      "INSERT INTO issue_schedules (issue, due_at, "
+	                      "digest, scheduled_by, scheduled_at, state) "
+	                      "VALUES (?, ?, ?, ?, ?, 'waiting')",
+	                      "cannot record the schedule", err);
 	int rc;
 
 	if (!s)
@@ -114,7 +95,7 @@ static int settle_where(struct store *st, const char *where, int64_t id,
 	         "UPDATE issue_schedules SET state = ?, settled_at = ?, "
 	         "settled_by = ?, why = ? WHERE %s AND state IN (%s)",
 	         where, states.data);
-	s = prepare(st, sql.data, "cannot change the schedule", err);
+	s = store_prepare(st, sql.data, "cannot change the schedule", err);
 	buf_release(&sql);
 	buf_release(&states);
 	if (!s)
@@ -163,10 +144,11 @@ out:
 int store_schedule_latest(struct store *st, const char *issue,
                           struct store_schedule *out, struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "SELECT " COLUMNS " FROM issue_schedules "
-	                          "WHERE issue = ? ORDER BY id DESC LIMIT 1",
-	                          "cannot read the schedule", err);
+	sqlite3_stmt *s =
+	        store_prepare(st,
+	                      "SELECT " COLUMNS " FROM issue_schedules "
+	                      "WHERE issue = ? ORDER BY id DESC LIMIT 1",
+	                      "cannot read the schedule", err);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -186,11 +168,12 @@ int store_schedule_waiting(struct store *st, const int64_t *due,
                            struct store_schedule **v, size_t *n,
                            struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "SELECT " COLUMNS " FROM issue_schedules "
-	                          "WHERE state = 'waiting' AND due_at <= ? "
-	                          "ORDER BY due_at, id",
-	                          "cannot read the schedules", err);
+	sqlite3_stmt *s =
+	        store_prepare(st,
+	                      "SELECT " COLUMNS " FROM issue_schedules "
+	                      "WHERE state = 'waiting' AND due_at <= ? "
+	                      "ORDER BY due_at, id",
+	                      "cannot read the schedules", err);
 	int rc;
 
 	*v = NULL;
@@ -211,17 +194,18 @@ int store_schedule_waiting(struct store *st, const int64_t *due,
 /* The issue a schedule is for (caller owns), or NULL when none. */
 static char *issue_of(struct store *st, int64_t id, struct err *err)
 {
-	sqlite3_stmt *s = prepare(st,
-	                          "SELECT issue FROM issue_schedules WHERE "
-	                          "id = ?",
-	                          "cannot read the schedule", err);
+	sqlite3_stmt *s =
+	        store_prepare(st,
+	                      "SELECT issue FROM issue_schedules WHERE "
+	                      "id = ?",
+	                      "cannot read the schedule", err);
 	char *issue = NULL;
 
 	if (!s)
 		return NULL;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		issue = col(s, 0);
+		issue = store_column_text(s, 0);
 	sqlite3_finalize(s);
 	if (!issue)
 		store_db_fail(st, "cannot read the schedule", err);
