@@ -260,6 +260,7 @@ static int check_approval(const struct config *cfg, const char *id)
 
 	if (cmd_store_open(&st, cfg->store) < 0)
 		return -1;
+	(void)cmd_schedule_check(cfg, &st, id); /* says so if it cancels */
 	ret = lifecycle_check_send(cfg, &st, id, &err);
 	if (ret < 0)
 		cmd_fail(&err);

@@ -48,9 +48,12 @@ static const char *const partial_names[] = {
         "web/foot.html",
         NULL,
 };
+/* Kept out of the access log; "/r/": which link someone followed is
+ * theirs (the counts say how many did, never who). */
 static const char *const secret_prefixes[] = {
         "/confirm/",
         "/unsubscribe/",
+        "/r/",
         NULL,
 };
 

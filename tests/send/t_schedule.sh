@@ -87,6 +87,14 @@ expect_grep "$T/changed.out" "issues/2026-11/play-streets.md changed since it wa
   fail "schedule of 2026-11: $(db "SELECT state FROM issue_schedules WHERE issue = '2026-11'")"
 "$BULLETIN" status 2026-11 >"$T/changed2.out" 2>&1
 expect_grep "$T/changed2.out" "was cancelled: issues/2026-11/play-streets.md changed" "status keeps saying why"
+# Compiled and approved again at once: the approval says so too.
+"$BULLETIN" compile 2026-11 >/dev/null && "$BULLETIN" approve 2026-11 >/dev/null
+"$BULLETIN" send 2026-11 --at "$(local_time 86400)" >/dev/null
+echo "Another line." >> issues/2026-11/play-streets.md
+"$BULLETIN" compile 2026-11 >/dev/null
+"$BULLETIN" approve 2026-11 >"$T/reapprove.out" 2>&1
+expect_grep "$T/reapprove.out" "the scheduled send of 2026-11 for" "approving a changed issue cancels its schedule"
+expect_grep "$T/reapprove.out" "issues/2026-11/play-streets.md changed since it was approved" "... naming the file changed"
 
 # --- --cancel by hand
 "$BULLETIN" compile 2026-11 >/dev/null && "$BULLETIN" approve 2026-11 >/dev/null

@@ -76,6 +76,8 @@ expect_status head 302 "HEAD /r/2026-12/1" -I -A "$BROWSER" "$URL/r/2026-12/1"
 # The send has just finished: these are early clicks.
 for _ in 1 2; do curl -s -o /dev/null -A "$BROWSER" "$URL/r/2026-12/2"; done
 stop_server
+expect_no_grep "$T/serve.log" "/r/2026-12/2" "the access log does not say which link anyone followed"
+expect_grep "$T/serve.log" "/r/[redacted]" "... it says /r/[redacted]"
 # 1 (the first) + 1 (query) + 2 early on links 1 and 2; HEAD not counted.
 [ "$(db "SELECT early FROM click_links WHERE issue = '2026-12' AND n = 1")" = 2 ] &&
 [ "$(db "SELECT early FROM click_links WHERE issue = '2026-12' AND n = 2")" = 2 ] &&
