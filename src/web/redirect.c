@@ -195,12 +195,17 @@ static struct entry *load(struct redirect *r, const char *issue, int *failed)
 	return e;
 }
 
-/* The entry for issue, loaded and kept on first use (NULL: none). */
-static struct entry *lookup(struct redirect *r, const char *issue, int *failed)
+/*
+ * The entry for issue, loaded and kept on first use (NULL: none). Beyond
+ * MAX_ISSUES it is not kept: *owned, and the caller frees it.
+ */
+static struct entry *lookup(struct redirect *r, const char *issue, int *failed,
+                            int *owned)
 {
 	struct entry *e = find(r, issue), *other;
 
 	*failed = 0;
+	*owned = 0;
 	if (e)
 		return e;
 	e = load(r, issue, failed);
@@ -219,7 +224,8 @@ static struct entry *lookup(struct redirect *r, const char *issue, int *failed)
 	}
 	pthread_rwlock_unlock(&r->lock);
 	/* Beyond MAX_ISSUES the link still answers, uncounted. */
-	if (e && !other)
+	*owned = e && !other;
+	if (*owned)
 		return e;
 	entry_free(e);
 	return other;
@@ -277,7 +283,7 @@ enum redirect_result redirect_route(struct redirect *r,
 	struct buf url = BUF_INIT;
 	struct entry *e;
 	size_t n;
-	int failed, found;
+	int failed, found, owned;
 
 	if (strncmp(ex->req.path, "/r/", 3))
 		return REDIRECT_NOT_MINE;
@@ -288,18 +294,18 @@ enum redirect_result redirect_route(struct redirect *r,
 		ex->resp.allow = "GET, HEAD";
 		return REDIRECT_ANSWERED;
 	}
-	e = lookup(r, id, &failed);
+	e = lookup(r, id, &failed, &owned);
 	if (failed)
 		return REDIRECT_FAILED;
 	if (e) {
-		if (n > e->links.n)
-			return REDIRECT_NOT_FOUND;
-		if (ex->req.method == HTTP_GET)
+		found = n <= e->links.n;
+		if (found && ex->req.method == HTTP_GET && !owned)
 			count(e, n, ex->req.user_agent);
-		answer(ex, e->links.v[n - 1].url);
-		if (!find(r, id))
-			entry_free(e); /* beyond MAX_ISSUES */
-		return REDIRECT_ANSWERED;
+		if (found)
+			answer(ex, e->links.v[n - 1].url);
+		if (owned)
+			entry_free(e);
+		return found ? REDIRECT_ANSWERED : REDIRECT_NOT_FOUND;
 	}
 	found = build_url(r, id, n, &url);
 	if (found)
