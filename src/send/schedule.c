@@ -138,13 +138,13 @@ int schedule_check(const struct config *cfg, struct store *st, const char *id,
 
 	if (lifecycle_load(&lc, cfg, st, id, err) < 0)
 		return -1;
-	if (lc.has_schedule && lc.schedule.state == SCHEDULE_WAITING)
+	/* A held one too: sent by hand since, or changed, it is over. */
+	if (lc.has_schedule && (OPEN_STATES & (1u << lc.schedule.state)))
 		why_not(&lc, &why);
 	if (why.len) {
 		moved = store_schedule_settle(
-		        st, lc.schedule.id, 1u << SCHEDULE_WAITING,
-		        SCHEDULE_CANCELLED, "schedule cancelled", "bulletin",
-		        why.data, err);
+		        st, lc.schedule.id, OPEN_STATES, SCHEDULE_CANCELLED,
+		        "schedule cancelled", "bulletin", why.data, err);
 		zone_format(lc.schedule.due, cfg->timezone, &words);
 	}
 	if (moved > 0)

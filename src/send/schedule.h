@@ -43,10 +43,10 @@ int schedule_cancel(const struct config *cfg, struct store *st, const char *id,
                     const char *who, struct buf *said, struct err *err);
 
 /*
- * Cancels issue id's waiting schedule if it no longer holds: the inputs
- * changed since the approval it was made under, or a send of the issue
- * started without it. Returns 1 (said gets a sentence saying so and
- * why), 0 nothing to cancel, -1 with err.
+ * Cancels issue id's open schedule (waiting or held) if it no longer
+ * holds: the inputs changed since the approval it was made under, or a
+ * send of the issue started without it. Returns 1 (said gets a sentence saying
+ * so and why), 0 nothing to cancel, -1 with err.
  */
 int schedule_check(const struct config *cfg, struct store *st, const char *id,
                    struct buf *said, struct err *err);

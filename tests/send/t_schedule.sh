@@ -5,7 +5,8 @@
 # all along. A change to the issue after its approval cancels its
 # schedule, saying which file changed; --cancel cancels by hand. A
 # schedule missed by more than schedule.grace_hours waits for a person
-# and says why; one missed by less starts at the next chance.
+# and says why, until a person sends it (which closes the schedule); one
+# missed by less starts at the next chance.
 source tests/lib.sh
 source tests/web/lib.sh
 sample_workspace
@@ -119,11 +120,20 @@ expect_grep "$T/held-status.out" "scheduled send held: it was due at" "status sh
 expect_grep "$T/held-issues.out" "scheduled send missed" "issues notes it"
 "$BULLETIN" send --due >"$T/held2.out" 2>&1
 [ "$(outbox)" = "$before" ] && pass "a held schedule stays held" || fail "a held schedule was sent later"
+# A person sends it: the held schedule is over, and says so.
+"$BULLETIN" send 2026-11 >"$T/byhand.out" 2>&1 || { fail "send by hand:"; cat "$T/byhand.out" >&2; }
+[ "$(outbox)" = "$((before + N))" ] && pass "the person's send reaches everyone" || fail "$(outbox) messages after the send by hand"
+"$BULLETIN" status 2026-11 >"$T/byhand-status.out" 2>&1
+expect_grep "$T/byhand-status.out" "was cancelled: a send of it was started another way" "the held schedule is closed by the send by hand"
+[ "$(db "SELECT count(*) FROM issue_schedules WHERE issue = '2026-11' AND state IN ('waiting', 'held')")" = 0 ] &&
+  pass "... and no schedule of it is open" || fail "a schedule of 2026-11 is still open"
 
 # --- missed by less than the grace: starts at the next chance
-"$BULLETIN" send 2026-11 --at "$(local_time 86400)" >/dev/null
-db "UPDATE issue_schedules SET due_at = strftime('%s','now') - 3600 WHERE issue = '2026-11' AND state = 'waiting'"
+"$BULLETIN" compile 2026-10 >/dev/null && "$BULLETIN" approve 2026-10 >/dev/null
+before=$(outbox)
+"$BULLETIN" send 2026-10 --at "$(local_time 86400)" >/dev/null
+db "UPDATE issue_schedules SET due_at = strftime('%s','now') - 3600 WHERE issue = '2026-10' AND state = 'waiting'"
 "$BULLETIN" send --due >"$T/late.out" 2>&1 || { fail "send --due (late):"; cat "$T/late.out" >&2; }
-expect_grep "$T/late.out" "starting the scheduled send of 2026-11" "a schedule missed within the grace starts"
+expect_grep "$T/late.out" "starting the scheduled send of 2026-10" "a schedule missed within the grace starts"
 [ "$(outbox)" = "$((before + N))" ] && pass "... and reaches everyone" || fail "$(outbox) messages, wanted $((before + N))"
 finish
