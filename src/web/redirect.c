@@ -217,7 +217,7 @@ static struct entry *lookup(struct redirect *r, const char *issue, int *failed,
 		if (!strcmp(r->v[i]->issue, issue))
 			other = r->v[i];
 	if (!other && r->n < MAX_ISSUES) {
-		r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+		r->v = xrealloc(r->v, (r->n + 1) * sizeof(struct entry *));
 		r->v[r->n++] = e;
 		other = e;
 		e = NULL;
