@@ -8,6 +8,7 @@
 #include "issue.h"
 #include "lifecycle.h"
 #include "lint.h"
+#include "sendsched.h"
 #include "store.h"
 #include "banned.h"
 
@@ -81,6 +82,9 @@ int cmd_approve(int argc, char **argv)
 		goto out;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		goto out;
+	/* A schedule made under an approval the issue no longer matches
+	 * goes now, with the files changed (it says so). */
+	(void)cmd_schedule_check(&run.cfg, &st, run.issue);
 	sending = lifecycle_check_not_sending(&run.cfg, &st, run.issue, &when,
 	                                      &err);
 	if (sending > 0) {

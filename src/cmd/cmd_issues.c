@@ -17,7 +17,8 @@ static void usage(FILE *f)
 	fputs("usage: bulletin issues [--json]\n\n"
 	      "Lists every folder under issues/ with its state (draft,\n"
 	      "compiled, approved, sending, sent), its deadline, how many\n"
-	      "pieces it has, when it was last compiled and who approved it.\n"
+	      "pieces it has, when it was last compiled, who approved it and\n"
+	      "when it is scheduled to be sent.\n"
 	      "An issue changed since it was compiled is a draft again.\n\n"
 	      "  --json   the same as a JSON array, for scripts\n",
 	      f);
@@ -37,6 +38,7 @@ static void print_json(const struct issuelist_row *v, size_t n)
 		        {"last_compile", v[i].compiled},
 		        {"approved_by", v[i].approver},
 		        {"site", v[i].site},
+		        {"scheduled", v[i].scheduled},
 		        {"note", v[i].note},
 		};
 
@@ -66,11 +68,11 @@ static size_t width(const char *s)
 	return w;
 }
 
-#define NCOLS 8
+#define NCOLS 9
 
-static const char *const head[NCOLS] = {"ISSUE",  "STATE",    "DEADLINE",
-                                        "PIECES", "COMPILED", "APPROVED BY",
-                                        "SITE",   "NOTE"};
+static const char *const head[NCOLS] = {"ISSUE",  "STATE",     "DEADLINE",
+                                        "PIECES", "COMPILED",  "APPROVED BY",
+                                        "SITE",   "SCHEDULED", "NOTE"};
 
 /* The cells of a row (r NULL: the headings). */
 static void cells(const struct issuelist_row *r, const char *f[NCOLS])
@@ -86,7 +88,8 @@ static void cells(const struct issuelist_row *r, const char *f[NCOLS])
 	f[4] = r->compiled;
 	f[5] = r->approver;
 	f[6] = r->site;
-	f[7] = r->note;
+	f[7] = r->scheduled;
+	f[8] = r->note;
 }
 
 static void print_table(const struct issuelist_row *v, size_t n)
@@ -139,6 +142,10 @@ int cmd_issues(int argc, char **argv)
 	ret = issuelist_load(&run.cfg, &st, &v, &n, &err) < 0 ? cmd_fail(&err)
 	                                                      : EXIT_OK;
 	store_close(&st);
+	/* A schedule cancelled on the way is said, as every command does. */
+	for (size_t i = 0; i < n; i++)
+		if (v[i].cancelled && *v[i].cancelled)
+			cmd_error("%s", v[i].cancelled);
 	if (ret == EXIT_OK && as_json)
 		print_json(v, n);
 	else if (ret == EXIT_OK && n)

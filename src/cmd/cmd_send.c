@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "lifecycle.h"
+#include "sendsched.h"
 #include "sitecmd.h"
 #include "store.h"
 #include "store_site.h"
@@ -21,7 +22,10 @@ static void usage(FILE *f)
 {
 	fputs("usage: bulletin send ISSUE [--dry-run] [--resend-uncertain]\n"
 	      "                         [--topic T ...] [--org ORG ...]\n"
-	      "       bulletin send ISSUE --to ADDR [--to ADDR ...]\n\n"
+	      "       bulletin send ISSUE --to ADDR [--to ADDR ...]\n"
+	      "       bulletin send ISSUE --at \"YYYY-MM-DD HH:MM\" | "
+	      "--cancel\n"
+	      "       bulletin send --due\n\n"
 	      "Sends the compiled issue to every active subscriber with one\n"
 	      "of its topics, one personalised message each, through\n"
 	      "delivery.transport. Running it again resumes: people\n"
@@ -34,7 +38,13 @@ static void usage(FILE *f)
 	      "  --topic T            only subscribers of topic T (one of the\n"
 	      "                       issue's; repeatable: any of them)\n"
 	      "  --org ORG            only subscribers of organisation ORG\n"
-	      "                       (repeatable: any of them)\n\n"
+	      "                       (repeatable: any of them)\n"
+	      "  --at TIME            schedule the approved issue for TIME\n"
+	      "                       (site.timezone); serve or --due sends "
+	      "it\n"
+	      "  --cancel             cancel the issue's schedule\n"
+	      "  --due                start every scheduled send that is due\n"
+	      "                       (for a systemd timer)\n\n"
 	      "The SMTP password is read from BULLETIN_SMTP_PASSWORD.\n",
 	      f);
 }
@@ -231,12 +241,16 @@ static int send_audience(const struct config *cfg, struct store *st,
 	return ret;
 }
 
+/* nw: the narrowing (NULL: none); by: who runs it (NULL: the login
+ * name); stop: NULL to catch signals. */
 static int real_send(const struct config *cfg, const struct campaign_issue *ci,
                      int dry_run, int resend_uncertain,
-                     const struct send_narrow *nw)
+                     const struct send_narrow *nw, const char *by,
+                     volatile sig_atomic_t *stop)
 {
+	static const struct send_narrow none = {NULL, NULL, 0, 0};
 	struct audience au;
-	char *who = cmd_login_name();
+	char *who = by ? xstrdup(by) : cmd_login_name();
 	struct progress_state ps = {isatty(2), 0, 0};
 	struct campaign_opts o = {
 	        .dry_run = dry_run,
@@ -245,7 +259,7 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	        .who = who,
 	        .progress = show_progress,
 	        .ctx = &ps,
-	        .stop = &stop_requested,
+	        .stop = stop ? stop : &stop_requested,
 	};
 	struct campaign_progress p;
 	struct store st;
@@ -253,12 +267,13 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	struct err err = ERR_INIT;
 	int ret = EXIT_FAIL;
 
-	catch_stop();
+	if (!stop)
+		catch_stop();
 	if (cmd_store_open(&st, cfg->store) < 0) {
 		free(who);
 		return EXIT_FAIL;
 	}
-	if (send_audience(cfg, &st, ci, nw, &au) < 0) {
+	if (send_audience(cfg, &st, ci, nw ? nw : &none, &au) < 0) {
 		free(who);
 		store_close(&st);
 		return EXIT_FAIL;
@@ -292,6 +307,7 @@ static int check_approval(const struct config *cfg, const char *id)
 
 	if (cmd_store_open(&st, cfg->store) < 0)
 		return -1;
+	(void)cmd_schedule_check(cfg, &st, id); /* says so if it cancels */
 	ret = lifecycle_check_send(cfg, &st, id, &err);
 	if (ret < 0)
 		cmd_fail(&err);
@@ -306,6 +322,8 @@ struct send_args {
 	size_t nto;
 	int dry_run, resend;
 	struct send_narrow narrow;
+	const char *at; /* --at TIME */
+	int cancel, due;
 };
 
 /*
@@ -320,6 +338,9 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 	        {"resend-uncertain", no_argument, NULL, 'r'},
 	        {"topic", required_argument, NULL, 'T'},
 	        {"org", required_argument, NULL, 'O'},
+	        {"at", required_argument, NULL, 'a'},
+	        {"cancel", no_argument, NULL, 'c'},
+	        {"due", no_argument, NULL, 'd'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -337,14 +358,20 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 			a->dry_run = 1;
 		} else if (c == 'r') {
 			a->resend = 1;
+		} else if (sendsched_option(c, optarg, &a->at, &a->cancel,
+		                            &a->due)) {
+			/* a schedule's option */
 		} else {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 ||
+	if (optind != argc - !a->due ||
 	    (a->nto && (a->dry_run || a->resend || a->narrow.ntopics ||
-	                a->narrow.norgs))) {
+	                a->narrow.norgs)) ||
+	    sendsched_misused(a->at, a->cancel, a->due,
+	                      a->nto || a->dry_run || a->resend ||
+	                              a->narrow.ntopics || a->narrow.norgs)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -353,7 +380,7 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 
 int cmd_send(int argc, char **argv)
 {
-	struct send_args a = {NULL, 0, 0, 0, {NULL, NULL, 0, 0}};
+	struct send_args a = {NULL, 0, 0, 0, {NULL, NULL, 0, 0}, NULL, 0, 0};
 	struct config cfg;
 	struct campaign_issue ci;
 	struct err err = ERR_INIT;
@@ -367,7 +394,16 @@ int cmd_send(int argc, char **argv)
 		return ret >= 0 ? ret : EXIT_FAIL;
 	}
 	ret = EXIT_FAIL;
+	if (a.due) {
+		ret = cmd_send_due(&cfg);
+		goto out;
+	}
 	id = cmd_issue_id(argv[optind], prefix);
+	if (id && (a.at || a.cancel)) {
+		ret = a.at ? cmd_send_at(&cfg, id, a.at)
+		           : cmd_send_cancel(&cfg, id);
+		goto out;
+	}
 	/* The approval first, so that a change since it is reported as
 	 * that (campaign_send checks it again under the send's lock). */
 	if (!id || (!a.nto && !a.dry_run && check_approval(&cfg, id) < 0)) {
@@ -377,9 +413,10 @@ int cmd_send(int argc, char **argv)
 	} else {
 		ret = a.nto ? test_send(&cfg, &ci, a.to, a.nto)
 		            : real_send(&cfg, &ci, a.dry_run, a.resend,
-		                        &a.narrow);
+		                        &a.narrow, NULL, NULL);
 		campaign_issue_release(&ci);
 	}
+out:
 	free(a.to);
 	free(a.narrow.topics);
 	free(a.narrow.orgs);
@@ -387,5 +424,24 @@ int cmd_send(int argc, char **argv)
 	free(prefix);
 	err_release(&err);
 	config_release(&cfg);
+	return ret;
+}
+
+int cmd_send_scheduled(const struct config *cfg, const char *id,
+                       const char *who, volatile sig_atomic_t *stop)
+{
+	struct campaign_issue ci;
+	struct err err = ERR_INIT;
+	int ret = EXIT_FAIL;
+
+	if (check_approval(cfg, id) < 0) {
+		/* said */
+	} else if (campaign_issue_load(&ci, cfg, id, &err) < 0) {
+		cmd_fail(&err);
+	} else {
+		ret = real_send(cfg, &ci, 0, 0, NULL, who, stop);
+		campaign_issue_release(&ci);
+	}
+	err_release(&err);
 	return ret;
 }

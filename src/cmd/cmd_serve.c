@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "common.h"
+#include "sendsched.h"
 #include "store.h"
 #include "web.h"
 #include "webmail.h"
@@ -37,7 +38,8 @@ static void usage(FILE *f)
 	      "and email addresses left out. SIGTERM or SIGINT stops it\n"
 	      "after the requests in progress; confirmation emails go out\n"
 	      "through delivery.transport (SMTP password from\n"
-	      "BULLETIN_SMTP_PASSWORD).\n",
+	      "BULLETIN_SMTP_PASSWORD), and so do scheduled sends ('bulletin\n"
+	      "send ISSUE --at TIME'), which it starts when they are due.\n",
 	      f);
 }
 
@@ -168,6 +170,9 @@ int cmd_serve(int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct webmail *mail = NULL;
 	struct web *w = NULL;
+	struct schedule_thread *sched = NULL;
+	struct schedule_runner runner;
+	struct cmd_schedule_ctx runner_ctx;
 	struct store st;
 	unsigned long writes, commits;
 	long threads;
@@ -191,7 +196,10 @@ int cmd_serve(int argc, char **argv)
 	store_close(&st);
 	ret = EXIT_FAIL;
 	w = start(&run.cfg, listen, (unsigned)threads, &mail, &err);
-	if (w) {
+	cmd_schedule_runner(&runner, &runner_ctx, &run.cfg);
+	if (w)
+		sched = schedule_thread_start(&runner, &err);
+	if (sched) {
 		cmd_error("serving %s on http://%s/ (store %s); stop "
 		          "with Ctrl-C",
 		          run.cfg.name, web_address(w), run.cfg.store);
@@ -204,6 +212,7 @@ int cmd_serve(int argc, char **argv)
 	} else {
 		cmd_fail(&err);
 	}
+	schedule_thread_stop(sched);
 	web_stop(w);
 	webmail_stop(mail);
 	err_release(&err);

@@ -6,6 +6,8 @@
 #include "cmd.h"
 #include "common.h"
 #include "lifecycle.h"
+#include "sendsched.h"
+#include "statusclicks.h"
 #include "store.h"
 #include "store_partner.h"
 #include "store_send.h"
@@ -19,14 +21,16 @@ const char cmd_status_summary[] =
 
 static void usage(FILE *f)
 {
-	fputs("usage: bulletin status ISSUE\n\n"
+	fputs("usage: bulletin status ISSUE [--clicks]\n\n"
 	      "Shows where the issue stands (draft, compiled, approved,\n"
 	      "sending, sent), who compiled and approved it and what changed\n"
 	      "since; until when partners may change it (its deadline, or\n"
 	      "'bulletin reopen') and the calls for contributions sent; then\n"
 	      "how many messages were sent, deferred,\n"
 	      "failed or are uncertain, each failure with the server's\n"
-	      "reply, and how long sending took.\n",
+	      "reply, and how long sending took.\n\n"
+	      "  --clicks   the click counts (tracking.clicks) per link, per\n"
+	      "             piece and per partner instead\n",
 	      f);
 }
 
@@ -146,7 +150,8 @@ static void step(const char *label, int64_t at, const char *who)
 }
 
 /* The lifecycle: the state, who took each step, what changed since. */
-static void show_lifecycle(const struct lifecycle *lc, const char *id)
+static void show_lifecycle(const struct config *cfg, const struct lifecycle *lc,
+                           const char *id)
 {
 	struct buf why = BUF_INIT, what = BUF_INIT;
 
@@ -164,6 +169,11 @@ static void show_lifecycle(const struct lifecycle *lc, const char *id)
 		step("sending:", lc->campaign.started, NULL);
 	if (lc->state == LIFECYCLE_SENT)
 		step("sent:", lc->campaign.finished, NULL);
+	if (lc->has_schedule) {
+		schedule_describe(cfg, &lc->schedule, 0, &what);
+		printf("  %s\n", what.data);
+		buf_reset(&what);
+	}
 	if (lc->published)
 		printf("  on the public site ('bulletin unpublish %s' takes "
 		       "it down)\n",
@@ -237,20 +247,30 @@ int cmd_status(int argc, char **argv)
 	struct store_campaign c = {0};
 	struct lifecycle lc;
 	struct err err = ERR_INIT;
-	int ret, found;
+	int ret, found, clicks = 0;
+	const struct cmd_opt opts[] = {
+	        {"clicks", 0, &clicks, 0},
+	        {NULL, 0, NULL, 0},
+	};
 
-	ret = cmd_begin(&run, argc, argv, NULL, 1, CMD_ISSUE, usage);
+	ret = cmd_begin(&run, argc, argv, opts, 1, CMD_ISSUE, usage);
 	if (ret >= 0)
 		return ret;
 	if (cmd_store_open(&st, run.cfg.store) < 0)
 		return cmd_end(&run, EXIT_FAIL);
-	if (lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) < 0) {
+	if (clicks) {
+		ret = status_clicks(&st, run.issue);
+		store_close(&st);
+		return cmd_end(&run, ret);
+	}
+	if (cmd_schedule_check(&run.cfg, &st, run.issue) < 0 ||
+	    lifecycle_load(&lc, &run.cfg, &st, run.issue, &err) < 0) {
 		store_close(&st);
 		ret = cmd_fail(&err);
 		err_release(&err);
 		return cmd_end(&run, ret);
 	}
-	show_lifecycle(&lc, run.issue);
+	show_lifecycle(&run.cfg, &lc, run.issue);
 	lifecycle_release(&lc);
 	found = show_partners(&run.cfg, &st, run.issue, &err);
 	if (found == 0)

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "suggest.h"
 #include "yamldoc.h"
+#include "zone.h"
 #include "banned.h"
 
 enum key_type { K_STR, K_LONG, K_DOUBLE, K_BOOL, K_LIST, K_SECTIONS, K_TOPICS };
@@ -83,6 +84,9 @@ static const struct key {
          0, 0, 0},
         {"site", "keep", K_LIST, F(site_keep), NULL, 0, 0, 0},
         {"site", "timezone", K_STR, F(timezone), "Europe/London", 0, 0, 0},
+        {"schedule", "grace_hours", K_DOUBLE, F(schedule_grace_hours), "6", 0,
+         720, 0},
+        {"tracking", "clicks", K_BOOL, F(track_clicks), "false", 0, 0, 0},
 #undef F
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -622,11 +626,11 @@ static int finish(struct config *cfg, const char *name, struct err *err)
 		               "%s: 'sections' is required: list the "
 		               "newsletter's sections in order",
 		               name);
-	if (strcmp(cfg->timezone, "Europe/London") &&
-	    strcmp(cfg->timezone, "UTC"))
+	if (!zone_known(cfg->timezone))
 		return err_set(err,
 		               "%s: 'site.timezone' must be Europe/London or "
-		               "UTC (the zone of the times events give)",
+		               "UTC (the zone of the times events give and "
+		               "sends are scheduled in)",
 		               name);
 	for (size_t i = 0; i < cfg->nsite_keep; i++) {
 		const char *k = cfg->site_keep[i];

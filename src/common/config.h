@@ -107,7 +107,11 @@ struct config {
 	/* site: */
 	char **site_keep; /* paths under public/ the operator keeps there */
 	size_t nsite_keep;
-	char *timezone; /* of events' times: "Europe/London" or "UTC" */
+	char *timezone; /* of events' times and scheduled sends: "Europe/London"
+	                   or "UTC" (zone.h) */
+	/* A scheduled send missed by more than this waits for a person. */
+	double schedule_grace_hours;
+	int track_clicks; /* tracking.clicks: links through BASE_URL/r/ */
 };
 
 /* Fills cfg with the defaults (no file read). */

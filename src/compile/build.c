@@ -1,11 +1,14 @@
 #include "build.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "docx.h"
 #include "file.h"
 #include "inputs.h"
 #include "issue.h"
+#include "linktable.h"
 #include "lint.h"
 #include "preview.h"
 #include "render.h"
@@ -41,11 +44,30 @@ static int write_preview(const struct issue *is, const struct config *cfg,
 	return ret;
 }
 
+/* build/links with tracking.clicks; none without (an old one goes). */
+static int write_links(const struct config *cfg, const char *id,
+                       const struct linktable *links, struct err *err)
+{
+	struct buf p = BUF_INIT, text = BUF_INIT;
+	int ret = 0;
+
+	config_path(cfg, &p, "issues/%s/build/links", id);
+	if (cfg->track_clicks) {
+		linktable_format(links, &text);
+		ret = write_out(p.data, &text, err);
+	} else if (unlink(p.data) < 0 && errno != ENOENT) {
+		ret = err_errno(err, "cannot remove %s", p.data);
+	}
+	buf_release(&p);
+	buf_release(&text);
+	return ret;
+}
+
 static int write_outputs(const struct issue *is, const struct config *cfg,
                          const struct buf *report, const struct buf *json,
                          struct err *err)
 {
-	struct render_output o = {BUF_INIT, BUF_INIT};
+	struct render_output o = {BUF_INIT, BUF_INIT, LINKTABLE_INIT};
 	struct buf p = BUF_INIT;
 	int ret = -1;
 
@@ -61,6 +83,8 @@ static int write_outputs(const struct issue *is, const struct config *cfg,
 	OUT("issues/%s/build/report.txt", report)
 	OUT("issues/%s/build/report.json", json)
 #undef OUT
+	if (write_links(cfg, is->id, &o.links, err) < 0)
+		goto out;
 	if (write_preview(is, cfg, &o.email_html, err) < 0)
 		goto out;
 	ret = 0;

@@ -234,6 +234,10 @@ static void add_settings(struct inputs *in, const struct config *cfg)
 	setting(&b, "footer", cfg->footer);
 	setting(&b, "unsubscribe_mailto", cfg->unsubscribe_mailto);
 	setting(&b, "embed_images", cfg->embed_images ? "yes" : "no");
+	/* Only when on, so that issues approved before the setting existed
+	 * keep their digest. */
+	if (cfg->track_clicks)
+		setting(&b, "tracking.clicks", "yes");
 	for (size_t i = 0; i < cfg->nsections; i++) {
 		setting(&b, "section.key", cfg->sections[i].key);
 		setting(&b, "section.title", cfg->sections[i].title);

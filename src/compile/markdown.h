@@ -39,6 +39,13 @@ struct markdown_opts {
 	 * refuse inline styles anyway.
 	 */
 	int inline_styles;
+	/*
+	 * Optional: called with each link's target as both renderers write
+	 * it (after markdown_url; images are not links), to replace it in
+	 * place: tracking.clicks points links at BASE_URL/r/ISSUE/N.
+	 */
+	void (*link_url)(const void *ctx, struct buf *url);
+	const void *link_ctx; /* borrowed, passed to link_url */
 };
 
 /*

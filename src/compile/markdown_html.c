@@ -116,6 +116,8 @@ static int open_link(struct html *h, cmark_node *n)
 	buf_reset(&h->url);
 	if (markdown_url(cmark_node_get_url(n), h->o, &h->url) < 0)
 		return 0;
+	if (h->o->link_url)
+		h->o->link_url(h->o->link_ctx, &h->url);
 	buf_adds(h->out, "<a href=\"");
 	buf_add_html(h->out, h->url.data, h->url.len);
 	buf_addch(h->out, '"');

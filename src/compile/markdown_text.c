@@ -392,6 +392,8 @@ static int open_link(struct text *r, cmark_node *n)
 	buf_reset(&r->url);
 	if (markdown_url(cmark_node_get_url(n), r->o, &r->url) < 0)
 		return 0;
+	if (r->o && r->o->link_url)
+		r->o->link_url(r->o->link_ctx, &r->url);
 	shown = display_url(r->url.data);
 	buf_reset(&r->scratch);
 	markdown_node_text(n, &r->scratch);

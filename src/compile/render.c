@@ -15,6 +15,34 @@ void render_output_release(struct render_output *o)
 {
 	buf_release(&o->email_html);
 	buf_release(&o->email_txt);
+	linktable_release(&o->links);
+}
+
+/* Where the links of one piece go, with tracking.clicks. */
+struct track {
+	const struct config *cfg;
+	const char *id;
+	struct linktable *links;
+	const char *piece, *partner;
+};
+
+void render_click_url(const struct config *cfg, const char *id, size_t n,
+                      struct buf *out)
+{
+	buf_addf(out, "%s/r/%s/%zu", cfg->base_url, id, n);
+}
+
+/* A web link becomes its number's address; mailto: and tel: stay. */
+static void track_link(const void *ctx, struct buf *url)
+{
+	const struct track *tr = ctx;
+	size_t n;
+
+	if (!linktable_url_ok(url->data))
+		return;
+	n = linktable_add(tr->links, url->data, tr->piece, tr->partner);
+	buf_reset(url);
+	render_click_url(tr->cfg, tr->id, n, url);
 }
 
 /* Template sources read during one render, so partials stay valid. */
@@ -192,15 +220,19 @@ static void add_wrapped_title(struct tmpl_data *d, struct tmpl_value *m,
 	buf_release(&name);
 }
 
+/* tr: where links go with tracking.clicks (tr->links NULL: as written). */
 static void add_markdown(struct tmpl_data *d, struct tmpl_value *m,
                          const char *key, cmark_node *doc, int heading_offset,
-                         const char *base_url, int for_email)
+                         const char *base_url, int for_email,
+                         const struct track *tr)
 {
 	struct markdown_opts o = {
 	        .heading_offset = heading_offset,
 	        .base_url = base_url,
 	        .width = TEXT_WIDTH,
 	        .inline_styles = for_email,
+	        .link_url = tr->links ? track_link : NULL,
+	        .link_ctx = tr,
 	};
 	struct buf b = BUF_INIT, name = BUF_INIT;
 
@@ -225,7 +257,7 @@ static void add_markdown(struct tmpl_data *d, struct tmpl_value *m,
 static struct tmpl_value *article(struct tmpl_data *d,
                                   const struct contribution *c,
                                   const struct config *cfg, const char *id,
-                                  int for_email)
+                                  int for_email, struct linktable *links)
 {
 	struct tmpl_value *a = tmpl_map(d);
 	struct buf url = BUF_INIT, b = BUF_INIT;
@@ -296,7 +328,8 @@ static struct tmpl_value *article(struct tmpl_data *d,
 	}
 	/* Article headings sit below the section (h2) and title (h3). */
 	add_markdown(d, a, "body", c->doc, 2, for_email ? url.data : NULL,
-	             for_email);
+	             for_email,
+	             &(struct track){cfg, id, links, c->slug, c->partner});
 	buf_release(&url);
 	buf_release(&b);
 	return a;
@@ -307,11 +340,28 @@ struct tmpl_value *render_article(struct tmpl_data *d,
                                   const struct config *cfg, const char *id,
                                   int for_email)
 {
-	return article(d, c, cfg, id, for_email);
+	return article(d, c, cfg, id, for_email, NULL);
 }
 
+/* The editor's intro, its links counted as the piece "intro". */
+static void add_intro(struct tmpl_data *d, struct tmpl_value *iss,
+                      const struct issue *is, const struct config *cfg,
+                      int for_email, struct linktable *links)
+{
+	struct track tr = {cfg, is->id, links, "intro", ""};
+	cmark_node *doc;
+
+	if (!is->intro || !*is->intro)
+		return;
+	doc = markdown_parse(is->intro, strlen(is->intro));
+	add_markdown(d, iss, "intro", doc, 2, NULL, for_email, &tr);
+	cmark_node_free(doc);
+}
+
+/* links: the email's numbered links with tracking.clicks, else NULL. */
 static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
-                                  const struct config *cfg, int for_email)
+                                  const struct config *cfg, int for_email,
+                                  struct linktable *links)
 {
 	struct tmpl_value *root = tmpl_map(d), *nl = tmpl_map(d);
 	struct tmpl_value *iss = tmpl_map(d), *sub = tmpl_map(d);
@@ -346,12 +396,7 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
 	render_issue_url(cfg, is->id, &b);
 	tmpl_map_str(d, iss, "web_url", b.data);
 	buf_reset(&b);
-	if (is->intro && *is->intro) {
-		cmark_node *doc = markdown_parse(is->intro, strlen(is->intro));
-
-		add_markdown(d, iss, "intro", doc, 2, NULL, for_email);
-		cmark_node_free(doc);
-	}
+	add_intro(d, iss, is, cfg, for_email, links);
 	tmpl_map_set(root, "issue", iss);
 
 	for (size_t s = 0; s < cfg->nsections; s++) {
@@ -363,7 +408,7 @@ static struct tmpl_value *context(struct tmpl_data *d, const struct issue *is,
 			if (strcmp(is->v[i].section, sec->key))
 				continue;
 			tmpl_list_add(arts, article(d, &is->v[i], cfg, is->id,
-			                            for_email));
+			                            for_email, links));
 			count++;
 		}
 		tmpl_map_str(d, sv, "key", sec->key);
@@ -393,7 +438,8 @@ int render_issue(const struct issue *is, const struct config *cfg,
                  struct render_output *out, struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *email = context(d, is, cfg, 1);
+	struct tmpl_value *email =
+	        context(d, is, cfg, 1, cfg->track_clicks ? &out->links : NULL);
 	int ret = -1;
 
 	if (render_template(cfg, "email.html", email, 1, &out->email_html,
@@ -412,7 +458,7 @@ int render_issue_page(const struct issue *is, const struct config *cfg,
                       struct err *err)
 {
 	struct tmpl_data *d = tmpl_data_new();
-	struct tmpl_value *web = context(d, is, cfg, 0);
+	struct tmpl_value *web = context(d, is, cfg, 0, NULL);
 	int ret;
 
 	tmpl_map_str(d, web, "root", root);

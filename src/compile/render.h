@@ -5,6 +5,7 @@
 #include "config.h"
 #include "err.h"
 #include "issue.h"
+#include "linktable.h"
 
 /*
  * An issue model + Mustache templates -> the newsletter (email HTML and
@@ -58,9 +59,19 @@ void render_field(const struct render_fields *f, int field, int html,
 
 struct render_output {
 	struct buf email_html, email_txt;
+	/* With tracking.clicks: every link of the email, numbered (the
+	 * email points at BASE_URL/r/ISSUE/N); empty otherwise. */
+	struct linktable links;
 };
 
 void render_output_release(struct render_output *o);
+
+/*
+ * The address a link numbered n of issue id is written as with
+ * tracking.clicks: BASE_URL/r/ID/N.
+ */
+void render_click_url(const struct config *cfg, const char *id, size_t n,
+                      struct buf *out);
 
 /* Renders one issue (which must have loaded without errors). */
 int render_issue(const struct issue *is, const struct config *cfg,

@@ -10,6 +10,7 @@
 #include "audience.h"
 #include "image.h"
 #include "issue.h"
+#include "clicks.h"
 #include "lifecycle.h"
 #include "mime.h"
 #include "store_send.h"
@@ -1261,6 +1262,7 @@ static int open_run(struct run *run, struct store_campaign *c,
 	/* Under the lock, so that nobody approves a send that another run
 	 * is taking over unchecked. */
 	if (lifecycle_check_send(cfg, run->st, run->ci->id, err) < 0 ||
+	    clicks_record_build(run->st, cfg, run->ci->id, err) < 0 ||
 	    store_issue_event(run->st, run->ci->id, "sending", who(run), NULL,
 	                      err) < 0 ||
 	    store_send_fast_commits(run->st, err) < 0 ||

@@ -9,6 +9,7 @@
 #include "issue.h"
 #include "lifecycle.h"
 #include "lint.h"
+#include "schedule.h"
 #include "banned.h"
 
 static void row_release(struct issuelist_row *r)
@@ -20,7 +21,9 @@ static void row_release(struct issuelist_row *r)
 	free(r->compiled);
 	free(r->approver);
 	free(r->site);
+	free(r->scheduled);
 	free(r->note);
+	free(r->cancelled);
 }
 
 void issuelist_when(long long t, struct buf *out)
@@ -75,14 +78,27 @@ static int fill_row(struct issuelist_row *r, const struct config *cfg,
                     struct store *st, struct err *err)
 {
 	struct lifecycle lc;
+	struct buf said = BUF_INIT, when = BUF_INIT;
 
+	if (schedule_check(cfg, st, r->id, &said, err) < 0) {
+		buf_release(&said);
+		return -1;
+	}
+	r->cancelled = buf_detach(&said);
 	if (lifecycle_load(&lc, cfg, st, r->id, err) < 0)
 		return -1;
+	if (lc.has_schedule)
+		schedule_describe(cfg, &lc.schedule, 1, &when);
+	r->scheduled = when.len ? buf_detach(&when) : xstrdup("-");
+	buf_release(&when);
 	r->state = xstrdup(lifecycle_state_name(lc.state));
 	r->compiled = lc.compiled ? when_text(lc.compiled_at) : xstrdup("-");
 	r->approver = xstrdup(lc.approved ? lc.approval.by : "-");
 	r->site = xstrdup(lc.published ? "published" : "-");
-	r->note = xstrdup(lc.stale ? "changed since compiled"
+	r->note = xstrdup(lc.has_schedule && lc.schedule.state == SCHEDULE_HELD
+	                          ? "scheduled send missed: see 'bulletin "
+	                            "status'"
+	                  : lc.stale ? "changed since compiled"
 	                  : lc.approved && !lc.approval_holds &&
 	                                  lc.state < LIFECYCLE_SENDING
 	                          ? "changed since approved"

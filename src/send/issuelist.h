@@ -15,12 +15,17 @@
  */
 struct issuelist_row {
 	char *id, *state, *deadline, *pieces, *compiled, *approver, *site,
-	        *note;
+	        *scheduled, *note;
+	/* A schedule cancelled by this look (the issue changed since its
+	 * approval): the sentence saying so and why; "" when none. */
+	char *cancelled;
 	size_t errors, warnings; /* in its files now (lint_issue) */
 };
 
 /*
  * Fills *v (caller frees with issuelist_free) with every issue, by id.
+ * A schedule the issue no longer matches is cancelled on the way
+ * (schedule_check), as every look at an issue does.
  * Returns 0, or -1 with err.
  */
 int issuelist_load(const struct config *cfg, struct store *st,

@@ -73,6 +73,10 @@ static int load_recorded(struct lifecycle *lc, struct store *st, const char *id,
 	if (found < 0)
 		return -1;
 	lc->published = found;
+	found = store_schedule_latest(st, id, &lc->schedule, err);
+	if (found < 0)
+		return -1;
+	lc->has_schedule = found;
 	return 0;
 }
 
@@ -113,6 +117,7 @@ void lifecycle_release(struct lifecycle *lc)
 	store_issue_event_release(&lc->compile);
 	store_approval_release(&lc->approval);
 	store_campaign_release(&lc->campaign);
+	store_schedule_release(&lc->schedule);
 	memset(lc, 0, sizeof(*lc));
 }
 
@@ -195,8 +200,7 @@ static int not_approved(const struct config *cfg, const char *id,
 	               id, id, id);
 }
 
-/* "it was approved on DATE by NAME" */
-static void approved_what(const struct store_approval *a, struct buf *out)
+void lifecycle_approved_what(const struct store_approval *a, struct buf *out)
 {
 	buf_adds(out, "it was approved ");
 	lifecycle_when(a->at, out);
@@ -221,7 +225,7 @@ int lifecycle_check_send(const struct config *cfg, struct store *st,
 		goto out_a;
 	if (inputs_collect(&now, cfg, id, err) < 0)
 		goto out_was;
-	approved_what(&a, &what);
+	lifecycle_approved_what(&a, &what);
 	lifecycle_explain(&was, &now, what.data, &why);
 	if (why.len)
 		err_set(err,

@@ -10,6 +10,7 @@
 #include "store.h"
 #include "store_issue.h"
 #include "store_partner.h"
+#include "store_schedule.h"
 #include "store_send.h"
 #include "store_site.h"
 
@@ -48,6 +49,8 @@ struct lifecycle {
 	int published;    /* on the public site (store_site) */
 	int has_campaign; /* a full send has started */
 	struct store_campaign campaign;
+	int has_schedule; /* a send was ever scheduled (the latest: schedule) */
+	struct store_schedule schedule;
 	char now_digest[SHA256_LEN * 2 + 1];
 };
 
@@ -66,6 +69,9 @@ void lifecycle_release(struct lifecycle *lc);
  */
 void lifecycle_explain(const struct inputs *was, const struct inputs *now,
                        const char *what, struct buf *out);
+
+/* Appends "it was approved on DATE by NAME". */
+void lifecycle_approved_what(const struct store_approval *a, struct buf *out);
 
 /* Appends "on YYYY-MM-DD HH:MM" in local time. */
 void lifecycle_when(int64_t t, struct buf *out);

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "issue.h"
+#include "zone.h"
 #include "banned.h"
 
 #define FOLD_AT 75 /* octets per line, CRLF excluded (RFC 5545 3.1) */
@@ -30,7 +31,7 @@ static const char *const london_vtimezone[] = {
 
 int ical_zone_known(const char *zone)
 {
-	return !strcmp(zone, "Europe/London") || !strcmp(zone, "UTC");
+	return zone_known(zone);
 }
 
 void ical_line(struct buf *out, const char *name, const char *value)
@@ -119,56 +120,14 @@ void ical_end(struct buf *out)
 	ical_line(out, "END", "VCALENDAR");
 }
 
-/* The day of the month of the last Sunday of month (1-12) in year. */
-static int last_sunday(int year, int month)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30,
-	                           31, 31, 30, 31, 30, 31};
-	int last = days[month - 1];
-	struct tm tm = {0};
-	time_t t;
-
-	tm.tm_year = year - 1900;
-	tm.tm_mon = month - 1;
-	tm.tm_mday = last;
-	t = timegm(&tm);
-	gmtime_r(&t, &tm);
-	return last - tm.tm_wday;
-}
-
-static int64_t at(int year, int month, int day, int hour)
-{
-	struct tm tm = {0};
-
-	tm.tm_year = year - 1900;
-	tm.tm_mon = month - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	return (int64_t)timegm(&tm);
-}
-
 int ical_utc(const char *s, const char *zone, int64_t *t)
 {
 	struct tm tm;
-	int has_time, y;
-	int64_t local;
+	int has_time;
 
 	if (!s || issue_parse_datetime(s, &tm, &has_time) < 0)
 		return -1;
-	local = (int64_t)timegm(&tm);
-	y = tm.tm_year + 1900;
-	*t = local;
-	/*
-	 * British Summer Time runs from 01:00 GMT on the last Sunday of
-	 * March to 01:00 GMT on the last Sunday of October: in local
-	 * terms from 01:00 to 02:00 (BST) on those days. The hour skipped
-	 * in March is read as BST, the hour lived twice in October as BST
-	 * too (its first time).
-	 */
-	if (!strcmp(zone, "Europe/London") &&
-	    local >= at(y, 3, last_sunday(y, 3), 1) &&
-	    local < at(y, 10, last_sunday(y, 10), 2))
-		*t = local - 3600;
+	*t = zone_utc(&tm, zone);
 	return 0;
 }
 

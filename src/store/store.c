@@ -326,6 +326,41 @@ static const char *const migrations[] = {
         "  consent_at INTEGER NOT NULL,"
         "  created_at INTEGER NOT NULL"
         ");",
+        /*
+         * 11: scheduled sends (src/store/store_schedule.c) and click counts
+         * (src/store/clicks.c). A schedule keeps the digest of the inputs
+         * approved when it was made; at most one per issue is open
+         * (waiting or held), and a claim moves it from waiting to started
+         * exactly once. The links of a sent issue keep their numbers and
+         * addresses, with counts and nothing about who clicked.
+         */
+        "CREATE TABLE issue_schedules ("
+        "  id INTEGER PRIMARY KEY,"
+        "  issue TEXT NOT NULL,"
+        "  due_at INTEGER NOT NULL,"
+        "  digest TEXT NOT NULL,"
+        "  scheduled_by TEXT NOT NULL,"
+        "  scheduled_at INTEGER NOT NULL,"
+        "  state TEXT NOT NULL CHECK (state IN ('waiting', 'started',"
+        "    'held', 'cancelled')),"
+        "  settled_at INTEGER NOT NULL DEFAULT 0,"
+        "  settled_by TEXT NOT NULL DEFAULT '',"
+        "  why TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE UNIQUE INDEX issue_schedules_open ON issue_schedules (issue)"
+        "  WHERE state IN ('waiting', 'held');"
+        "CREATE INDEX issue_schedules_issue ON issue_schedules (issue, id);"
+        "CREATE TABLE click_links ("
+        "  issue TEXT NOT NULL,"
+        "  n INTEGER NOT NULL,"
+        "  url TEXT NOT NULL,"
+        "  piece TEXT NOT NULL,"
+        "  partner TEXT NOT NULL,"
+        "  people INTEGER NOT NULL DEFAULT 0,"
+        "  early INTEGER NOT NULL DEFAULT 0,"
+        "  scanner INTEGER NOT NULL DEFAULT 0,"
+        "  PRIMARY KEY (issue, n)"
+        ") WITHOUT ROWID;",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -431,6 +466,25 @@ int store_is_damage(int code)
 {
 	code &= 0xff;
 	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+sqlite3_stmt *store_prepare(struct store *st, const char *sql, const char *what,
+                            struct err *err)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_db_fail(st, what, err);
+		return NULL;
+	}
+	return s;
+}
+
+char *store_column_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return xstrdup(t ? (const char *)t : "");
 }
 
 int store_db_fail(struct store *st, const char *what, struct err *err)

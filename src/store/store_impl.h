@@ -29,6 +29,16 @@ int store_db_fail(struct store *st, const char *what, struct err *err);
 int store_write_begin(struct store *st, struct err *err);
 int store_write_end(struct store *st, int ret, struct err *err);
 
+/*
+ * A statement prepared on st's connection (caller finalizes), or NULL
+ * after store_db_fail(st, what, err).
+ */
+struct sqlite3_stmt *store_prepare(struct store *st, const char *sql,
+                                   const char *what, struct err *err);
+
+/* Column i of the current row as text ("" for NULL); caller owns. */
+char *store_column_text(struct sqlite3_stmt *s, int i);
+
 /* Whether an SQLite result code says the file is damaged. */
 int store_is_damage(int code);
 

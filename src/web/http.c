@@ -851,6 +851,7 @@ static int begin(struct exchange *e, const char *url, const char *method)
 	q->content_type = header(e, "Content-Type");
 	q->if_none_match = header(e, "If-None-Match");
 	q->cookie = header(e, "Cookie");
+	q->user_agent = header(e, "User-Agent");
 	cl = header(e, "Content-Length");
 	if (url[0] != '/' ||
 	    form_percent_decode(url, strlen(url), &e->path) < 0)

@@ -57,6 +57,7 @@ struct http_request {
 	const char *content_type;  /* NULL when none was sent */
 	const char *if_none_match; /* NULL when none was sent */
 	const char *cookie;        /* the Cookie header; NULL when none */
+	const char *user_agent;    /* NULL when none was sent */
 	const char *body;          /* body_len bytes and a NUL */
 	size_t body_len;
 	const char *client; /* the client's address (see http_config) */

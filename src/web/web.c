@@ -16,6 +16,7 @@
 #include "pages.h"
 #include "publicdir.h"
 #include "ratelimit.h"
+#include "redirect.h"
 #include "store.h"
 #include "store_prefs.h"
 #include "store_web.h"
@@ -45,11 +46,14 @@ static const char *const partial_names[] = {
         "web/foot.html",
         NULL,
 };
+/* Kept out of the access log; "/r/": which link someone followed is
+ * theirs (the counts say how many did, never who). */
 static const char *const secret_prefixes[] = {
         "/contribute/",
         "/confirm/",
         "/unsubscribe/",
         "/preferences/",
+        "/r/",
         NULL,
 };
 
@@ -1054,7 +1058,19 @@ static int handle(void *ctx, struct http_exchange *ex)
 	}
 	if ((token = token_after(path, "/preferences/")))
 		return web_preferences_route(w, ex, token);
-	return archive_route(w, ex);
+	switch (redirect_route(w->redirect, ex)) {
+	case REDIRECT_NOT_MINE:
+		return archive_route(w, ex);
+	case REDIRECT_NOT_FOUND:
+		web_not_found(w, ex);
+		break;
+	case REDIRECT_FAILED:
+		web_server_error(w, ex);
+		break;
+	case REDIRECT_ANSWERED:
+		break;
+	}
+	return HTTP_ANSWER;
 }
 
 /* Life cycle. */
@@ -1167,6 +1183,9 @@ struct web *web_start(const struct web_options *opt, struct err *err)
 		goto fail;
 	if (web_purge(w, &purged, err) < 0)
 		goto fail;
+	w->redirect = redirect_start(cfg, w->writer, err);
+	if (!w->redirect)
+		goto fail;
 	if (purged)
 		web_say(w,
 		        "bulletin: purged %ld pending sign-up(s) older than "
@@ -1205,6 +1224,8 @@ void web_stop(struct web *w)
 		return;
 	/* The writer keeps answering suspended requests until they are done. */
 	http_stop(w->http, STOP_GRACE);
+	/* Its last counts go through the writer, so before it stops. */
+	redirect_stop(w->redirect);
 	desk_stop(w->desk);
 	writer_stop(w->writer);
 	for (size_t i = 0; i < w->readers.nspare; i++) {

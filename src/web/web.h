@@ -18,6 +18,7 @@
  *   POST /confirm/TOKEN          pending -> active
  *   GET  /unsubscribe/TOKEN      a page whose button unsubscribes
  *   POST /unsubscribe/TOKEN      unsubscribed (one-click too); never redirects
+ *   GET  /r/ISSUE/N              302 to link N of ISSUE, counted (redirect.h)
  *   GET  /, /X, /issues/X        public/X (public/index.html for folders)
  *   /desk/...                    the comms desk (desk.h), behind a login
  *   /contribute/SECRET/...       the partner form (see contribute.h)

@@ -23,6 +23,7 @@
 
 struct contribute;
 struct desk;
+struct redirect;
 
 #define SPARE_READERS 16 /* store connections kept open for reads */
 
@@ -39,6 +40,7 @@ struct web {
 	struct web_options opt;
 	struct pages *pages;
 	struct writer *writer;
+	struct redirect *redirect; /* GET /r/ISSUE/N */
 	struct readers readers;
 	struct ratelimit *signups; /* per client address */
 	struct http_server *http;

@@ -68,7 +68,7 @@ static void test_from_root(void)
 	struct issue is;
 	struct inputs in;
 	struct campaign_issue ci;
-	struct render_output o = {BUF_INIT, BUF_INIT};
+	struct render_output o = {BUF_INIT, BUF_INIT, LINKTABLE_INIT};
 	struct diags d = DIAGS_INIT;
 	struct err err = ERR_INIT;
 	struct buf cmd = BUF_INIT, results = BUF_INIT, msg = BUF_INIT;
