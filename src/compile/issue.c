@@ -1104,3 +1104,40 @@ int issue_load(struct issue *is, const struct config *cfg, const char *id,
 	qsort_r(is->v, is->n, sizeof(*is->v), cmp_order, (void *)cfg);
 	return 0;
 }
+
+int issue_load_one(struct issue *is, const struct config *cfg, const char *id,
+                   const char *name, struct diags *d, struct err *err)
+{
+	struct buf path = BUF_INIT;
+	struct contribution *c;
+	int dfd;
+
+	if (issue_load_meta(is, cfg, id, d, err) < 0)
+		return -1;
+	if (!is_contribution(name) || !safe_name(name))
+		return err_set(err, "%s/%s: not a contribution's name", is->dir,
+		               name);
+	dfd = open(is->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_errno(err, "%s: cannot open the folder", is->dir);
+	is->v = xcalloc(1, sizeof(*is->v));
+	c = &is->v[is->n++];
+	buf_addf(&path, "%s/%s", is->dir, name);
+	c->path = buf_detach(&path);
+	c->slug = xstrndup(name, strlen(name) - 3);
+	load_contribution(c, cfg, dfd, name, d);
+	if (c->withdrawn) {
+		/* As issue_load keeps it: aside, its pictures not read. */
+		is->withdrawn = is->v;
+		is->nwithdrawn = 1;
+		is->v = xcalloc(1, sizeof(*is->v));
+		is->n = 0;
+	} else {
+		size_t before = diags_count(d, DIAG_ERROR);
+		int images = use_images(is, dfd, c, d);
+
+		c->ok = diags_count(d, DIAG_ERROR) == before && images == 0;
+	}
+	close(dfd);
+	return 0;
+}

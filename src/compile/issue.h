@@ -110,6 +110,17 @@ void issue_image_release(struct issue_image *im);
  */
 int issue_image_is_local(const char *url);
 
+/*
+ * Loads issues/ID/issue.yaml and one contribution, name ("SLUG.md"),
+ * with its pictures and the checks issue_load makes: what the partner
+ * form and the contribution writer check one piece with. The piece is
+ * is->v[0] (is->n 1), or is->withdrawn[0] when it is marked withdrawn.
+ * A name that is not a contribution's (a '/', a leading '.', not ".md")
+ * is an error; a missing file is a diagnostic, as for issue_load.
+ */
+int issue_load_one(struct issue *is, const struct config *cfg, const char *id,
+                   const char *name, struct diags *d, struct err *err);
+
 /* Loads only issues/ID/issue.yaml of cfg's workspace (for lists). */
 int issue_load_meta(struct issue *is, const struct config *cfg, const char *id,
                     struct diags *d, struct err *err);

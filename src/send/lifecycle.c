@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "issue.h"
 #include "banned.h"
 
 static const char *const state_names[] = {"draft", "compiled", "approved",
@@ -263,5 +264,74 @@ int lifecycle_approve(const struct config *cfg, struct store *st,
 		ret = 0;
 	inputs_release(&built);
 	buf_release(&manifest);
+	return ret;
+}
+
+int lifecycle_deadline_time(const char *s, int64_t *t)
+{
+	struct tm tm;
+	int has_time;
+
+	if (!s || issue_parse_datetime(s, &tm, &has_time) < 0)
+		return -1;
+	*t = (int64_t)timegm(&tm) + (has_time ? 0 : 86400);
+	return 0;
+}
+
+/* Fills w->sent and w->reopened_until from the store. */
+static int window_store(struct store *st, const char *id,
+                        struct lifecycle_window *w, struct err *err)
+{
+	struct store_campaign c;
+	int r;
+
+	if (!st)
+		return 0;
+	r = store_campaign_find(st, id, &c, err);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		w->sent = 1;
+		store_campaign_release(&c);
+	}
+	return store_partner_reopened_until(st, id, &w->reopened_until, err) < 0
+	               ? -1
+	               : 0;
+}
+
+int lifecycle_partner_window(const struct config *cfg, struct store *st,
+                             const char *id, int64_t now,
+                             struct lifecycle_window *w, struct err *err)
+{
+	struct issue is;
+	struct diags d = DIAGS_INIT;
+	int ret = -1, readable = 1;
+
+	memset(w, 0, sizeof(*w));
+	if (issue_load_meta(&is, cfg, id, &d, err) < 0 ||
+	    window_store(st, id, w, err) < 0)
+		goto out;
+	if (is.deadline && *is.deadline)
+		readable =
+		        lifecycle_deadline_time(is.deadline, &w->deadline) == 0;
+	if (w->sent)
+		w->why = "sent";
+	else if (!readable)
+		w->why = "deadline unreadable";
+	else if (!w->deadline)
+		w->why = "no deadline";
+	else if (now < w->deadline)
+		w->why = "open until the deadline";
+	else if (now < w->reopened_until)
+		w->why = "reopened";
+	else
+		w->why = "deadline passed";
+	w->open =
+	        !w->sent && readable &&
+	        (!w->deadline || now < w->deadline || now < w->reopened_until);
+	ret = 0;
+out:
+	issue_release(&is);
+	diags_release(&d);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include "inputs.h"
 #include "store.h"
 #include "store_issue.h"
+#include "store_partner.h"
 #include "store_send.h"
 #include "store_site.h"
 
@@ -94,5 +95,38 @@ int lifecycle_check_send(const struct config *cfg, struct store *st,
  */
 int lifecycle_approve(const struct config *cfg, struct store *st,
                       const char *id, const char *by, struct err *err);
+
+/*
+ * Parses a deadline or a reopened-until date, "YYYY-MM-DD" or
+ * "YYYY-MM-DDTHH:MM", into the moment it passes (Unix seconds, UTC): a
+ * date without a time lasts to the end of that day, as the compiler's
+ * lateness check reads the deadline. Returns 0, or -1 when s is not a date.
+ */
+int lifecycle_deadline_time(const char *s, int64_t *t);
+
+/* Whether partners may change an issue, and why (see below). */
+struct lifecycle_window {
+	int open;               /* partners may change it now */
+	int sent;               /* a full send has started: closed for good */
+	int64_t deadline;       /* when the deadline passes; 0: none set */
+	int64_t reopened_until; /* bulletin reopen; 0: never reopened */
+	/* "open until the deadline", "reopened", "deadline passed", "sent",
+	 * "no deadline" (open), "deadline unreadable" (closed) (static) */
+	const char *why;
+};
+
+/*
+ * The one rule for "may partners still change issue id at time now?"
+ * (the contribution form, email contributions, the status command):
+ * never once a full send has started; otherwise yes before its deadline
+ * (issue.yaml's 'deadline:'), or before the date it was reopened until
+ * (store_partner_reopen), whichever is later. No deadline: open until
+ * sent; a deadline that cannot be read: closed (the compile report says
+ * why). st may be NULL (no send and no reopening known). Reads only
+ * issue.yaml and two rows of the store. 0, or -1 with err (no such issue).
+ */
+int lifecycle_partner_window(const struct config *cfg, struct store *st,
+                             const char *id, int64_t now,
+                             struct lifecycle_window *w, struct err *err);
 
 #endif

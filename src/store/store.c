@@ -209,6 +209,58 @@ static const char *const migrations[] = {
         "  detail TEXT NOT NULL DEFAULT ''"
         ");"
         "CREATE INDEX issue_events_issue ON issue_events (issue, event, id);",
+        /*
+         * 8: partners (src/store/store_partner.c). The secret is kept as
+         * it is (the comms officer prints the partner's link from it)
+         * and as its SHA-256, which is what a lookup searches, so no
+         * search ever compares the secret itself byte by byte. Events
+         * name the partner and outlive it. call_log keeps one row per
+         * message of a kind sent to a partner about an issue on a day:
+         * its key is the once-a-day rule. issue_reopened holds the latest
+         * date an issue was reopened to partners until.
+         */
+        "CREATE TABLE partners ("
+        "  id INTEGER PRIMARY KEY,"
+        "  name TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+        "  slug TEXT NOT NULL UNIQUE,"
+        "  secret TEXT NOT NULL,"
+        "  secret_hash BLOB NOT NULL UNIQUE,"
+        "  created_at INTEGER NOT NULL"
+        ");"
+        "CREATE TABLE partner_contacts ("
+        "  id INTEGER PRIMARY KEY,"
+        "  partner_id INTEGER NOT NULL"
+        "    REFERENCES partners (id) ON DELETE CASCADE,"
+        "  email TEXT NOT NULL COLLATE NOCASE,"
+        "  UNIQUE (partner_id, email)"
+        ");"
+        "CREATE INDEX partner_contacts_email ON partner_contacts (email);"
+        "CREATE TABLE partner_events ("
+        "  id INTEGER PRIMARY KEY,"
+        "  at INTEGER NOT NULL,"
+        "  partner_id INTEGER NOT NULL,"
+        "  partner TEXT NOT NULL,"
+        "  what TEXT NOT NULL,"
+        "  who TEXT NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT ''"
+        ");"
+        "CREATE INDEX partner_events_partner ON partner_events"
+        "  (partner_id, id);"
+        "CREATE TABLE call_log ("
+        "  partner_id INTEGER NOT NULL"
+        "    REFERENCES partners (id) ON DELETE CASCADE,"
+        "  issue TEXT NOT NULL,"
+        "  kind TEXT NOT NULL,"
+        "  day TEXT NOT NULL,"
+        "  at INTEGER NOT NULL,"
+        "  PRIMARY KEY (partner_id, issue, kind, day)"
+        ") WITHOUT ROWID;"
+        "CREATE TABLE issue_reopened ("
+        "  issue TEXT PRIMARY KEY,"
+        "  until_at INTEGER NOT NULL,"
+        "  by TEXT NOT NULL,"
+        "  at INTEGER NOT NULL"
+        ") WITHOUT ROWID;",
 };
 
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -19,6 +19,7 @@ void form_release(struct form *f)
 	for (size_t i = 0; i < f->n; i++) {
 		free(f->fields[i].name);
 		free(f->fields[i].value);
+		free(f->fields[i].filename);
 	}
 	free(f->fields);
 	form_init(f);
@@ -27,8 +28,16 @@ void form_release(struct form *f)
 const char *form_get(const struct form *f, const char *name)
 {
 	for (size_t i = 0; i < f->n; i++)
-		if (!strcmp(f->fields[i].name, name))
+		if (!f->fields[i].filename && !strcmp(f->fields[i].name, name))
 			return f->fields[i].value;
+	return NULL;
+}
+
+const struct form_field *form_file(const struct form *f, const char *name)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->fields[i].filename && !strcmp(f->fields[i].name, name))
+			return &f->fields[i];
 	return NULL;
 }
 
@@ -117,9 +126,43 @@ static int add_field(struct form *f, struct buf *name, struct buf *value,
 		return too_many(err);
 	f->fields = xrealloc(f->fields, (f->n + 1) * sizeof(*f->fields));
 	fl = &f->fields[f->n++];
+	fl->filename = NULL;
 	fl->value_len = value->len;
 	fl->name = buf_detach(name);
 	fl->value = buf_detach(value);
+	return FORM_OK;
+}
+
+/* Appends a file: a checked name, any bytes; takes the buffers. */
+static int add_file(struct form *f, struct buf *name, struct buf *value,
+                    struct buf *filename, struct err *err)
+{
+	struct form_field *fl;
+	size_t files = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		files += f->fields[i].filename != NULL;
+	if (files >= FORM_MAX_FILES) {
+		err_set(err, "form has more than %d file(s)", FORM_MAX_FILES);
+		return FORM_MALFORMED;
+	}
+	if (memchr(name->data, 0, name->len) ||
+	    !form_utf8_valid(name->data, name->len)) {
+		err_set(err, "form field name is not valid UTF-8");
+		return FORM_MALFORMED;
+	}
+	if (f->n >= FORM_MAX_FIELDS)
+		return too_many(err);
+	/* The name is only shown back: one that will not read is dropped. */
+	if (memchr(filename->data, 0, filename->len) ||
+	    !form_utf8_valid(filename->data, filename->len))
+		buf_reset(filename);
+	f->fields = xrealloc(f->fields, (f->n + 1) * sizeof(*f->fields));
+	fl = &f->fields[f->n++];
+	fl->value_len = value->len;
+	fl->name = buf_detach(name);
+	fl->value = buf_detach(value);
+	fl->filename = buf_detach(filename);
 	return FORM_OK;
 }
 
@@ -266,10 +309,28 @@ static void ignore_param(void *ctx, const char *name, size_t n,
 {
 }
 
-/* Reads "form-data; name=..." from a Content-Disposition value. */
-static int disposition_name(const char *v, const char *end, struct buf *name)
+/* A part's name and, for a file, its filename. */
+struct disposition {
+	struct wanted name, filename;
+};
+
+static void keep_disposition(void *ctx, const char *name, size_t n,
+                             struct buf *value)
 {
-	struct wanted w = {"name", name, 0};
+	struct disposition *dp = ctx;
+
+	keep_param(&dp->name, name, n, value);
+	keep_param(&dp->filename, name, n, value);
+}
+
+/*
+ * Reads "form-data; name=...[; filename=...]" from a Content-Disposition
+ * value; *is_file says whether a filename was there.
+ */
+static int disposition_name(const char *v, const char *end, struct buf *name,
+                            struct buf *filename, int *is_file)
+{
+	struct disposition dp = {{"name", name, 0}, {"filename", filename, 0}};
 	const char *p = skip_ows(v, end);
 
 	if ((size_t)(end - p) < 9 || strncasecmp(p, "form-data", 9) != 0)
@@ -277,8 +338,10 @@ static int disposition_name(const char *v, const char *end, struct buf *name)
 	p += 9;
 	if (p < end && is_tchar((unsigned char)*p))
 		return -1;
-	if (each_param(p, end, keep_param, &w) < 0 || w.seen != 1)
+	if (each_param(p, end, keep_disposition, &dp) < 0 ||
+	    dp.name.seen != 1 || dp.filename.seen > 1)
 		return -1;
+	*is_file = dp.filename.seen == 1;
 	return 0;
 }
 
@@ -292,7 +355,8 @@ static const char *line_end(const char *p, const char *end)
  * Reads a part's header lines at *pp up to the empty line, finding the
  * field name. Returns 0 and advances *pp to the content, or -1.
  */
-static int part_headers(const char **pp, const char *end, struct buf *name)
+static int part_headers(const char **pp, const char *end, struct buf *name,
+                        struct buf *filename, int *is_file)
 {
 	const char *p = *pp;
 	int lines = 0, named = 0;
@@ -314,7 +378,8 @@ static int part_headers(const char **pp, const char *end, struct buf *name)
 				return -1;
 		if (colon - p == 19 &&
 		    !strncasecmp(p, "Content-Disposition", 19)) {
-			if (named || disposition_name(colon + 1, eol, name) < 0)
+			if (named || disposition_name(colon + 1, eol, name,
+			                              filename, is_file) < 0)
 				return -1;
 			named = 1;
 		}
@@ -372,11 +437,13 @@ int form_parse_multipart(struct form *f, const char *boundary, const char *body,
 		goto out;
 	}
 	while ((r = after_delimiter(&p, end)) == 0) {
-		struct buf name = BUF_INIT, value = BUF_INIT;
+		struct buf name = BUF_INIT, value = BUF_INIT, filename = BUF_INIT;
 		const char *stop;
+		int is_file = 0;
 
-		if (part_headers(&p, end, &name) < 0) {
+		if (part_headers(&p, end, &name, &filename, &is_file) < 0) {
 			buf_release(&name);
+			buf_release(&filename);
 			bad_multipart("a part's headers are bad or lack "
 			              "Content-Disposition: form-data; name=",
 			              err);
@@ -385,14 +452,17 @@ int form_parse_multipart(struct form *f, const char *boundary, const char *body,
 		stop = memmem(p, (size_t)(end - p), delim.data, delim.len);
 		if (!stop) {
 			buf_release(&name);
+			buf_release(&filename);
 			bad_multipart("a part is not closed by a boundary line",
 			              err);
 			goto out;
 		}
 		buf_add(&value, p, (size_t)(stop - p));
-		r = add_field(f, &name, &value, err);
+		r = is_file ? add_file(f, &name, &value, &filename, err)
+		            : add_field(f, &name, &value, err);
 		buf_release(&name);
 		buf_release(&value);
+		buf_release(&filename);
 		if (r < 0) {
 			ret = r;
 			goto out;

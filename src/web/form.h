@@ -14,18 +14,26 @@
  *
  * Everything is checked, nothing repaired: a bad percent escape, a
  * missing or unterminated boundary, a part without a name, a NUL or
- * invalid UTF-8 in a name or value, or more than FORM_MAX_FIELDS fields
- * makes the whole body malformed. The caller limits the body's size
- * before it gets here.
+ * invalid UTF-8 in a name or value, more than FORM_MAX_FIELDS fields or
+ * more than FORM_MAX_FILES files makes the whole body malformed. The
+ * caller limits the body's size before it gets here.
+ *
+ * A multipart part with a filename parameter is a file (an upload): its
+ * value is bytes, any bytes, and form_get does not return it; read it
+ * with form_file. A browser sends a file input left empty as a file
+ * with an empty name and no bytes.
  */
 
 #define FORM_MAX_FIELDS   32
+#define FORM_MAX_FILES    1
 #define FORM_MAX_BOUNDARY 70 /* RFC 2046 section 5.1.1 */
 
 struct form_field {
 	char *name;  /* NUL-terminated UTF-8 without NUL */
-	char *value; /* likewise; value_len bytes before the NUL */
+	char *value; /* likewise (a file: any bytes); value_len bytes, a NUL */
 	size_t value_len;
+	char *filename; /* a file: its name as sent ("" when not UTF-8);
+	                 * NULL for other fields */
 };
 
 /* Parsed fields in body order; the caller owns the struct. */
@@ -58,8 +66,14 @@ int form_parse_urlencoded(struct form *f, const char *body, size_t len,
 int form_parse_multipart(struct form *f, const char *boundary, const char *body,
                          size_t len, struct err *err);
 
-/* The value of the first field called name, or NULL (borrowed from f). */
+/*
+ * The value of the first field called name that is not a file, or NULL
+ * (borrowed from f).
+ */
 const char *form_get(const struct form *f, const char *name);
+
+/* The first file called name, or NULL (borrowed from f). */
+const struct form_field *form_file(const struct form *f, const char *name);
 
 /*
  * Percent-decodes s[0..n) (no '+' for space: that is only for form

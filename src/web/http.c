@@ -70,7 +70,8 @@ struct exchange {
 	char client[ADDRESS_MAX];
 	int begun;    /* the request line and headers were looked at */
 	int started;  /* the handler was called */
-	int too_big;  /* the body passed HTTP_BODY_MAX */
+	int too_big;  /* the body passed body_max */
+	size_t body_max; /* for this request's path */
 	int answered; /* resp holds the answer */
 	int status;   /* as sent, for the log */
 	uint64_t bytes;
@@ -788,12 +789,19 @@ static int begin(struct exchange *e, const char *url, const char *method)
 	q->content_type = header(e, "Content-Type");
 	q->if_none_match = header(e, "If-None-Match");
 	cl = header(e, "Content-Length");
-	if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
-		return 413;
 	if (url[0] != '/' ||
 	    form_percent_decode(url, strlen(url), &e->path) < 0)
 		return 400;
 	q->path = e->path.data;
+	e->body_max = HTTP_BODY_MAX;
+	if (e->server->cfg.body_max) {
+		size_t max = e->server->cfg.body_max(e->server->cfg.ctx, q->path);
+
+		if (max)
+			e->body_max = max;
+	}
+	if (cl && strtoull(cl, NULL, 10) > e->body_max)
+		return 413;
 	return 0;
 }
 
@@ -818,7 +826,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return MHD_YES; /* the body, if any, comes next */
 	}
 	if (*upload_size) {
-		if (e->body.len + *upload_size > HTTP_BODY_MAX)
+		if (e->body.len + *upload_size > e->body_max)
 			e->too_big = 1;
 		else
 			buf_add(&e->body, upload_data, *upload_size);

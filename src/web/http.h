@@ -12,7 +12,8 @@
  * threads, each polling its share of the connections (epoll).
  *
  * A request reaches the application's handler once, whole: its path
- * percent-decoded, its body read (up to HTTP_BODY_MAX bytes: beyond that
+ * percent-decoded, its body read (up to HTTP_BODY_MAX bytes, or what
+ * the body_max callback allows for its path: beyond that
  * the server answers 413 itself, through the application's refuse
  * callback so the page is the application's). The handler fills the
  * exchange's response and returns HTTP_ANSWER, or hands the exchange to
@@ -101,6 +102,11 @@ struct http_config {
 	 * "/unsubscribe/"; NULL-terminated list, or NULL.
 	 */
 	const char *const *secret_prefixes;
+	/*
+	 * The largest body a request to path may have (its path decoded),
+	 * or 0 for HTTP_BODY_MAX. May be NULL: HTTP_BODY_MAX everywhere.
+	 */
+	size_t (*body_max)(void *ctx, const char *path);
 	/*
 	 * Connections one client address may hold at once (0:
 	 * HTTP_CONNECTIONS_PER_CLIENT); peers on the loopback network (a

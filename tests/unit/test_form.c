@@ -129,8 +129,38 @@ static void test_multipart(void)
 	            "epilogue") == FORM_OK);
 	CHECK(f.n == 2);
 	CHECK_STR(form_get(&f, "email"), "a@example.org");
-	CHECK_STR(form_get(&f, "note"), "line one\r\n--not the boundary");
+	CHECK(form_get(&f, "note") == NULL);
+	CHECK(form_file(&f, "note") &&
+	      !strcmp(form_file(&f, "note")->value,
+	              "line one\r\n--not the boundary"));
+	CHECK_STR(form_file(&f, "note")->filename, "n.txt");
 	form_release(&f);
+
+	/* A file holds any bytes (a NUL, bytes that are not UTF-8); a
+	 * second file is refused. */
+	{
+		static const char body[] =
+		        "--XyZ\r\n"
+		        "Content-Disposition: form-data; name=\"image\"; "
+		        "filename=\"p\xff.png\"\r\n"
+		        "Content-Type: image/png\r\n\r\n"
+		        "\x89PNG\0\xff\r\n"
+		        "--XyZ--\r\n";
+		const struct form_field *ff;
+		struct err err = ERR_INIT;
+
+		CHECK(form_parse(&f, ct, body, sizeof(body) - 1, &err) ==
+		      FORM_OK);
+		ff = form_file(&f, "image");
+		CHECK(ff && ff->value_len == 6 && ff->value[4] == 0);
+		CHECK(ff && !strcmp(ff->filename, ""));
+		CHECK(form_get(&f, "image") == NULL);
+		CHECK(form_parse(&f, ct, body, sizeof(body) - 1, &err) ==
+		      FORM_MALFORMED);
+		CHECK(strstr(err_msg(&err), "file") != NULL);
+		form_release(&f);
+		err_release(&err);
+	}
 
 	/* No parts at all. */
 	CHECK(parse(&f, ct, "--XyZ--\r\n") == FORM_OK && f.n == 0);

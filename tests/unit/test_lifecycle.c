@@ -119,6 +119,66 @@ static void test_optional(struct config *cfg, struct store *st)
 	err_release(&err);
 }
 
+/*
+ * May partners change an issue: before the deadline (a date lasts the
+ * whole day), after it only while reopened, never once sent.
+ */
+static void test_partner_window(const struct config *cfg, struct store *st)
+{
+	struct lifecycle_window w;
+	struct err err = ERR_INIT;
+	int64_t dl = 0, until = 0;
+
+	CHECK(lifecycle_deadline_time("2027-02-10", &dl) == 0);
+	CHECK(dl == 1802304000); /* 2027-02-11T00:00Z */
+	CHECK(lifecycle_deadline_time("2027-02-10T12:30", &dl) == 0);
+	CHECK(dl == 1802304000 - 41400);
+	CHECK(lifecycle_deadline_time("10/02/2027", &dl) == -1);
+	put("issues/2027-02/issue.yaml", "title: T\ndeadline: 2027-02-10\n");
+	CHECK(lifecycle_deadline_time("2027-02-10", &dl) == 0);
+	CHECK(lifecycle_partner_window(cfg, st, "2027-02", dl - 1, &w, &err) ==
+	      0);
+	CHECK(w.open && !w.sent && w.deadline == dl);
+	CHECK(lifecycle_partner_window(cfg, st, "2027-02", dl, &w, &err) == 0);
+	CHECK(!w.open);
+	CHECK_STR(w.why, "deadline passed");
+	CHECK(lifecycle_deadline_time("2027-02-14", &until) == 0);
+	CHECK(store_partner_reopen(st, "2027-02", until, "ed", "2027-02-14",
+	                           &err) == 0);
+	CHECK(lifecycle_partner_window(cfg, st, "2027-02", dl + 3600, &w,
+	                               &err) == 0);
+	CHECK(w.open && w.reopened_until == until);
+	CHECK_STR(w.why, "reopened");
+	CHECK(lifecycle_partner_window(cfg, st, "2027-02", until, &w, &err) ==
+	      0);
+	CHECK(!w.open);
+	CHECK(lifecycle_partner_window(cfg, NULL, "2027-02", dl + 3600, &w,
+	                               &err) == 0);
+	CHECK(!w.open && !w.reopened_until);
+	put("issues/2027-03/issue.yaml", "title: T\ndeadline: soon\n");
+	CHECK(lifecycle_partner_window(cfg, st, "2027-03", 0, &w, &err) == 0);
+	CHECK(!w.open);
+	CHECK_STR(w.why, "deadline unreadable");
+	if (err.set)
+		fprintf(stderr, "  %s\n", err_msg(&err));
+	err_release(&err);
+}
+
+/* Sent closes it for good, whatever the dates. */
+static void test_partner_window_sent(const struct config *cfg, struct store *st)
+{
+	struct lifecycle_window w;
+	struct store_campaign c = {0};
+	struct err err = ERR_INIT;
+
+	CHECK(store_campaign_open(st, "2027-02", "S", &c, &err) == 0);
+	store_campaign_release(&c);
+	CHECK(lifecycle_partner_window(cfg, st, "2027-02", 0, &w, &err) == 0);
+	CHECK(!w.open && w.sent);
+	CHECK_STR(w.why, "sent");
+	err_release(&err);
+}
+
 int main(void)
 {
 	struct config cfg;
@@ -141,6 +201,8 @@ int main(void)
 	if (!err.set) {
 		test_states(&cfg, &st);
 		test_optional(&cfg, &st);
+		test_partner_window(&cfg, &st);
+		test_partner_window_sent(&cfg, &st);
 		store_close(&st);
 	} else {
 		fprintf(stderr, "  %s\n", err_msg(&err));
