@@ -73,6 +73,11 @@ static const struct key {
          3650, 0},
         {"inbox", "processed_folder", K_STR, F(processed_folder), "Processed",
          0, 0, 0},
+        {"inbox", "held_folder", K_STR, F(held_folder), "held", 0, 0, 0},
+        {"inbox", "attachment_max_kb", K_LONG, F(attachment_max_kb), "10240",
+         1, 1048576, 0},
+        {"inbox", "replies_per_hour", K_LONG, F(replies_per_hour), "5", 0,
+         1000, 0},
         {"site", "keep", K_LIST, F(site_keep), NULL, 0, 0, 0},
         {"site", "timezone", K_STR, F(timezone), "Europe/London", 0, 0, 0},
 #undef F
