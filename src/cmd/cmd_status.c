@@ -178,9 +178,24 @@ static void show_lifecycle(const struct lifecycle *lc, const char *id)
 		       "'bulletin approve %s'\n",
 		       id, id);
 	}
-	putchar('\n');
 	buf_release(&why);
 	buf_release(&what);
+}
+
+/* Whether partners may still change it (deadline, reopened, sent). */
+static int show_partners(const struct config *cfg, struct store *st,
+                         const char *id, struct err *err)
+{
+	struct lifecycle_window w;
+	struct buf text = BUF_INIT;
+
+	if (lifecycle_partner_window(cfg, st, id, (int64_t)time(NULL), &w,
+	                             err) < 0)
+		return -1;
+	lifecycle_window_text(&w, &text);
+	printf("  %s\n\n", text.data);
+	buf_release(&text);
+	return 0;
 }
 
 int cmd_status(int argc, char **argv)
@@ -205,7 +220,9 @@ int cmd_status(int argc, char **argv)
 	}
 	show_lifecycle(&lc, run.issue);
 	lifecycle_release(&lc);
-	found = store_campaign_find(&st, run.issue, &c, &err);
+	found = show_partners(&run.cfg, &st, run.issue, &err);
+	if (found == 0)
+		found = store_campaign_find(&st, run.issue, &c, &err);
 	if (found == 0)
 		printf("%s has not been sent yet ('bulletin send %s')\n",
 		       run.issue, run.issue);

@@ -436,8 +436,8 @@ int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
 
 /* Transports. */
 
-static struct transport *open_relay(const struct config *cfg, size_t i,
-                                    const char *password, struct err *err)
+struct transport *campaign_open_relay(const struct config *cfg, size_t i,
+                                      const char *password, struct err *err)
 {
 	struct transport_options o = {
 	        .tls = !strcmp(cfg->tls, "none") ? TRANSPORT_TLS_NONE
@@ -1259,7 +1259,8 @@ static int open_run(struct run *run, struct store_campaign *c,
 	run->relays = xcalloc(run->nrelays, sizeof(struct transport *));
 	run->relay = xcalloc(run->nrelays, sizeof(*run->relay));
 	for (size_t i = 0; i < run->nrelays; i++) {
-		run->relays[i] = open_relay(cfg, i, run->o->smtp_password, err);
+		run->relays[i] =
+		        campaign_open_relay(cfg, i, run->o->smtp_password, err);
 		if (!run->relays[i])
 			return -1;
 	}
@@ -1418,7 +1419,7 @@ int campaign_test_send(const struct config *cfg,
                        struct err *err)
 {
 	struct scratch s;
-	struct transport *t = open_relay(cfg, 0, smtp_password, err);
+	struct transport *t = campaign_open_relay(cfg, 0, smtp_password, err);
 	struct transport_conn *conn = NULL;
 	struct buf from = BUF_INIT;
 	int failed = 0;

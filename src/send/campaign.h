@@ -63,6 +63,13 @@ int campaign_build(const struct config *cfg, const struct campaign_issue *ci,
                    const struct campaign_recipient *r, int test,
                    struct buf *out, struct buf *message_id, struct err *err);
 
+/*
+ * Opens relay i of cfg's delivery.transport with its TLS, CA and AUTH
+ * settings (password from the environment, or NULL). NULL with err.
+ */
+struct transport *campaign_open_relay(const struct config *cfg, size_t i,
+                                      const char *password, struct err *err);
+
 /* The envelope sender for a token (return_path with "{token}"). */
 void campaign_envelope_from(const struct config *cfg, const char *token,
                             struct buf *out);

@@ -335,3 +335,40 @@ out:
 	diags_release(&d);
 	return ret;
 }
+
+/* "the end of YYYY-MM-DD" for a day's end, else "YYYY-MM-DD HH:MM UTC". */
+static void moment(int64_t t, struct buf *out)
+{
+	time_t tt = (time_t)(t % 86400 ? t : t - 1);
+	struct tm tm;
+	char text[32];
+
+	gmtime_r(&tt, &tm);
+	strftime(text, sizeof(text),
+	         t % 86400 ? "%Y-%m-%d %H:%M UTC" : "the end of %Y-%m-%d", &tm);
+	buf_adds(out, text);
+}
+
+void lifecycle_window_text(const struct lifecycle_window *w, struct buf *out)
+{
+	int reopened =
+	        w->open && w->deadline && w->reopened_until > w->deadline;
+
+	if (w->sent) {
+		buf_adds(out, "closed to partners: it has been sent");
+	} else if (w->open && !w->deadline) {
+		buf_adds(out, "open to partners until it is sent (no deadline "
+		              "set)");
+	} else if (w->open) {
+		buf_adds(out, "open to partners until ");
+		moment(reopened ? w->reopened_until : w->deadline, out);
+		buf_adds(out, reopened ? " (reopened)" : " (the deadline)");
+	} else if (!w->deadline) {
+		buf_adds(out, "closed to partners: its deadline cannot be "
+		              "read");
+	} else {
+		buf_adds(out, "closed to partners: the deadline (");
+		moment(w->deadline, out);
+		buf_adds(out, ") has passed");
+	}
+}

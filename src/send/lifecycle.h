@@ -129,4 +129,12 @@ int lifecycle_partner_window(const struct config *cfg, struct store *st,
                              const char *id, int64_t now,
                              struct lifecycle_window *w, struct err *err);
 
+/*
+ * Appends w as a sentence for the comms officer or a partner: "open to
+ * partners until the end of 2027-01-20 (the deadline)", "... (reopened)",
+ * "closed to partners: the deadline (the end of 2027-01-20) has passed",
+ * "closed to partners: it has been sent". Dates in UTC.
+ */
+void lifecycle_window_text(const struct lifecycle_window *w, struct buf *out);
+
 #endif

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "address.h"
@@ -78,7 +79,7 @@ int store_partner_secret_valid(const char *s)
 {
 	size_t i;
 
-	for (i = 0; s[i] && i < STORE_PARTNER_SECRET_LEN; i++)
+	for (i = 0; i < STORE_PARTNER_SECRET_LEN && s[i]; i++)
 		if (!strchr(base32, s[i]))
 			return 0;
 	return i == STORE_PARTNER_SECRET_LEN && !s[i];
@@ -122,6 +123,33 @@ static int same_secret(const char *a, const char *b)
 	for (int i = 0; i < STORE_PARTNER_SECRET_LEN; i++)
 		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
 	return diff == 0;
+}
+
+int store_partner_owns(const struct store_partner *p, const char *field)
+{
+	size_t n;
+
+	if (!field)
+		return 0;
+	while (*field == ' ' || *field == '\t')
+		field++;
+	n = strlen(field);
+	while (n && (field[n - 1] == ' ' || field[n - 1] == '\t'))
+		n--;
+	return (strlen(p->name) == n && !strncasecmp(p->name, field, n)) ||
+	       (strlen(p->slug) == n && !strncmp(p->slug, field, n));
+}
+
+void store_partner_link(const char *base_url, const char *secret,
+                        struct buf *out)
+{
+	buf_addf(out, "%s/contribute/%s", base_url, secret);
+}
+
+void store_partner_address(const char *domain, const char *secret,
+                           struct buf *out)
+{
+	buf_addf(out, "contribute+%s@%s", secret, domain);
 }
 
 /* Names and slugs. */
@@ -277,7 +305,7 @@ int store_partner_find_secret(struct store *st, const char *secret,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; secret[i] && i < STORE_PARTNER_SECRET_LEN; i++)
+	for (i = 0; i < STORE_PARTNER_SECRET_LEN && secret[i]; i++)
 		lower[i] = (char)tolower((unsigned char)secret[i]);
 	lower[i] = '\0';
 	if (secret[i] || !store_partner_secret_valid(lower))

@@ -53,6 +53,25 @@ void store_partner_release(struct store_partner *p);
 int store_partner_secret_valid(const char *s);
 
 /*
+ * Whether a piece whose 'partner:' detail reads `field` belongs to p:
+ * the field, trimmed, is p's name (ASCII case ignored) or p's slug. The
+ * one rule for "this partner's pieces" (the call's reminders, the
+ * contribution form); the form writes the registry's name there.
+ */
+int store_partner_owns(const struct store_partner *p, const char *field);
+
+/*
+ * The partner's personal link, BASE_URL/contribute/SECRET, and their
+ * contribution address, contribute+SECRET@DOMAIN (base_url without a
+ * trailing '/', domain the newsletter's from-address domain), appended
+ * to out: the one place both are spelled.
+ */
+void store_partner_link(const char *base_url, const char *secret,
+                        struct buf *out);
+void store_partner_address(const char *domain, const char *secret,
+                           struct buf *out);
+
+/*
  * Writes the slug made from name into out (reset first): lower-case
  * ASCII letters and digits, every other run of characters one '-',
  * at most STORE_PARTNER_SLUG_MAX bytes; "partner" if nothing is left.

@@ -36,6 +36,12 @@ run "unpublish" "$B" -C "$WS" unpublish 2026-12
 run "publish" "$B" -C "$WS" publish 2026-12
 [ -s "$WS/public/index.html" ] && pass "publish built the workspace's public/" || fail "no public/ in the workspace"
 run "inbox --report" "$B" -C "$WS" inbox --report
+run "partners add" "$B" -C "$WS" partners add "Test Partner" --contact tp@example.org
+run "partners list" "$B" -C "$WS" partners list
+expect_grep "$T/out" "Test Partner" "partners list names the partner"
+run "reopen" "$B" -C "$WS" reopen 2027-01 --until 2099-01-01
+run "call" "$B" -C "$WS" call 2027-01
+grep -lq "call for contributions" "$WS"/outbox/new/* && pass "call wrote to the workspace's outbox" || fail "no call in the workspace's outbox"
 
 # serve: its pages from the workspace's templates, however it is started.
 mkdir -p "$WS/templates/web"
