@@ -368,6 +368,9 @@ static void optional_field(struct contrib_mail *cm, const char *name,
 		free(v);
 		return;
 	}
+	if (!strcasecmp(name, "Return-Path") && !strcmp(value + strspn(value, " "),
+	                                                "<>"))
+		cm->null_sender = 1;
 	if (!strcasecmp(name, "Auto-Submitted"))
 		to = &cm->auto_submitted;
 	else if (!strcasecmp(name, "Precedence"))

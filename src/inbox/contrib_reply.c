@@ -80,9 +80,8 @@ static void add_references(struct buf *out, const char *refs)
 	if (!n)
 		return;
 	buf_adds(out, "References:");
-	for (size_t i = n > 10 ? n - 10 : 0; i < n; i++) {
-		buf_adds(out, i + 1 == n || i == (n > 10 ? n - 10 : 0) ? " "
-		                                                       : "\r\n ");
+	for (size_t i = n > 10 ? n - 10 : 0, first = i; i < n; i++) {
+		buf_adds(out, i == first ? " " : "\r\n ");
 		buf_add(out, ids[i], lens[i]);
 	}
 	buf_adds(out, "\r\n");

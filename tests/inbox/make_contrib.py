@@ -71,6 +71,7 @@ def main():
                 f"Message-ID: <{mid}@partner.example>\r\n{extra}MIME-Version: 1.0\r\n")
 
     body1252 = ("Section: best start\nType: case study\n"
+                "Alt: Parents and toddlers playing with big foam blocks\n"
                 "Summary: Parents\u2019 \u201cstay and play\u201d sessions doubled.\n\n"
                 "It\u2019s been a busy year for the caf\u00e9 \u2013 thanks to all.\n\n"
                 "Families came every week.\n\n-- \nAnn Example\nFamily Hub\n")
@@ -82,7 +83,7 @@ def main():
                 "<p class=MsoNormal><img width=4 height=3 src=\"cid:image001.png@01DB\"></p>"
                 "</div></body></html>")
     msgs["01-outlook-1252"] = head(
-        "RE: [2026-12] Stay and play doubles", "outlook1252",
+        "RE: [2027-01] Stay and play doubles", "outlook1252",
         "Thread-Topic: Stay and play doubles\r\nX-MS-Has-Attach: yes\r\n") + (
         "Content-Type: multipart/related;\r\n\tboundary=\"_004_rel_\";\r\n"
         "\ttype=\"multipart/alternative\"\r\n\r\n"
@@ -220,6 +221,22 @@ def main():
         "piece.txt", "text/plain",
         "\ufeffSection: environment\r\n\r\nClean air near schools \u2013 a start.\r\n"
         .encode("utf-16-le"), "utf16", "Clean air near schools")
+    # Mail that must never be answered or become a piece.
+    plain = "Content-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n"
+    msgs["20-autoreply"] = head(
+        "Automatic reply: Re: Stay and play doubles", "auto1",
+        "Auto-Submitted: auto-replied\r\nIn-Reply-To: <x@example.org>\r\n") + (
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nI am out of the office.\r\n")
+    msgs["21-list"] = head("Newsletter digest", "list1",
+                           "List-Id: <digest.partner.example>\r\n"
+                           "Precedence: list\r\n") + plain
+    own = head("From ourselves", "own1").replace(
+        f"From: Ann Example <{sender}>", f"From: News <het-news@{domain}>")
+    msgs["22-own"] = own + plain
+    bounce = head("Undelivered Mail Returned to Sender", "bounce1").replace(
+        f"Return-Path: <{sender}>", "Return-Path: <>").replace(
+        f"From: Ann Example <{sender}>", "From: MAILER-DAEMON@mx.partner.example")
+    msgs["23-bounce"] = bounce + plain
     for name, text in msgs.items():
         with open(os.path.join(outdir, name), "wb") as f:
             f.write(text.encode("latin-1") if isinstance(text, str) else text)

@@ -41,7 +41,7 @@ static void test_outlook_1252(void)
 	parse_file(&cm, "01-outlook-1252");
 	CHECK(cm.refusal == CONTRIB_ACCEPTED);
 	CHECK_STR(cm.subj.title, "Stay and play doubles");
-	CHECK_STR(cm.subj.issue, "2026-12");
+	CHECK_STR(cm.subj.issue, "2027-01");
 	CHECK_STR(cm.from, "ann@partner.example");
 	CHECK_STR(cm.from_name, "Ann Example");
 	CHECK_STR(cm.message_id, "<outlook1252@partner.example>");
