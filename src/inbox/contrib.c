@@ -39,6 +39,14 @@ struct contrib {
 	struct store_partner partner;
 	int have_partner;
 
+	/* Answers per partner in the last hour, counted from the events
+	 * once per run and kept up here (a walk per mail grows with them). */
+	struct sent {
+		int64_t partner;
+		long n;
+	} *sent;
+	size_t nsent;
+
 	/* What became of it: the outcome's strings. */
 	struct buf action, issue, path, reason, reply, title, text;
 	char *secret;
@@ -103,6 +111,7 @@ void contrib_close(struct contrib *c)
 	buf_release(&c->title);
 	buf_release(&c->text);
 	free(c->secret);
+	free(c->sent);
 	free(c);
 }
 
@@ -427,15 +436,29 @@ static int count_reply(const struct store_partner_ev *ev, void *ctx)
 	return 0;
 }
 
-/* Whether the partner may get another answer this hour: 1, 0, -1. */
-static int reply_allowed(struct contrib *c, struct err *err)
+/* The partner's count of answers in the last hour, or NULL on error. */
+static long *sent_count(struct contrib *c, struct err *err)
 {
 	struct count k = {(int64_t)now_of(c) - HOUR, 0};
 
+	for (size_t i = 0; i < c->nsent; i++)
+		if (c->sent[i].partner == c->partner.id)
+			return &c->sent[i].n;
 	if (store_partner_each_event(c->st, c->partner.id, count_reply, &k,
 	                             err) < 0)
-		return -1;
-	return k.n < c->o->replies_per_hour;
+		return NULL;
+	c->sent = xrealloc(c->sent, (c->nsent + 1) * sizeof(*c->sent));
+	c->sent[c->nsent].partner = c->partner.id;
+	c->sent[c->nsent].n = k.n;
+	return &c->sent[c->nsent++].n;
+}
+
+/* Whether the partner may get another answer this hour: 1, 0, -1. */
+static int reply_allowed(struct contrib *c, struct err *err)
+{
+	long *n = sent_count(c, err);
+
+	return n ? *n < c->o->replies_per_hour : -1;
 }
 
 /* Sends text to one contact, as an answer to the message read. */
@@ -474,6 +497,8 @@ static int send_one(struct contrib *c, const char *to, const char *subject,
 	}
 	ret = store_partner_event(c->st, c->partner.id, "mail-replied", "mail",
 	                          to, err);
+	if (!ret)
+		(*sent_count(c, err))++;
 out:
 	buf_release(&msg);
 	return ret;

@@ -306,8 +306,8 @@ static int reply_header(const struct lines *all, const char *s, size_t n)
 static int outlook_header(const struct lines *all, const char *s, size_t n)
 {
 	struct lines l = *all;
-	const char *next;
-	size_t nlen;
+	const char *next = "";
+	size_t nlen = 0;
 
 	if (!starts(s, n, "From:") && !starts(s, n, "**From:**") &&
 	    !starts(s, n, "Von:") && !starts(s, n, "De :") &&
@@ -335,8 +335,8 @@ static int end_of_words(const struct lines *rest, const char *s, size_t n)
 		return 1;
 	if (rule_of(s, n, '_')) {
 		struct lines l = *rest;
-		const char *next;
-		size_t nlen;
+		const char *next = "";
+		size_t nlen = 0;
 
 		while (next_line(&l, &next, &nlen) && blank(next, nlen))
 			;
