@@ -539,6 +539,26 @@ static int contribution(struct pass *p, size_t i, const char *data, size_t len,
 	return record_message(p, &m, err);
 }
 
+/* Fetches offered message i afresh: 1, or 0 when it cannot be read
+ * (said, counted, left in the mailbox). */
+static int fetch(struct pass *p, size_t i, const char **data, size_t *len)
+{
+	struct err why = ERR_INIT;
+
+	p->file = mailbox_message_name(&p->mb, i);
+	p->verified = "none";
+	p->done = "none";
+	forget_sub(p);
+	buf_reset(&p->reason);
+	if (mailbox_fetch(&p->mb, i, data, len, &why) < 0) {
+		p->stats->unreadable++;
+		say(p, i, NULL, "", "left in the mailbox", 0, 0, err_msg(&why));
+		err_release(&why);
+		return 0;
+	}
+	return 1;
+}
+
 /* Deals with offered message i; *mark says whether to mark it. */
 static int one(struct pass *p, size_t i, int *mark, struct err *err)
 {
@@ -546,20 +566,10 @@ static int one(struct pass *p, size_t i, int *mark, struct err *err)
 	const char *data;
 	size_t len;
 	int seen, changed, actionable;
-	struct err why = ERR_INIT;
 
 	*mark = 0;
-	p->file = mailbox_message_name(&p->mb, i);
-	p->verified = "none";
-	p->done = "none";
-	forget_sub(p);
-	buf_reset(&p->reason);
-	if (mailbox_fetch(&p->mb, i, &data, &len, &why) < 0) {
-		p->stats->unreadable++;
-		say(p, i, NULL, "", "left in the mailbox", 0, 0, err_msg(&why));
-		err_release(&why);
+	if (!fetch(p, i, &data, &len))
 		return 0;
-	}
 	if (p->desk && contrib_addressed(data, len, p->o->contrib->prefix)) {
 		*mark = 1;
 		return contribution(p, i, data, len, err);
