@@ -796,7 +796,8 @@ static void fields(struct contrib *c, struct piece *p)
 	p->author = *d->author ? d->author : NULL;
 	/* Not near any section: as written, for the check to name. */
 	p->section = section ? section : d->section;
-	p->type = *d->type ? type_key(d->type) : NULL;
+	/* An Event line makes an event unless the type says otherwise. */
+	p->type = *d->type ? type_key(d->type) : *d->start ? "event" : NULL;
 	p->summary = d->summary;
 	p->image_alt = d->alt;
 	p->start = d->start;
@@ -929,6 +930,14 @@ static void reset(struct contrib *c)
 	c->secret = contrib_mail_secret(&c->cm, c->o->prefix, NULL);
 	buf_adds(&c->title, *c->cm.details.title ? c->cm.details.title
 	                                         : c->cm.subj.title);
+}
+
+void contrib_seen(struct contrib *c, struct contrib_outcome *oc)
+{
+	reset(c);
+	buf_adds(&c->action, "none");
+	buf_adds(&c->reason, "read in an earlier run: nothing done");
+	outcome(c, oc);
 }
 
 /* Who sent it and whether they may: 1 go on, 0 dealt with, -1 error. */

@@ -97,6 +97,10 @@ const char *contrib_read(struct contrib *c, const char *msg, size_t len);
 int contrib_act(struct contrib *c, struct contrib_outcome *oc,
                 struct err *err);
 
+/* Fills oc for the message read last when it was read in an earlier
+ * run: nothing is done again. */
+void contrib_seen(struct contrib *c, struct contrib_outcome *oc);
+
 /*
  * The config section s names, by key or title, any case, spaces or
  * dashes, or the nearest; NULL when none is near (borrowed from cfg).

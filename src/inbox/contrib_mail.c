@@ -971,19 +971,20 @@ static void choose_body(struct walk *w)
 	struct contrib_details mail;
 	struct buf md = BUF_INIT, ignored = BUF_INIT;
 	struct err why = ERR_INIT;
+	int fwd = cm->subj.forward;
 
 	if (w->attached_name) {
 		/* The attachment's details first; the mail's fill gaps. */
 		contrib_details_init(&mail);
-		contrib_text_clean(&ignored, w->plain.data, w->plain.len, &mail,
-		                   &cm->problems);
+		contrib_text_clean(&ignored, w->plain.data, w->plain.len, fwd,
+		                   &mail, &cm->problems);
 		contrib_text_clean(&cm->body, w->attached.data, w->attached.len,
-		                   &cm->details, &cm->problems);
+		                   0, &cm->details, &cm->problems);
 		contrib_details_merge(&cm->details, &mail);
 		contrib_details_release(&mail);
 		cm->body_from = "attachment";
 	} else if (w->plain.len) {
-		contrib_text_clean(&cm->body, w->plain.data, w->plain.len,
+		contrib_text_clean(&cm->body, w->plain.data, w->plain.len, fwd,
 		                   &cm->details, &cm->problems);
 		cm->body_from = "text/plain";
 	} else if (w->html.len) {
@@ -991,8 +992,8 @@ static void choose_body(struct walk *w)
 			buf_addf(&cm->problems, "The formatted text of your "
 			                        "email could not be read; please "
 			                        "send it as plain text.\n");
-		contrib_text_clean(&cm->body, md.data, md.len, &cm->details,
-		                   &cm->problems);
+		contrib_text_clean(&cm->body, md.data, md.len, fwd,
+		                   &cm->details, &cm->problems);
 		cm->body_from = "text/html";
 	}
 	if (w->guessed)

@@ -32,6 +32,18 @@ static char *trimmed(const char *s, size_t n)
 	return xstrndup(s, n > VALUE_MAX ? VALUE_MAX : n);
 }
 
+/* The prefixes that mean a forward, not a reply. */
+static int is_forward_word(const char *w)
+{
+	static const char *const fwd[] = {"fwd", "fw",  "wg", "tr",    "vb",
+	                                  "doorst", "rv", "enc", "pd", "i",
+	                                  "reenv", "fs"};
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(*fwd); i++)
+		if (!strcmp(w, fwd[i]))
+			return 1;
+	return 0;
+}
+
 /*
  * The reply and forward prefixes of the mail clients of Europe: "Re",
  * "Fwd", "Fw", German "AW"/"WG", French "TR"/"RE", Nordic "SV"/"VS"/"VB",
@@ -39,7 +51,7 @@ static char *trimmed(const char *s, size_t n)
  * "R"/"I", each optionally numbered ("RE[2]:", "Re(3):"), then ":".
  * Returns the length of the prefix at s (with the spaces after), or 0.
  */
-static size_t reply_prefix(const char *s)
+static size_t reply_prefix(const char *s, int *forward)
 {
 	static const char *const words[] = {
 	        "re",  "fwd", "fw",  "aw",   "wg",     "tr", "sv",  "vs",
@@ -69,6 +81,7 @@ static size_t reply_prefix(const char *s)
 		i += s[i] == ':' ? 1 : 3;
 		while (is_space((unsigned char)s[i]))
 			i++;
+		*forward |= is_forward_word(words[k]);
 		return i;
 	}
 	return 0;
@@ -123,13 +136,14 @@ void contrib_subject_parse(struct contrib_subject *s, const char *subject)
 
 	s->issue = empty();
 	s->withdraw = 0;
+	s->forward = 0;
 	buf_adds(&t, p);
 	take_tag(&t, s);
 	p = t.data;
 	for (;;) {
 		while (is_space((unsigned char)*p))
 			p++;
-		n = reply_prefix(p);
+		n = reply_prefix(p, &s->forward);
 		if (n) {
 			p += n;
 			continue;
@@ -323,11 +337,10 @@ static int outlook_header(const struct lines *all, const char *s, size_t n)
 	return 0;
 }
 
-/* Where the partner's own words end: a signature or a quoted message. */
-static int end_of_words(const struct lines *rest, const char *s, size_t n)
+/* The header of an earlier message (replied to or, after "FW:",
+ * forwarded). */
+static int earlier_message(const struct lines *rest, const char *s, size_t n)
 {
-	if ((n == 3 && !memcmp(s, "-- ", 3)) || (n == 2 && !memcmp(s, "--", 2)))
-		return 1;
 	if (starts(s, n, "-----Original Message-----") ||
 	    starts(s, n, "-----Ursprüngliche Nachricht-----") ||
 	    starts(s, n, "-------- Original Message --------") ||
@@ -344,6 +357,13 @@ static int end_of_words(const struct lines *rest, const char *s, size_t n)
 		       starts(next, nlen, "From:");
 	}
 	return reply_header(rest, s, n) || outlook_header(rest, s, n);
+}
+
+/* Where the partner's own words end: a signature or a quoted message. */
+static int end_of_words(const struct lines *rest, const char *s, size_t n)
+{
+	return (n == 3 && !memcmp(s, "-- ", 3)) ||
+	       (n == 2 && !memcmp(s, "--", 2)) || earlier_message(rest, s, n);
 }
 
 /* What phones and webmail add under every message. */
@@ -537,7 +557,8 @@ static void trim_blank_lines(struct buf *b)
 }
 
 void contrib_text_clean(struct buf *out, const char *text, size_t n,
-                        struct contrib_details *d, struct buf *problems)
+                        int forward, struct contrib_details *d,
+                        struct buf *problems)
 {
 	struct lines l = {text, n, 0};
 	struct buf words = BUF_INIT;
@@ -548,8 +569,13 @@ void contrib_text_clean(struct buf *out, const char *text, size_t n,
 	/* A forward: the partner's note (details only), then the
 	 * forwarded text as the piece. */
 	while (next_line(&l, &s, &len)) {
-		if (!forward_marker(s, len))
+		if (!forward_marker(s, len) &&
+		    !(forward && earlier_message(&l, s, len)))
 			continue;
+		/* Outlook's rule line comes before its header block. */
+		if (rule_of(s, len, '_'))
+			while (next_line(&l, &s, &len) && blank(s, len))
+				;
 		take_details(d, text, (size_t)(s - text));
 		skip_forward_header(&l);
 		own_words(&words, text + l.pos, n - l.pos);

@@ -20,6 +20,7 @@ struct contrib_subject {
 	char *title; /* without Re:/Fwd:/AW:/TR:/SV:/RE[2]: ... and the tag */
 	char *issue; /* "2027-01" from a "[2027-01]" tag, else "" */
 	int withdraw; /* "Withdraw: TITLE": title is TITLE */
+	int forward;  /* it had a forward prefix (Fwd:, FW:, WG:, TR:...) */
 };
 
 void contrib_subject_parse(struct contrib_subject *s, const char *subject);
@@ -45,7 +46,9 @@ void contrib_details_merge(struct contrib_details *d,
 
 /*
  * Cleans a body: LF line ends, the forwarded message's own text kept
- * (without its From:/Date:/Subject: block), the signature after "-- "
+ * (without its From:/Date:/Subject: block; with forward set, as after a
+ * "FW:" subject, Outlook's "From: ... Sent: ..." block and "-----Original
+ * Message-----" start a forward too), the signature after "-- "
  * and "Sent from my ..." lines dropped, a reply's quoted earlier message
  * ("On ... wrote:", "-----Original Message-----", Outlook's "From: ...
  * Sent: ..." block, lines starting with ">") dropped; then the detail
@@ -54,7 +57,8 @@ void contrib_details_merge(struct contrib_details *d,
  * one per line. The rest is appended to out.
  */
 void contrib_text_clean(struct buf *out, const char *text, size_t n,
-                        struct contrib_details *d, struct buf *problems);
+                        int forward, struct contrib_details *d,
+                        struct buf *problems);
 
 /*
  * Reads an Event line "2027-01-21 10:00 to 12:00, Place" (dates also as

@@ -508,11 +508,13 @@ static int contribution(struct pass *p, size_t i, const char *data, size_t len,
 	seen = store_inbox_seen(p->in, p->key.data, err);
 	if (seen < 0)
 		return -1;
-	memset(&oc, 0, sizeof(oc));
 	if (seen) {
 		p->stats->seen_before++;
-		buf_adds(&p->reason, "read in an earlier run: nothing done");
-		say(p, i, NULL, "", "none: read before", 0, 1, NULL);
+		contrib_seen(p->desk, &oc);
+		p->contrib = &oc;
+		buf_adds(&p->reason, oc.reason);
+		say(p, i, NULL, oc.from, "none: read before", 0, 1, NULL);
+		p->contrib = NULL;
 		return 0;
 	}
 	if (contrib_act(p->desk, &oc, err) < 0)

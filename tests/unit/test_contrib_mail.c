@@ -238,6 +238,19 @@ static void test_subjects(void)
 	subject("Reading: a new club", "Reading: a new club", "", 0);
 	subject("Free: tea", "Free: tea", "", 0);
 	subject("", "", "", 0);
+	{
+		struct contrib_subject s;
+
+		contrib_subject_parse(&s, "FW: Jobs fair");
+		CHECK(s.forward == 1);
+		contrib_subject_release(&s);
+		contrib_subject_parse(&s, "AW: RE: Jobs fair");
+		CHECK(s.forward == 0);
+		contrib_subject_release(&s);
+		contrib_subject_parse(&s, "TR: Jobs fair");
+		CHECK(s.forward == 1);
+		contrib_subject_release(&s);
+	}
 }
 
 static void event(const char *line, const char *start, const char *end,
@@ -274,21 +287,35 @@ static void test_events(void)
 	event("2027-13-01 10:00", NULL, NULL, NULL);
 }
 
-static void clean(const char *in, const char *want)
+static void clean_fwd(const char *in, const char *want, int forward)
 {
 	struct contrib_details d;
 	struct buf out = BUF_INIT, problems = BUF_INIT;
 
 	contrib_details_init(&d);
-	contrib_text_clean(&out, in, strlen(in), &d, &problems);
+	contrib_text_clean(&out, in, strlen(in), forward, &d, &problems);
 	CHECK_STR(out.data, want);
 	contrib_details_release(&d);
 	buf_release(&out);
 	buf_release(&problems);
 }
 
+static void clean(const char *in, const char *want)
+{
+	clean_fwd(in, want, 0);
+}
+
 static void test_clean(void)
 {
+	/* Outlook's forward (after "FW:"): the forwarded text is the piece. */
+	clean_fwd("Section: work\r\n\r\nFor the newsletter.\r\n\r\n"
+	          "________________________________\r\nFrom: Bob <b@x>\r\n"
+	          "Sent: 30 November 2026 16:00\r\nTo: Ann\r\nSubject: "
+	          "Jobs fair\r\n\r\nForty employers came.\r\n",
+	          "Forty employers came.\n", 1);
+	clean_fwd("-----Original Message-----\nFrom: Bob\nSent: Monday\n\n"
+	          "Text.\n",
+	          "Text.\n", 1);
 	/* Outlook's plain reply header. */
 	clean("New text.\r\n\r\n________________________________\r\nFrom: "
 	      "Comms <c@x>\r\nSent: Monday\r\nTo: Ann\r\n\r\nOld text\r\n",
