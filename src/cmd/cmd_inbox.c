@@ -35,7 +35,8 @@ static void usage(FILE *f)
 	      "becomes that partner's piece, and their contacts get an answer\n"
 	      "with the checks (docs/partners.md). What needs a person (a\n"
 	      "wrong address, a sender who is not a contact, a refused\n"
-	      "attachment) is copied to the held folder (inbox.held_folder).\n\n"
+	      "attachment) is copied to the held folder "
+	      "(inbox.held_folder).\n\n"
 	      "A bounce or complaint counts only when it is tied to a message\n"
 	      "that was sent: it came to the return address with the\n"
 	      "subscriber's token (bounces+TOKEN@...), or it quotes the\n"
@@ -80,9 +81,9 @@ static void print_contrib_json(const struct inbox_outcome *oc)
 {
 	const struct contrib_outcome *c = oc->contrib;
 	struct buf j = BUF_INIT;
-	const char *const keys[] = {"from",  "partner", "title", "issue",
-	                            "path",  "action",  "reason", "reply"};
-	const char *const vals[] = {c->from, c->partner, c->title, c->issue,
+	const char *const keys[] = {"from", "partner", "title",  "issue",
+	                            "path", "action",  "reason", "reply"};
+	const char *const vals[] = {c->from, c->partner, c->title,  c->issue,
 	                            c->path, c->action,  c->reason, c->reply};
 
 	buf_adds(&j, "{\"file\": ");
@@ -194,9 +195,9 @@ static void print_summary(const struct inbox_stats *s, int dry_run)
 		       "sent: see above)",
 		       s->unverified);
 	if (s->contributions)
-		printf("; %ld contribution%s: %ld piece%s %s, %ld held", s->contributions,
-		       s->contributions == 1 ? "" : "s", s->pieces,
-		       s->pieces == 1 ? "" : "s",
+		printf("; %ld contribution%s: %ld piece%s %s, %ld held",
+		       s->contributions, s->contributions == 1 ? "" : "s",
+		       s->pieces, s->pieces == 1 ? "" : "s",
 		       dry_run ? "would change" : "changed", s->held);
 	if (!dry_run)
 		printf("; %ld marked processed", s->marked);

@@ -44,7 +44,7 @@ struct contrib {
 	struct sent {
 		int64_t partner;
 		long n;
-	} *sent;
+	} * sent;
 	size_t nsent;
 
 	/* What became of it: the outcome's strings. */
@@ -140,12 +140,13 @@ int contrib_addressed(const char *msg, size_t len, const char *prefix)
 			if (msg[i] != ' ' && msg[i] != '\t') {
 				in_field = 0;
 				for (size_t f = 0; f < 5; f++)
-					in_field |= !strncasecmp(
-					        msg + i, fields[f],
-					        strlen(fields[f]));
+					in_field |=
+					        !strncasecmp(msg + i, fields[f],
+					                     strlen(fields[f]));
 			}
 		}
-		if (in_field && i + k <= h && !strncasecmp(msg + i, prefix, k) &&
+		if (in_field && i + k <= h &&
+		    !strncasecmp(msg + i, prefix, k) &&
 		    (i == 0 || strchr(" \t<,:\"", msg[i - 1])))
 			return 1;
 	}
@@ -263,16 +264,19 @@ static int choose_issue(struct contrib *c, struct err *err)
 	buf_reset(&c->issue);
 	if (*named) {
 		if (!issue_exists(cfg, named)) {
-			buf_addf(&c->reason, "there is no issue %s: check the "
-			                     "[...] in your subject",
+			buf_addf(&c->reason,
+			         "there is no issue %s: check the "
+			         "[...] in your subject",
 			         named);
 			return 0;
 		}
-		if (lifecycle_partner_window(cfg, c->st, named, now, &w, err) < 0)
+		if (lifecycle_partner_window(cfg, c->st, named, now, &w, err) <
+		    0)
 			return -1;
 		if (!w.open) {
-			buf_addf(&c->reason, "issue %s is closed to new pieces "
-			                     "(%s)",
+			buf_addf(&c->reason,
+			         "issue %s is closed to new pieces "
+			         "(%s)",
 			         named, w.why);
 			return 0;
 		}
@@ -292,8 +296,8 @@ static int choose_issue(struct contrib *c, struct err *err)
 			return -1;
 		}
 		/* No deadline sorts after every deadline. */
-		if (w.open && (!found || (w.deadline ? w.deadline : INT64_MAX) <
-		                                 best)) {
+		if (w.open &&
+		    (!found || (w.deadline ? w.deadline : INT64_MAX) < best)) {
 			best = w.deadline ? w.deadline : INT64_MAX;
 			buf_reset(&c->issue);
 			buf_adds(&c->issue, e->d_name);
@@ -312,8 +316,8 @@ static int choose_issue(struct contrib *c, struct err *err)
 static int same_partner(const struct contribution *k,
                         const struct store_partner *p)
 {
-	return k->partner &&
-	       (!strcasecmp(k->partner, p->name) || !strcasecmp(k->partner, p->slug));
+	return k->partner && (!strcasecmp(k->partner, p->name) ||
+	                      !strcasecmp(k->partner, p->slug));
 }
 
 /*
@@ -345,8 +349,8 @@ static int find_piece(struct contrib *c, const char *title, struct buf *slug,
 		if (lstat(path.data, &sb) < 0)
 			break;
 		buf_adds(&name, ".md");
-		if (issue_load_one(&is, cfg, c->issue.data, name.data, &d, err) <
-		    0) {
+		if (issue_load_one(&is, cfg, c->issue.data, name.data, &d,
+		                   err) < 0) {
 			r = -1;
 			diags_release(&d);
 			break;
@@ -518,8 +522,9 @@ static int answer(struct contrib *c, const char *const *to, size_t n,
 	if (ok < 0)
 		return -1;
 	if (!ok) {
-		buf_addf(&c->reply, "none: %ld answers to this partner in the "
-		                    "last hour already",
+		buf_addf(&c->reply,
+		         "none: %ld answers to this partner in the "
+		         "last hour already",
 		         c->o->replies_per_hour);
 		return 0;
 	}
@@ -528,7 +533,8 @@ static int answer(struct contrib *c, const char *const *to, size_t n,
 		struct err why = ERR_INIT;
 
 		buf_addf(&c->reply, "%s %s", i ? "," : "", to[i]);
-		if (!c->o->dry_run && send_one(c, to[i], subject, text, &why) < 0) {
+		if (!c->o->dry_run &&
+		    send_one(c, to[i], subject, text, &why) < 0) {
 			buf_reset(&c->reply);
 			buf_addf(&c->reply, "failed: %s", err_msg(&why));
 			err_release(&why);
@@ -542,8 +548,8 @@ static int answer(struct contrib *c, const char *const *to, size_t n,
 /* "Re: SUBJECT" for an answer. */
 static void re_subject(const struct contrib *c, struct buf *out)
 {
-	buf_addf(out, "Re: %.200s", *c->cm.subject ? c->cm.subject
-	                                             : "your piece");
+	buf_addf(out, "Re: %.200s",
+	         *c->cm.subject ? c->cm.subject : "your piece");
 }
 
 /* Answers the sender alone (a contact: checked before). */
@@ -617,10 +623,12 @@ static int piece_answer(struct contrib *c, const char *slug, int replaced,
 		goto out;
 	k = r ? piece_of(&is) : NULL;
 	buf_reset(t);
-	buf_addf(t, "Hello,\n\nThank you. %s your piece \"%s\" %s issue %s%s%s.\n\n",
-	         replaced ? "We have replaced" : "We have added",
-	         c->title.data, replaced ? "in" : "to", c->issue.data,
-	         is.title ? ", " : "", is.title ? is.title : "");
+	buf_addf(t,
+	         "Hello,\n\nThank you. %s your piece \"%s\" %s issue "
+	         "%s%s%s.\n\n",
+	         replaced ? "We have replaced" : "We have added", c->title.data,
+	         replaced ? "in" : "to", c->issue.data, is.title ? ", " : "",
+	         is.title ? is.title : "");
 	if (replaced)
 		buf_adds(t, "The version you sent before is kept, in case you "
 		            "need it.\n\n");
@@ -688,8 +696,9 @@ static int stranger(struct contrib *c, struct err *err)
 	struct buf detail = BUF_INIT, subject = BUF_INIT;
 	int r;
 
-	buf_addf(&c->reason, "%s is not a contact of %s: held for the comms "
-	                     "team",
+	buf_addf(&c->reason,
+	         "%s is not a contact of %s: held for the comms "
+	         "team",
 	         c->cm.from, c->partner.name);
 	buf_addf(&detail, "held: from %.200s, subject \"%.200s\"", c->cm.from,
 	         c->cm.subject);
@@ -726,10 +735,11 @@ static int held_told(struct contrib *c, const char *what, const char *why,
 
 	buf_addf(&detail, "%s: %.300s", what, c->reason.data);
 	buf_reset(&c->text);
-	buf_addf(&c->text, "Hello,\n\nThank you for your email \"%s\". We "
-	                   "could not use it: %s\n\nNothing has been "
-	                   "changed. The communications team can see your "
-	                   "message.\n\nThis is an automatic answer from %s.\n",
+	buf_addf(&c->text,
+	         "Hello,\n\nThank you for your email \"%s\". We "
+	         "could not use it: %s\n\nNothing has been "
+	         "changed. The communications team can see your "
+	         "message.\n\nThis is an automatic answer from %s.\n",
 	         c->cm.subject, why, c->o->cfg->name);
 	r = hold(c, err) < 0 || event(c, what, detail.data, err) < 0 ||
 	                    answer_sender(c, c->text.data, err) < 0
@@ -751,10 +761,11 @@ static int withdraw(struct contrib *c, struct err *err)
 		buf_adds(&c->action, "none");
 		buf_addf(&c->reason, "no piece of %s titled \"%s\" in issue %s",
 		         c->partner.name, c->title.data, c->issue.data);
-		buf_addf(&c->text, "Hello,\n\nYou asked us to take out \"%s\", "
-		                   "but we have no piece of yours with that "
-		                   "title in issue %s. Nothing has been "
-		                   "changed.\n\n",
+		buf_addf(&c->text,
+		         "Hello,\n\nYou asked us to take out \"%s\", "
+		         "but we have no piece of yours with that "
+		         "title in issue %s. Nothing has been "
+		         "changed.\n\n",
 		         c->title.data, c->issue.data);
 	} else {
 		buf_adds(&c->action, "withdrawn");
@@ -762,13 +773,15 @@ static int withdraw(struct contrib *c, struct err *err)
 		if (!c->o->dry_run &&
 		    (piece_withdraw(c->o->cfg, c->issue.data, slug.data,
 		                    "withdrawn by email", &saved, err) < 0 ||
-		     piece_record(c->st, c->issue.data, &saved, "mail", err) < 0 ||
+		     piece_record(c->st, c->issue.data, &saved, "mail", err) <
+		             0 ||
 		     event(c, "piece-withdrawn", saved.path, err) < 0))
 			r = -1;
-		buf_addf(&c->text, "Hello,\n\nWe have taken out your piece "
-		                   "\"%s\" from issue %s. It is kept, so the "
-		                   "communications team can bring it back if "
-		                   "you ask.\n\n",
+		buf_addf(&c->text,
+		         "Hello,\n\nWe have taken out your piece "
+		         "\"%s\" from issue %s. It is kept, so the "
+		         "communications team can bring it back if "
+		         "you ask.\n\n",
 		         c->title.data, c->issue.data);
 		if (saved.path)
 			buf_adds(&c->path, saved.path);
@@ -786,9 +799,8 @@ static int withdraw(struct contrib *c, struct err *err)
 static void fields(struct contrib *c, struct piece *p)
 {
 	const struct contrib_details *d = &c->cm.details;
-	const char *section = *d->section
-	                              ? contrib_section_key(c->o->cfg, d->section)
-	                              : NULL;
+	const char *section =
+	        *d->section ? contrib_section_key(c->o->cfg, d->section) : NULL;
 
 	memset(p, 0, sizeof(*p));
 	p->title = c->title.data;
@@ -814,10 +826,11 @@ static int keep_pictures(struct contrib *c, const char *slug, struct err *err)
 	int ret = 0;
 
 	for (size_t i = 1; i < cm->nimages && !ret; i++) {
-		const char *ext = cm->images[i].image.type == IMAGE_PNG    ? "png"
-		                  : cm->images[i].image.type == IMAGE_JPEG ? "jpg"
-		                  : cm->images[i].image.type == IMAGE_GIF  ? "gif"
-		                                                           : "webp";
+		const char *ext =
+		        cm->images[i].image.type == IMAGE_PNG    ? "png"
+		        : cm->images[i].image.type == IMAGE_JPEG ? "jpg"
+		        : cm->images[i].image.type == IMAGE_GIF  ? "gif"
+		                                                 : "webp";
 
 		buf_reset(&path);
 		config_path(c->o->cfg, &path, "issues/%s/%s-photo-%zu.%s",
@@ -830,9 +843,10 @@ static int keep_pictures(struct contrib *c, const char *slug, struct err *err)
 			ret = -1;
 	}
 	if (cm->nimages > 1 && !ret)
-		buf_addf(&c->cm.notes, "%zu more pictures were kept beside "
-		                       "your piece as %s-photo-2 and on, for "
-		                       "you to place\n",
+		buf_addf(&c->cm.notes,
+		         "%zu more pictures were kept beside "
+		         "your piece as %s-photo-2 and on, for "
+		         "you to place\n",
 		         cm->nimages - 1, slug);
 	buf_release(&path);
 	return ret;
@@ -847,9 +861,10 @@ static void word_body(struct contrib *c)
 	if (cm->body.len || !cm->ndocx)
 		return;
 	if (!c->o->docx.convert) {
-		buf_addf(&cm->problems, "We can't read Word files sent by email "
-		                        "here yet: please paste the text of %s "
-		                        "into the email.\n",
+		buf_addf(&cm->problems,
+		         "We can't read Word files sent by email "
+		         "here yet: please paste the text of %s "
+		         "into the email.\n",
 		         cm->docx[0].name);
 	} else if (c->o->docx.convert(c->o->docx.ctx, cm->docx[0].data,
 	                              cm->docx[0].len, &cm->body, &why) < 0) {
@@ -928,8 +943,8 @@ static void reset(struct contrib *c)
 	buf_reset(&c->text);
 	free(c->secret);
 	c->secret = contrib_mail_secret(&c->cm, c->o->prefix, NULL);
-	buf_adds(&c->title, *c->cm.details.title ? c->cm.details.title
-	                                         : c->cm.subj.title);
+	buf_adds(&c->title,
+	         *c->cm.details.title ? c->cm.details.title : c->cm.subj.title);
 }
 
 void contrib_seen(struct contrib *c, struct contrib_outcome *oc)
@@ -968,8 +983,7 @@ static int sender(struct contrib *c, struct err *err)
 	return 1;
 }
 
-int contrib_act(struct contrib *c, struct contrib_outcome *oc,
-                struct err *err)
+int contrib_act(struct contrib *c, struct contrib_outcome *oc, struct err *err)
 {
 	struct contrib_mail *cm = &c->cm;
 	int r;
@@ -996,11 +1010,12 @@ int contrib_act(struct contrib *c, struct contrib_outcome *oc,
 	word_body(c);
 	if (!cm->body.len) {
 		buf_adds(&c->reason, "no text for the piece");
-		r = held_told(c, "mail-held",
-		              "it had no text we could use as the piece. Please "
-		              "write the piece in the email, or attach it as a "
-		              "Word or text file.",
-		              err);
+		r = held_told(
+		        c, "mail-held",
+		        "it had no text we could use as the piece. Please "
+		        "write the piece in the email, or attach it as a "
+		        "Word or text file.",
+		        err);
 		goto out;
 	}
 	r = save(c, err);

@@ -59,11 +59,11 @@ struct contrib_outcome {
 	const char *partner; /* the partner's name, "" when unknown */
 	const char *from;    /* the sender's address */
 	const char *title;
-	const char *issue; /* "" when none */
-	const char *path;  /* the piece's file, "" when none */
-	const char *reason; /* one line for the operator */
-	const char *reply;  /* "sent to ...", "would be sent to ...", or why
-	                       not */
+	const char *issue;      /* "" when none */
+	const char *path;       /* the piece's file, "" when none */
+	const char *reason;     /* one line for the operator */
+	const char *reply;      /* "sent to ...", "would be sent to ...", or why
+	                           not */
 	const char *message_id; /* the mail's, "" when none */
 };
 
@@ -94,8 +94,7 @@ const char *contrib_read(struct contrib *c, const char *msg, size_t len);
  * -1 with err when the store or the workspace fails (a bad message is
  * never an error).
  */
-int contrib_act(struct contrib *c, struct contrib_outcome *oc,
-                struct err *err);
+int contrib_act(struct contrib *c, struct contrib_outcome *oc, struct err *err);
 
 /* Fills oc for the message read last when it was read in an earlier
  * run: nothing is done again. */

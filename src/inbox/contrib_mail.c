@@ -12,10 +12,10 @@
 #include "banned.h"
 
 #define ATTACHMENT_MAX_DEFAULT (10u << 20)
-#define MESSAGE_MAX_DEFAULT (50u << 20)
+#define MESSAGE_MAX_DEFAULT    (50u << 20)
 /* libetpan recurses per nested part: refuse deeper nesting. */
-#define DEPTH_MAX 16
-#define PARTS_MAX 256
+#define DEPTH_MAX  16
+#define PARTS_MAX  256
 #define IMAGES_MAX 20
 
 /* What the walk over the parts collects. */
@@ -100,8 +100,11 @@ static int valid_utf8(const char *s, size_t n)
 
 	while (i < n) {
 		unsigned c = p[i];
-		size_t k = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2
-		                      : (c >> 3) == 30   ? 3 : 9;
+		size_t k = c < 0x80         ? 0
+		           : (c >> 5) == 6  ? 1
+		           : (c >> 4) == 14 ? 2
+		           : (c >> 3) == 30 ? 3
+		                            : 9;
 
 		if (k == 9 || (k == 1 && c < 0xc2) || (k == 3 && c > 0xf4) ||
 		    i + k >= n + (k ? 0 : 1))
@@ -261,9 +264,8 @@ static char *decode_words(const char *raw)
 	const char *dflt = valid_utf8(raw, strlen(raw)) ? "utf-8" : "cp1252";
 	struct buf b = BUF_INIT;
 
-	if (mailmime_encoded_phrase_parse(dflt, raw, strlen(raw), &idx,
-	                                  "utf-8", &decoded) ==
-	            MAILIMF_NO_ERROR &&
+	if (mailmime_encoded_phrase_parse(dflt, raw, strlen(raw), &idx, "utf-8",
+	                                  &decoded) == MAILIMF_NO_ERROR &&
 	    decoded) {
 		buf_adds(&b, decoded);
 		free(decoded);
@@ -368,14 +370,15 @@ static void optional_field(struct contrib_mail *cm, const char *name,
 		free(v);
 		return;
 	}
-	if (!strcasecmp(name, "Return-Path") && !strcmp(value + strspn(value, " "),
-	                                                "<>"))
+	if (!strcasecmp(name, "Return-Path") &&
+	    !strcmp(value + strspn(value, " "), "<>"))
 		cm->null_sender = 1;
 	if (!strcasecmp(name, "Auto-Submitted"))
 		to = &cm->auto_submitted;
 	else if (!strcasecmp(name, "Precedence"))
 		to = &cm->precedence;
-	else if (!strcasecmp(name, "List-Id") || !strcasecmp(name, "List-Post") ||
+	else if (!strcasecmp(name, "List-Id") ||
+	         !strcasecmp(name, "List-Post") ||
 	         !strcasecmp(name, "List-Unsubscribe") ||
 	         !strcasecmp(name, "Mailing-List"))
 		cm->list = 1;
@@ -416,8 +419,8 @@ static void header_field(struct contrib_mail *cm, struct buf *refs,
 	case MAILIMF_FIELD_SUBJECT:
 		if (!*cm->subject && f->fld_data.fld_subject->sbj_value) {
 			free(cm->subject);
-			cm->subject =
-			        decode_words(f->fld_data.fld_subject->sbj_value);
+			cm->subject = decode_words(
+			        f->fld_data.fld_subject->sbj_value);
 		}
 		break;
 	case MAILIMF_FIELD_MESSAGE_ID: {
@@ -440,9 +443,9 @@ static void header_field(struct contrib_mail *cm, struct buf *refs,
 	case MAILIMF_FIELD_OPTIONAL_FIELD:
 		if (f->fld_data.fld_optional_field->fld_name &&
 		    f->fld_data.fld_optional_field->fld_value)
-			optional_field(cm,
-			               f->fld_data.fld_optional_field->fld_name,
-			               f->fld_data.fld_optional_field->fld_value);
+			optional_field(
+			        cm, f->fld_data.fld_optional_field->fld_name,
+			        f->fld_data.fld_optional_field->fld_value);
 		break;
 	default:
 		break;
@@ -546,7 +549,8 @@ static char *param(const clist *l, int disposition, const char *name)
 			        clist_content(it);
 
 			if (dp->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME &&
-			    !strcmp(name, "filename") && dp->pa_data.pa_filename)
+			    !strcmp(name, "filename") &&
+			    dp->pa_data.pa_filename)
 				return decode_words(dp->pa_data.pa_filename);
 			if (dp->pa_type != MAILMIME_DISPOSITION_PARM_PARAMETER)
 				continue;
@@ -565,8 +569,7 @@ static char *param(const clist *l, int disposition, const char *name)
 	return NULL;
 }
 
-static const struct mailmime_disposition *
-disposition(const struct mailmime *m)
+static const struct mailmime_disposition *disposition(const struct mailmime *m)
 {
 	const struct mailmime_fields *fs = m->mm_mime_fields;
 
@@ -620,16 +623,17 @@ static int decode(const struct mailmime *m, struct buf *out, size_t max)
 	size_t n;
 
 	buf_reset(out);
-	if (!d || d->dt_type != MAILMIME_DATA_TEXT || !d->dt_data.dt_text.dt_data)
+	if (!d || d->dt_type != MAILMIME_DATA_TEXT ||
+	    !d->dt_data.dt_text.dt_data)
 		return 0;
 	s = d->dt_data.dt_text.dt_data;
 	n = d->dt_data.dt_text.dt_length;
 	/* base64 is 4 characters for 3 bytes, with line ends. */
 	if (n / 4 * 3 > max + max / 8 + 4096)
 		return -1;
-	if (d->dt_encoded && (d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
-	                      d->dt_encoding ==
-	                              MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
+	if (d->dt_encoded &&
+	    (d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
+	     d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
 		char *res = NULL;
 		size_t idx = 0, rlen = 0;
 
@@ -667,12 +671,12 @@ static int ext_is(const char *name, const char *const *exts)
 }
 
 static const char *const archive_exts[] = {
-        "zip", "rar", "7z", "tar", "gz", "tgz", "bz2", "xz",  "cab",
-        "iso", "arj", "lz", "lzh", "zst", "ace", "z",  "img", NULL};
+        "zip", "rar", "7z", "tar", "gz",  "tgz", "bz2", "xz",  "cab",
+        "iso", "arj", "lz", "lzh", "zst", "ace", "z",   "img", NULL};
 static const char *const program_exts[] = {
-        "exe", "com", "bat", "cmd", "scr", "pif", "msi", "msp", "dll",
-        "vbs", "vbe", "js",  "jse", "wsf", "wsh", "ps1", "psm1", "jar",
-        "sh",  "app", "lnk", "hta", "cpl", "reg", "apk", "run", "bin",
+        "exe",  "com",  "bat",  "cmd",  "scr", "pif", "msi", "msp",  "dll",
+        "vbs",  "vbe",  "js",   "jse",  "wsf", "wsh", "ps1", "psm1", "jar",
+        "sh",   "app",  "lnk",  "hta",  "cpl", "reg", "apk", "run",  "bin",
         "docm", "xlsm", "pptm", "dotm", "iqy", "slk", NULL};
 static const char *const text_exts[] = {"md", "markdown", "txt", NULL};
 static const char *const docx_exts[] = {"docx", NULL};
@@ -698,9 +702,11 @@ static enum contrib_refusal dangerous(const char *name,
 	if (ext_is(name, program_exts) || strcasestr(sub, "msdownload") ||
 	    strcasestr(sub, "executable") || strcasestr(sub, "msdos-program") ||
 	    strcasestr(sub, "x-sh") || strcasestr(sub, "java-archive") ||
-	    bytes_start(b, "MZ", 2) || bytes_start(b, "\x7f"
-	                                              "ELF",
-	                                           4) ||
+	    bytes_start(b, "MZ", 2) ||
+	    bytes_start(b,
+	                "\x7f"
+	                "ELF",
+	                4) ||
 	    bytes_start(b, "#!", 2) || bytes_start(b, "\xca\xfe\xba\xbe", 4) ||
 	    bytes_start(b, "\xcf\xfa\xed\xfe", 4))
 		return CONTRIB_EXECUTABLE;
@@ -746,7 +752,8 @@ static void refuse_dangerous(struct walk *w, enum contrib_refusal r,
 		       "which is what Outlook sends when it uses its own "
 		       "rich-text format. We can't read that. Please turn off "
 		       "rich-text formatting (in Outlook: File, Options, Mail, "
-		       "\"Compose messages in\": choose HTML or Plain Text) and "
+		       "\"Compose messages in\": choose HTML or Plain Text) "
+		       "and "
 		       "send your piece again.",
 		       name);
 	else if (r == CONTRIB_EXECUTABLE)
@@ -799,28 +806,32 @@ static void attachment(struct walk *w, const struct mailmime *m,
 		if (cm->nimages < IMAGES_MAX)
 			keep_file(&cm->images, &cm->nimages, name, &b, &info);
 		else
-			buf_addf(&cm->notes, "not used: %s (only %d pictures "
-			                     "are kept from one email)\n",
+			buf_addf(&cm->notes,
+			         "not used: %s (only %d pictures "
+			         "are kept from one email)\n",
 			         name, IMAGES_MAX);
 	} else if (ext_is(name, text_exts) && !w->attached_name) {
-		char *charset = m->mm_content_type
-		                        ? param(m->mm_content_type
-		                                        ->ct_parameters,
-		                                0, "charset")
-		                        : NULL;
+		char *charset =
+		        m->mm_content_type
+		                ? param(m->mm_content_type->ct_parameters, 0,
+		                        "charset")
+		                : NULL;
 
 		contrib_mail_utf8(&w->attached, b.data, b.len, charset,
 		                  &w->guessed);
 		w->attached_name = xstrdup(name);
 		free(charset);
-	} else if (ext_is(name, docx_exts) && bytes_start(&b, "PK\x03\x04", 4)) {
+	} else if (ext_is(name, docx_exts) &&
+	           bytes_start(&b, "PK\x03\x04", 4)) {
 		keep_file(&cm->docx, &cm->ndocx, name, &b, NULL);
 	} else if (type_is(m->mm_content_type, "image", NULL) ||
 	           image_type_of_name(name) != IMAGE_UNKNOWN) {
-		buf_addf(&cm->notes, "not used: %s (%s)\n", name, err_msg(&why));
+		buf_addf(&cm->notes, "not used: %s (%s)\n", name,
+		         err_msg(&why));
 	} else if (ext_is(name, text_exts)) {
-		buf_addf(&cm->notes, "not used: %s (the text was taken from "
-		                     "%s; send one text file per piece)\n",
+		buf_addf(&cm->notes,
+		         "not used: %s (the text was taken from "
+		         "%s; send one text file per piece)\n",
 		         name, w->attached_name);
 	} else {
 		buf_addf(&cm->notes,
@@ -913,7 +924,8 @@ static void walk(struct walk *w, const struct mailmime *m, int depth,
 		return;
 	if (depth > DEPTH_MAX || ++w->parts > PARTS_MAX) {
 		refuse(w, CONTRIB_BROKEN,
-		       "Your email could not be read: %s. Please send the piece "
+		       "Your email could not be read: %s. Please send the "
+		       "piece "
 		       "again in a new email.",
 		       "it holds too many parts inside each other");
 		return;
@@ -989,9 +1001,10 @@ static void choose_body(struct walk *w)
 		cm->body_from = "text/plain";
 	} else if (w->html.len) {
 		if (html_md_convert(&md, w->html.data, w->html.len, &why) < 0)
-			buf_addf(&cm->problems, "The formatted text of your "
-			                        "email could not be read; please "
-			                        "send it as plain text.\n");
+			buf_addf(&cm->problems,
+			         "The formatted text of your "
+			         "email could not be read; please "
+			         "send it as plain text.\n");
 		contrib_text_clean(&cm->body, md.data, md.len, fwd,
 		                   &cm->details, &cm->problems);
 		cm->body_from = "text/html";
@@ -1040,11 +1053,13 @@ void contrib_mail_parse(struct contrib_mail *cm, const char *msg, size_t len,
 		len = max;
 	}
 	r = mailmime_parse(msg, len, &idx, &mime);
-	if (r != MAILIMF_NO_ERROR || !mime || mime->mm_type != MAILMIME_MESSAGE) {
+	if (r != MAILIMF_NO_ERROR || !mime ||
+	    mime->mm_type != MAILMIME_MESSAGE) {
 		refuse(&w, CONTRIB_BROKEN,
 		       "Your email could not be read: %s. Please send the "
 		       "piece again in a new email.",
-		       "its parts are not put together the way email should be");
+		       "its parts are not put together the way email should "
+		       "be");
 		goto out;
 	}
 	header(cm, mime->mm_data.mm_message.mm_fields);

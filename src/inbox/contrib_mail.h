@@ -66,7 +66,7 @@ struct contrib_mail {
 	/* The piece. */
 	struct contrib_subject subj;
 	struct contrib_details details;
-	struct buf body; /* Markdown, cleaned (contrib_text_clean) */
+	struct buf body;       /* Markdown, cleaned (contrib_text_clean) */
 	const char *body_from; /* "text/plain", "text/html", "attachment",
 	                          "" (static) */
 	struct contrib_file *images; /* the first is the piece's image */

@@ -108,7 +108,8 @@ int contrib_reply_write(struct buf *out, const struct contrib_reply *r,
 	rfc2047_add_address(out, "To", "", 0, r->to_addr);
 	if (r->reply_to && *r->reply_to)
 		rfc2047_add_address(out, "Reply-To", "", 0, r->reply_to);
-	rfc2047_add_unstructured(out, "Subject", r->subject, strlen(r->subject));
+	rfc2047_add_unstructured(out, "Subject", r->subject,
+	                         strlen(r->subject));
 	mime_add_date(out, r->date ? r->date : time(NULL));
 	buf_addf(out, "Message-ID: %s\r\n", mid.data);
 	if (r->in_reply_to && good_id(r->in_reply_to, strlen(r->in_reply_to)))

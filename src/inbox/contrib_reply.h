@@ -27,15 +27,15 @@ const char *contrib_reply_refused(const struct contrib_mail *cm,
 
 /* One answer. Strings borrowed; addresses checked by the writer. */
 struct contrib_reply {
-	time_t date;                 /* 0: now */
-	const char *from_name;       /* the newsletter's name */
-	const char *from_addr;       /* the newsletter's address */
-	const char *reply_to;        /* optional */
-	const char *to_addr;         /* a contact on file */
-	const char *subject;         /* cleaned and encoded when written */
-	const char *in_reply_to;     /* "<id>" or NULL/"" */
-	const char *references;      /* "<a> <b> ..." or NULL/"" */
-	const char *text;            /* UTF-8, any line ends */
+	time_t date;             /* 0: now */
+	const char *from_name;   /* the newsletter's name */
+	const char *from_addr;   /* the newsletter's address */
+	const char *reply_to;    /* optional */
+	const char *to_addr;     /* a contact on file */
+	const char *subject;     /* cleaned and encoded when written */
+	const char *in_reply_to; /* "<id>" or NULL/"" */
+	const char *references;  /* "<a> <b> ..." or NULL/"" */
+	const char *text;        /* UTF-8, any line ends */
 };
 
 /*

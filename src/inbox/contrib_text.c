@@ -35,9 +35,9 @@ static char *trimmed(const char *s, size_t n)
 /* The prefixes that mean a forward, not a reply. */
 static int is_forward_word(const char *w)
 {
-	static const char *const fwd[] = {"fwd", "fw",  "wg", "tr",    "vb",
-	                                  "doorst", "rv", "enc", "pd", "i",
-	                                  "reenv", "fs"};
+	static const char *const fwd[] = {"fwd", "fw",     "wg",    "tr",
+	                                  "vb",  "doorst", "rv",    "enc",
+	                                  "pd",  "i",      "reenv", "fs"};
 	for (size_t i = 0; i < sizeof(fwd) / sizeof(*fwd); i++)
 		if (!strcmp(w, fwd[i]))
 			return 1;
@@ -54,9 +54,9 @@ static int is_forward_word(const char *w)
 static size_t reply_prefix(const char *s, int *forward)
 {
 	static const char *const words[] = {
-	        "re",  "fwd", "fw",  "aw",   "wg",     "tr", "sv",  "vs",
-	        "vb",  "antw", "doorst", "rv", "enc", "odp", "pd",  "r",
-	        "i",   "ref", "tr",  "rif",  "reenv", "rép", "réf", "fs",
+	        "re", "fwd",  "fw",     "aw",  "wg",    "tr",  "sv",  "vs",
+	        "vb", "antw", "doorst", "rv",  "enc",   "odp", "pd",  "r",
+	        "i",  "ref",  "tr",     "rif", "reenv", "rép", "réf", "fs",
 	};
 	for (size_t k = 0; k < sizeof(words) / sizeof(*words); k++) {
 		size_t w = strlen(words[k]), i;
@@ -172,10 +172,11 @@ void contrib_subject_release(struct contrib_subject *s)
 	s->title = s->issue = NULL;
 }
 
-#define EACH_FIELD(d, X)                                                       \
-	X(d->title)                                                            \
-	X(d->section) X(d->type) X(d->summary) X(d->alt) X(d->author)          \
-	        X(d->event) X(d->start) X(d->end) X(d->location)
+#define EACH_FIELD(d, X)                                            \
+	X(d->title)                                                 \
+	X(d->section)                                               \
+	X(d->type) X(d->summary) X(d->alt) X(d->author) X(d->event) \
+	        X(d->start) X(d->end) X(d->location)
 
 void contrib_details_init(struct contrib_details *d)
 {
@@ -186,8 +187,8 @@ void contrib_details_init(struct contrib_details *d)
 
 void contrib_details_release(struct contrib_details *d)
 {
-#define RELEASE(f)                                                             \
-	free(f);                                                               \
+#define RELEASE(f) \
+	free(f);   \
 	f = NULL;
 	EACH_FIELD(d, RELEASE)
 #undef RELEASE
@@ -196,12 +197,12 @@ void contrib_details_release(struct contrib_details *d)
 void contrib_details_merge(struct contrib_details *d,
                            const struct contrib_details *from)
 {
-	char **to[] = {&d->title, &d->section,  &d->type,  &d->summary,
-	               &d->alt,   &d->author,   &d->event, &d->start,
+	char **to[] = {&d->title, &d->section, &d->type,  &d->summary,
+	               &d->alt,   &d->author,  &d->event, &d->start,
 	               &d->end,   &d->location};
-	char *const fr[] = {from->title,    from->section, from->type,
-	                    from->summary,  from->alt,     from->author,
-	                    from->event,    from->start,   from->end,
+	char *const fr[] = {from->title,   from->section, from->type,
+	                    from->summary, from->alt,     from->author,
+	                    from->event,   from->start,   from->end,
 	                    from->location};
 
 	for (size_t i = 0; i < sizeof(to) / sizeof(*to); i++)
@@ -287,8 +288,7 @@ static int forward_marker(const char *s, size_t n)
  * the same in German, French, Dutch and Spanish. */
 static int reply_header(const struct lines *all, const char *s, size_t n)
 {
-	static const char *const opens[] = {"On ", "Am ", "Le ", "Op ",
-	                                    "El "};
+	static const char *const opens[] = {"On ", "Am ", "Le ", "Op ", "El "};
 	static const char *const says[] = {"wrote", "schrieb", "a écrit",
 	                                   "geschreven", "escribió"};
 	struct lines l = *all;
@@ -405,9 +405,10 @@ static void skip_forward_header(struct lines *l)
 	while (next_line(l, &s, &len)) {
 		const char *colon = memchr(s, ':', len);
 		int field = colon && colon > s && colon - s < 30 &&
-		            !memchr(s, ' ', (size_t)(colon - s) > 1
-		                                    ? (size_t)(colon - s) - 1
-		                                    : 0);
+		            !memchr(s, ' ',
+		                    (size_t)(colon - s) > 1
+		                            ? (size_t)(colon - s) - 1
+		                            : 0);
 
 		if (blank(s, len)) {
 			if (seen)
@@ -449,8 +450,8 @@ static void set_field(char **f, const char *v, size_t n)
  * spaces, '-' and '_'), or NULL. strict: only the names for the top of
  * a mail; otherwise also those of a details block.
  */
-static char **field_named(struct contrib_details *d, const char *name,
-                          size_t n, int block)
+static char **field_named(struct contrib_details *d, const char *name, size_t n,
+                          int block)
 {
 	char norm[24];
 	size_t k = 0;
@@ -670,8 +671,10 @@ static int read_date(const char **p, int *py, int *pm, int *pd)
 				return 0;
 			q++;
 		} else {
-			if (!strncasecmp(q, "st", 2) || !strncasecmp(q, "nd", 2) ||
-			    !strncasecmp(q, "rd", 2) || !strncasecmp(q, "th", 2))
+			if (!strncasecmp(q, "st", 2) ||
+			    !strncasecmp(q, "nd", 2) ||
+			    !strncasecmp(q, "rd", 2) ||
+			    !strncasecmp(q, "th", 2))
 				q += 2;
 			skip_spaces(&q);
 			*m = month_named(&q);
@@ -730,7 +733,8 @@ static int read_to(const char **p)
 		q += q[0] == 't' || q[0] == 'T' ? 3 : 6;
 	else if (*q == '-')
 		q++;
-	else if (!strncmp(q, "\xe2\x80\x93", 3) || !strncmp(q, "\xe2\x80\x94", 3))
+	else if (!strncmp(q, "\xe2\x80\x93", 3) ||
+	         !strncmp(q, "\xe2\x80\x94", 3))
 		q += 3;
 	else
 		return 0;
@@ -759,11 +763,12 @@ int contrib_event_parse(struct contrib_details *d, const char *line,
 
 	skip_spaces(&p);
 	if (!read_date(&p, &y, &m, &day)) {
-		buf_addf(problems,
-		         "Event: I could not read the date in \"%.100s\". Write "
-		         "it like this: Event: 2027-01-21 10:00 to 12:00, Luton "
-		         "Town Hall\n",
-		         line);
+		buf_addf(
+		        problems,
+		        "Event: I could not read the date in \"%.100s\". Write "
+		        "it like this: Event: 2027-01-21 10:00 to 12:00, Luton "
+		        "Town Hall\n",
+		        line);
 		return -1;
 	}
 	skip_spaces(&p);

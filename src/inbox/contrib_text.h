@@ -17,8 +17,8 @@
 
 /* What the subject says. Strings are caller-owned ("" when absent). */
 struct contrib_subject {
-	char *title; /* without Re:/Fwd:/AW:/TR:/SV:/RE[2]: ... and the tag */
-	char *issue; /* "2027-01" from a "[2027-01]" tag, else "" */
+	char *title;  /* without Re:/Fwd:/AW:/TR:/SV:/RE[2]: ... and the tag */
+	char *issue;  /* "2027-01" from a "[2027-01]" tag, else "" */
 	int withdraw; /* "Withdraw: TITLE": title is TITLE */
 	int forward;  /* it had a forward prefix (Fwd:, FW:, WG:, TR:...) */
 };

@@ -142,8 +142,8 @@ static void wrapped(struct md *r, const xmlNode *n, int depth, const char *mark)
 
 static int safe_href(const char *h)
 {
-	return !strncasecmp(h, "https://", 8) || !strncasecmp(h, "http://", 7) ||
-	       !strncasecmp(h, "mailto:", 7);
+	return !strncasecmp(h, "https://", 8) ||
+	       !strncasecmp(h, "http://", 7) || !strncasecmp(h, "mailto:", 7);
 }
 
 static void link(struct md *r, const xmlNode *n, int depth)
@@ -238,18 +238,18 @@ static int quoted_message(struct md *r, const xmlNode *n)
 	                        attr_has(n, "id", "appendonsend") ||
 	                        attr_has(n, "class", "moz-cite-prefix")))
 		r->stopped = 1;
-	return r->stopped ||
-	       (named(n, "blockquote") && (attr_has(n, "type", "cite") ||
-	                                   attr_has(n, "class", "gmail_quote")));
+	return r->stopped || (named(n, "blockquote") &&
+	                      (attr_has(n, "type", "cite") ||
+	                       attr_has(n, "class", "gmail_quote")));
 }
 
 static int skipped(const xmlNode *n)
 {
 	static const char *const names[] = {
-	        "head",   "style",  "script", "title",    "meta",
-	        "link",   "img",    "object", "iframe",   "noscript",
-	        "svg",    "button", "select", "textarea", "template",
-	        "input",  "embed",  "video",  "audio",    "map",
+	        "head",  "style",  "script", "title",    "meta",
+	        "link",  "img",    "object", "iframe",   "noscript",
+	        "svg",   "button", "select", "textarea", "template",
+	        "input", "embed",  "video",  "audio",    "map",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if (named(n, names[i]))
@@ -330,7 +330,8 @@ static void children(struct md *r, const xmlNode *n, int depth)
 	for (const xmlNode *c = n->children; c; c = c->next) {
 		if (r->stopped)
 			return;
-		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
+		if (c->type == XML_TEXT_NODE ||
+		    c->type == XML_CDATA_SECTION_NODE)
 			text(r, (const char *)c->content);
 		else if (c->type == XML_ELEMENT_NODE)
 			element(r, c, depth);

@@ -89,11 +89,11 @@ struct inbox_stats {
 	long seen_before; /* read in an earlier run */
 	long unreadable;  /* could not be fetched */
 	long classes[BOUNCE_AUTOREPLY + 1];
-	long changed;      /* subscribers whose status changed */
-	long soft_counted; /* soft bounces counted without a change */
-	long unverified;   /* bounces, complaints, unsubscribe requests not
-	                      tied to a message sent: not acted on */
-	long marked;       /* marked processed in the mailbox */
+	long changed;       /* subscribers whose status changed */
+	long soft_counted;  /* soft bounces counted without a change */
+	long unverified;    /* bounces, complaints, unsubscribe requests not
+	                       tied to a message sent: not acted on */
+	long marked;        /* marked processed in the mailbox */
 	long contributions; /* contribution mails read */
 	long pieces;        /* pieces added, replaced or withdrawn */
 	long held;          /* contribution mails held for a person */

@@ -171,7 +171,8 @@ static void test_md_attachment(void)
 	contrib_mail_init(&cm);
 	parse_file(&cm, "14-utf16-txt");
 	CHECK_STR(cm.details.section, "environment");
-	CHECK_STR(cm.body.data, "Clean air near schools \xe2\x80\x93 a start.\n");
+	CHECK_STR(cm.body.data,
+	          "Clean air near schools \xe2\x80\x93 a start.\n");
 	contrib_mail_release(&cm);
 }
 
@@ -204,7 +205,8 @@ static void test_refusals(void)
 	{
 		struct buf raw = BUF_INIT;
 
-		CHECK(buf_read_file(&raw, "tests/fixtures/contrib/04-apple-inline",
+		CHECK(buf_read_file(&raw,
+		                    "tests/fixtures/contrib/04-apple-inline",
 		                    1u << 20) == 0);
 		contrib_mail_parse(&cm, raw.data, raw.len, &small);
 		buf_release(&raw);
