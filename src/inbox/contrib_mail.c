@@ -191,7 +191,8 @@ static int through_iconv(struct buf *out, const char *s, size_t n,
 	char *in = (char *)s;
 	size_t left = n;
 
-	if (cd == (iconv_t)-1)
+	/* iconv_open's failure value is (iconv_t)-1, as POSIX defines it. */
+	if (cd == (iconv_t)-1) // NOLINT(performance-no-int-to-ptr)
 		return -1;
 	while (left) {
 		char *o = tmp;
@@ -341,6 +342,20 @@ static void set_from(struct contrib_mail *cm, const struct mailimf_from *f)
 	}
 }
 
+/* Whether a Message-ID (without <>) is printable ASCII with no spaces or
+ * brackets: only such go into an answer's header. */
+static int id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (!n || n > 900)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (id[i] <= ' ' || id[i] > '~' || id[i] == '<' || id[i] == '>')
+			return 0;
+	return 1;
+}
+
 /* "<a> <b>" of a list of Message-IDs, onto out. */
 static void add_ids(struct buf *out, const clist *ids)
 {
@@ -348,7 +363,7 @@ static void add_ids(struct buf *out, const clist *ids)
 	     it && out->len < 4000; it = clist_next(it)) {
 		const char *id = clist_content(it);
 
-		if (id && !strpbrk(id, "<> \t\r\n"))
+		if (id && id_ok(id))
 			buf_addf(out, "%s<%s>", out->len ? " " : "", id);
 	}
 }
@@ -426,8 +441,7 @@ static void header_field(struct contrib_mail *cm, struct buf *refs,
 	case MAILIMF_FIELD_MESSAGE_ID: {
 		const char *id = f->fld_data.fld_message_id->mid_value;
 
-		if (!*cm->message_id && id && !strpbrk(id, "<> \t\r\n") &&
-		    strlen(id) < 900) {
+		if (!*cm->message_id && id && id_ok(id)) {
 			struct buf b = BUF_INIT;
 
 			free(cm->message_id);
@@ -966,7 +980,7 @@ static void walk(struct walk *w, const struct mailmime *m, int depth,
 /* A multipart with no boundary is one libetpan reads as one part. */
 static int boundary_missing(const struct mailmime *m)
 {
-	const struct mailmime_content *ct = m->mm_content_type;
+	const struct mailmime_content *ct;
 
 	if (m->mm_type == MAILMIME_MESSAGE)
 		m = m->mm_data.mm_message.mm_msg_mime;

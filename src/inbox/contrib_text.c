@@ -172,43 +172,53 @@ void contrib_subject_release(struct contrib_subject *s)
 	s->title = s->issue = NULL;
 }
 
-#define EACH_FIELD(d, X)                                            \
-	X(d->title)                                                 \
-	X(d->section)                                               \
-	X(d->type) X(d->summary) X(d->alt) X(d->author) X(d->event) \
-	        X(d->start) X(d->end) X(d->location)
+/* The fields of d, in one order, for the functions below. */
+#define NFIELDS 10
+static void fields_of(struct contrib_details *d, char **f[NFIELDS])
+{
+	f[0] = &d->title;
+	f[1] = &d->section;
+	f[2] = &d->type;
+	f[3] = &d->summary;
+	f[4] = &d->alt;
+	f[5] = &d->author;
+	f[6] = &d->event;
+	f[7] = &d->start;
+	f[8] = &d->end;
+	f[9] = &d->location;
+}
 
 void contrib_details_init(struct contrib_details *d)
 {
-#define INIT(f) f = empty();
-	EACH_FIELD(d, INIT)
-#undef INIT
+	char **f[NFIELDS];
+
+	fields_of(d, f);
+	for (size_t i = 0; i < NFIELDS; i++)
+		*f[i] = empty();
 }
 
 void contrib_details_release(struct contrib_details *d)
 {
-#define RELEASE(f) \
-	free(f);   \
-	f = NULL;
-	EACH_FIELD(d, RELEASE)
-#undef RELEASE
+	char **f[NFIELDS];
+
+	fields_of(d, f);
+	for (size_t i = 0; i < NFIELDS; i++) {
+		free(*f[i]);
+		*f[i] = NULL;
+	}
 }
 
 void contrib_details_merge(struct contrib_details *d,
                            const struct contrib_details *from)
 {
-	char **to[] = {&d->title, &d->section, &d->type,  &d->summary,
-	               &d->alt,   &d->author,  &d->event, &d->start,
-	               &d->end,   &d->location};
-	char *const fr[] = {from->title,   from->section, from->type,
-	                    from->summary, from->alt,     from->author,
-	                    from->event,   from->start,   from->end,
-	                    from->location};
+	char **to[NFIELDS], **fr[NFIELDS];
 
-	for (size_t i = 0; i < sizeof(to) / sizeof(*to); i++)
-		if (!**to[i] && *fr[i]) {
+	fields_of(d, to);
+	fields_of((struct contrib_details *)from, fr);
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (!**to[i] && **fr[i]) {
 			free(*to[i]);
-			*to[i] = xstrdup(fr[i]);
+			*to[i] = xstrdup(*fr[i]);
 		}
 }
 
@@ -413,9 +423,8 @@ static void skip_forward_header(struct lines *l)
 		if (blank(s, len)) {
 			if (seen)
 				return;
-		} else if (field || (seen && (s[0] == ' ' || s[0] == '\t'))) {
-			seen = 1;
-		} else if (starts(s, len, "**From:**")) {
+		} else if (field || starts(s, len, "**From:**") ||
+		           (seen && (s[0] == ' ' || s[0] == '\t'))) {
 			seen = 1;
 		} else {
 			/* Not a header block after all. */

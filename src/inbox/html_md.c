@@ -287,6 +287,29 @@ static int element_block(struct md *r, const xmlNode *n, int depth)
 	return 1;
 }
 
+/* Emphasis, code and links (inside <pre>, only their text). */
+static void inline_element(struct md *r, const xmlNode *n, int depth)
+{
+	const char *mark = NULL;
+
+	if (named(n, "strong") || named(n, "b"))
+		mark = "**";
+	else if (named(n, "em") || named(n, "i"))
+		mark = "*";
+	else if (named(n, "code"))
+		mark = "`";
+	if (mark && !r->in_pre) {
+		wrapped(r, n, depth, mark);
+	} else if (named(n, "a") && !r->in_pre) {
+		link(r, n, depth);
+	} else {
+		children(r, n, depth);
+		/* Table cells side by side. */
+		if (named(n, "td") || named(n, "th"))
+			text(r, " ");
+	}
+}
+
 static void element(struct md *r, const xmlNode *n, int depth)
 {
 	const char *nm = (const char *)n->name;
@@ -308,21 +331,8 @@ static void element(struct md *r, const xmlNode *n, int depth)
 		item(r, n, depth + 1, 0);
 	else if (named(n, "pre"))
 		pre(r, n, depth + 1);
-	else if (r->in_pre)
-		children(r, n, depth + 1);
-	else if (named(n, "strong") || named(n, "b"))
-		wrapped(r, n, depth + 1, "**");
-	else if (named(n, "em") || named(n, "i"))
-		wrapped(r, n, depth + 1, "*");
-	else if (named(n, "code"))
-		wrapped(r, n, depth + 1, "`");
-	else if (named(n, "a"))
-		link(r, n, depth + 1);
-	else if (named(n, "td") || named(n, "th")) {
-		children(r, n, depth + 1);
-		text(r, " ");
-	} else
-		children(r, n, depth + 1);
+	else
+		inline_element(r, n, depth + 1);
 }
 
 static void children(struct md *r, const xmlNode *n, int depth)
