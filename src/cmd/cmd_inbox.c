@@ -14,7 +14,8 @@
 #include "banned.h"
 
 const char cmd_inbox_summary[] =
-        "read bounces, complaints and unsubscribe requests from a mailbox";
+        "read bounces, complaints, unsubscribe requests and contributions "
+        "from a mailbox";
 
 static void usage(FILE *f)
 {
@@ -30,6 +31,12 @@ static void usage(FILE *f)
 	      "Auto-replies are ignored; anything else is left in the mailbox\n"
 	      "and listed. Each message is read once: running again changes\n"
 	      "nothing.\n\n"
+	      "Mail to a partner's contribution address (contribute+SECRET@)\n"
+	      "becomes that partner's piece, and their contacts get an answer\n"
+	      "with the checks (docs/partners.md). What needs a person (a\n"
+	      "wrong address, a sender who is not a contact, a refused\n"
+	      "attachment) is copied to the held folder "
+	      "(inbox.held_folder).\n\n"
 	      "A bounce or complaint counts only when it is tied to a message\n"
 	      "that was sent: it came to the return address with the\n"
 	      "subscriber's token (bounces+TOKEN@...), or it quotes the\n"
@@ -69,6 +76,30 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* One line of JSON for a contribution mail (--json). */
+static void print_contrib_json(const struct inbox_outcome *oc)
+{
+	const struct contrib_outcome *c = oc->contrib;
+	struct buf j = BUF_INIT;
+	const char *const keys[] = {"from", "partner", "title",  "issue",
+	                            "path", "action",  "reason", "reply"};
+	const char *const vals[] = {c->from, c->partner, c->title,  c->issue,
+	                            c->path, c->action,  c->reason, c->reply};
+
+	buf_adds(&j, "{\"file\": ");
+	json_add_string(&j, oc->file);
+	buf_adds(&j, ", \"message_id\": ");
+	json_add_string(&j, *c->message_id ? c->message_id : NULL);
+	buf_adds(&j, ", \"class\": \"contribution\"");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		buf_addf(&j, ", \"%s\": ", keys[i]);
+		json_add_string(&j, vals[i]);
+	}
+	buf_adds(&j, "}\n");
+	fwrite(j.data, 1, j.len, stdout);
+	buf_release(&j);
+}
+
 /* One line of JSON per message (--json). */
 static void print_json(const struct inbox_outcome *oc)
 {
@@ -106,11 +137,21 @@ static void print_outcome(void *ctx, const struct inbox_outcome *oc)
 	const int *json = ctx;
 
 	if (*json) {
-		print_json(oc);
+		if (oc->contrib)
+			print_contrib_json(oc);
+		else
+			print_json(oc);
 		return;
 	}
 	if (oc->seen_before)
 		return;
+	if (oc->contrib) {
+		const struct contrib_outcome *c = oc->contrib;
+
+		printf("%-12s %-32s %s: %s; answer: %s\n", "contribution",
+		       c->from, c->action, c->reason, c->reply);
+		return;
+	}
 	printf("%-11s %-32s %s", cls, *oc->address ? oc->address : "-",
 	       oc->action);
 	if (oc->error)
@@ -153,6 +194,11 @@ static void print_summary(const struct inbox_stats *s, int dry_run)
 		printf("; %ld unverified, not acted on (not tied to a message "
 		       "sent: see above)",
 		       s->unverified);
+	if (s->contributions)
+		printf("; %ld contribution%s: %ld piece%s %s, %ld held",
+		       s->contributions, s->contributions == 1 ? "" : "s",
+		       s->pieces, s->pieces == 1 ? "" : "s",
+		       dry_run ? "would change" : "changed", s->held);
 	if (!dry_run)
 		printf("; %ld marked processed", s->marked);
 	putchar('\n');
@@ -160,8 +206,8 @@ static void print_summary(const struct inbox_stats *s, int dry_run)
 
 struct report {
 	long classes[BOUNCE_AUTOREPLY + 1];
-	long n, unverified;
-	struct buf lines, unverified_lines;
+	long n, unverified, contributions;
+	struct buf lines, unverified_lines, contrib_lines;
 };
 
 static int report_row(const struct store_inbox_row *r, void *ctx)
@@ -172,6 +218,12 @@ static int report_row(const struct store_inbox_row *r, void *ctx)
 		if (!strcmp(r->class, bounce_class_name((enum bounce_class)c)))
 			rep->classes[c]++;
 	rep->n++;
+	if (!strcmp(r->class, "contribution")) {
+		rep->contributions++;
+		buf_addf(&rep->contrib_lines, "  %-32s %-9s %s\n", r->email,
+		         r->outcome, r->detail);
+		return 0;
+	}
 	if (!strcmp(r->verified, "none")) {
 		rep->unverified++;
 		buf_addf(&rep->unverified_lines, "  %-32s %-11s %s\n",
@@ -202,7 +254,7 @@ static int print_report(struct store *st)
 	struct err err = ERR_INIT;
 	struct store_inbox *in = store_inbox_open(st, &err);
 	struct store_inbox_run run = {0, NULL, 0, 0};
-	struct report rep = {{0}, 0, 0, BUF_INIT, BUF_INIT};
+	struct report rep = {{0}, 0, 0, 0, BUF_INIT, BUF_INIT, BUF_INIT};
 	int r = in ? store_inbox_last_run(in, &run, &err) : -1, ret = EXIT_FAIL;
 
 	if (r < 0)
@@ -233,6 +285,11 @@ static int print_report(struct store *st)
 		       "subscriber's return address\n(bounces+TOKEN@...) or "
 		       "quotes the Message-ID sent to them:\n%s",
 		       rep.unverified, rep.unverified_lines.data);
+	if (rep.contributions)
+		printf("%ld contribution%s by mail (held ones are in the held "
+		       "folder for a person to read):\n%s",
+		       rep.contributions, rep.contributions == 1 ? "" : "s",
+		       rep.contrib_lines.data);
 	ret = EXIT_OK;
 out:
 	if (ret != EXIT_OK && err.set)
@@ -241,6 +298,7 @@ out:
 	store_inbox_close(in);
 	buf_release(&rep.lines);
 	buf_release(&rep.unverified_lines);
+	buf_release(&rep.contrib_lines);
 	err_release(&err);
 	return ret;
 }
@@ -305,9 +363,16 @@ static long watch_seconds(const char *arg)
 }
 
 /* What a pass needs from the settings, the options and the place. */
-static void pass_options(struct inbox_options *o, const struct config *cfg,
-                         const char *ca_file)
+static void pass_options(struct inbox_options *o, struct contrib_options *co,
+                         const struct config *cfg, const char *ca_file)
 {
+	co->cfg = cfg;
+	co->prefix = "contribute+";
+	co->held = cfg->held_folder;
+	co->attachment_max = (size_t)cfg->attachment_max_kb * 1024;
+	co->replies_per_hour = cfg->replies_per_hour;
+	co->dry_run = o->dry_run;
+	o->contrib = co;
 	o->mailbox.password = getenv("BULLETIN_INBOX_PASSWORD");
 	o->mailbox.ca_file = ca_file ? ca_file : cfg->ca_file;
 	o->mailbox.processed_folder = cfg->processed_folder;
@@ -330,6 +395,7 @@ static void catch_stop(void)
 int cmd_inbox(int argc, char **argv)
 {
 	struct inbox_options o = {0};
+	struct contrib_options co = {0};
 	const char *ca_file = NULL, *watch_arg = NULL;
 	int report = 0, json = 0, ret;
 	const struct cmd_opt opts[] = {
@@ -368,7 +434,7 @@ int cmd_inbox(int argc, char **argv)
 	} else {
 		source = resolve_source(run.args[0], run.prefix);
 		o.source = source;
-		pass_options(&o, &run.cfg, ca_file);
+		pass_options(&o, &co, &run.cfg, ca_file);
 		catch_stop();
 		ret = run_passes(&st, &o, watch, json);
 		if (ret == EXIT_OK && report && !o.dry_run && !json)

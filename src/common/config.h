@@ -103,6 +103,10 @@ struct config {
 	long soft_bounce_limit;
 	long soft_bounce_days;
 	char *processed_folder;
+	/* contributions by mail: */
+	char *held_folder;      /* Maildir in the workspace for a person */
+	long attachment_max_kb; /* per attachment */
+	long replies_per_hour;  /* answers per partner */
 
 	/* site: */
 	char **site_keep; /* paths under public/ the operator keeps there */

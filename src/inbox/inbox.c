@@ -36,6 +36,9 @@ struct pass {
 	const char *done;            /* "bounced", ..., "counted", "none" */
 	struct buf tie;              /* how it was tied, or why not */
 	int64_t named;               /* unverified: a subscriber it names */
+
+	struct contrib *desk; /* contributions by mail, or NULL */
+	const struct contrib_outcome *contrib; /* the current one's */
 };
 
 static void say(struct pass *p, size_t i, const struct bounce *b,
@@ -56,21 +59,23 @@ static void say(struct pass *p, size_t i, const struct bounce *b,
 	        .changed = changed,
 	        .seen_before = seen_before,
 	        .error = error,
+	        .contrib = p->contrib,
 	};
 
 	if (p->report)
 		p->report(p->ctx, &oc);
 }
 
-/* The message's Message-ID, or a digest of it when it has none. */
-static void message_key(struct buf *key, const struct bounce *b,
-                        const char *data, size_t len)
+/* The message's Message-ID (without <>), or a digest of it when it has
+ * none. */
+static void message_key(struct buf *key, const char *id, const char *data,
+                        size_t len)
 {
 	unsigned char d[SHA256_LEN];
 
 	buf_reset(key);
-	if (*b->message_id && strlen(b->message_id) < 900) {
-		buf_addf(key, "<%s>", b->message_id);
+	if (*id && strlen(id) < 900) {
+		buf_addf(key, "<%s>", id);
 		return;
 	}
 	sha256_digest(data, len, d);
@@ -436,26 +441,34 @@ static void record_detail(struct buf *d, const struct bounce *b,
 		buf_addf(d, " from %.200s", b->reporting_mta);
 }
 
+/* Records the current message (p->key) in the run: m's key and run
+ * filled here. */
+static int record_message(struct pass *p, struct store_inbox_message *m,
+                          struct err *err)
+{
+	if (p->o->dry_run)
+		return 0;
+	if (!p->run &&
+	    store_inbox_run_begin(p->in, p->o->source, &p->run, err) < 0)
+		return -1;
+	m->key = p->key.data;
+	return store_inbox_record(p->in, p->run, m, err);
+}
+
 static int record(struct pass *p, int64_t subscriber, const char *address,
                   const char *outcome, const struct bounce_rcpt *r,
                   const char *verified, struct err *err)
 {
 	struct store_inbox_message m;
 
-	if (p->o->dry_run)
-		return 0;
-	if (!p->run &&
-	    store_inbox_run_begin(p->in, p->o->source, &p->run, err) < 0)
-		return -1;
 	record_detail(&p->detail, &p->b, r);
-	m.key = p->key.data;
 	m.class = bounce_class_name(p->b.class);
 	m.subscriber = subscriber;
 	m.address = address;
 	m.outcome = outcome;
 	m.detail = p->detail.data;
 	m.verified = verified;
-	return store_inbox_record(p->in, p->run, &m, err);
+	return record_message(p, &m, err);
 }
 
 /* A message that is not tied to a message sent: reported, not acted on. */
@@ -478,6 +491,76 @@ static int unverified(struct pass *p, size_t i, struct err *err)
 	              b->nrcpts ? &b->rcpts[0] : NULL, "none", err);
 }
 
+/* A mail to a contribution address: the desk's (contrib.h). */
+static int contribution(struct pass *p, size_t i, const char *data, size_t len,
+                        struct err *err)
+{
+	const char *mid = contrib_read(p->desk, data, len);
+	struct contrib_outcome oc;
+	struct store_inbox_message m;
+	size_t n = strlen(mid);
+	int seen;
+
+	buf_reset(&p->idkey);
+	if (n > 2)
+		buf_add(&p->idkey, mid + 1, n - 2);
+	message_key(&p->key, p->idkey.data, data, len);
+	seen = store_inbox_seen(p->in, p->key.data, err);
+	if (seen < 0)
+		return -1;
+	if (seen) {
+		p->stats->seen_before++;
+		contrib_seen(p->desk, &oc);
+		p->contrib = &oc;
+		buf_adds(&p->reason, oc.reason);
+		say(p, i, NULL, oc.from, "none: read before", 0, 1, NULL);
+		p->contrib = NULL;
+		return 0;
+	}
+	if (contrib_act(p->desk, &oc, err) < 0)
+		return -1;
+	p->stats->contributions++;
+	p->stats->pieces += strcmp(oc.action, "added") == 0 ||
+	                    strcmp(oc.action, "replaced") == 0 ||
+	                    strcmp(oc.action, "withdrawn") == 0;
+	p->stats->held += strcmp(oc.action, "held") == 0;
+	p->contrib = &oc;
+	buf_adds(&p->reason, oc.reason);
+	say(p, i, NULL, oc.from, oc.action, 0, 0, NULL);
+	p->contrib = NULL;
+	buf_reset(&p->detail);
+	buf_addf(&p->detail, "%s; issue %s; %s; answer: %s",
+	         *oc.partner ? oc.partner : "no partner",
+	         *oc.issue ? oc.issue : "none", oc.reason, oc.reply);
+	m.class = "contribution";
+	m.subscriber = 0;
+	m.address = oc.from;
+	m.outcome = oc.action;
+	m.detail = p->detail.data;
+	m.verified = "";
+	return record_message(p, &m, err);
+}
+
+/* Fetches offered message i afresh: 1, or 0 when it cannot be read
+ * (said, counted, left in the mailbox). */
+static int fetch(struct pass *p, size_t i, const char **data, size_t *len)
+{
+	struct err why = ERR_INIT;
+
+	p->file = mailbox_message_name(&p->mb, i);
+	p->verified = "none";
+	p->done = "none";
+	forget_sub(p);
+	buf_reset(&p->reason);
+	if (mailbox_fetch(&p->mb, i, data, len, &why) < 0) {
+		p->stats->unreadable++;
+		say(p, i, NULL, "", "left in the mailbox", 0, 0, err_msg(&why));
+		err_release(&why);
+		return 0;
+	}
+	return 1;
+}
+
 /* Deals with offered message i; *mark says whether to mark it. */
 static int one(struct pass *p, size_t i, int *mark, struct err *err)
 {
@@ -485,22 +568,16 @@ static int one(struct pass *p, size_t i, int *mark, struct err *err)
 	const char *data;
 	size_t len;
 	int seen, changed, actionable;
-	struct err why = ERR_INIT;
 
 	*mark = 0;
-	p->file = mailbox_message_name(&p->mb, i);
-	p->verified = "none";
-	p->done = "none";
-	forget_sub(p);
-	buf_reset(&p->reason);
-	if (mailbox_fetch(&p->mb, i, &data, &len, &why) < 0) {
-		p->stats->unreadable++;
-		say(p, i, NULL, "", "left in the mailbox", 0, 0, err_msg(&why));
-		err_release(&why);
+	if (!fetch(p, i, &data, &len))
 		return 0;
+	if (p->desk && contrib_addressed(data, len, p->o->contrib->prefix)) {
+		*mark = 1;
+		return contribution(p, i, data, len, err);
 	}
 	bounce_classify(b, data, len, &p->o->patterns);
-	message_key(&p->key, b, data, len);
+	message_key(&p->key, b->message_id, data, len);
 	seen = store_inbox_seen(p->in, p->key.data, err);
 	if (seen < 0)
 		return -1;
@@ -636,6 +713,14 @@ int inbox_run(struct store *st, const struct inbox_options *o,
 	p.in = store_inbox_open(st, err);
 	if (!p.in)
 		return -1;
+	if (o->contrib) {
+		p.desk = contrib_open(st, o->contrib, err);
+		if (!p.desk) {
+			store_inbox_close(p.in);
+			pass_release(&p);
+			return -1;
+		}
+	}
 	if (mailbox_open(&p.mb, o->source, &o->mailbox, err) < 0)
 		goto close_store;
 	if (mailbox_scan(&p.mb, &n, err) < 0)
@@ -651,6 +736,7 @@ int inbox_run(struct store *st, const struct inbox_options *o,
 out:
 	mailbox_close(&p.mb);
 close_store:
+	contrib_close(p.desk);
 	store_inbox_close(p.in);
 	pass_release(&p);
 	return ret;

@@ -2,6 +2,7 @@
 #define INBOX_H
 
 #include "bounce.h"
+#include "contrib.h"
 #include "err.h"
 #include "mailbox.h"
 #include "store.h"
@@ -51,6 +52,12 @@ struct inbox_options {
 	struct bounce_patterns patterns; /* config's return_path, ... */
 	long soft_limit, soft_days;
 	int dry_run; /* read and decide, change nothing anywhere */
+	/*
+	 * Contributions by mail (contrib.h): messages addressed to
+	 * contrib->prefix go to the desk instead of the classifier. NULL:
+	 * none. Its dry_run should be dry_run's.
+	 */
+	const struct contrib_options *contrib;
 };
 
 /* What became of one message (strings borrowed for the call). */
@@ -73,6 +80,8 @@ struct inbox_outcome {
 	int changed;        /* a status changed (or would, dry) */
 	int seen_before;    /* read in an earlier run: nothing done */
 	const char *error;  /* why it could not be read, else NULL */
+	/* A contribution mail: what the desk did (b is NULL); else NULL. */
+	const struct contrib_outcome *contrib;
 };
 
 struct inbox_stats {
@@ -80,11 +89,14 @@ struct inbox_stats {
 	long seen_before; /* read in an earlier run */
 	long unreadable;  /* could not be fetched */
 	long classes[BOUNCE_AUTOREPLY + 1];
-	long changed;      /* subscribers whose status changed */
-	long soft_counted; /* soft bounces counted without a change */
-	long unverified;   /* bounces, complaints, unsubscribe requests not
-	                      tied to a message sent: not acted on */
-	long marked;       /* marked processed in the mailbox */
+	long changed;       /* subscribers whose status changed */
+	long soft_counted;  /* soft bounces counted without a change */
+	long unverified;    /* bounces, complaints, unsubscribe requests not
+	                       tied to a message sent: not acted on */
+	long marked;        /* marked processed in the mailbox */
+	long contributions; /* contribution mails read */
+	long pieces;        /* pieces added, replaced or withdrawn */
+	long held;          /* contribution mails held for a person */
 };
 
 /*

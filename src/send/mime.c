@@ -443,7 +443,7 @@ int mime_message_id(struct buf *out, const char *domain, struct err *err)
 	return 0;
 }
 
-static void add_date(struct buf *out, time_t t)
+void mime_add_date(struct buf *out, time_t t)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed",
 	                                "Thu", "Fri", "Sat"};
@@ -574,7 +574,7 @@ static void add_headers(struct buf *out, const struct mime_message *m,
 	const char *from_name = m->from_name ? m->from_name : "";
 	const char *subject = m->subject ? m->subject : "";
 
-	add_date(out, m->date ? m->date : time(NULL));
+	mime_add_date(out, m->date ? m->date : time(NULL));
 	rfc2047_add_address(out, "From", from_name, strlen(from_name),
 	                    m->from_addr);
 	if (m->reply_to)

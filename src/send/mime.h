@@ -92,6 +92,12 @@ enum {
  */
 void mime_qp_encode(struct buf *out, const char *s, size_t n, int flags);
 
+/*
+ * Appends "Date: ..." for t with CRLF: RFC 5322 form, English names
+ * whatever the locale, local time with its numeric zone.
+ */
+void mime_add_date(struct buf *out, time_t t);
+
 /* Appends base64 of p in lines of 76 characters, each ending in CRLF. */
 void mime_base64_encode(struct buf *out, const void *p, size_t n);
 

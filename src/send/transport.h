@@ -126,7 +126,8 @@ void transport_conn_close(struct transport_conn *c);
 
 /*
  * Sends one message (msg, len bytes, CRLF lines, not dot-stuffed) from
- * the envelope sender to one recipient, both checked addresses. Fills
+ * the envelope sender to one recipient, both checked addresses (the
+ * sender may be "", the null reverse-path of automatic answers). Fills
  * res. Returns 0 when sent, -1 otherwise.
  */
 int transport_send(struct transport_conn *c, const char *envelope_from,

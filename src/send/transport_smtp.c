@@ -342,7 +342,9 @@ static int smtp_send(void *impl, const char *envelope_from, const char *rcpt,
 	struct curl_slist *rcpts;
 	CURLcode rc;
 
-	if (mime_check_address(envelope_from, NULL) < 0)
+	/* "" is the null reverse-path (MAIL FROM:<>) of automatic answers,
+	 * RFC 5321 §4.5.5 and RFC 3834 §3.3. */
+	if (*envelope_from && mime_check_address(envelope_from, NULL) < 0)
 		return bad_address(envelope_from, TRANSPORT_SENDER, res);
 	if (mime_check_address(rcpt, NULL) < 0)
 		return bad_address(rcpt, TRANSPORT_BAD_MAILBOX, res);
