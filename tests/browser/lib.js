@@ -99,7 +99,7 @@ class Checker {
     expect(width <= NARROW, `${name}: no sideways scrolling at ${NARROW} px (${width})`);
     await tab.screenshot({path: path.join(this.o.shots, `web-${name}-${NARROW}.png`), fullPage: true});
     await tab.setViewportSize({width: 1024, height: 800});
-    const css = await tab.evaluate(() => getComputedStyle(document.querySelector('header.site')).backgroundColor);
+    const css = await tab.evaluate(() => getComputedStyle(document.querySelector('header.site, header.desk')).backgroundColor);
     expect(css === 'rgb(11, 61, 98)', `${name}: the style sheet applies (${css})`);
     const blocked = this.console.filter((m) => m.startsWith('Applying inline style violates'));
     const others = this.console.filter((m) => !m.startsWith('Applying inline style violates'));
