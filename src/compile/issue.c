@@ -477,9 +477,9 @@ static void add_topic(const struct config *cfg, const char *key, int line,
 	}
 	if (!cfg->ntopics) {
 		diags_add(d, DIAG_ERROR, path, line, col, "unknown-topic",
-		          "topic '%s': bulletin.yaml offers no topics; remove "
-		          "'topics:' (the issue then goes to everyone) or add "
-		          "the topics to bulletin.yaml",
+		          "topic '%s': the newsletter offers no topics yet; "
+		          "remove 'topics:' (the issue then goes to everyone) "
+		          "or list the topics in the newsletter's settings",
 		          key);
 		return;
 	}
@@ -488,8 +488,8 @@ static void add_topic(const struct config *cfg, const char *key, int line,
 		cands[i] = cfg->topics[i].key;
 	hint = suggest_nearest(key, cands, cfg->ntopics);
 	diags_add(d, DIAG_ERROR, path, line, col, "unknown-topic",
-	          "unknown topic '%s'%s%s%s (the topics are listed in "
-	          "bulletin.yaml)",
+	          "unknown topic '%s'%s%s%s (the newsletter's settings "
+	          "list its topics)",
 	          key, hint ? ": did you mean '" : "", hint ? hint : "",
 	          hint ? "'?" : "");
 	free(cands);
