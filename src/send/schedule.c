@@ -346,9 +346,17 @@ struct schedule_thread *schedule_thread_start(const struct schedule_runner *r,
 
 	t->r = *r;
 	t->r.stop = &t->stop;
-	if (store_open(&t->st, r->cfg->store, err) < 0) {
-		free(t);
-		return NULL;
+	{
+		struct buf path = BUF_INIT;
+		int opened;
+
+		config_path(r->cfg, &path, "%s", r->cfg->store);
+		opened = store_open(&t->st, path.data, err) == 0;
+		buf_release(&path);
+		if (!opened) {
+			free(t);
+			return NULL;
+		}
 	}
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->wake, NULL);

@@ -25,12 +25,16 @@
 /* subscribers/.desk-import-USER-TOKEN.csv, beside the store. */
 static void upload_path(struct desk_req *r, const char *token, struct buf *out)
 {
-	const char *slash = strrchr(r->d->cfg->store, '/');
+	struct buf store = BUF_INIT;
+	const char *slash;
 
+	/* The workspace's store, not the current directory's. */
+	config_path(r->d->cfg, &store, "%s", r->d->cfg->store);
+	slash = strrchr(store.data, '/');
 	if (slash)
-		buf_add(out, r->d->cfg->store,
-		        (size_t)(slash - r->d->cfg->store) + 1);
+		buf_add(out, store.data, (size_t)(slash - store.data) + 1);
 	buf_addf(out, ".desk-import-%s-%s.csv", r->user.name, token);
+	buf_release(&store);
 }
 
 struct notes {

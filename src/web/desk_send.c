@@ -69,12 +69,17 @@ static void *run_send(void *arg)
 	struct buf why = BUF_INIT, summary = BUF_INIT;
 	struct err err = ERR_INIT;
 	struct store st;
+	struct buf path = BUF_INIT;
 	int outcome = -1;
 
 	memset(&p, 0, sizeof(p));
-	if (store_open(&st, s->d->cfg->store, &err) == 0) {
+	config_path(s->d->cfg, &path, "%s", s->d->cfg->store);
+	if (store_open(&st, path.data, &err) == 0) {
+		/* -1: it could not run; else how it ended (p.outcome). */
 		outcome = campaign_send(s->d->cfg, &st, &s->ci, &o, &p, &why,
-		                        &err);
+		                        &err) < 0
+		                  ? -1
+		                  : (int)p.outcome;
 		if (outcome == CAMPAIGN_DONE && !p.deferred &&
 		    (p.total || p.uncertain))
 			publish_sent(s, &st, &why);
@@ -98,6 +103,7 @@ static void *run_send(void *arg)
 	         s->who, summary.len ? summary.data : why.data);
 	buf_release(&why);
 	buf_release(&summary);
+	buf_release(&path);
 	err_release(&err);
 	return NULL;
 }

@@ -174,8 +174,13 @@ static struct entry *load(struct redirect *r, const char *issue, int *failed)
 	int found = -1;
 
 	pthread_mutex_lock(&r->reader_lock);
-	if (!r->reader_open && store_open(&r->reader, r->cfg->store, &err) == 0)
-		r->reader_open = 1;
+	if (!r->reader_open) {
+		struct buf path = BUF_INIT;
+
+		config_path(r->cfg, &path, "%s", r->cfg->store);
+		r->reader_open = store_open(&r->reader, path.data, &err) == 0;
+		buf_release(&path);
+	}
 	if (r->reader_open)
 		found = clicks_links(&r->reader, issue, &e->links, &err);
 	if (found > 0 && store_campaign_find(&r->reader, issue, &c, &err) > 0) {
