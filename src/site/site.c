@@ -267,6 +267,63 @@ static char *field_dup(const char *f)
 	return !strcmp(f, "\1") ? NULL : xstrdup(f);
 }
 
+/* The manifest's records, one kind each: an issue, a piece of the last
+ * one named, a file it wrote, a folder of public/. */
+static struct sissue *old_issue(struct site *s, char **f)
+{
+	struct sissue *cur;
+
+	s->old = xrealloc(s->old, (s->nold + 1) * sizeof(*s->old));
+	cur = &s->old[s->nold++];
+	memset(cur, 0, sizeof(*cur));
+	cur->id = xstrdup(f[1]);
+	snprintf(cur->digest, sizeof(cur->digest), "%s", f[2]);
+	cur->sample = !strcmp(f[3], "1");
+	cur->title = field_dup(f[4]);
+	cur->date = field_dup(f[5]);
+	cur->preheader = field_dup(f[6]);
+	if (strlen(f[7]) == HEX_LEN - 1)
+		memcpy(cur->shown, f[7], HEX_LEN);
+	return cur;
+}
+
+static void old_piece(struct sissue *cur, char **f)
+{
+	struct piece *p;
+
+	cur->pieces = xrealloc(cur->pieces, (cur->npieces + 1) * sizeof(*p));
+	p = &cur->pieces[cur->npieces++];
+	p->slug = field_dup(f[1]);
+	p->title = field_dup(f[2]);
+	p->partner = field_dup(f[3]);
+	p->section = field_dup(f[4]);
+	p->type = field_dup(f[5]);
+	p->summary = field_dup(f[6]);
+	p->start = field_dup(f[7]);
+	p->end = field_dup(f[8]);
+	p->location = field_dup(f[9]);
+}
+
+static void old_file(struct site *s, struct sissue *cur, char **f)
+{
+	struct out_file *o;
+
+	cur->files = xrealloc(cur->files, (cur->nfiles + 1) * sizeof(*o));
+	o = &cur->files[cur->nfiles++];
+	o->path = xstrdup(f[1]);
+	o->size = strtoll(f[2], NULL, 10);
+	o->mtime_ns = strtoll(f[3], NULL, 10);
+	add_str(&s->old_paths, &s->nold_paths, xstrdup(f[1]));
+}
+
+static void old_dir(struct site *s, char **f)
+{
+	s->old_dirs = xrealloc(s->old_dirs,
+	                       (s->nold_dirs + 1) * sizeof(*s->old_dirs));
+	s->old_dirs[s->nold_dirs].path = xstrdup(f[1]);
+	s->old_dirs[s->nold_dirs++].ctime_ns = strtoll(f[2], NULL, 10);
+}
+
 static void load_manifest(struct site *s)
 {
 	struct buf path = BUF_INIT, text = BUF_INIT;
@@ -296,50 +353,13 @@ static void load_manifest(struct site *s)
 			cur = &s->old_lists;
 			snprintf(cur->digest, sizeof(cur->digest), "%s", f[1]);
 		} else if (!strcmp(f[0], "I") && n == 8) {
-			s->old = xrealloc(s->old,
-			                  (s->nold + 1) * sizeof(*s->old));
-			cur = &s->old[s->nold++];
-			memset(cur, 0, sizeof(*cur));
-			cur->id = xstrdup(f[1]);
-			snprintf(cur->digest, sizeof(cur->digest), "%s", f[2]);
-			cur->sample = !strcmp(f[3], "1");
-			cur->title = field_dup(f[4]);
-			cur->date = field_dup(f[5]);
-			cur->preheader = field_dup(f[6]);
-			if (strlen(f[7]) == HEX_LEN - 1)
-				memcpy(cur->shown, f[7], HEX_LEN);
+			cur = old_issue(s, f);
 		} else if (!strcmp(f[0], "P") && n == 10 && cur) {
-			struct piece *p;
-
-			cur->pieces = xrealloc(cur->pieces,
-			                       (cur->npieces + 1) * sizeof(*p));
-			p = &cur->pieces[cur->npieces++];
-			p->slug = field_dup(f[1]);
-			p->title = field_dup(f[2]);
-			p->partner = field_dup(f[3]);
-			p->section = field_dup(f[4]);
-			p->type = field_dup(f[5]);
-			p->summary = field_dup(f[6]);
-			p->start = field_dup(f[7]);
-			p->end = field_dup(f[8]);
-			p->location = field_dup(f[9]);
+			old_piece(cur, f);
 		} else if (!strcmp(f[0], "F") && n == 4 && cur) {
-			struct out_file *o;
-
-			cur->files = xrealloc(cur->files,
-			                      (cur->nfiles + 1) * sizeof(*o));
-			o = &cur->files[cur->nfiles++];
-			o->path = xstrdup(f[1]);
-			o->size = strtoll(f[2], NULL, 10);
-			o->mtime_ns = strtoll(f[3], NULL, 10);
-			add_str(&s->old_paths, &s->nold_paths, xstrdup(f[1]));
+			old_file(s, cur, f);
 		} else if (!strcmp(f[0], "D") && n == 3) {
-			s->old_dirs = xrealloc(s->old_dirs,
-			                       (s->nold_dirs + 1) *
-			                               sizeof(*s->old_dirs));
-			s->old_dirs[s->nold_dirs].path = xstrdup(f[1]);
-			s->old_dirs[s->nold_dirs++].ctime_ns =
-			        strtoll(f[2], NULL, 10);
+			old_dir(s, f);
 		}
 	}
 	if (s->nold_paths)
@@ -1845,6 +1865,38 @@ static int prune_all(struct site *s, struct err *err)
 	return prune(s, dfd, "", err);
 }
 
+static void dir_marks_free(struct dir_mark *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+/* Everything a build held, the public/ folder's lock with it. */
+static void site_release(struct site *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		sissue_release(&s->v[i]);
+	free(s->v);
+	for (size_t i = 0; i < s->nold; i++)
+		sissue_release(&s->old[i]);
+	free(s->old);
+	sissue_release(&s->lists);
+	sissue_release(&s->old_lists);
+	for (size_t i = 0; i < s->nold_paths; i++)
+		free(s->old_paths[i]);
+	free(s->old_paths);
+	dir_marks_free(s->old_dirs, s->nold_dirs);
+	dir_marks_free(s->dirs, s->ndirs);
+	for (size_t i = 0; i < s->nwritten; i++)
+		free(s->written[i]);
+	free(s->written);
+	if (s->pubfd >= 0)
+		close(s->pubfd);
+	buf_release(&s->pub);
+	buf_release(&s->manifest);
+}
+
 int site_build(const struct config *cfg, struct store *st, time_t now,
                struct site_report *rep, struct err *err)
 {
@@ -1908,29 +1960,6 @@ int site_build(const struct config *cfg, struct store *st, time_t now,
 	ret = 0;
 out:
 	lists_release(&l);
-	for (size_t i = 0; i < s.n; i++)
-		sissue_release(&s.v[i]);
-	free(s.v);
-	for (size_t i = 0; i < s.nold; i++)
-		sissue_release(&s.old[i]);
-	free(s.old);
-	sissue_release(&s.lists);
-	sissue_release(&s.old_lists);
-	for (size_t i = 0; i < s.nold_paths; i++)
-		free(s.old_paths[i]);
-	free(s.old_paths);
-	for (size_t i = 0; i < s.nold_dirs; i++)
-		free(s.old_dirs[i].path);
-	free(s.old_dirs);
-	for (size_t i = 0; i < s.ndirs; i++)
-		free(s.dirs[i].path);
-	free(s.dirs);
-	for (size_t i = 0; i < s.nwritten; i++)
-		free(s.written[i]);
-	free(s.written);
-	if (s.pubfd >= 0)
-		close(s.pubfd);
-	buf_release(&s.pub);
-	buf_release(&s.manifest);
+	site_release(&s);
 	return ret;
 }
