@@ -82,7 +82,7 @@ char *contribution_slug(const char *name)
 }
 
 void contribution_take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line,
-                const char *file, const char *field, struct diags *d)
+                       const char *file, const char *field, struct diags *d)
 {
 	const char *s = yamldoc_scalar(v);
 	struct buf b = BUF_INIT;
@@ -478,7 +478,7 @@ static int decode(struct contribution *c, const char *data, size_t len,
 }
 
 void contribution_load(struct contribution *c, const struct config *cfg,
-                const char *data, size_t len, struct diags *d)
+                       const char *data, size_t len, struct diags *d)
 {
 	struct buf text = BUF_INIT;
 	struct frontmatter fm;
@@ -497,8 +497,8 @@ out:
 }
 
 void contribution_check(const struct config *cfg, const struct issue *is,
-                 const char *path, const char *data, size_t len,
-                 struct contribution *c, struct diags *d)
+                        const char *path, const char *data, size_t len,
+                        struct contribution *c, struct diags *d)
 {
 	size_t before = diags_count(d, DIAG_ERROR);
 

@@ -36,8 +36,8 @@
  * c->doc; c->doc is NULL when the piece could not be read at all.
  */
 void contribution_check(const struct config *cfg, const struct issue *is,
-                 const char *path, const char *data, size_t len,
-                 struct contribution *c, struct diags *d);
+                        const char *path, const char *data, size_t len,
+                        struct contribution *c, struct diags *d);
 
 /*
  * The reading part of contribution_check, without the plain-English and
@@ -45,7 +45,7 @@ void contribution_check(const struct config *cfg, const struct issue *is,
  * filled from data. issue_load calls this for each file.
  */
 void contribution_load(struct contribution *c, const struct config *cfg,
-                const char *data, size_t len, struct diags *d);
+                       const char *data, size_t len, struct diags *d);
 
 /*
  * Copies the scalar v into *dst (replacing it), trimmed, with any
@@ -53,7 +53,7 @@ void contribution_load(struct contribution *c, const struct config *cfg,
  * field; *line (when not NULL) gets v's line. For issue.yaml too.
  */
 void contribution_take(struct yamldoc *y, yaml_node_t *v, char **dst, int *line,
-                const char *file, const char *field, struct diags *d);
+                       const char *file, const char *field, struct diags *d);
 
 /* Frees what c holds and zeroes it. */
 void contribution_release(struct contribution *c);

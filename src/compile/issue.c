@@ -777,10 +777,10 @@ static const char *unused_why(const struct issue *is, int dfd, const char *name)
 	struct stat st;
 	size_t n = strlen(name);
 
-	if (name[0] == '.' || name[n - 1] == '~' || contribution_name_ext(name) ||
-	    !strcmp(name, "issue.yaml") || !strcmp(name, "build") ||
-	    !strcmp(name, "CONTRIBUTING.md") || !strcmp(name, "README.md") ||
-	    issue_image_find(is, name))
+	if (name[0] == '.' || name[n - 1] == '~' ||
+	    contribution_name_ext(name) || !strcmp(name, "issue.yaml") ||
+	    !strcmp(name, "build") || !strcmp(name, "CONTRIBUTING.md") ||
+	    !strcmp(name, "README.md") || issue_image_find(is, name))
 		return NULL;
 	for (size_t i = 0; i < is->nwithdrawn; i++)
 		if (is->withdrawn[i].image &&

@@ -772,9 +772,10 @@ static int withdraw(struct contrib *c, struct err *err)
 		buf_addf(&c->reason, "withdrawn by mail from %s", c->cm.from);
 		if (!c->o->dry_run &&
 		    (submission_withdraw(c->o->cfg, c->issue.data, slug.data,
-		                    "withdrawn by email", &saved, err) < 0 ||
-		     submission_record(c->st, c->issue.data, &saved, "mail", err) <
-		             0 ||
+		                         "withdrawn by email", &saved,
+		                         err) < 0 ||
+		     submission_record(c->st, c->issue.data, &saved, "mail",
+		                       err) < 0 ||
 		     event(c, "piece-withdrawn", saved.path, err) < 0))
 			r = -1;
 		buf_addf(&c->text,
@@ -900,8 +901,8 @@ static int save(struct contrib *c, struct err *err)
 		img.data = c->cm.images[0].data;
 		img.len = c->cm.images[0].len;
 	}
-	if (submission_save(c->o->cfg, c->issue.data, found ? slug.data : NULL, &p,
-	               &img, c->o->attachment_max, &saved, err) < 0 ||
+	if (submission_save(c->o->cfg, c->issue.data, found ? slug.data : NULL,
+	                    &p, &img, c->o->attachment_max, &saved, err) < 0 ||
 	    submission_record(c->st, c->issue.data, &saved, "mail", err) < 0 ||
 	    event(c, found ? "piece-replaced" : "piece-added", saved.path,
 	          err) < 0 ||

@@ -162,7 +162,8 @@ void desk_import_confirm(struct desk_req *r, const char *arg)
 
 /* Export. */
 
-struct export {
+struct export
+{
 	struct buf *body, scratch;
 	struct store_topics topics;
 };

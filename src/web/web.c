@@ -49,12 +49,8 @@ static const char *const partial_names[] = {
 /* Kept out of the access log; "/r/": which link someone followed is
  * theirs (the counts say how many did, never who). */
 static const char *const secret_prefixes[] = {
-        "/contribute/",
-        "/confirm/",
-        "/unsubscribe/",
-        "/preferences/",
-        "/r/",
-        NULL,
+        "/contribute/",  "/confirm/", "/unsubscribe/",
+        "/preferences/", "/r/",       NULL,
 };
 
 static void vsay(struct web *w, const char *fmt, va_list ap)

@@ -84,7 +84,7 @@ static void measure(const struct config *cfg, const char *what,
 		double start = now();
 
 		contribution_check(cfg, NULL, "issues/2027-01/flying-start.md",
-		            text->data, text->len, &c, &d);
+		                   text->data, text->len, &c, &d);
 		t[i] = (now() - start) * 1000;
 		warnings = d.n;
 		contribution_release(&c);

@@ -46,8 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		loaded = 1;
 	}
-	contribution_check(&cfg, NULL, "issues/f/x.md", (const char *)data, size, &c,
-	            &d);
+	contribution_check(&cfg, NULL, "issues/f/x.md", (const char *)data,
+	                   size, &c, &d);
 	for (size_t i = 0; i < d.n; i++)
 		if (!clean(d.v[i].msg) || d.v[i].line < 0)
 			__builtin_trap();

@@ -22,7 +22,8 @@ static void check(const char *text, struct contribution *c, struct buf *msgs)
 {
 	struct diags d = DIAGS_INIT;
 
-	contribution_check(&cfg, NULL, "issues/t/x.md", text, strlen(text), c, &d);
+	contribution_check(&cfg, NULL, "issues/t/x.md", text, strlen(text), c,
+	                   &d);
 	for (size_t i = 0; i < d.n; i++) {
 		buf_addf(msgs, "%d:%d: %s: %s [%s]\n", d.v[i].line, d.v[i].col,
 		         diag_level_name(&d.v[i], 0), d.v[i].msg, d.v[i].code);
