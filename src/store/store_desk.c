@@ -47,12 +47,12 @@ static sqlite3_stmt *prepare(struct store *st, const char *what,
 	va_list ap;
 	int i = 1;
 
-	va_start(ap, types);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		store_db_fail(st, what, err);
-		types = "";
-		s = NULL;
+		sqlite3_finalize(s);
+		return NULL;
 	}
+	va_start(ap, types);
 	for (const char *t = types; *t; t++, i++) {
 		if (*t == 's') {
 			const char *v = va_arg(ap, const char *);
