@@ -69,14 +69,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 /* One line of JSON for a contribution mail (--json). */
 static void print_contrib_json(const struct inbox_outcome *oc)
 {
@@ -334,11 +326,11 @@ static int run_passes(struct store *st, const struct inbox_options *o,
 			print_summary(&stats, o->dry_run);
 		}
 		fflush(stdout);
-		if (!watch || stop_requested)
+		if (!watch || *cmd_stop_flag())
 			break;
-		for (long s = 0; s < watch && !stop_requested; s++)
+		for (long s = 0; s < watch && !*cmd_stop_flag(); s++)
 			sleep(1);
-		if (stop_requested)
+		if (*cmd_stop_flag())
 			break;
 	}
 	return EXIT_OK;
@@ -400,16 +392,6 @@ static void pass_options(struct inbox_options *o, struct contrib_options *co,
 	o->soft_days = cfg->soft_bounce_days;
 }
 
-static void catch_stop(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 int cmd_inbox(int argc, char **argv)
 {
 	struct inbox_options o = {0};
@@ -453,7 +435,7 @@ int cmd_inbox(int argc, char **argv)
 		source = resolve_source(run.args[0], run.prefix);
 		o.source = source;
 		pass_options(&o, &co, &run.cfg, ca_file);
-		catch_stop();
+		cmd_catch_stop();
 		ret = run_passes(&st, &o, watch, json);
 		if (ret == EXIT_OK && report && !o.dry_run && !json)
 			ret = print_report(&st);

@@ -49,14 +49,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 struct progress_state {
 	int tty;
 	double last_log;
@@ -135,16 +127,6 @@ static int publish_sent_issue(const struct config *cfg, struct store *st,
 		ret = cmd_site_rebuild(cfg, st, now);
 	err_release(&err);
 	return ret;
-}
-
-static void catch_stop(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* What a dry run built; the exit code. */
@@ -259,7 +241,7 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	        .who = who,
 	        .progress = show_progress,
 	        .ctx = &ps,
-	        .stop = stop ? stop : &stop_requested,
+	        .stop = stop ? stop : cmd_stop_flag(),
 	};
 	struct campaign_progress p;
 	struct store st;
@@ -268,7 +250,7 @@ static int real_send(const struct config *cfg, const struct campaign_issue *ci,
 	int ret = EXIT_FAIL;
 
 	if (!stop)
-		catch_stop();
+		cmd_catch_stop();
 	if (cmd_store_open(&st, cfg->store) < 0) {
 		free(who);
 		return EXIT_FAIL;

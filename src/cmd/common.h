@@ -1,6 +1,7 @@
 #ifndef CMD_COMMON_H
 #define CMD_COMMON_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -116,5 +117,13 @@ char *cmd_login_name(void);
  */
 long cmd_issue_errors(const struct config *cfg, const char *id,
                       int errors_only);
+
+/*
+ * The one flag a long command (send, inbox --watch) stops on:
+ * cmd_catch_stop makes SIGINT and SIGTERM set it instead of ending the
+ * process, so the command finishes what it holds first.
+ */
+volatile sig_atomic_t *cmd_stop_flag(void);
+void cmd_catch_stop(void);
 
 #endif

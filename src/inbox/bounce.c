@@ -588,17 +588,21 @@ static void returned_raw(struct walk *w, const char *s, size_t n)
 	}
 }
 
+/* A part's main type by name ("text", "image", "multipart", an
+ * extension's token), "" when unknown. */
 static const char *type_name(const struct mailmime_content *ct)
 {
 	const struct mailmime_type *t = ct ? ct->ct_type : NULL;
 
 	if (!t)
-		return NULL;
+		return "";
 	if (t->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
 	    t->tp_data.tp_discrete_type) {
 		switch (t->tp_data.tp_discrete_type->dt_type) {
 		case MAILMIME_DISCRETE_TYPE_TEXT:
 			return "text";
+		case MAILMIME_DISCRETE_TYPE_IMAGE:
+			return "image";
 		case MAILMIME_DISCRETE_TYPE_APPLICATION:
 			return "application";
 		case MAILMIME_DISCRETE_TYPE_EXTENSION:
@@ -620,16 +624,16 @@ static const char *type_name(const struct mailmime_content *ct)
 			return "";
 		}
 	}
-	return NULL;
+	return "";
 }
 
-static int type_is(const struct mailmime_content *ct, const char *type,
+int bounce_mime_is(const struct mailmime_content *ct, const char *type,
                    const char *sub)
 {
 	const char *t = type_name(ct);
 
 	return t && ct->ct_subtype && !strcasecmp(t, type) &&
-	       !strcasecmp(ct->ct_subtype, sub);
+	       (!sub || !strcasecmp(ct->ct_subtype, sub));
 }
 
 /* A single part's body, transfer-decoded, appended to out (at most max
@@ -671,25 +675,25 @@ static void single(struct walk *w, const struct mailmime *m)
 {
 	const struct mailmime_content *ct = m->mm_content_type;
 
-	if (type_is(ct, "message", "delivery-status") ||
-	    type_is(ct, "message", "global-delivery-status")) {
+	if (bounce_mime_is(ct, "message", "delivery-status") ||
+	    bounce_mime_is(ct, "message", "global-delivery-status")) {
 		decode(m, &w->dsn, TEXT_MAX);
 		buf_addch(&w->dsn, '\n');
-	} else if (type_is(ct, "message", "feedback-report")) {
+	} else if (bounce_mime_is(ct, "message", "feedback-report")) {
 		decode(m, &w->arf, TEXT_MAX);
 		buf_addch(&w->arf, '\n');
-	} else if (type_is(ct, "text", "rfc822-headers") ||
-	           type_is(ct, "message", "rfc822-headers") ||
-	           type_is(ct, "message", "rfc822") ||
-	           type_is(ct, "message", "global")) {
+	} else if (bounce_mime_is(ct, "text", "rfc822-headers") ||
+	           bounce_mime_is(ct, "message", "rfc822-headers") ||
+	           bounce_mime_is(ct, "message", "rfc822") ||
+	           bounce_mime_is(ct, "message", "global")) {
 		struct buf h = BUF_INIT;
 
 		decode(m, &h, TEXT_MAX);
 		returned_raw(w, h.data, h.len);
 		buf_release(&h);
-	} else if (!ct || type_is(ct, "text", "plain")) {
+	} else if (!ct || bounce_mime_is(ct, "text", "plain")) {
 		decode(m, &w->text, TEXT_MAX);
-	} else if (type_is(ct, "text", "html")) {
+	} else if (bounce_mime_is(ct, "text", "html")) {
 		decode(m, &w->html, TEXT_MAX);
 	}
 }
@@ -703,7 +707,7 @@ static void report_type(struct walk *w, const struct mailmime *m, int depth)
 
 	if (!rt)
 		return;
-	if (type_is(m->mm_content_type, "multipart", "report") &&
+	if (bounce_mime_is(m->mm_content_type, "multipart", "report") &&
 	    strcasestr(rt, "feedback-report"))
 		w->feedback = 1;
 	if (depth <= 1 && strcasestr(rt, "delivery-status"))

@@ -125,6 +125,14 @@ struct bounce {
 
 #define BOUNCE_MAX_RETURNED_IDS 8
 
+/*
+ * Whether a MIME part's content type is type/sub (any case; sub NULL:
+ * any subtype), as the bounce reader and the contribution reader ask it.
+ */
+struct mailmime_content;
+int bounce_mime_is(const struct mailmime_content *ct, const char *type,
+                   const char *sub);
+
 void bounce_init(struct bounce *b);
 /* Frees what b holds and leaves it as bounce_init did. */
 void bounce_release(struct bounce *b);

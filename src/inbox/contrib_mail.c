@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bounce.h"
 #include "html_md.h"
 #include "banned.h"
 
@@ -490,45 +491,6 @@ static void header(struct contrib_mail *cm, const struct mailimf_fields *fs)
 
 /* ---- the parts ---- */
 
-static const char *type_name(const struct mailmime_content *ct)
-{
-	const struct mailmime_type *t = ct ? ct->ct_type : NULL;
-
-	if (!t)
-		return "";
-	if (t->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
-	    t->tp_data.tp_discrete_type) {
-		switch (t->tp_data.tp_discrete_type->dt_type) {
-		case MAILMIME_DISCRETE_TYPE_TEXT:
-			return "text";
-		case MAILMIME_DISCRETE_TYPE_IMAGE:
-			return "image";
-		case MAILMIME_DISCRETE_TYPE_APPLICATION:
-			return "application";
-		case MAILMIME_DISCRETE_TYPE_EXTENSION:
-			return t->tp_data.tp_discrete_type->dt_extension;
-		default:
-			return "";
-		}
-	}
-	if (t->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
-	    t->tp_data.tp_composite_type)
-		return t->tp_data.tp_composite_type->ct_type ==
-		                       MAILMIME_COMPOSITE_TYPE_MESSAGE
-		               ? "message"
-		               : "multipart";
-	return "";
-}
-
-static int type_is(const struct mailmime_content *ct, const char *type,
-                   const char *sub)
-{
-	const char *t = type_name(ct);
-
-	return t && ct->ct_subtype && !strcasecmp(t, type) &&
-	       (!sub || !strcasecmp(ct->ct_subtype, sub));
-}
-
 /* RFC 2231 "UTF-8''Caf%C3%A9.jpg" as UTF-8. */
 static char *rfc2231(const char *v)
 {
@@ -838,7 +800,7 @@ static void attachment(struct walk *w, const struct mailmime *m,
 	} else if (ext_is(name, docx_exts) &&
 	           bytes_start(&b, "PK\x03\x04", 4)) {
 		keep_file(&cm->docx, &cm->ndocx, name, &b, NULL);
-	} else if (type_is(m->mm_content_type, "image", NULL) ||
+	} else if (bounce_mime_is(m->mm_content_type, "image", NULL) ||
 	           image_type_of_name(name) != IMAGE_UNKNOWN) {
 		buf_addf(&cm->notes, "not used: %s (%s)\n", name,
 		         err_msg(&why));
@@ -881,14 +843,14 @@ static void single(struct walk *w, const struct mailmime *m, int want_body)
 {
 	const struct mailmime_content *ct = m->mm_content_type;
 	char *name = file_name(m);
-	int text = !ct || type_is(ct, "text", "plain"),
-	    html = type_is(ct, "text", "html");
+	int text = !ct || bounce_mime_is(ct, "text", "plain"),
+	    html = bounce_mime_is(ct, "text", "html");
 
 	if (!name && !is_attachment(m) && (text || html)) {
 		if (want_body)
 			body_text(w, m, html);
-	} else if (!name && (type_is(ct, "text", NULL) ||
-	                     type_is(ct, "message", NULL))) {
+	} else if (!name && (bounce_mime_is(ct, "text", NULL) ||
+	                     bounce_mime_is(ct, "message", NULL))) {
 		/* Calendar invitations, delivery reports: not the piece. */
 	} else {
 		char *shown = name ? name : xstrdup("(a file with no name)");
@@ -918,7 +880,7 @@ static void alternative(struct walk *w, const clist *parts, int depth,
 
 		if (c->mm_type == MAILMIME_SINGLE &&
 		    (!c->mm_content_type ||
-		     type_is(c->mm_content_type, "text", "plain")))
+		     bounce_mime_is(c->mm_content_type, "text", "plain")))
 			plain = c;
 		last = c;
 	}
@@ -960,7 +922,8 @@ static void walk(struct walk *w, const struct mailmime *m, int depth,
 			       "one of its parts is empty or not closed");
 			return;
 		}
-		if (type_is(m->mm_content_type, "multipart", "alternative"))
+		if (bounce_mime_is(m->mm_content_type, "multipart",
+		                   "alternative"))
 			alternative(w, parts, depth, want_body);
 		else
 			for (clistiter *it = clist_begin((clist *)parts); it;
@@ -985,7 +948,7 @@ static int boundary_missing(const struct mailmime *m)
 	if (m->mm_type == MAILMIME_MESSAGE)
 		m = m->mm_data.mm_message.mm_msg_mime;
 	ct = m ? m->mm_content_type : NULL;
-	return ct && type_is(ct, "multipart", NULL) &&
+	return ct && bounce_mime_is(ct, "multipart", NULL) &&
 	       !mailmime_content_param_get((struct mailmime_content *)ct,
 	                                   "boundary");
 }
