@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "check_store.h"
 
 static char dir[] = "/tmp/test_store_desk.XXXXXX";
 
@@ -95,26 +95,7 @@ static void test_users(struct store *st)
 
 int main(void)
 {
-	struct store st;
-	struct buf path = BUF_INIT;
-	struct err err = ERR_INIT;
+	static check_store_test *const tests[] = {test_users};
 
-	if (!mkdtemp(dir)) {
-		perror(dir);
-		return 1;
-	}
-	buf_addf(&path, "%s/desk.db", dir);
-	CHECK(store_open(&st, path.data, &err) == 0);
-	if (!err.set) {
-		test_users(&st);
-		store_close(&st);
-	} else {
-		fprintf(stderr, "  %s\n", err_msg(&err));
-	}
-	buf_reset(&path);
-	buf_addf(&path, "rm -rf '%s'", dir);
-	CHECK(system(path.data) == 0);
-	buf_release(&path);
-	err_release(&err);
-	return check_done();
+	return check_with_store(dir, tests, 1);
 }

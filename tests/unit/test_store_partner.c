@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "check_store.h"
 
 static char dir[] = "/tmp/test_store_partner.XXXXXX";
 
@@ -243,31 +243,10 @@ static void test_slugify(void)
 
 int main(void)
 {
-	struct store st;
-	struct buf path = BUF_INIT;
-	struct err err = ERR_INIT;
+	static check_store_test *const tests[] = {
+	        test_add_find, test_secret_and_refusals, test_rotate,
+	        test_remove_and_contacts, test_calls_and_reopen};
 
-	if (!mkdtemp(dir)) {
-		perror(dir);
-		return 1;
-	}
 	test_slugify();
-	buf_addf(&path, "%s/partner.db", dir);
-	CHECK(store_open(&st, path.data, &err) == 0);
-	if (!err.set) {
-		test_add_find(&st);
-		test_secret_and_refusals(&st);
-		test_rotate(&st);
-		test_remove_and_contacts(&st);
-		test_calls_and_reopen(&st);
-		store_close(&st);
-	} else {
-		fprintf(stderr, "  %s\n", err_msg(&err));
-	}
-	buf_reset(&path);
-	buf_addf(&path, "rm -rf '%s'", dir);
-	CHECK(system(path.data) == 0);
-	buf_release(&path);
-	err_release(&err);
-	return check_done();
+	return check_with_store(dir, tests, sizeof(tests) / sizeof(*tests));
 }
