@@ -1,21 +1,77 @@
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "banned.h"
 
-/* The command table, generated from the files in src/cmd/. */
+#ifdef BULLETIN_FRONT
+static int run_net(int argc, char **argv);
+#endif
+
+/*
+ * The command table, generated from the files in src/cmd/. In bulletin
+ * (BULLETIN_FRONT), a NET command is one that only bulletin-net holds
+ * (CMakeLists.txt says why): bulletin runs that program for it.
+ */
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
 #define CMD(n) {#n, cmd_##n, cmd_##n##_summary},
+#define NET(n, summary) {#n, run_net, summary},
+#ifdef BULLETIN_FRONT
+#include "front.def"
+#else
 #include "commands.def"
+#endif
+#undef NET
 #undef CMD
         {NULL, NULL, NULL},
 };
+
+#ifdef BULLETIN_FRONT
+/*
+ * Runs the command argv[0] in bulletin-net, in this process: beside this
+ * program (the build tree), or in ../libexec/bulletin/ (installed). The
+ * current directory, which -C may have changed, carries over.
+ */
+static int run_net(int argc, char **argv)
+{
+	static const char *const places[] = {"bulletin-net",
+	                                     "../libexec/bulletin/bulletin-net"};
+	char self[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash, **args = calloc((size_t)argc + 2, sizeof(*args));
+
+	if (n <= 0 || !args) {
+		fprintf(stderr, "bulletin: cannot find where bulletin is "
+		                "installed (/proc/self/exe)\n");
+		free(args);
+		return EXIT_FAIL;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*slash = '\0';
+	args[0] = "bulletin";
+	for (int i = 0; i < argc; i++)
+		args[i + 1] = argv[i];
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", self, places[i]);
+		execv(path, args);
+	}
+	fprintf(stderr,
+	        "bulletin: cannot run '%s': bulletin-net, which holds it, is "
+	        "not in %s nor in %s/../libexec/bulletin: install bulletin "
+	        "again (cmake --install)\n",
+	        argv[0], self, self);
+	free(args);
+	return EXIT_FAIL;
+}
+#endif
 
 static void usage(FILE *f)
 {
