@@ -21,7 +21,7 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-#define CMD(n) {#n, cmd_##n, cmd_##n##_summary},
+#define CMD(n)          {#n, cmd_##n, cmd_##n##_summary},
 #define NET(n, summary) {#n, run_net, summary},
 #ifdef BULLETIN_FRONT
 #include "front.def"
@@ -41,8 +41,8 @@ static const struct command {
  */
 static int run_net(int argc, char **argv)
 {
-	static const char *const places[] = {"bulletin-net",
-	                                     "../libexec/bulletin/bulletin-net"};
+	static const char *const places[] = {
+	        "bulletin-net", "../libexec/bulletin/bulletin-net"};
 	char self[PATH_MAX], path[PATH_MAX + 64];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *slash, **args = calloc((size_t)argc + 2, sizeof(*args));

@@ -65,34 +65,33 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len,
-                      mode_t mode, int flags, struct err *err)
+int file_write_atomic_at(int dirfd, const char *name, const void *data,
+                         size_t len, mode_t mode, int flags, struct err *err)
 {
 	struct buf tmp = BUF_INIT;
 	int fd = -1, ret = -1;
 
-	if (parent_dirs(path, err) < 0)
-		goto out;
-	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp.data,
-	          O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	buf_addf(&tmp, "%s.tmp.%ld", name, (long)getpid());
+	fd = openat(dirfd, tmp.data,
+	            O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	            mode);
 	if (fd < 0) {
-		err_errno(err, "cannot write %s", path);
+		err_errno(err, "cannot write %s", name);
 		goto out;
 	}
 	if (write_all(fd, data, len) < 0 ||
 	    ((flags & FILE_DURABLE) && fsync(fd) < 0)) {
-		err_errno(err, "cannot write %s", path);
+		err_errno(err, "cannot write %s", name);
 		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		err_errno(err, "cannot write %s", path);
+		err_errno(err, "cannot write %s", name);
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp.data, path) < 0) {
-		err_errno(err, "cannot replace %s", path);
+	if (renameat(dirfd, tmp.data, dirfd, name) < 0) {
+		err_errno(err, "cannot replace %s", name);
 		goto out;
 	}
 	ret = 0;
@@ -100,9 +99,18 @@ out:
 	if (fd >= 0)
 		close(fd);
 	if (ret < 0 && tmp.len)
-		unlink(tmp.data);
+		unlinkat(dirfd, tmp.data, 0);
 	buf_release(&tmp);
 	return ret;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len,
+                      mode_t mode, int flags, struct err *err)
+{
+	if (parent_dirs(path, err) < 0)
+		return -1;
+	return file_write_atomic_at(AT_FDCWD, path, data, len, mode, flags,
+	                            err);
 }
 
 int file_create_new(const char *path, const void *data, size_t len, mode_t mode,

@@ -21,6 +21,10 @@ enum {
  */
 int file_write_atomic(const char *path, const void *data, size_t len,
                       mode_t mode, int flags, struct err *err);
+/* The same for name in the open folder dirfd (or AT_FDCWD), without
+ * making folders: never through a link at name. */
+int file_write_atomic_at(int dirfd, const char *name, const void *data,
+                         size_t len, mode_t mode, int flags, struct err *err);
 
 /* Creates path if missing: refuses nothing, like mkdir -p. */
 int file_mkdirs(const char *path, struct err *err);

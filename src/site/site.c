@@ -88,6 +88,9 @@ struct site {
 	size_t nold_dirs, ndirs;
 	char **written; /* paths under public/ this build wrote */
 	size_t nwritten, capwritten;
+	/* The folder of public/ the last file went to, open. */
+	struct buf dir_rel;
+	int dir_fd;
 };
 
 /* Small helpers. */
@@ -503,7 +506,8 @@ static long long ns(struct timespec t)
  * write to a file changes its ctime, which no one can set by hand. A file
  * changed within two seconds of this build could change again within
  * the same tick of the clock, unseen: then the digest is made unique, so
- * that the next build reads the issue again.
+ * that the next build reads the issue again. 1 when there is no such
+ * folder.
  */
 static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 {
@@ -517,6 +521,10 @@ static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 
 	config_path(s->cfg, &dir, "issues/%s", si->id);
 	dfd = open(dir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		ret = 1;
+		goto out;
+	}
 	if (dfd < 0 || !(dh = fdopendir(dfd))) {
 		if (dfd >= 0)
 			close(dfd);
@@ -576,18 +584,82 @@ static void mark_written(struct site *s, const char *rel)
 }
 
 /*
+ * The folder rel (a path under public/, "" for public/ itself) open,
+ * made where missing, each level opened without following a link: a
+ * link or a file where the site needs a folder is replaced by the
+ * folder, so nothing is ever written outside public/. The last one is
+ * kept open for the next file, which is most often in the same folder.
+ */
+static int pub_dir(struct site *s, const char *rel, struct err *err)
+{
+	struct buf part = BUF_INIT;
+	const char *p = rel;
+	int fd = s->pubfd;
+
+	if (s->dir_fd >= 0 &&
+	    !strcmp(s->dir_rel.data ? s->dir_rel.data : "", rel))
+		return s->dir_fd;
+	if (s->dir_fd >= 0 && s->dir_fd != s->pubfd)
+		close(s->dir_fd);
+	s->dir_fd = -1;
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		int sub;
+
+		buf_reset(&part);
+		buf_add(&part, p, n);
+		sub = openat(fd, part.data,
+		             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 && (errno == ELOOP || errno == ENOTDIR))
+			unlinkat(fd, part.data, 0);
+		if (sub < 0 && mkdirat(fd, part.data, 0755) < 0 &&
+		    errno != EEXIST) {
+			err_errno(err, "cannot make the folder public/%.*s",
+			          (int)(p + n - rel), rel);
+		} else if (sub < 0) {
+			sub = openat(fd, part.data,
+			             O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			                     O_CLOEXEC);
+			if (sub < 0)
+				err_errno(err, "cannot open public/%.*s",
+				          (int)(p + n - rel), rel);
+		}
+		if (fd != s->pubfd)
+			close(fd);
+		fd = sub;
+		if (fd < 0)
+			break;
+		p += n + (slash ? 1 : 0);
+	}
+	buf_release(&part);
+	if (fd < 0)
+		return -1;
+	buf_reset(&s->dir_rel);
+	buf_adds(&s->dir_rel, rel);
+	s->dir_fd = fd;
+	return fd;
+}
+
+/*
  * Writes data as public/rel unless it holds those bytes already; with
  * rec, records the file for the manifest.
  */
 static int put(struct site *s, const char *rel, const void *data, size_t len,
                struct sissue *rec, struct err *err)
 {
-	struct buf path = BUF_INIT, old = BUF_INIT;
+	struct buf dir = BUF_INIT, old = BUF_INIT;
+	const char *slash = strrchr(rel, '/');
+	const char *name = slash ? slash + 1 : rel;
 	struct stat st;
-	int fd, same, ret = 0;
+	int dfd, fd, same, ret = 0;
 
-	buf_addf(&path, "%s/%s", s->pub.data, rel);
-	fd = file_open_regular(AT_FDCWD, path.data, &st);
+	buf_add(&dir, rel, slash ? (size_t)(slash - rel) : 0);
+	dfd = pub_dir(s, dir.data ? dir.data : "", err);
+	buf_release(&dir);
+	if (dfd < 0)
+		return -1;
+	fd = file_open_regular(dfd, name, &st);
 	same = fd >= 0 && (size_t)st.st_size == len &&
 	       file_read_fd(fd, &old, len) == 0 && old.len == len &&
 	       !memcmp(old.data, data, len);
@@ -596,15 +668,22 @@ static int put(struct site *s, const char *rel, const void *data, size_t len,
 	if (same) {
 		s->rep->unchanged++;
 	} else {
-		ret = file_write_atomic(path.data, data, len, 0644, 0, err);
+		ret = file_write_atomic_at(dfd, name, data, len, 0644, 0, err);
+		if (ret < 0) {
+			/* The message names the file; say where it is. */
+			char *m = xstrdup(err_msg(err));
+
+			err_set(err, "%s (in public/%s)", m, rel);
+			free(m);
+		}
 		s->rep->written++;
 	}
 	mark_written(s, rel);
 	if (!ret && rec) {
 		struct out_file *o;
 
-		if (lstat(path.data, &st) < 0) {
-			ret = err_errno(err, "cannot read %s", path.data);
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			ret = err_errno(err, "cannot read public/%s", rel);
 			goto out;
 		}
 		rec->files = xrealloc(rec->files,
@@ -616,7 +695,6 @@ static int put(struct site *s, const char *rel, const void *data, size_t len,
 		              st.st_mtim.tv_nsec;
 	}
 out:
-	buf_release(&path);
 	buf_release(&old);
 	return ret;
 }
@@ -977,14 +1055,11 @@ static int build_issues(struct site *s, struct err *err)
 
 	for (size_t i = 0; i < s->n; i++) {
 		struct sissue *si = &s->v[i];
-		struct buf dir = BUF_INIT;
-		struct stat st;
-		int r;
+		int r = reserved(si->id) ? 1 : issue_digest(s, si, err);
 
-		config_path(s->cfg, &dir, "issues/%s", si->id);
-		r = stat(dir.data, &st);
-		buf_release(&dir);
-		if (r < 0 || !S_ISDIR(st.st_mode) || reserved(si->id)) {
+		if (r < 0)
+			return -1;
+		if (r > 0) {
 			note(s,
 			     "issues/%s: published but %s: it is not on "
 			     "the site ('bulletin unpublish %s' forgets it)",
@@ -996,8 +1071,6 @@ static int build_issues(struct site *s, struct err *err)
 			sissue_release(si);
 			continue;
 		}
-		if (issue_digest(s, si, err) < 0)
-			return -1;
 		if (reuse_issue(s, si)) {
 			keep_issue(s, si, kept++);
 			continue;
@@ -1677,14 +1750,41 @@ static int was_written_below(const struct site *s, const char *rel)
 	       s->written[lo][n] == '/';
 }
 
-static int prune(struct site *s, int dfd, const char *prefix, struct err *err);
+/*
+ * A folder of public/ on the way down, opened only when it must be read
+ * or something in it removed: unchanged folders are known from the
+ * manifest (prune), and opening each was a tenth of a rebuild with
+ * nothing changed. Each level is opened from the one above without
+ * following a link, so a link planted in public/ never leads out of it.
+ */
+struct pdir {
+	struct pdir *up; /* NULL for public/ itself */
+	const char *name;
+	int fd; /* -1 until opened */
+};
+
+static int pdir_fd(struct pdir *d)
+{
+	int up;
+
+	if (d->fd >= 0 || !d->up)
+		return d->fd;
+	up = pdir_fd(d->up);
+	if (up >= 0)
+		d->fd = openat(up, d->name,
+		               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return d->fd;
+}
+
+static int prune(struct site *s, struct pdir *d, const char *prefix,
+                 struct err *err);
 
 /*
- * Removes the entry name of the folder prefix unless this build wrote it
- * or it is kept; a folder is pruned in turn, and removed once emptied.
- * kind: 'd' a folder, '-' a file, '?' not known yet.
+ * Removes the entry name of the folder d (prefix) unless this build
+ * wrote it or it is kept; a folder is pruned in turn, and removed once
+ * emptied. kind: 'd' a folder, '-' a file, '?' not known yet.
  */
-static int prune_entry(struct site *s, int dfd, const char *prefix,
+static int prune_entry(struct site *s, struct pdir *d, const char *prefix,
                        const char *name, char kind, struct err *err)
 {
 	struct buf rel = BUF_INIT;
@@ -1695,29 +1795,27 @@ static int prune_entry(struct site *s, int dfd, const char *prefix,
 	if (!*prefix && !strcmp(name, MANIFEST))
 		goto out;
 	if (kind == '?') {
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(pdir_fd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			goto out;
 		kind = S_ISDIR(st.st_mode) ? 'd' : '-';
 	}
 	if (kind == 'd') {
-		int sub =
-		        openat(dfd, name,
-		               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct pdir sub = {d, name, -1};
 
-		if (sub < 0)
-			goto out;
 		buf_addch(&rel, '/');
-		ret = prune(s, sub, rel.data, err);
+		ret = prune(s, &sub, rel.data, err);
+		if (sub.fd >= 0)
+			close(sub.fd);
 		buf_setlen(&rel, rel.len - 1);
 		/* An emptied folder goes too; one in use stays. */
 		if (!ret && !kept(s->cfg, rel.data) &&
 		    !was_written_below(s, rel.data))
-			unlinkat(dfd, name, AT_REMOVEDIR);
+			unlinkat(pdir_fd(d), name, AT_REMOVEDIR);
 		goto out;
 	}
 	if (was_written(s, rel.data) || kept(s->cfg, rel.data))
 		goto out;
-	if (unlinkat(dfd, name, 0) < 0) {
+	if (unlinkat(pdir_fd(d), name, 0) < 0) {
 		if (errno != ENOENT)
 			ret = err_errno(err, "cannot remove public/%s",
 			                rel.data);
@@ -1732,18 +1830,22 @@ out:
 }
 
 /* Every entry of the folder, as it is on disk now. */
-static int prune_listed(struct site *s, int dfd, const char *prefix,
+static int prune_listed(struct site *s, struct pdir *d, const char *prefix,
                         struct err *err)
 {
-	DIR *dh = fdopendir(dfd);
+	int fd = pdir_fd(d) < 0 ? -1 : dup(pdir_fd(d));
+	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0;
 	int ret = 0;
 
 	if (!dh) {
-		close(dfd);
-		return err_errno(err, "cannot read public/%s", prefix);
+		if (fd >= 0)
+			close(fd);
+		/* Gone or replaced meanwhile: nothing of ours to remove. */
+		return d->up ? 0
+		             : err_errno(err, "cannot read public/%s", prefix);
 	}
 	while ((de = readdir(dh)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
@@ -1759,8 +1861,7 @@ static int prune_listed(struct site *s, int dfd, const char *prefix,
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_kind_name);
 	for (size_t i = 0; i < n && !ret; i++)
-		ret = prune_entry(s, dirfd(dh), prefix, names[i] + 1,
-		                  names[i][0], err);
+		ret = prune_entry(s, d, prefix, names[i] + 1, names[i][0], err);
 	closedir(dh);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -1793,7 +1894,7 @@ static size_t lower_bound(const void *v, size_t n, size_t size,
  * reading it: the files that build left there (old_paths) and its
  * folders (old_dirs).
  */
-static int prune_known(struct site *s, int dfd, const char *prefix,
+static int prune_known(struct site *s, struct pdir *d, const char *prefix,
                        struct err *err)
 {
 	size_t n = strlen(prefix), i;
@@ -1806,7 +1907,7 @@ static int prune_known(struct site *s, int dfd, const char *prefix,
 		if (strncmp(p, prefix, n))
 			break;
 		if (!strchr(p + n, '/'))
-			ret = prune_entry(s, dfd, prefix, p + n, '-', err);
+			ret = prune_entry(s, d, prefix, p + n, '-', err);
 	}
 	i = lower_bound(s->old_dirs, s->nold_dirs, sizeof(*s->old_dirs),
 	                prefix);
@@ -1820,28 +1921,32 @@ static int prune_known(struct site *s, int dfd, const char *prefix,
 		if (!slash || slash[1])
 			continue; /* the folder itself, or deeper down */
 		buf_add(&name, p + n, (size_t)(slash - (p + n)));
-		ret = prune_entry(s, dfd, prefix, name.data, 'd', err);
+		ret = prune_entry(s, d, prefix, name.data, 'd', err);
 		buf_release(&name);
 	}
-	close(dfd);
 	return ret;
 }
 
 /*
- * Removes from the folder prefix (of public/, open as dfd, which this
- * takes) what this build did not write. A folder whose ctime is the one
- * the last build saw has had nothing added, removed or renamed since
- * (no one can set a ctime by hand), so its entries are known without
- * reading it: reading every folder was an eighth of a rebuild with
- * nothing changed (scripts/bench site). A ctime within two seconds of
- * this build could change again within the same tick of the clock,
- * unseen: it is recorded as 0, never trusted.
+ * Removes from the folder d (prefix) of public/ what this build did not
+ * write. A folder whose ctime is the one the last build saw has had
+ * nothing added, removed or renamed since (no one can set a ctime by
+ * hand), so its entries are known without reading it: reading every
+ * folder was an eighth of a rebuild with nothing changed (scripts/bench
+ * site). A ctime within two seconds of this build could change again
+ * within the same tick of the clock, unseen: it is recorded as 0, never
+ * trusted. The ctime is read from the folder above, without opening this
+ * one, and not through a link.
  */
-static int prune(struct site *s, int dfd, const char *prefix, struct err *err)
+static int prune(struct site *s, struct pdir *d, const char *prefix,
+                 struct err *err)
 {
 	struct dir_mark key = {(char *)prefix, 0}, *old;
 	struct stat st;
-	long long c = fstat(dfd, &st) == 0 ? ns(st.st_ctim) : 0;
+	int r = d->up ? fstatat(pdir_fd(d->up), d->name, &st,
+	                        AT_SYMLINK_NOFOLLOW)
+	              : fstat(d->fd, &st);
+	long long c = r == 0 && S_ISDIR(st.st_mode) ? ns(st.st_ctim) : 0;
 
 	old = s->nold_dirs ? bsearch(&key, s->old_dirs, s->nold_dirs,
 	                             sizeof(*s->old_dirs), cmp_dir)
@@ -1850,19 +1955,17 @@ static int prune(struct site *s, int dfd, const char *prefix, struct err *err)
 	s->dirs[s->ndirs].path = xstrdup(prefix);
 	s->dirs[s->ndirs++].ctime_ns = c < s->started_ns - 2000000000LL ? c : 0;
 	if (old && c && old->ctime_ns == c)
-		return prune_known(s, dfd, prefix, err);
-	return prune_listed(s, dfd, prefix, err);
+		return prune_known(s, d, prefix, err);
+	return prune_listed(s, d, prefix, err);
 }
 
 static int prune_all(struct site *s, struct err *err)
 {
-	int dfd = open(s->pub.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct pdir top = {NULL, "", s->pubfd};
 
-	if (dfd < 0)
-		return err_errno(err, "cannot open public/");
 	if (s->nwritten)
 		qsort(s->written, s->nwritten, sizeof(*s->written), cmp_str);
-	return prune(s, dfd, "", err);
+	return prune(s, &top, "", err);
 }
 
 static void dir_marks_free(struct dir_mark *v, size_t n)
@@ -1891,6 +1994,9 @@ static void site_release(struct site *s)
 	for (size_t i = 0; i < s->nwritten; i++)
 		free(s->written[i]);
 	free(s->written);
+	if (s->dir_fd >= 0 && s->dir_fd != s->pubfd)
+		close(s->dir_fd);
+	buf_release(&s->dir_rel);
 	if (s->pubfd >= 0)
 		close(s->pubfd);
 	buf_release(&s->pub);
@@ -1900,7 +2006,8 @@ static void site_release(struct site *s)
 int site_build(const struct config *cfg, struct store *st, time_t now,
                struct site_report *rep, struct err *err)
 {
-	struct site s = {.cfg = cfg, .now = now, .rep = rep, .pubfd = -1};
+	struct site s = {
+	        .cfg = cfg, .now = now, .rep = rep, .pubfd = -1, .dir_fd = -1};
 	struct lists l = {0};
 	int ret = -1;
 

@@ -81,6 +81,24 @@ pub
 expect_grep "$T/out" "removed public/partners/luton-adult-learning/index.html" "the report names the page removed"
 fresh_matches "after a withdrawal in a settled folder"
 
+# A settled folder replaced by a link to a folder outside public/: the
+# build never removes or writes anything through it.
+sleep 2.2
+pub
+mkdir "$T/outside"
+echo "mine" > "$T/outside/index.html"
+echo "mine too" > "$T/outside/notes.txt"
+mv public/sections/work "$T/work-was"
+ln -s "$T/outside" public/sections/work
+pub
+[ "$(cat "$T/outside/index.html")" = mine ] && [ -f "$T/outside/notes.txt" ] \
+  && pass "a link planted for a settled folder: nothing outside public/ changed" \
+  || fail "the build changed $T/outside through a link: $(ls -la "$T/outside")"
+[ -d public/sections/work ] && [ ! -L public/sections/work ] && [ -s public/sections/work/index.html ] \
+  && pass "the link is replaced by the folder the site needs" \
+  || fail "public/sections/work is $(ls -ld public/sections/work)"
+fresh_matches "after a planted link"
+
 # Two publishes at once (a send publishing while an editor does): one
 # builds after the other, and the site ends with both issues.
 "$BULLETIN" unpublish 2026-10 2026-11 --now "$SAMPLE_NOW" >/dev/null
