@@ -65,6 +65,9 @@ struct sissue {
 	size_t nfiles;
 };
 
+/* How many folders of public/ a build keeps open for writing. */
+#define DIR_CACHE 32
+
 struct site {
 	const struct config *cfg;
 	time_t now;
@@ -88,9 +91,12 @@ struct site {
 	size_t nold_dirs, ndirs;
 	char **written; /* paths under public/ this build wrote */
 	size_t nwritten, capwritten;
-	/* The folder of public/ the last file went to, open. */
-	struct buf dir_rel;
-	int dir_fd;
+	/* Folders of public/ open for writing (pub_dir). */
+	struct dir_slot {
+		char *rel;
+		int fd;
+	} dirc[DIR_CACHE];
+	size_t dirc_next;
 };
 
 /* Small helpers. */
@@ -585,60 +591,47 @@ static void mark_written(struct site *s, const char *rel)
 
 /*
  * The folder rel (a path under public/, "" for public/ itself) open,
- * made where missing, each level opened without following a link: a
- * link or a file where the site needs a folder is replaced by the
- * folder, so nothing is ever written outside public/. The last one is
- * kept open for the next file, which is most often in the same folder.
+ * made where missing, each level opened from the one above without
+ * following a link: a link or a file where the site needs a folder is
+ * replaced by the folder, so nothing is ever written outside public/.
+ * The last DIR_CACHE folders stay open: a file's folder, or the one
+ * above it, is most often open already.
  */
 static int pub_dir(struct site *s, const char *rel, struct err *err)
 {
-	struct buf part = BUF_INIT;
-	const char *p = rel;
-	int fd = s->pubfd;
+	const char *slash = strrchr(rel, '/');
+	const char *name = slash ? slash + 1 : rel;
+	struct buf up = BUF_INIT;
+	struct dir_slot *slot;
+	int fd, sub;
 
-	if (s->dir_fd >= 0 &&
-	    !strcmp(s->dir_rel.data ? s->dir_rel.data : "", rel))
-		return s->dir_fd;
-	if (s->dir_fd >= 0 && s->dir_fd != s->pubfd)
-		close(s->dir_fd);
-	s->dir_fd = -1;
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		int sub;
-
-		buf_reset(&part);
-		buf_add(&part, p, n);
-		sub = openat(fd, part.data,
-		             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 && (errno == ELOOP || errno == ENOTDIR))
-			unlinkat(fd, part.data, 0);
-		if (sub < 0 && mkdirat(fd, part.data, 0755) < 0 &&
-		    errno != EEXIST) {
-			err_errno(err, "cannot make the folder public/%.*s",
-			          (int)(p + n - rel), rel);
-		} else if (sub < 0) {
-			sub = openat(fd, part.data,
-			             O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			                     O_CLOEXEC);
-			if (sub < 0)
-				err_errno(err, "cannot open public/%.*s",
-				          (int)(p + n - rel), rel);
-		}
-		if (fd != s->pubfd)
-			close(fd);
-		fd = sub;
-		if (fd < 0)
-			break;
-		p += n + (slash ? 1 : 0);
-	}
-	buf_release(&part);
+	if (!*rel)
+		return s->pubfd;
+	for (size_t i = 0; i < DIR_CACHE; i++)
+		if (s->dirc[i].rel && !strcmp(s->dirc[i].rel, rel))
+			return s->dirc[i].fd;
+	buf_add(&up, rel, slash ? (size_t)(slash - rel) : 0);
+	fd = pub_dir(s, up.data ? up.data : "", err);
+	buf_release(&up);
 	if (fd < 0)
 		return -1;
-	buf_reset(&s->dir_rel);
-	buf_adds(&s->dir_rel, rel);
-	s->dir_fd = fd;
-	return fd;
+	sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0 && (errno == ELOOP || errno == ENOTDIR))
+		unlinkat(fd, name, 0);
+	if (sub < 0 && mkdirat(fd, name, 0755) < 0 && errno != EEXIST)
+		return err_errno(err, "cannot make the folder public/%s", rel);
+	if (sub < 0)
+		sub = openat(fd, name,
+		             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return err_errno(err, "cannot open public/%s", rel);
+	slot = &s->dirc[s->dirc_next++ % DIR_CACHE];
+	if (slot->rel)
+		close(slot->fd);
+	free(slot->rel);
+	slot->rel = xstrdup(rel);
+	slot->fd = sub;
+	return sub;
 }
 
 /*
@@ -1994,9 +1987,11 @@ static void site_release(struct site *s)
 	for (size_t i = 0; i < s->nwritten; i++)
 		free(s->written[i]);
 	free(s->written);
-	if (s->dir_fd >= 0 && s->dir_fd != s->pubfd)
-		close(s->dir_fd);
-	buf_release(&s->dir_rel);
+	for (size_t i = 0; i < DIR_CACHE; i++)
+		if (s->dirc[i].rel) {
+			close(s->dirc[i].fd);
+			free(s->dirc[i].rel);
+		}
 	if (s->pubfd >= 0)
 		close(s->pubfd);
 	buf_release(&s->pub);
@@ -2006,8 +2001,7 @@ static void site_release(struct site *s)
 int site_build(const struct config *cfg, struct store *st, time_t now,
                struct site_report *rep, struct err *err)
 {
-	struct site s = {
-	        .cfg = cfg, .now = now, .rep = rep, .pubfd = -1, .dir_fd = -1};
+	struct site s = {.cfg = cfg, .now = now, .rep = rep, .pubfd = -1};
 	struct lists l = {0};
 	int ret = -1;
 
