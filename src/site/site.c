@@ -24,7 +24,7 @@
 #include "banned.h"
 
 #define MANIFEST       ".manifest"
-#define MANIFEST_MAGIC "bulletin-site 1"
+#define MANIFEST_MAGIC "bulletin-site 2"
 #define MAX_MANIFEST   (64 << 20)
 #define MAX_SOURCE     (64 << 20)
 #define HEX_LEN        (2 * SHA256_LEN + 1)
@@ -63,6 +63,10 @@ struct sissue {
 	size_t npieces;
 	struct out_file *files;
 	size_t nfiles;
+	/* The source folder's ctime (0: not to be trusted) and its entries
+	 * then, separated by '/': unchanged, it is not read again. */
+	long long dir_ctime;
+	char *names;
 };
 
 /* How many folders of public/ a build keeps open for writing. */
@@ -200,6 +204,7 @@ static void sissue_release(struct sissue *si)
 	free(si->title);
 	free(si->date);
 	free(si->preheader);
+	free(si->names);
 	memset(si, 0, sizeof(*si));
 }
 
@@ -293,6 +298,8 @@ static struct sissue *old_issue(struct site *s, char **f)
 	cur->preheader = field_dup(f[6]);
 	if (strlen(f[7]) == HEX_LEN - 1)
 		memcpy(cur->shown, f[7], HEX_LEN);
+	cur->dir_ctime = strtoll(f[8], NULL, 10);
+	cur->names = field_dup(f[9]);
 	return cur;
 }
 
@@ -361,7 +368,7 @@ static void load_manifest(struct site *s)
 		} else if (!strcmp(f[0], "A") && n == 2) {
 			cur = &s->old_lists;
 			snprintf(cur->digest, sizeof(cur->digest), "%s", f[1]);
-		} else if (!strcmp(f[0], "I") && n == 8) {
+		} else if (!strcmp(f[0], "I") && n == 10) {
 			cur = old_issue(s, f);
 		} else if (!strcmp(f[0], "P") && n == 10 && cur) {
 			old_piece(cur, f);
@@ -402,6 +409,8 @@ static int save_manifest(struct site *s, struct err *err)
 		field_out(&b, si->date);
 		field_out(&b, si->preheader);
 		field_out(&b, si->shown);
+		buf_addf(&b, "\t%lld", si->dir_ctime);
+		field_out(&b, si->names);
 		buf_addch(&b, '\n');
 		for (size_t k = 0; k < si->npieces; k++) {
 			const struct piece *p = &si->pieces[k];
@@ -515,14 +524,58 @@ static long long ns(struct timespec t)
  * that the next build reads the issue again. 1 when there is no such
  * folder.
  */
+/* The manifest's record of the issue id, or NULL. */
+static struct sissue *old_record(struct site *s, const char *id)
+{
+	for (size_t i = 0; i < s->nold; i++)
+		if (s->old[i].id && !strcmp(s->old[i].id, id))
+			return &s->old[i];
+	return NULL;
+}
+
+/* The entries of an issue's folder (but build/ and hidden ones), sorted. */
+static int list_names(int dfd, const char *id, char ***names, size_t *n,
+                      struct err *err)
+{
+	int fd = dup(dfd);
+	DIR *dh = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+
+	if (!dh) {
+		if (fd >= 0)
+			close(fd);
+		return err_errno(err, "issues/%s: cannot read the folder", id);
+	}
+	while ((de = readdir(dh)))
+		if (de->d_name[0] != '.' && strcmp(de->d_name, "build"))
+			add_str(names, n, xstrdup(de->d_name));
+	closedir(dh);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_str);
+	return 0;
+}
+
+/* The entries as the manifest keeps them: joined by '/', sorted. */
+static void split_names(const char *all, char ***names, size_t *n)
+{
+	for (const char *p = all; *p;) {
+		size_t len = strcspn(p, "/");
+		struct buf one = BUF_INIT;
+
+		buf_add(&one, p, len);
+		add_str(names, n, buf_detach(&one));
+		p += len + (p[len] == '/');
+	}
+}
+
 static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 {
-	struct buf dir = BUF_INIT, rec = BUF_INIT;
+	const struct sissue *old = old_record(s, si->id);
+	struct buf dir = BUF_INIT, rec = BUF_INIT, all = BUF_INIT;
 	char **names = NULL;
 	size_t n = 0;
-	struct dirent *de;
 	unsigned char d[SHA256_LEN];
-	DIR *dh;
+	struct stat st;
 	int dfd, ret = -1, racy = 0;
 
 	config_path(s->cfg, &dir, "issues/%s", si->id);
@@ -531,26 +584,28 @@ static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 		ret = 1;
 		goto out;
 	}
-	if (dfd < 0 || !(dh = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (dfd < 0 || fstat(dfd, &st) < 0) {
 		err_errno(err, "issues/%s: cannot read the folder", si->id);
 		goto out;
 	}
-	while ((de = readdir(dh)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "build"))
-			add_str(&names, &n, xstrdup(de->d_name));
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
+	si->dir_ctime = ns(st.st_ctim);
+	if (si->dir_ctime >= s->started_ns - 2000000000LL)
+		si->dir_ctime = 0;
+	/* The same ctime: no entry added, removed or renamed since. */
+	if (old && old->names && si->dir_ctime &&
+	    old->dir_ctime == si->dir_ctime)
+		split_names(old->names, &names, &n);
+	else if (list_names(dfd, si->id, &names, &n, err) < 0)
+		goto out;
 	buf_add(&rec, s->global, HEX_LEN);
 	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-
 		/* The name, then the numbers as they are in memory: the
 		 * digest is only ever compared on this machine. */
 		buf_add(&rec, names[i], strlen(names[i]) + 1);
-		if (fstatat(dirfd(dh), names[i], &st, AT_SYMLINK_NOFOLLOW) <
-		    0) {
+		if (i)
+			buf_addch(&all, '/');
+		buf_adds(&all, names[i]);
+		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			racy = 1;
 		} else {
 			long long f[] = {(long long)st.st_mode,
@@ -562,18 +617,22 @@ static int issue_digest(struct site *s, struct sissue *si, struct err *err)
 			racy |= f[4] >= s->started_ns - 2000000000LL;
 		}
 	}
-	closedir(dh);
 	if (racy)
 		buf_addf(&rec, "racy %lld", s->started_ns);
 	sha256_digest(rec.data, rec.len, d);
 	hex(d, si->digest);
+	free(si->names);
+	si->names = n ? buf_detach(&all) : NULL;
 	ret = 0;
 out:
+	if (dfd >= 0)
+		close(dfd);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	buf_release(&dir);
 	buf_release(&rec);
+	buf_release(&all);
 	return ret;
 }
 
@@ -980,11 +1039,10 @@ static int files_intact(const struct site *s, const struct sissue *old)
  */
 static int reuse_issue(struct site *s, struct sissue *si)
 {
-	struct sissue *old = NULL;
+	struct sissue *old = old_record(s, si->id);
+	long long dir_ctime = si->dir_ctime;
+	char *names = si->names;
 
-	for (size_t i = 0; i < s->nold && !old; i++)
-		if (!strcmp(s->old[i].id, si->id))
-			old = &s->old[i];
 	if (!old || strcmp(old->digest, si->digest) || !old->title ||
 	    !old->date || !files_intact(s, old))
 		return 0;
@@ -993,7 +1051,10 @@ static int reuse_issue(struct site *s, struct sissue *si)
 
 	memcpy(digest, si->digest, HEX_LEN);
 	free(si->id);
+	free(old->names);
 	*si = *old;
+	si->dir_ctime = dir_ctime;
+	si->names = names;
 	memset(old, 0, sizeof(*old));
 	old->id = xstrdup(si->id);
 	memcpy(si->digest, digest, HEX_LEN);
