@@ -65,6 +65,17 @@ int issue_parse_datetime(const char *s, struct tm *tm, int *has_time)
 	return 0;
 }
 
+int issue_deadline_time(const char *s, int64_t *t)
+{
+	struct tm tm;
+	int has_time;
+
+	if (!s || issue_parse_datetime(s, &tm, &has_time) < 0)
+		return -1;
+	*t = (int64_t)timegm(&tm) + (has_time ? 0 : 86400);
+	return 0;
+}
+
 char *issue_format_date(const char *s)
 {
 	static const char *const days[] = {"Sunday",    "Monday",   "Tuesday",

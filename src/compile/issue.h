@@ -3,6 +3,7 @@
 
 #include <cmark.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -137,6 +138,15 @@ int issue_load_meta(struct issue *is, const struct config *cfg, const char *id,
  * tm (UTC fields). Returns 0 or -1. has_time says if a time was given.
  */
 int issue_parse_datetime(const char *s, struct tm *tm, int *has_time);
+
+/*
+ * The moment a deadline (or a reopened-until date), "YYYY-MM-DD" or
+ * "YYYY-MM-DDTHH:MM", passes, in Unix seconds, UTC: a date without a time
+ * lasts to the end of that day. Returns 0, or -1 when s is not a date.
+ * The one reading of a deadline: the lateness check, the partners' window
+ * and reopen all use it.
+ */
+int issue_deadline_time(const char *s, int64_t *t);
 
 /* "Thursday 21 January 2027" (+ ", 10:00" with a time); caller owns. */
 char *issue_format_date(const char *s);

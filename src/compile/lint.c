@@ -363,16 +363,11 @@ void lint_piece(struct contribution *c, const struct issue *is,
 
 void lint_issue(struct issue *is, const struct config *cfg, struct diags *d)
 {
+	int64_t t = 0;
 	time_t deadline = 0;
 
-	if (is->deadline) {
-		struct tm tm;
-		int has_time;
-
-		if (issue_parse_datetime(is->deadline, &tm, &has_time) == 0)
-			/* A date-only deadline means the end of that day. */
-			deadline = timegm(&tm) + (has_time ? 0 : 86400);
-	}
+	if (is->deadline && issue_deadline_time(is->deadline, &t) == 0)
+		deadline = (time_t)t;
 	for (size_t i = 0; i < is->n; i++)
 		if (is->v[i].doc)
 			lint_piece(&is->v[i], is, cfg, deadline, d);

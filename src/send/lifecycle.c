@@ -307,13 +307,7 @@ int lifecycle_approve(const struct config *cfg, struct store *st,
 
 int lifecycle_deadline_time(const char *s, int64_t *t)
 {
-	struct tm tm;
-	int has_time;
-
-	if (!s || issue_parse_datetime(s, &tm, &has_time) < 0)
-		return -1;
-	*t = (int64_t)timegm(&tm) + (has_time ? 0 : 86400);
-	return 0;
+	return issue_deadline_time(s, t);
 }
 
 /* Fills w->sent and w->reopened_until from the store. */
