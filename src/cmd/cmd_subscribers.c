@@ -9,7 +9,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "csvfile.h"
-#include "form.h"
+#include "text.h"
 #include "import.h"
 #include "store.h"
 #include "store_topics.h"
@@ -261,7 +261,7 @@ static int find(struct ctx *c, const char *arg, struct store_subscriber *s)
  * character that turns the direction of the text around it. */
 static int check_typed(const char *option, const char *value)
 {
-	unsigned bidi = value ? form_bidi_control(value, strlen(value)) : 0;
+	unsigned bidi = value ? text_bidi_control(value, strlen(value)) : 0;
 
 	if (!bidi)
 		return 0;

@@ -50,6 +50,36 @@ size_t text_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+int text_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0, len; i < n; i += len)
+		if (!(len = text_utf8_len(p + i, n - i)))
+			return 0;
+	return 1;
+}
+
+unsigned text_bidi_control(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	/* U+2000..U+207F are E2 80 xx and E2 81 xx. */
+	for (size_t i = 0; i + 2 < n; i++) {
+		unsigned cp;
+
+		if (p[i] != 0xE2 || (p[i + 1] != 0x80 && p[i + 1] != 0x81) ||
+		    (p[i + 2] & 0xC0) != 0x80)
+			continue;
+		cp = 0x2000 | (unsigned)(p[i + 1] & 0x3F) << 6 |
+		     (p[i + 2] & 0x3F);
+		if ((cp >= 0x202A && cp <= 0x202E) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
+			return cp;
+	}
+	return 0;
+}
+
 static void add_utf8(struct buf *out, unsigned cp)
 {
 	if (cp < 0x80) {

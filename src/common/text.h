@@ -36,6 +36,16 @@ int text_decode(const char *in, size_t len, struct buf *out,
  */
 size_t text_utf8_len(const unsigned char *s, size_t n);
 
+/* Whether s[0..n) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
+int text_utf8_valid(const char *s, size_t n);
+
+/*
+ * The first character in UTF-8 s[0..n) that overrides the direction of
+ * text around it (U+202A..U+202E embeddings and overrides, U+2066..U+2069
+ * isolates), which can make a name read as something else; 0 if none.
+ */
+unsigned text_bidi_control(const char *s, size_t n);
+
 /*
  * Length of the terminal control character at s (C0 but tab and newline,
  * and carriage return when allow_cr; DEL; C1, U+0080-U+009F, as UTF-8),

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "form.h"
+#include "text.h"
 #include "store_topics.h"
 #include "banned.h"
 
@@ -220,7 +220,7 @@ static void on_field(void *data, size_t n, void *ctx)
 		} else if (has_control(s, n)) {
 			describe_field(r, i);
 			buf_adds(&r->why, " contains a control character");
-		} else if ((bidi = form_bidi_control((const char *)s, n))) {
+		} else if ((bidi = text_bidi_control((const char *)s, n))) {
 			describe_field(r, i);
 			buf_addf(&r->why,
 			         " contains a hidden character that changes "

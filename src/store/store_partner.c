@@ -9,7 +9,7 @@
 
 #include "address.h"
 #include "buf.h"
-#include "form.h"
+#include "text.h"
 #include "json.h"
 #include "sha256.h"
 #include "store_impl.h"
@@ -554,10 +554,10 @@ static int check_name_text(const char *name, size_t len, struct err *err)
 			        err,
 			        "the name holds a control character (a "
 			        "line break or tab): write it on one line");
-	if (!form_utf8_valid(name, len))
+	if (!text_utf8_valid(name, len))
 		return err_set(err, "the name is not UTF-8 text: type it "
 		                    "again in a UTF-8 terminal");
-	bidi = form_bidi_control(name, len);
+	bidi = text_bidi_control(name, len);
 	if (bidi)
 		return err_set(err,
 		               "the name has a hidden character that changes "

@@ -1,4 +1,5 @@
 #include "form.h"
+#include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,60 +42,6 @@ const struct form_field *form_file(const struct form *f, const char *name)
 	return NULL;
 }
 
-int form_utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = p[i], need, min, cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			need = 1, min = 0x80, cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2, min = 0x800, cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3, min = 0x10000, cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i <= need)
-			return 0;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
-unsigned form_bidi_control(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	/* U+2000..U+207F are E2 80 xx and E2 81 xx. */
-	for (size_t i = 0; i + 2 < n; i++) {
-		unsigned cp;
-
-		if (p[i] != 0xE2 || (p[i + 1] != 0x80 && p[i + 1] != 0x81) ||
-		    (p[i + 2] & 0xC0) != 0x80)
-			continue;
-		cp = 0x2000 | (unsigned)(p[i + 1] & 0x3F) << 6 |
-		     (p[i + 2] & 0x3F);
-		if ((cp >= 0x202A && cp <= 0x202E) ||
-		    (cp >= 0x2066 && cp <= 0x2069))
-			return cp;
-	}
-	return 0;
-}
-
 int form_percent_decode(const char *s, size_t n, struct buf *out)
 {
 	return buf_add_unpercent(out, s, n, 0);
@@ -117,8 +64,8 @@ static int add_field(struct form *f, struct buf *name, struct buf *value,
 		err_set(err, "form field holds a NUL byte");
 		return FORM_MALFORMED;
 	}
-	if (!form_utf8_valid(name->data, name->len) ||
-	    !form_utf8_valid(value->data, value->len)) {
+	if (!text_utf8_valid(name->data, name->len) ||
+	    !text_utf8_valid(value->data, value->len)) {
 		err_set(err, "form field is not valid UTF-8");
 		return FORM_MALFORMED;
 	}
@@ -147,7 +94,7 @@ static int add_file(struct form *f, struct buf *name, struct buf *value,
 		return FORM_MALFORMED;
 	}
 	if (memchr(name->data, 0, name->len) ||
-	    !form_utf8_valid(name->data, name->len)) {
+	    !text_utf8_valid(name->data, name->len)) {
 		err_set(err, "form field name is not valid UTF-8");
 		return FORM_MALFORMED;
 	}
@@ -155,7 +102,7 @@ static int add_file(struct form *f, struct buf *name, struct buf *value,
 		return too_many(err);
 	/* The name is only shown back: one that will not read is dropped. */
 	if (memchr(filename->data, 0, filename->len) ||
-	    !form_utf8_valid(filename->data, filename->len))
+	    !text_utf8_valid(filename->data, filename->len))
 		buf_reset(filename);
 	f->fields = xrealloc(f->fields, (f->n + 1) * sizeof(*f->fields));
 	fl = &f->fields[f->n++];

@@ -82,14 +82,4 @@ const struct form_field *form_file(const struct form *f, const char *name);
  */
 int form_percent_decode(const char *s, size_t n, struct buf *out);
 
-/* Whether s[0..n) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-int form_utf8_valid(const char *s, size_t n);
-
-/*
- * The first character in UTF-8 s[0..n) that overrides the direction of
- * text around it (U+202A..U+202E embeddings and overrides, U+2066..U+2069
- * isolates), which can make a name read as something else; 0 if none.
- */
-unsigned form_bidi_control(const char *s, size_t n);
-
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "form.h"
+#include "text.h"
 #include "banned.h"
 
 #define CONNECTION_TIMEOUT 30   /* seconds a silent connection is kept */
@@ -812,7 +813,7 @@ const char *http_query(const struct http_exchange *ex, const char *name)
 	for (const char *p = raw; *p; p++)
 		buf_addch(&plus, *p == '+' ? ' ' : *p);
 	ok = form_percent_decode(plus.data, plus.len, &value) == 0 &&
-	     form_utf8_valid(value.data, value.len);
+	     text_utf8_valid(value.data, value.len);
 	buf_release(&plus);
 	if (!ok) {
 		buf_release(&value);

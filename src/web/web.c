@@ -12,6 +12,7 @@
 #include "defaults.h"
 #include "desk.h"
 #include "form.h"
+#include "text.h"
 #include "http.h"
 #include "pages.h"
 #include "publicdir.h"
@@ -783,7 +784,7 @@ static const char *check_text(const char *s, const char *what_too_long,
 		return what_too_long;
 	if (control)
 		return "Use letters, numbers and punctuation only";
-	if (form_bidi_control(s, strlen(s)))
+	if (text_bidi_control(s, strlen(s)))
 		return what_turns;
 	return NULL;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "form.h"
+#include "text.h"
 
 #include "banned.h"
 
@@ -43,9 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (fl->filename) {
 				if (++files > FORM_MAX_FILES ||
-				    !form_utf8_valid(fl->filename,
+				    !text_utf8_valid(fl->filename,
 				                     strlen(fl->filename)) ||
-				    !form_utf8_valid(fl->name,
+				    !text_utf8_valid(fl->name,
 				                     strlen(fl->name)) ||
 				    fl->value[fl->value_len] != '\0' ||
 				    !form_file(&f, fl->name))
@@ -53,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue;
 			}
 			if (strlen(fl->value) != fl->value_len ||
-			    !form_utf8_valid(fl->name, strlen(fl->name)) ||
-			    !form_utf8_valid(fl->value, fl->value_len) ||
+			    !text_utf8_valid(fl->name, strlen(fl->name)) ||
+			    !text_utf8_valid(fl->value, fl->value_len) ||
 			    !form_get(&f, fl->name))
 				abort();
 		}

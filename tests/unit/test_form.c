@@ -1,4 +1,5 @@
 #include "form.h"
+#include "text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -300,7 +301,7 @@ static void test_bidi_control(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK(form_bidi_control(cases[i].s, strlen(cases[i].s)) ==
+		CHECK(text_bidi_control(cases[i].s, strlen(cases[i].s)) ==
 		      cases[i].want);
 }
 
