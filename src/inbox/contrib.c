@@ -243,7 +243,8 @@ static int choose_issue(struct contrib *c, struct err *err)
 	}
 	if (!lifecycle_issue_exists(cfg, named)) {
 		buf_addf(&c->reason,
-		         "there is no issue %s: check the [...] in your subject",
+		         "there is no issue %s: check the [...] in your "
+		         "subject",
 		         named);
 		return 0;
 	}

@@ -213,7 +213,8 @@ static int one_partner(struct run *r, const struct store_partner *p,
 	struct buf sent_to = BUF_INIT;
 	int claim, sent;
 
-	if (r->o->kind == CALLMAIL_REMIND && (piece = callmail_piece_of(&r->is, p))) {
+	if (r->o->kind == CALLMAIL_REMIND &&
+	    (piece = callmail_piece_of(&r->is, p))) {
 		note(r, p, NULL, CALLMAIL_HAS_PIECE, piece);
 		return 0;
 	}

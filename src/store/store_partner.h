@@ -92,8 +92,8 @@ struct store_partner_new {
 	const char *name;            /* required; trimmed */
 	const char *slug;            /* NULL or "": store_partner_slugify */
 	const char *const *contacts; /* addresses as given; normalised here */
-	size_t ncontacts; /* 1 to STORE_PARTNER_CONTACTS_MAX */
-	const char *who;  /* for the event, e.g. the login name */
+	size_t ncontacts;            /* 1 to STORE_PARTNER_CONTACTS_MAX */
+	const char *who;             /* for the event, e.g. the login name */
 };
 
 /* The detail of a new partner a refusal is about. */

@@ -31,7 +31,6 @@
 /* Addresses read from the add form at most: more is refused by the
  * store's limit all the same, this only bounds the work. */
 #define TYPED_CONTACTS_MAX (4 * STORE_PARTNER_CONTACTS_MAX)
-#define ADDRESS_FIELD_MAX  320
 
 static void add_num(struct desk_req *r, struct tmpl_value *m, const char *k,
                     long long n)
@@ -178,9 +177,8 @@ static int open_issue(struct desk_req *r, struct tmpl_value *root,
 	int64_t now = (int64_t)time(NULL);
 	int found = lifecycle_open_issue(r->d->cfg, r->st, now, id, err);
 
-	if (found <= 0 ||
-	    lifecycle_partner_window(r->d->cfg, r->st, id->data, now, &w, err) <
-	            0)
+	if (found <= 0 || lifecycle_partner_window(r->d->cfg, r->st, id->data,
+	                                           now, &w, err) < 0)
 		return found < 0 ? -1 : 0;
 	checked_load(r, id->data, c);
 	m = tmpl_map(r->data);
@@ -269,9 +267,9 @@ static struct tmpl_value *partners_data(struct desk_req *r,
 		goto out;
 	}
 	for (size_t i = 0; i < ps.n; i++) {
-		tmpl_list_add(rows, partner_row(r, &ps.v[i],
-		                                open ? id.data : NULL, &c,
-		                                &gave));
+		tmpl_list_add(rows,
+		              partner_row(r, &ps.v[i], open ? id.data : NULL,
+		                          &c, &gave));
 		gave_n += gave;
 	}
 	tmpl_map_set(root, "partners", rows);
@@ -283,8 +281,7 @@ static struct tmpl_value *partners_data(struct desk_req *r,
 	may_partners(r, root);
 	tmpl_map_str(r->data, root, "notice", notice);
 	tmpl_map_str(r->data, root, "error", error);
-	form_values(r, root,
-	            f ? f : &(struct add_form){"", "", "", 0, NULL});
+	form_values(r, root, f ? f : &(struct add_form){"", "", "", 0, NULL});
 	store_partners_release(&ps);
 out:
 	checked_release(&c);
@@ -433,7 +430,8 @@ static void call_results(struct desk_req *r, const struct call_notes *c,
 
 void desk_partners_call(struct desk_req *r, const char *arg)
 {
-	const char *kind = desk_field(r, "kind"), *issue = desk_field(r, "issue");
+	const char *kind = desk_field(r, "kind"),
+	           *issue = desk_field(r, "issue");
 	struct call_notes notes = {NULL, 0, 0};
 	struct callmail_options o = {.issue = issue,
 	                             .kind = CALLMAIL_CALL,
@@ -680,9 +678,6 @@ void desk_partner_contacts(struct desk_req *r, const char *arg)
 		err_set(&err, "choose to add or remove a contact");
 	else if (!*f.address)
 		err_set(&err, "write the contact's email address");
-	else if (strlen(f.address) > ADDRESS_FIELD_MAX)
-		err_set(&err, "an email address is at most %d characters",
-		        ADDRESS_FIELD_MAX);
 	else if (add)
 		changed = store_partner_add_contact(r->st, p.id, f.address,
 		                                    r->user.name, &err);
@@ -699,8 +694,9 @@ void desk_partner_contacts(struct desk_req *r, const char *arg)
 			               : "partner-contact-remove",
 			           p.name, f.address);
 		buf_addf(&notice,
-		         changed ? "%s %s." : "%s was %s a contact: nothing "
-		                              "to change.",
+		         changed ? "%s %s."
+		                 : "%s was %s a contact: nothing "
+		                   "to change.",
 		         f.address,
 		         changed ? (add ? "added" : "removed")
 		                 : (add ? "already" : "not"));

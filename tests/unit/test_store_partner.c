@@ -332,9 +332,9 @@ static void test_slugify(void)
 int main(void)
 {
 	static check_store_test *const tests[] = {
-	        test_add_find,           test_secret_and_refusals,
-	        test_check_new,          test_contacts_max,
-	        test_rotate,             test_remove_and_contacts,
+	        test_add_find,        test_secret_and_refusals,
+	        test_check_new,       test_contacts_max,
+	        test_rotate,          test_remove_and_contacts,
 	        test_calls_and_reopen};
 
 	test_slugify();
