@@ -135,7 +135,6 @@ static struct tmpl_value *piece_item(struct desk_req *r, const char *issue,
 	tmpl_map_str(r->data, m, "title", k->title ? k->title : k->slug);
 	tmpl_map_str(r->data, m, "file", k->path);
 	tmpl_map_str(r->data, m, "state", state.data);
-	tmpl_map_bool(r->data, m, "to_fix", !withdrawn && !k->ok);
 	buf_release(&state);
 	return m;
 }
@@ -177,14 +176,17 @@ static int open_issue(struct desk_req *r, struct tmpl_value *root,
 	int64_t now = (int64_t)time(NULL);
 	int found = lifecycle_open_issue(r->d->cfg, r->st, now, id, err);
 
-	if (found <= 0 || lifecycle_partner_window(r->d->cfg, r->st, id->data,
-	                                           now, &w, err) < 0)
-		return found < 0 ? -1 : 0;
+	if (found <= 0)
+		return found;
+	if (lifecycle_partner_window(r->d->cfg, r->st, id->data, now, &w, err) <
+	    0)
+		return -1;
 	checked_load(r, id->data, c);
 	m = tmpl_map(r->data);
 	tmpl_map_str(r->data, m, "id", id->data);
 	if (c->ok && c->is.title && *c->is.title)
 		tmpl_map_str(r->data, m, "title", c->is.title);
+	tmpl_map_bool(r->data, m, "unreadable", !c->ok);
 	lifecycle_window_text(&w, &text);
 	tmpl_map_str(r->data, m, "window", text.data);
 	tmpl_map_set(root, "open", m);
