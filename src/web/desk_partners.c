@@ -600,11 +600,42 @@ struct contact_form {
 	const char *error; /* NULL: none */
 };
 
+/* The partner's own details: name, link, address, contacts. */
+static struct tmpl_value *partner_map(struct desk_req *r,
+                                      const struct store_partner *p)
+{
+	struct tmpl_value *m = tmpl_map(r->data), *contacts;
+	struct buf b = BUF_INIT;
+
+	tmpl_map_str(r->data, m, "name", p->name);
+	tmpl_map_str(r->data, m, "slug", p->slug);
+	utc(p->created, &b);
+	tmpl_map_str(r->data, m, "created", b.data);
+	buf_reset(&b);
+	store_partner_link(r->d->cfg->base_url, p->secret, &b);
+	tmpl_map_str(r->data, m, "link", b.data);
+	buf_reset(&b);
+	store_partner_address(r->d->cfg->from_domain, p->secret, &b);
+	tmpl_map_str(r->data, m, "address", b.data);
+	contacts = tmpl_list(r->data);
+	for (size_t i = 0; i < p->ncontacts; i++) {
+		struct tmpl_value *c = tmpl_map(r->data);
+
+		tmpl_map_str(r->data, c, "address", p->contacts[i]);
+		tmpl_map_bool(r->data, c, "last", p->ncontacts == 1);
+		tmpl_list_add(contacts, c);
+	}
+	tmpl_map_set(m, "contacts", contacts);
+	add_num(r, m, "ncontacts", (long long)p->ncontacts);
+	buf_release(&b);
+	return m;
+}
+
 static void partner_page(struct desk_req *r, const char *arg, int status,
                          const char *notice, const struct contact_form *f)
 {
 	struct store_partner p;
-	struct tmpl_value *root, *m, *contacts;
+	struct tmpl_value *root;
 	struct history h = {r, NULL};
 	struct buf b = BUF_INIT;
 	struct err err = ERR_INIT;
@@ -612,28 +643,7 @@ static void partner_page(struct desk_req *r, const char *arg, int status,
 	if (!the_partner(r, arg, &p))
 		return;
 	root = desk_page(r, f && f->error ? "Error: a partner" : "A partner");
-	m = tmpl_map(r->data);
-	tmpl_map_str(r->data, m, "name", p.name);
-	tmpl_map_str(r->data, m, "slug", p.slug);
-	utc(p.created, &b);
-	tmpl_map_str(r->data, m, "created", b.data);
-	buf_reset(&b);
-	store_partner_link(r->d->cfg->base_url, p.secret, &b);
-	tmpl_map_str(r->data, m, "link", b.data);
-	buf_reset(&b);
-	store_partner_address(r->d->cfg->from_domain, p.secret, &b);
-	tmpl_map_str(r->data, m, "address", b.data);
-	contacts = tmpl_list(r->data);
-	for (size_t i = 0; i < p.ncontacts; i++) {
-		struct tmpl_value *c = tmpl_map(r->data);
-
-		tmpl_map_str(r->data, c, "address", p.contacts[i]);
-		tmpl_map_bool(r->data, c, "last", p.ncontacts == 1);
-		tmpl_list_add(contacts, c);
-	}
-	tmpl_map_set(m, "contacts", contacts);
-	add_num(r, m, "ncontacts", (long long)p.ncontacts);
-	tmpl_map_set(root, "partner", m);
+	tmpl_map_set(root, "partner", partner_map(r, &p));
 	may_partners(r, root);
 	tmpl_map_bool(r->data, root, "room",
 	              p.ncontacts < STORE_PARTNER_CONTACTS_MAX);
