@@ -36,37 +36,26 @@ static void usage(FILE *f)
 	      f);
 }
 
-static const char *const result_words[] = {
-        "sent", "would send", "failed", "already had it today", "has a piece"};
-
 static void print_note(const struct callmail_note *n, void *ctx)
 {
 	(void)ctx;
 	if (n->contact)
 		printf("%s <%s>: %s%s%s\n", n->partner->name, n->contact,
-		       result_words[n->result], *n->detail ? ": " : "",
+		       callmail_result_name(n->result), *n->detail ? ": " : "",
 		       n->detail);
 	else
 		printf("%s: %s%s%s\n", n->partner->name,
-		       result_words[n->result], *n->detail ? ": " : "",
+		       callmail_result_name(n->result), *n->detail ? ": " : "",
 		       n->detail);
 }
 
 static void summary(const struct callmail_counts *c, int dry_run)
 {
-	if (dry_run)
-		printf("%ld message%s would be sent", c->would_send,
-		       c->would_send == 1 ? "" : "s");
-	else
-		printf("%ld message%s sent", c->sent, c->sent == 1 ? "" : "s");
-	printf(" to %ld partner%s", c->partners, c->partners == 1 ? "" : "s");
-	if (c->done_today)
-		printf("; %ld already had it today", c->done_today);
-	if (c->has_piece)
-		printf("; %ld already sent a piece", c->has_piece);
-	if (c->failed)
-		printf("; %ld failed", c->failed);
-	printf("%s\n", dry_run ? " (dry run: nothing sent)" : "");
+	struct buf b = BUF_INIT;
+
+	callmail_summary(c, dry_run, &b);
+	printf("%s\n", b.data);
+	buf_release(&b);
 }
 
 int cmd_call(int argc, char **argv)

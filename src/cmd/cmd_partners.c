@@ -33,7 +33,9 @@ static const char usage_text[] =
         "NAME is the partner's name (any case) or its short name (slug).\n"
         "The personal link is a password: send it only to the partner.\n";
 
-#define MAX_CONTACTS 20
+/* A partner has at most STORE_PARTNER_CONTACTS_MAX contacts: no more on a
+ * command line either (the store says so when the total is too many). */
+#define MAX_CONTACTS STORE_PARTNER_CONTACTS_MAX
 
 struct args {
 	const char *contacts[MAX_CONTACTS], *drops[MAX_CONTACTS], *slug;
@@ -156,8 +158,20 @@ static int do_add(struct ctx *c, struct args *a)
 	        .ncontacts = a->ncontacts,
 	        .who = c->who,
 	};
+	/* The option each detail came from, for the message. */
+	static const char *const option[] = {
+	        [STORE_PARTNER_FIELD_NONE] = "",
+	        [STORE_PARTNER_FIELD_NAME] = "",
+	        [STORE_PARTNER_FIELD_SLUG] = " (--slug)",
+	        [STORE_PARTNER_FIELD_CONTACTS] = " (--contact ADDRESS)",
+	};
+	enum store_partner_field field;
 	struct store_partner p;
 
+	if (store_partner_check_new(&c->st, &n, &field, &c->err) < 0) {
+		cmd_error("%s%s", err_msg(&c->err), option[field]);
+		return EXIT_FAIL;
+	}
 	if (store_partner_add(&c->st, &n, &p, &c->err) < 0)
 		return fail(c);
 	printf("added partner '%s' (short name %s) with %zu contact%s\n"

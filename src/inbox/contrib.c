@@ -1,7 +1,6 @@
 #include "contrib.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,8 +20,6 @@
 #include "banned.h"
 
 #define HOUR 3600
-/* Issues looked at for the nearest deadline. */
-#define ISSUES_MAX 500
 
 struct contrib {
 	struct store *st;
@@ -223,28 +220,6 @@ static const char *type_key(const char *s)
 
 /* ---- the issue ---- */
 
-static int is_issue_id(const char *s)
-{
-	if (!*s || *s == '.' || strlen(s) > 60)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
-			return 0;
-	return 1;
-}
-
-static int issue_exists(const struct config *cfg, const char *id)
-{
-	struct buf p = BUF_INIT;
-	struct stat sb;
-	int r;
-
-	config_path(cfg, &p, "issues/%s/issue.yaml", id);
-	r = is_issue_id(id) && stat(p.data, &sb) == 0 && S_ISREG(sb.st_mode);
-	buf_release(&p);
-	return r;
-}
-
 /*
  * The issue the piece goes to (into c->issue): the one the subject names,
  * else the open one with the nearest deadline. 1 found and open; 0 not
@@ -255,60 +230,33 @@ static int choose_issue(struct contrib *c, struct err *err)
 	const struct config *cfg = c->o->cfg;
 	const char *named = c->cm.subj.issue;
 	struct lifecycle_window w;
-	struct buf dir = BUF_INIT;
-	DIR *d;
-	struct dirent *e;
-	int64_t best = 0, now = (int64_t)now_of(c);
-	int found = 0, seen = 0;
+	int64_t now = (int64_t)now_of(c);
+	int found;
 
 	buf_reset(&c->issue);
-	if (*named) {
-		if (!issue_exists(cfg, named)) {
-			buf_addf(&c->reason,
-			         "there is no issue %s: check the "
-			         "[...] in your subject",
-			         named);
-			return 0;
-		}
-		if (lifecycle_partner_window(cfg, c->st, named, now, &w, err) <
-		    0)
-			return -1;
-		if (!w.open) {
-			buf_addf(&c->reason,
-			         "issue %s is closed to new pieces "
-			         "(%s)",
-			         named, w.why);
-			return 0;
-		}
-		buf_adds(&c->issue, named);
-		return 1;
+	if (!*named) {
+		found = lifecycle_open_issue(cfg, c->st, now, &c->issue, err);
+		if (found == 0)
+			buf_adds(&c->reason,
+			         "no issue is open for pieces just now");
+		return found;
 	}
-	config_path(cfg, &dir, "issues");
-	d = opendir(dir.data);
-	buf_release(&dir);
-	while (d && (e = readdir(d)) && seen < ISSUES_MAX) {
-		if (!issue_exists(cfg, e->d_name))
-			continue;
-		seen++;
-		if (lifecycle_partner_window(cfg, c->st, e->d_name, now, &w,
-		                             err) < 0) {
-			closedir(d);
-			return -1;
-		}
-		/* No deadline sorts after every deadline. */
-		if (w.open &&
-		    (!found || (w.deadline ? w.deadline : INT64_MAX) < best)) {
-			best = w.deadline ? w.deadline : INT64_MAX;
-			buf_reset(&c->issue);
-			buf_adds(&c->issue, e->d_name);
-			found = 1;
-		}
+	if (!lifecycle_issue_exists(cfg, named)) {
+		buf_addf(&c->reason,
+		         "there is no issue %s: check the [...] in your "
+		         "subject",
+		         named);
+		return 0;
 	}
-	if (d)
-		closedir(d);
-	if (!found)
-		buf_adds(&c->reason, "no issue is open for pieces just now");
-	return found;
+	if (lifecycle_partner_window(cfg, c->st, named, now, &w, err) < 0)
+		return -1;
+	if (!w.open) {
+		buf_addf(&c->reason, "issue %s is closed to new pieces (%s)",
+		         named, w.why);
+		return 0;
+	}
+	buf_adds(&c->issue, named);
+	return 1;
 }
 
 /* ---- the partner's piece of a title ---- */

@@ -30,6 +30,37 @@ struct run {
 	struct buf envelope;
 };
 
+static const char *const result_words[] = {
+        "sent", "would send", "failed", "already had it today", "has a piece"};
+
+const char *callmail_result_name(enum callmail_result r)
+{
+	return (unsigned)r < sizeof(result_words) / sizeof(result_words[0])
+	               ? result_words[r]
+	               : "?";
+}
+
+void callmail_summary(const struct callmail_counts *c, int dry_run,
+                      struct buf *out)
+{
+	if (dry_run)
+		buf_addf(out, "%ld message%s would be sent", c->would_send,
+		         c->would_send == 1 ? "" : "s");
+	else
+		buf_addf(out, "%ld message%s sent", c->sent,
+		         c->sent == 1 ? "" : "s");
+	buf_addf(out, " to %ld partner%s", c->partners,
+	         c->partners == 1 ? "" : "s");
+	if (c->done_today)
+		buf_addf(out, "; %ld already had it today", c->done_today);
+	if (c->has_piece)
+		buf_addf(out, "; %ld already sent a piece", c->has_piece);
+	if (c->failed)
+		buf_addf(out, "; %ld failed", c->failed);
+	if (dry_run)
+		buf_adds(out, " (dry run: nothing sent)");
+}
+
 void callmail_subject(const struct config *cfg, enum callmail_kind kind,
                       const char *title, struct buf *out)
 {
@@ -163,9 +194,8 @@ static int send_partner(struct run *r, const struct store_partner *p,
 	return sent;
 }
 
-/* The file of p's first piece in the issue, or NULL. */
-static const char *piece_of(const struct issue *is,
-                            const struct store_partner *p)
+const char *callmail_piece_of(const struct issue *is,
+                              const struct store_partner *p)
 {
 	for (size_t i = 0; i < is->n; i++)
 		if (store_partner_owns(p, is->v[i].partner))
@@ -183,7 +213,8 @@ static int one_partner(struct run *r, const struct store_partner *p,
 	struct buf sent_to = BUF_INIT;
 	int claim, sent;
 
-	if (r->o->kind == CALLMAIL_REMIND && (piece = piece_of(&r->is, p))) {
+	if (r->o->kind == CALLMAIL_REMIND &&
+	    (piece = callmail_piece_of(&r->is, p))) {
 		note(r, p, NULL, CALLMAIL_HAS_PIECE, piece);
 		return 0;
 	}

@@ -76,6 +76,28 @@ int callmail_run(const struct config *cfg, struct store *st,
                  const struct callmail_options *o,
                  struct callmail_counts *counts, struct err *err);
 
+/*
+ * The file of p's first piece in the loaded issue is (withdrawn ones
+ * too: store_partner_owns on each 'partner:'), or NULL when p has none:
+ * whether p "has contributed", the one rule the reminder, the desk and
+ * anyone else asking use. Borrowed from is.
+ */
+struct issue;
+const char *callmail_piece_of(const struct issue *is,
+                              const struct store_partner *p);
+
+/* What a result means, in a few words: "sent", "would send", "failed",
+ * "already had it today", "has a piece" (static). */
+const char *callmail_result_name(enum callmail_result r);
+
+/*
+ * The run in one sentence, as `bulletin call` and the desk say it:
+ * "4 messages sent to 3 partners; 1 already sent a piece", appended to
+ * out (no newline).
+ */
+void callmail_summary(const struct callmail_counts *c, int dry_run,
+                      struct buf *out);
+
 /* The subject line of the call or reminder for an issue titled title. */
 void callmail_subject(const struct config *cfg, enum callmail_kind kind,
                       const char *title, struct buf *out);

@@ -1,7 +1,10 @@
 #include "lifecycle.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -366,6 +369,94 @@ out:
 	issue_release(&is);
 	diags_release(&d);
 	return ret;
+}
+
+int lifecycle_issue_exists(const struct config *cfg, const char *id)
+{
+	struct buf p = BUF_INIT;
+	struct stat sb;
+	int r = *id && *id != '.' && strlen(id) <= 60;
+
+	for (const char *s = id; r && *s; s++)
+		r = isalnum((unsigned char)*s) || *s == '-' || *s == '_';
+	if (r) {
+		config_path(cfg, &p, "issues/%s/issue.yaml", id);
+		r = stat(p.data, &sb) == 0 && S_ISREG(sb.st_mode);
+	}
+	buf_release(&p);
+	return r;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **lifecycle_issue_ids(const struct config *cfg, size_t *n)
+{
+	struct buf dir = BUF_INIT;
+	struct dirent *e;
+	char **ids = NULL;
+	size_t cap = 0;
+	DIR *d;
+
+	*n = 0;
+	config_path(cfg, &dir, "issues");
+	d = opendir(dir.data);
+	while (d && (e = readdir(d))) {
+		if (!lifecycle_issue_exists(cfg, e->d_name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[(*n)++] = xstrdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	buf_release(&dir);
+	if (*n)
+		qsort(ids, *n, sizeof(*ids), by_name);
+	return ids;
+}
+
+void lifecycle_issue_ids_free(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+int lifecycle_open_issue(const struct config *cfg, struct store *st,
+                         int64_t now, struct buf *out, struct err *err)
+{
+	struct lifecycle_window w;
+	size_t n, first, best = 0;
+	char **ids = lifecycle_issue_ids(cfg, &n);
+	int64_t soonest = 0;
+	int found = 0;
+
+	first = n > LIFECYCLE_ISSUES_MAX ? n - LIFECYCLE_ISSUES_MAX : 0;
+	for (size_t i = first; i < n; i++) {
+		if (lifecycle_partner_window(cfg, st, ids[i], now, &w, err) <
+		    0) {
+			found = -1;
+			break;
+		}
+		/* No deadline comes after every deadline; of equals, the
+		 * first by name (ids are sorted). */
+		if (w.deadline == 0)
+			w.deadline = INT64_MAX;
+		if (w.open && (!found || w.deadline < soonest)) {
+			soonest = w.deadline;
+			best = i;
+			found = 1;
+		}
+	}
+	if (found == 1)
+		buf_adds(out, ids[best]);
+	lifecycle_issue_ids_free(ids, n);
+	return found;
 }
 
 /* "the end of YYYY-MM-DD" for a day's end, else "YYYY-MM-DD HH:MM UTC". */

@@ -147,6 +147,34 @@ int lifecycle_partner_window(const struct config *cfg, struct store *st,
                              struct lifecycle_window *w, struct err *err);
 
 /*
+ * Whether id is an issue of cfg's workspace: a name of letters, digits,
+ * '-' and '_' (at most 60, not starting with '.') whose folder holds a
+ * regular issue.yaml.
+ */
+int lifecycle_issue_exists(const struct config *cfg, const char *id);
+
+/*
+ * The ids of the workspace's issues (lifecycle_issue_exists), by name.
+ * Caller frees with lifecycle_issue_ids_free. *n is 0 when none.
+ */
+char **lifecycle_issue_ids(const struct config *cfg, size_t *n);
+void lifecycle_issue_ids_free(char **ids, size_t n);
+
+/* Issues lifecycle_open_issue looks at, at most: the last by name. */
+#define LIFECYCLE_ISSUES_MAX 500
+
+/*
+ * "The open issue": of the workspace's issues, the one open to partners
+ * at time now (lifecycle_partner_window) with the nearest deadline; one
+ * without a deadline comes after every one with, and of two alike the
+ * first by name wins. Where a mailed piece goes when its subject names
+ * no issue, and what the desk's partners page reports on. Returns 1 with
+ * the id appended to out, 0 when no issue is open, -1 with err.
+ */
+int lifecycle_open_issue(const struct config *cfg, struct store *st,
+                         int64_t now, struct buf *out, struct err *err);
+
+/*
  * Appends w as a sentence for the comms officer or a partner: "open to
  * partners until the end of 2027-01-20 (the deadline)", "... (reopened)",
  * "closed to partners: the deadline (the end of 2027-01-20) has passed",

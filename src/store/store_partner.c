@@ -477,9 +477,12 @@ int store_partner_each_event(struct store *st, int64_t id,
 
 /* Adding, removing, changing. */
 
-/* 1 (with err saying so) when a partner has this name or slug already. */
+/*
+ * 1 (with err saying so, and *field which) when a partner has this name
+ * or slug already.
+ */
 static int taken(struct store *st, const char *name, const char *slug,
-                 struct err *err)
+                 enum store_partner_field *field, struct err *err)
 {
 	sqlite3_stmt *s = prepare(st,
 	                          "SELECT name, name = ?1 FROM partners WHERE "
@@ -493,14 +496,17 @@ static int taken(struct store *st, const char *name, const char *slug,
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, slug, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_int(s, 1))
+	if (rc == SQLITE_ROW && sqlite3_column_int(s, 1)) {
 		err_set(err, "there is already a partner called '%s'",
 		        (const char *)sqlite3_column_text(s, 0));
-	else if (rc == SQLITE_ROW)
+		*field = STORE_PARTNER_FIELD_NAME;
+	} else if (rc == SQLITE_ROW) {
 		err_set(err,
 		        "the short name '%s' is already used by '%s': give "
-		        "another with --slug",
+		        "another",
 		        slug, (const char *)sqlite3_column_text(s, 0));
+		*field = STORE_PARTNER_FIELD_SLUG;
+	}
 	return row_end(st, s, rc, "cannot look a partner up", err);
 }
 
@@ -599,8 +605,12 @@ static int clean_contacts(const struct store_partner_new *p, struct buf *addrs,
 
 	if (!p->ncontacts)
 		ret = err_set(err,
-		              "a partner needs at least one contact address "
-		              "(--contact ADDRESS)");
+		              "a partner needs at least one contact address");
+	else if (p->ncontacts > STORE_PARTNER_CONTACTS_MAX)
+		ret = err_set(err,
+		              "a partner has at most %d contact addresses: "
+		              "keep those who send pieces",
+		              STORE_PARTNER_CONTACTS_MAX);
 	for (size_t i = 0; !ret && i < p->ncontacts; i++) {
 		ret = address_normalise(p->contacts[i], strlen(p->contacts[i]),
 		                        &one, err);
@@ -610,14 +620,68 @@ static int clean_contacts(const struct store_partner_new *p, struct buf *addrs,
 	return ret;
 }
 
+/* A new partner's details cleaned: the name trimmed, the slug, the
+ * addresses normalised (a NUL-separated list); -1 with err and *field. */
+struct cleaned {
+	struct buf name, slug, addrs;
+};
+
+static void cleaned_release(struct cleaned *c)
+{
+	buf_release(&c->name);
+	buf_release(&c->slug);
+	buf_release(&c->addrs);
+}
+
+static int clean_new(const struct store_partner_new *p, struct cleaned *c,
+                     enum store_partner_field *field, struct err *err)
+{
+	buf_init(&c->name);
+	buf_init(&c->slug);
+	buf_init(&c->addrs);
+	*field = STORE_PARTNER_FIELD_NAME;
+	if (clean_name(p->name ? p->name : "", &c->name, err) < 0)
+		return -1;
+	*field = STORE_PARTNER_FIELD_SLUG;
+	if (p->slug && *p->slug)
+		buf_adds(&c->slug, p->slug);
+	else
+		store_partner_slugify(c->name.data, &c->slug);
+	if (store_partner_check_slug(c->slug.data, err) < 0)
+		return -1;
+	*field = STORE_PARTNER_FIELD_CONTACTS;
+	if (clean_contacts(p, &c->addrs, err) < 0)
+		return -1;
+	*field = STORE_PARTNER_FIELD_NONE;
+	return 0;
+}
+
+int store_partner_check_new(struct store *st, const struct store_partner_new *p,
+                            enum store_partner_field *field, struct err *err)
+{
+	enum store_partner_field which = STORE_PARTNER_FIELD_NONE;
+	struct cleaned c;
+	int ret = clean_new(p, &c, &which, err);
+
+	if (ret == 0 && st &&
+	    taken(st, c.name.data, c.slug.data, &which, err) != 0)
+		ret = -1;
+	if (field)
+		*field = ret < 0 ? which : STORE_PARTNER_FIELD_NONE;
+	cleaned_release(&c);
+	return ret;
+}
+
 static int add_rows(struct store *st, const char *name, const char *slug,
                     const struct buf *addrs, const char *who, int64_t *id,
                     struct err *err)
 {
 	char secret[STORE_PARTNER_SECRET_LEN + 1];
+	enum store_partner_field field;
 	int ret = -1, added;
 
-	if (taken(st, name, slug, err) != 0 || new_secret(secret, err) < 0)
+	if (taken(st, name, slug, &field, err) != 0 ||
+	    new_secret(secret, err) < 0)
 		return -1;
 	if (insert_partner(st, name, slug, secret, id, err) < 0)
 		goto out;
@@ -637,34 +701,25 @@ out:
 int store_partner_add(struct store *st, const struct store_partner_new *p,
                       struct store_partner *out, struct err *err)
 {
-	struct buf name = BUF_INIT, slug = BUF_INIT, addrs = BUF_INIT;
+	enum store_partner_field field;
+	struct cleaned c;
 	int64_t id = 0;
 	int ret = -1;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	if (clean_name(p->name, &name, err) < 0 ||
-	    clean_contacts(p, &addrs, err) < 0)
+	if (clean_new(p, &c, &field, err) < 0 || store_write_begin(st, err) < 0)
 		goto out;
-	if (p->slug)
-		buf_adds(&slug, p->slug);
-	else
-		store_partner_slugify(name.data, &slug);
-	if (store_partner_check_slug(slug.data, err) < 0 ||
-	    store_write_begin(st, err) < 0)
-		goto out;
-	ret = store_write_end(
-	        st,
-	        add_rows(st, name.data, slug.data, &addrs, p->who, &id, err),
-	        err);
+	ret = store_write_end(st,
+	                      add_rows(st, c.name.data, c.slug.data, &c.addrs,
+	                               p->who, &id, err),
+	                      err);
 	if (ret == 0 && out &&
 	    find_one(st, "SELECT " PARTNER_COLS " FROM partners WHERE slug = ?",
-	             slug.data, 0, out, err) < 0)
+	             c.slug.data, 0, out, err) < 0)
 		ret = -1;
 out:
-	buf_release(&name);
-	buf_release(&slug);
-	buf_release(&addrs);
+	cleaned_release(&c);
 	return ret;
 }
 
@@ -751,29 +806,42 @@ int store_partner_rotate(struct store *st, int64_t id, const char *who,
 	return r;
 }
 
-/* Deletes addr from partner id's contacts unless it is the last one. */
-static int delete_contact(struct store *st, int64_t id, const char *name,
-                          const char *addr, int *changed, struct err *err)
+/* How many contacts partner id has (*all), and whether addr is one. */
+static int count_contacts(struct store *st, int64_t id, const char *addr,
+                          int *all, int *here, struct err *err)
 {
 	sqlite3_stmt *s = prepare(st,
 	                          "SELECT count(*), count(*) FILTER (WHERE "
 	                          "email = ?2) FROM partner_contacts WHERE "
 	                          "partner_id = ?1",
-	                          "cannot remove a contact", err);
-	int rc, all = 0, here = 0;
+	                          "cannot read a partner's contacts", err);
+	int rc;
 
+	*all = *here = 0;
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_text(s, 2, addr, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		all = sqlite3_column_int(s, 0);
-		here = sqlite3_column_int(s, 1);
+		*all = sqlite3_column_int(s, 0);
+		*here = sqlite3_column_int(s, 1);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW)
-		return store_db_fail(st, "cannot remove a contact", err);
+		return store_db_fail(st, "cannot read a partner's contacts",
+		                     err);
+	return 0;
+}
+
+/* Deletes addr from partner id's contacts unless it is the last one. */
+static int delete_contact(struct store *st, int64_t id, const char *name,
+                          const char *addr, int *changed, struct err *err)
+{
+	int all, here;
+
+	if (count_contacts(st, id, addr, &all, &here, err) < 0)
+		return -1;
 	*changed = 0;
 	if (!here)
 		return 0;
@@ -789,6 +857,25 @@ static int delete_contact(struct store *st, int64_t id, const char *name,
 	              id, addr, "cannot remove a contact", NULL, err);
 }
 
+/* Adds addr to partner id's contacts unless it has as many as it may. */
+static int add_contact_row(struct store *st, int64_t id, const char *name,
+                           const char *addr, int *added, struct err *err)
+{
+	int all, here;
+
+	if (count_contacts(st, id, addr, &all, &here, err) < 0)
+		return -1;
+	*added = 0;
+	if (here)
+		return 0;
+	if (all >= STORE_PARTNER_CONTACTS_MAX)
+		return err_set(err,
+		               "'%s' has %d contact addresses, the most a "
+		               "partner may have: remove one first",
+		               name, all);
+	return insert_contact(st, id, addr, added, err);
+}
+
 static int contact_rows(struct store *st, int64_t id, const char *addr, int add,
                         const char *who, struct err *err)
 {
@@ -801,7 +888,7 @@ static int contact_rows(struct store *st, int64_t id, const char *addr, int add,
 	if (r < 0)
 		goto out;
 	if (add)
-		r = insert_contact(st, id, addr, &changed, err);
+		r = add_contact_row(st, id, name.data, addr, &changed, err);
 	else
 		r = delete_contact(st, id, name.data, addr, &changed, err);
 	if (r == 0 && changed)

@@ -84,21 +84,42 @@ void store_partner_slugify(const char *name, struct buf *out);
  */
 int store_partner_check_slug(const char *slug, struct err *err);
 
+/* Most contact addresses one partner has. */
+#define STORE_PARTNER_CONTACTS_MAX 20
+
 /* A partner to add. */
 struct store_partner_new {
 	const char *name;            /* required; trimmed */
-	const char *slug;            /* NULL: store_partner_slugify(name) */
+	const char *slug;            /* NULL or "": store_partner_slugify */
 	const char *const *contacts; /* addresses as given; normalised here */
-	size_t ncontacts;            /* at least one */
+	size_t ncontacts;            /* 1 to STORE_PARTNER_CONTACTS_MAX */
 	const char *who;             /* for the event, e.g. the login name */
 };
 
+/* The detail of a new partner a refusal is about. */
+enum store_partner_field {
+	STORE_PARTNER_FIELD_NONE, /* none of them (the store failed) */
+	STORE_PARTNER_FIELD_NAME,
+	STORE_PARTNER_FIELD_SLUG,
+	STORE_PARTNER_FIELD_CONTACTS,
+};
+
+/*
+ * The checks store_partner_add makes before it writes, for a form or a
+ * command that shows each refusal beside its field: an empty, over-long
+ * or broken name; a bad short name; no contact, more than
+ * STORE_PARTNER_CONTACTS_MAX, or an invalid address (address_normalise's
+ * message); and, unless st is NULL, a name or short name already taken
+ * (any case). 0, or -1 with err in the comms officer's words and *field
+ * (unless NULL) the detail it is about. Writes nothing.
+ */
+int store_partner_check_new(struct store *st, const struct store_partner_new *p,
+                            enum store_partner_field *field, struct err *err);
+
 /*
  * Adds a partner with a new secret and an 'added' event, in one
- * transaction. Refuses (-1, err in the comms officer's words) an empty
- * or over-long name, a name or slug already taken (any case), an invalid
- * address (address_normalise's message) or no contact. On success fills
- * *out unless NULL (release it).
+ * transaction, after store_partner_check_new's checks (-1 with err when
+ * one refuses). On success fills *out unless NULL (release it).
  */
 int store_partner_add(struct store *st, const struct store_partner_new *p,
                       struct store_partner *out, struct err *err);
@@ -153,7 +174,8 @@ int store_partner_rotate(struct store *st, int64_t id, const char *who,
  * Adds a contact address to partner id (normalised; 'contact-added'
  * event) or removes one ('contact-removed'; the last contact cannot be
  * removed). 1 changed, 0 nothing to do (already there / not there),
- * -1 error (invalid address, no such partner, last contact).
+ * -1 error (invalid address, no such partner, last contact, already
+ * STORE_PARTNER_CONTACTS_MAX contacts).
  */
 int store_partner_add_contact(struct store *st, int64_t id, const char *addr,
                               const char *who, struct err *err);

@@ -40,6 +40,8 @@ static const char *const page_names[] = {
         "desk/subscriber.html",
         "desk/activity.html",
         "desk/import.html",
+        "desk/partners.html",
+        "desk/partner.html",
         NULL,
 };
 static const char *const partial_names[] = {
@@ -476,6 +478,14 @@ static const struct route routes[] = {
         {HTTP_POST, "/desk/subscribers/*/status", ROLE_SUBSCRIBERS,
          desk_subscriber_status},
         {HTTP_GET, "/desk/activity", ROLE_READ, desk_activity_page},
+        {HTTP_GET, "/desk/partners", ROLE_READ, desk_partners_page},
+        {HTTP_POST, "/desk/partners/add", ROLE_PARTNERS, desk_partner_add},
+        {HTTP_POST, "/desk/partners/call", ROLE_PARTNERS, desk_partners_call},
+        {HTTP_GET, "/desk/partners/*", ROLE_READ, desk_partner_page},
+        {HTTP_POST, "/desk/partners/*/contacts", ROLE_PARTNERS,
+         desk_partner_contacts},
+        {HTTP_POST, "/desk/partners/*/rotate", ROLE_PARTNERS,
+         desk_partner_rotate},
 };
 
 #define ARG_MAX 256

@@ -4,7 +4,8 @@
 /*
  * Between the desk's parts only (desk.c: sessions, the router and the
  * page helpers; desk_issue.c: issues; desk_send.c: full sends;
- * desk_people.c: subscribers and the activity log).
+ * desk_people.c: subscribers and the activity log; desk_partners.c:
+ * partners and the call for contributions).
  */
 
 #include <pthread.h>
@@ -97,6 +98,12 @@ void desk_import_upload(struct desk_req *r, const char *arg);
 void desk_import_confirm(struct desk_req *r, const char *arg);
 void desk_export(struct desk_req *r, const char *arg);
 void desk_erase(struct desk_req *r, const char *arg);
+void desk_partners_page(struct desk_req *r, const char *arg);
+void desk_partner_add(struct desk_req *r, const char *arg);
+void desk_partners_call(struct desk_req *r, const char *arg);
+void desk_partner_page(struct desk_req *r, const char *arg);
+void desk_partner_contacts(struct desk_req *r, const char *arg);
+void desk_partner_rotate(struct desk_req *r, const char *arg);
 
 /* desk_send.c: stops and frees every send of the desk. */
 void desk_sends_stop(struct desk *d);

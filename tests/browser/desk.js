@@ -8,7 +8,11 @@
 //   appr (approver) approves, seeing the digest -> the confirmation names
 //   the recipients -> Send -> the progress page, until the end -> the
 //   status -> the subscribers, a search, a history, the activity log ->
-//   logs out.
+//   logs out; ed (editor) runs the partners: the list with who has sent
+//   a piece to the open issue, a partner added (first with no name: the
+//   message beside the field, what was typed kept), a contact added,
+//   the partner's link, a reminder that lands in the outbox for those
+//   with no piece only.
 // Every desk page: zero axe-core violations, no sideways scrolling at
 // 320 px, nothing from elsewhere, no policy complaint in the console.
 //
@@ -201,12 +205,61 @@ async function adminSide(c, o) {
   await logout(c);
 }
 
+// The partners, as an editor runs them: t_desk.sh opens issue OPEN to
+// partners and registers two, one with a piece in it.
+const OPEN = '2027-01';
+
+async function partnersSide(c, o) {
+  const tab = c.tab;
+
+  await login(c, o, 'ed');
+  await c.submit('nav a:text("Partners")');
+  expect(await c.h1() === 'Partners', 'the partners page from the navigation');
+  const open = await tab.textContent('main');
+  expect(open.includes(`Issue ${OPEN}`) && open.includes('1 of 2 partners have sent a piece to it'),
+         'the open issue and who has sent a piece');
+  await c.check('desk-partners', 200);
+
+  await tab.fill('#contacts', 'info@ageuk.example.org');
+  await c.submit('button:text("Add the partner")');
+  expect((await tab.textContent('#name-error')).includes('A partner needs a name'), 'no name: the message beside the field');
+  expect(await tab.inputValue('#contacts') === 'info@ageuk.example.org', '... what was typed is kept');
+  expect(await tab.getAttribute('#name', 'aria-describedby') === 'name-error', '... and the field points at it');
+  await c.check('desk-partners-error', 400);
+  await tab.fill('#name', 'Age UK Luton');
+  await c.submit('button:text("Add the partner")');
+  expect(await c.h1() === 'Age UK Luton', 'added: the partner\'s page');
+  const codes = await tab.$$eval('dl.secrets code', (els) => els.map((e) => e.textContent));
+  expect(codes.length === 2 && /\/contribute\/[a-z2-7]{26}$/.test(codes[0]) && /^contribute\+[a-z2-7]{26}@/.test(codes[1]),
+         `the personal link and the contribution address (${codes.length})`);
+  expect(sql(o, "SELECT who FROM desk_events WHERE kind = 'partner-add'") === 'ed', 'the add is an event naming ed');
+  await c.check('desk-partner', 200);
+  await tab.fill('#address', 'helen@ageuk.example.org');
+  await c.submit('button:text("Add the contact")');
+  expect((await tab.textContent('.notice')).includes('helen@ageuk.example.org added.'), 'a contact added');
+  await c.check('desk-partner-contact', 200);
+
+  await c.submit('a:text("All partners")');
+  await tab.check('#kind-remind');
+  const before = outbox(o).length;
+  await c.submit('button:text("Send")');
+  const said = await tab.textContent('.notice');
+  expect(said.includes('3 messages sent to 3 partners; 1 already sent a piece'), `the reminder: ${said.trim()}`);
+  const reminders = outbox(o).slice(before);
+  expect(reminders.length === 3 && reminders.every((m) => /^Subject: Reminder: /m.test(m)),
+         `3 reminders in the outbox (${reminders.length})`);
+  expect(!reminders.some((m) => /^To: .*years@luton\.gov\.uk/m.test(m)), '... none to the partner with a piece');
+  await c.check('desk-partners-reminded', 200);
+  await logout(c);
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   await withBrowser(o, 'desk', async (c) => {
     await editorSide(c, o);
     await approverSide(c, o);
     await adminSide(c, o);
+    await partnersSide(c, o);
   });
 }
 

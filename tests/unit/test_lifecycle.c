@@ -179,6 +179,53 @@ static void test_partner_window_sent(const struct config *cfg, struct store *st)
 	err_release(&err);
 }
 
+/*
+ * The open issue: of those open to partners, the nearest deadline; of
+ * equal deadlines the first by name; no deadline after every one.
+ * (2027-01 and 2027-02 were sent, 2027-03's deadline is unreadable.)
+ */
+static void test_open_issue(const struct config *cfg, struct store *st)
+{
+	struct buf id = BUF_INIT;
+	struct err err = ERR_INIT;
+	int64_t dl = 0;
+	char **ids;
+	size_t n;
+
+	CHECK(lifecycle_open_issue(cfg, st, 0, &id, &err) == 0);
+	CHECK(id.len == 0);
+	put("issues/2027-06/issue.yaml", "title: T\n");
+	put("issues/2027-05/issue.yaml", "title: T\ndeadline: 2027-04-10\n");
+	put("issues/2027-04/issue.yaml", "title: T\ndeadline: 2027-04-10\n");
+	put("issues/2027-07/issue.yaml", "title: T\ndeadline: 2027-05-01\n");
+	put("issues/not an issue/issue.yaml", "title: T\n");
+	put("issues/.hidden/issue.yaml", "title: T\n");
+	ids = lifecycle_issue_ids(cfg, &n);
+	CHECK(n == 7);
+	if (n == 7) {
+		CHECK_STR(ids[0], "2027-01");
+		CHECK_STR(ids[6], "2027-07");
+	}
+	lifecycle_issue_ids_free(ids, n);
+	CHECK(lifecycle_deadline_time("2027-04-10", &dl) == 0);
+	CHECK(lifecycle_open_issue(cfg, st, dl - 1, &id, &err) == 1);
+	CHECK_STR(id.data, "2027-04");
+	buf_reset(&id);
+	CHECK(lifecycle_open_issue(cfg, st, dl, &id, &err) == 1);
+	CHECK_STR(id.data, "2027-07");
+	CHECK(lifecycle_deadline_time("2027-05-01", &dl) == 0);
+	buf_reset(&id);
+	CHECK(lifecycle_open_issue(cfg, st, dl, &id, &err) == 1);
+	CHECK_STR(id.data, "2027-06");
+	CHECK(lifecycle_issue_exists(cfg, "2027-06"));
+	CHECK(!lifecycle_issue_exists(cfg, "../2027-06"));
+	CHECK(!lifecycle_issue_exists(cfg, "2099-01"));
+	if (err.set)
+		fprintf(stderr, "  %s\n", err_msg(&err));
+	err_release(&err);
+	buf_release(&id);
+}
+
 int main(void)
 {
 	struct config cfg;
@@ -203,6 +250,7 @@ int main(void)
 		test_optional(&cfg, &st);
 		test_partner_window(&cfg, &st);
 		test_partner_window_sent(&cfg, &st);
+		test_open_issue(&cfg, &st);
 		store_close(&st);
 	} else {
 		fprintf(stderr, "  %s\n", err_msg(&err));

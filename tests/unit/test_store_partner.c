@@ -114,6 +114,94 @@ static void test_secret_and_refusals(struct store *st)
 	CHECK(store_partner_find(st, "Someone", &q, &err) == 0);
 }
 
+/* Each refusal names its detail; check_new writes nothing. */
+static void test_check_new(struct store *st)
+{
+	const char *many[STORE_PARTNER_CONTACTS_MAX + 1];
+	struct store_partner_new n = {.name = "Age UK Luton",
+	                              .contacts = many,
+	                              .ncontacts = 1,
+	                              .who = "test"};
+	enum store_partner_field f = STORE_PARTNER_FIELD_NONE;
+	struct store_partner p;
+	struct err err = ERR_INIT;
+
+	for (size_t i = 0; i <= STORE_PARTNER_CONTACTS_MAX; i++)
+		many[i] = "info@ageuk.example.org";
+	CHECK(store_partner_check_new(st, &n, &f, &err) == 0);
+	CHECK(f == STORE_PARTNER_FIELD_NONE);
+	CHECK(store_partner_find(st, "Age UK Luton", &p, &err) == 0);
+	n.name = " ";
+	CHECK(store_partner_check_new(st, &n, &f, &err) == -1);
+	CHECK(f == STORE_PARTNER_FIELD_NAME);
+	CHECK(strstr(err_msg(&err), "needs a name"));
+	err_release(&err);
+	n.name = "ELFT"; /* added by test_secret_and_refusals */
+	CHECK(store_partner_check_new(st, &n, &f, &err) == -1);
+	CHECK(f == STORE_PARTNER_FIELD_NAME);
+	CHECK(strstr(err_msg(&err), "already a partner called 'ELFT'"));
+	err_release(&err);
+	CHECK(store_partner_check_new(NULL, &n, &f, &err) == 0);
+	n.name = "Age UK Luton";
+	n.slug = "elft";
+	CHECK(store_partner_check_new(st, &n, &f, &err) == -1);
+	CHECK(f == STORE_PARTNER_FIELD_SLUG);
+	CHECK(strstr(err_msg(&err), "already used by 'ELFT'"));
+	err_release(&err);
+	n.slug = "-bad";
+	CHECK(store_partner_check_new(st, &n, &f, &err) == -1);
+	CHECK(f == STORE_PARTNER_FIELD_SLUG);
+	err_release(&err);
+	n.slug = "";
+	n.ncontacts = 0;
+	CHECK(store_partner_check_new(st, &n, &f, &err) == -1);
+	CHECK(f == STORE_PARTNER_FIELD_CONTACTS);
+	CHECK(strstr(err_msg(&err), "at least one contact"));
+	err_release(&err);
+	n.ncontacts = STORE_PARTNER_CONTACTS_MAX + 1;
+	CHECK(store_partner_check_new(st, &n, &f, &err) == -1);
+	CHECK(f == STORE_PARTNER_FIELD_CONTACTS);
+	CHECK(strstr(err_msg(&err), "at most 20 contact addresses"));
+	err_release(&err);
+	CHECK(store_partner_add(st, &n, NULL, &err) == -1);
+	err_release(&err);
+	many[0] = "info@ageuk";
+	n.ncontacts = 2;
+	CHECK(store_partner_check_new(st, &n, &f, &err) == -1);
+	CHECK(f == STORE_PARTNER_FIELD_CONTACTS);
+	CHECK(strstr(err_msg(&err), "info@ageuk"));
+	err_release(&err);
+	CHECK(store_partner_find(st, "Age UK Luton", &p, &err) == 0);
+	show(&err);
+}
+
+/* A partner has at most STORE_PARTNER_CONTACTS_MAX contacts. */
+static void test_contacts_max(struct store *st)
+{
+	struct store_partner p;
+	struct err err = ERR_INIT;
+	char addr[64];
+
+	CHECK(add(st, "Many Contacts", NULL, "c0@example.org", NULL, &p,
+	          &err) == 0);
+	for (int i = 1; i < STORE_PARTNER_CONTACTS_MAX; i++) {
+		snprintf(addr, sizeof(addr), "c%d@example.org", i);
+		CHECK(store_partner_add_contact(st, p.id, addr, "test", &err) ==
+		      1);
+	}
+	CHECK(store_partner_add_contact(st, p.id, "c1@example.org", "test",
+	                                &err) == 0);
+	CHECK(store_partner_add_contact(st, p.id, "one-more@example.org",
+	                                "test", &err) == -1);
+	CHECK(strstr(err_msg(&err), "has 20 contact addresses, the most"));
+	err_release(&err);
+	store_partner_release(&p);
+	CHECK(store_partner_find(st, "many-contacts", &p, &err) == 1);
+	CHECK(p.ncontacts == STORE_PARTNER_CONTACTS_MAX);
+	store_partner_release(&p);
+	show(&err);
+}
+
 /* Rotating makes the old secret fail and the new one work. */
 static void test_rotate(struct store *st)
 {
@@ -244,8 +332,10 @@ static void test_slugify(void)
 int main(void)
 {
 	static check_store_test *const tests[] = {
-	        test_add_find, test_secret_and_refusals, test_rotate,
-	        test_remove_and_contacts, test_calls_and_reopen};
+	        test_add_find,        test_secret_and_refusals,
+	        test_check_new,       test_contacts_max,
+	        test_rotate,          test_remove_and_contacts,
+	        test_calls_and_reopen};
 
 	test_slugify();
 	return check_with_store(dir, tests, sizeof(tests) / sizeof(*tests));
