@@ -83,6 +83,16 @@ struct contrib *contrib_open(struct store *st, const struct contrib_options *o,
 	return c;
 }
 
+int contrib_commit(struct contrib *c, struct err *err)
+{
+	if (!c)
+		return 0;
+	if (transport_conn_commit(c->out_conn, err) < 0 ||
+	    transport_conn_commit(c->held_conn, err) < 0)
+		return -1;
+	return 0;
+}
+
 static void forget_partner(struct contrib *c)
 {
 	if (c->have_partner)
@@ -384,6 +394,8 @@ static int open_once(struct contrib *c, const char *url, struct transport **t,
 	        .ca_file = *cfg->ca_file ? cfg->ca_file : NULL,
 	        .username = *cfg->smtp_user ? cfg->smtp_user : NULL,
 	        .password = getenv("BULLETIN_SMTP_PASSWORD"),
+	        /* Made durable by contrib_commit, with the store's batch. */
+	        .group_commit = 1,
 	};
 	struct buf u = BUF_INIT;
 

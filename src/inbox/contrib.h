@@ -76,7 +76,16 @@ struct contrib;
  */
 struct contrib *contrib_open(struct store *st, const struct contrib_options *o,
                              struct err *err);
+/* Closes the desk: answers and held copies not committed are dropped. */
 void contrib_close(struct contrib *c);
+
+/*
+ * Makes the answers and held copies of the messages acted on since the
+ * last commit durable and visible (their Maildirs' new/): called before
+ * the store's batch is committed, so a message is marked read only once
+ * all its effects are on disk. Returns 0 or -1 with err.
+ */
+int contrib_commit(struct contrib *c, struct err *err);
 
 /*
  * Whether the raw message is addressed to a contribution address (a
