@@ -10,6 +10,7 @@
 
 #include "address.h"
 #include "contrib_reply.h"
+#include "docx.h"
 #include "file.h"
 #include "issue.h"
 #include "lifecycle.h"
@@ -831,11 +832,12 @@ static void fields(struct contrib *c, struct submission *p)
 	p->body = c->cm.body.data;
 }
 
-/* Pictures after the first, kept beside the piece for the partner. */
+/* Pictures after the first, kept beside the piece for the partner under
+ * generated names (never a name from the mail or the document). */
 static int keep_pictures(struct contrib *c, const char *slug, struct err *err)
 {
 	const struct contrib_mail *cm = &c->cm;
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, names = BUF_INIT;
 	int ret = 0;
 
 	for (size_t i = 1; i < cm->nimages && !ret; i++) {
@@ -844,46 +846,92 @@ static int keep_pictures(struct contrib *c, const char *slug, struct err *err)
 		        : cm->images[i].image.type == IMAGE_JPEG ? "jpg"
 		        : cm->images[i].image.type == IMAGE_GIF  ? "gif"
 		                                                 : "webp";
+		size_t at;
 
 		buf_reset(&path);
-		config_path(c->o->cfg, &path, "issues/%s/%s-photo-%zu.%s",
-		            c->issue.data, slug, i + 1, ext);
+		config_path(c->o->cfg, &path, "issues/%s/", c->issue.data);
+		at = path.len;
+		buf_addf(&path, "%s-photo-%zu.%s", slug, i + 1, ext);
 		/* One already there from an earlier version stays. */
 		if (access(path.data, F_OK) < 0 &&
 		    file_write_atomic(path.data, cm->images[i].data,
 		                      cm->images[i].len, 0644, FILE_DURABLE,
 		                      err) < 0)
 			ret = -1;
+		buf_addf(&names, "%s%s", i > 1 ? ", " : "", path.data + at);
 	}
 	if (cm->nimages > 1 && !ret)
 		buf_addf(&c->cm.notes,
-		         "%zu more pictures were kept beside "
-		         "your piece as %s-photo-2 and on, for "
-		         "you to place\n",
-		         cm->nimages - 1, slug);
+		         "%zu more %s kept beside your piece for you to place: "
+		         "%s (to use one, write ![what it shows](its name) "
+		         "where it belongs in your piece)\n",
+		         cm->nimages - 1,
+		         cm->nimages > 2 ? "pictures were" : "picture was",
+		         names.data);
 	buf_release(&path);
+	buf_release(&names);
 	return ret;
 }
 
-/* A Word file's text as the body, when the mail has none. */
+/* The pictures of a Word file, after the mail's own: taken out of its
+ * text (the first of all becomes the piece's image, the others wait for
+ * the partner to place them). */
+static void word_pictures(struct contrib *c, struct docx *x, const char *name)
+{
+	struct contrib_mail *cm = &c->cm;
+	size_t dropped = 0;
+
+	docx_unplace_pictures(x);
+	for (size_t i = 0; i < x->npictures; i++) {
+		struct docx_picture *p = &x->pictures[i];
+		struct contrib_file *f;
+		struct image_info info;
+		struct err why = ERR_INIT;
+		struct buf label = BUF_INIT;
+
+		if (!p->ext || image_probe(p->data, p->len, &info, &why) < 0) {
+			dropped++;
+			err_release(&why);
+			continue;
+		}
+		cm->images = xrealloc(cm->images,
+		                      (cm->nimages + 1) * sizeof(*cm->images));
+		f = &cm->images[cm->nimages++];
+		buf_addf(&label, "picture %zu of %s", i + 1, name);
+		f->name = buf_detach(&label);
+		f->data = p->data;
+		f->len = p->len;
+		f->image = info;
+		p->data = NULL;
+	}
+	if (dropped)
+		buf_addf(&cm->problems,
+		         "%zu %s in %s %s in a format email cannot show, so "
+		         "%s left out: send %s as JPEG or PNG\n",
+		         dropped, dropped > 1 ? "pictures" : "picture", name,
+		         dropped > 1 ? "are" : "is", dropped > 1 ? "they were" : "it was",
+		         dropped > 1 ? "them" : "it");
+}
+
+/* A Word file's text (and pictures) as the piece, when the mail has no
+ * text. */
 static void word_body(struct contrib *c)
 {
 	struct contrib_mail *cm = &c->cm;
+	const struct contrib_file *w = cm->docx;
 	struct err why = ERR_INIT;
+	struct docx x;
 
 	if (cm->body.len || !cm->ndocx)
 		return;
-	if (!c->o->docx.convert) {
-		buf_addf(&cm->problems,
-		         "We can't read Word files sent by email "
-		         "here yet: please paste the text of %s "
-		         "into the email.\n",
-		         cm->docx[0].name);
-	} else if (c->o->docx.convert(c->o->docx.ctx, cm->docx[0].data,
-	                              cm->docx[0].len, &cm->body, &why) < 0) {
-		buf_addf(&cm->problems, "%s could not be read: %s\n",
-		         cm->docx[0].name, err_msg(&why));
+	if (docx_convert(w->data, w->len, &x, &why) < 0) {
+		buf_addf(&cm->problems, "%s could not be read: %s\n", w->name,
+		         err_msg(&why));
+	} else {
+		word_pictures(c, &x, w->name);
+		buf_add(&cm->body, x.markdown.data, x.markdown.len);
 	}
+	docx_release(&x);
 	err_release(&why);
 }
 
