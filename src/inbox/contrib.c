@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,10 @@ struct contrib {
 	} * sent;
 	size_t nsent;
 
+	/* Issue folders saved in since the last commit, to flush then. */
+	char **unflushed;
+	size_t nunflushed;
+
 	/* What became of it: the outcome's strings. */
 	struct buf action, issue, path, reason, reply, title, text;
 	char *secret;
@@ -84,11 +89,57 @@ struct contrib *contrib_open(struct store *st, const struct contrib_options *o,
 	return c;
 }
 
+/* Notes that the folder of issue id needs a flush at the commit. */
+static void unflushed(struct contrib *c, const char *id)
+{
+	for (size_t i = 0; i < c->nunflushed; i++)
+		if (!strcmp(c->unflushed[i], id))
+			return;
+	c->unflushed = xrealloc(c->unflushed,
+	                        (c->nunflushed + 1) * sizeof(*c->unflushed));
+	c->unflushed[c->nunflushed++] = xstrdup(id);
+}
+
+static void forget_unflushed(struct contrib *c)
+{
+	for (size_t i = 0; i < c->nunflushed; i++)
+		free(c->unflushed[i]);
+	free(c->unflushed);
+	c->unflushed = NULL;
+	c->nunflushed = 0;
+}
+
+/* Flushes the issue folders saved in, so the names of their new files
+ * are on disk (the files themselves were flushed when written). */
+static int flush_folders(struct contrib *c, struct err *err)
+{
+	struct buf path = BUF_INIT;
+	int ret = 0;
+
+	for (size_t i = 0; i < c->nunflushed && !ret; i++) {
+		int fd;
+
+		buf_reset(&path);
+		config_path(c->o->cfg, &path, "issues/%s", c->unflushed[i]);
+		fd = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0)
+			ret = err_errno(err, "issues/%s: cannot flush the folder",
+			                c->unflushed[i]);
+		if (fd >= 0)
+			close(fd);
+	}
+	buf_release(&path);
+	if (!ret)
+		forget_unflushed(c);
+	return ret;
+}
+
 int contrib_commit(struct contrib *c, struct err *err)
 {
 	if (!c)
 		return 0;
-	if (transport_conn_commit(c->out_conn, err) < 0 ||
+	if (flush_folders(c, err) < 0 ||
+	    transport_conn_commit(c->out_conn, err) < 0 ||
 	    transport_conn_commit(c->held_conn, err) < 0)
 		return -1;
 	return 0;
@@ -112,6 +163,7 @@ void contrib_close(struct contrib *c)
 	transport_free(c->out);
 	transport_free(c->held);
 	forget_partner(c);
+	forget_unflushed(c);
 	contrib_mail_release(&c->cm);
 	buf_release(&c->own_family);
 	buf_release(&c->action);
@@ -830,6 +882,8 @@ static void fields(struct contrib *c, struct submission *p)
 	p->end = d->end;
 	p->location = d->location;
 	p->body = c->cm.body.data;
+	/* Once for the batch, by contrib_commit. */
+	p->folder_flushed_by_caller = 1;
 }
 
 /* Pictures after the first, kept beside the piece for the partner under
@@ -961,6 +1015,7 @@ static int save(struct contrib *c, struct err *err)
 		img.data = c->cm.images[0].data;
 		img.len = c->cm.images[0].len;
 	}
+	unflushed(c, c->issue.data);
 	if (submission_save(c->o->cfg, c->issue.data, found ? slug.data : NULL,
 	                    &p, &img, c->o->attachment_max, &saved, err) < 0 ||
 	    submission_record(c->st, c->issue.data, &saved, "mail", err) < 0 ||

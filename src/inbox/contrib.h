@@ -78,8 +78,9 @@ struct contrib *contrib_open(struct store *st, const struct contrib_options *o,
 void contrib_close(struct contrib *c);
 
 /*
- * Makes the answers and held copies of the messages acted on since the
- * last commit durable and visible (their Maildirs' new/): called before
+ * Makes the pieces, answers and held copies of the messages acted on
+ * since the last commit durable (the issue folders flushed) and visible
+ * (the Maildirs' new/): called before
  * the store's batch is committed, so a message is marked read only once
  * all its effects are on disk. Returns 0 or -1 with err.
  */
