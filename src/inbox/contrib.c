@@ -123,7 +123,8 @@ static int flush_folders(struct contrib *c, struct err *err)
 		config_path(c->o->cfg, &path, "issues/%s", c->unflushed[i]);
 		fd = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || fsync(fd) < 0)
-			ret = err_errno(err, "issues/%s: cannot flush the folder",
+			ret = err_errno(err,
+			                "issues/%s: cannot flush the folder",
 			                c->unflushed[i]);
 		if (fd >= 0)
 			close(fd);
@@ -963,7 +964,8 @@ static void word_pictures(struct contrib *c, struct docx *x, const char *name)
 		         "%zu %s in %s %s in a format email cannot show, so "
 		         "%s left out: send %s as JPEG or PNG\n",
 		         dropped, dropped > 1 ? "pictures" : "picture", name,
-		         dropped > 1 ? "are" : "is", dropped > 1 ? "they were" : "it was",
+		         dropped > 1 ? "are" : "is",
+		         dropped > 1 ? "they were" : "it was",
 		         dropped > 1 ? "them" : "it");
 }
 

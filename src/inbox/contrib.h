@@ -41,12 +41,12 @@
 
 struct contrib_options {
 	const struct config *cfg;
-	const char *prefix;       /* "contribute+" */
-	const char *held;         /* the held Maildir, a path */
-	size_t attachment_max;    /* bytes; 0: contrib_mail's default */
-	long replies_per_hour;    /* per partner; 0: none at all */
-	int dry_run;              /* decide, change nothing, send nothing */
-	time_t now;               /* 0: the clock */
+	const char *prefix;    /* "contribute+" */
+	const char *held;      /* the held Maildir, a path */
+	size_t attachment_max; /* bytes; 0: contrib_mail's default */
+	long replies_per_hour; /* per partner; 0: none at all */
+	int dry_run;           /* decide, change nothing, send nothing */
+	time_t now;            /* 0: the clock */
 };
 
 /* What became of one message (strings borrowed until the next message). */

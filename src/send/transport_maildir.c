@@ -242,7 +242,8 @@ static int maildir_commit(void *impl, struct err *err)
 	for (; done < c->nwaiting; done++)
 		if (renameat(c->tmp_fd, c->waiting[done], c->new_fd,
 		             c->waiting[done]) < 0) {
-			err_errno(err, "maildir %s: cannot move tmp/%s into new/",
+			err_errno(err,
+			          "maildir %s: cannot move tmp/%s into new/",
 			          dir, c->waiting[done]);
 			goto out;
 		}
@@ -270,8 +271,7 @@ static const struct transport_ops maildir_ops = {
 };
 
 int transport_maildir_init(struct transport *t, const char *dir,
-                           const struct transport_options *opt,
-                           struct err *err)
+                           const struct transport_options *opt, struct err *err)
 {
 	static const char *const subdirs[] = {"tmp", "new", "cur"};
 	struct maildir *md;
