@@ -6,17 +6,9 @@
 # committed and an answer of the second is waiting in outbox/tmp;
 # wherever the kill lands, the same things must hold.
 source "$(dirname "$0")/../lib.sh"
-new_workspace
-cd "$T/ws"
+source "$ROOT/tests/inbox/lib.sh"
+contrib_workspace 1000
 B=$BULLETIN
-sed -i 's/^store:/inbox:\n  replies_per_hour: 1000\n\nstore:/' bulletin.yaml
-"$B" new 2027-01 --title "January" --date "$(date -u -d '+30 days' +%F)" \
-  --deadline "$(date -u -d '+20 days' +%F)" > /dev/null
-"$B" partners add "Family Hub" --contact ann@partner.example > "$T/add.out" 2>&1 || fail "partners add: $(cat "$T/add.out")"
-secret=$(grep -oE 'contribute/[a-z2-7]{26}' "$T/add.out" | head -1 | cut -d/ -f2)
-[ -n "$secret" ] || { fail "no secret in: $(cat "$T/add.out")"; finish; }
-md=$T/md
-mkdir -p "$md/new" "$md/cur" "$md/tmp"
 python3 "$ROOT/tests/inbox/make_contrib.py" "$T/src" "$secret"
 # 300 mails (more than one batch of 256), each its own Message-ID and
 # title: pieces, pictures, refusals.

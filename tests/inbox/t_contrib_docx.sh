@@ -8,37 +8,23 @@
 # pictures are all kept.
 source "$(dirname "$0")/../lib.sh"
 command -v pandoc >/dev/null || { fail "pandoc is missing: scripts/deps installs it (apt-get install pandoc)"; finish; }
-new_workspace
-cd "$T/ws"
+source "$ROOT/tests/inbox/lib.sh"
+contrib_workspace
 B=$BULLETIN
-"$B" new 2027-01 --title "January" --date "$(date -u -d '+30 days' +%F)" \
-  --deadline "$(date -u -d '+20 days' +%F)" > /dev/null
-"$B" partners add "Family Hub" --contact ann@partner.example > "$T/add.out" 2>&1 || fail "partners add: $(cat "$T/add.out")"
-secret=$(grep -oE 'contribute/[a-z2-7]{26}' "$T/add.out" | head -1 | cut -d/ -f2)
-[ -n "$secret" ] || { fail "no secret in: $(cat "$T/add.out")"; finish; }
 
-python3 - "$T" <<'PY'
-import struct, sys, zlib
-def png(w, h, rgb):
-    raw = b"".join(b"\x00" + bytes(rgb) * w for _ in range(h))
-    def chunk(t, d):
-        return (struct.pack(">I", len(d)) + t + d +
-                struct.pack(">I", zlib.crc32(t + d) & 0xffffffff))
-    return (b"\x89PNG\r\n\x1a\n" +
-            chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
-            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-for name, w, h, rgb in (("first.png", 4, 3, (200, 40, 40)),
-                        ("second.png", 3, 3, (40, 200, 40)),
-                        ("mailed.png", 5, 2, (40, 40, 200))):
-    open(f"{sys.argv[1]}/{name}", "wb").write(png(w, h, rgb))
+python3 - "$T" "$ROOT/tests/inbox" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from make_contrib import png
+# Three pictures told apart by their sizes.
+for name, w, h in (("first.png", 4, 3), ("second.png", 3, 3), ("mailed.png", 5, 2)):
+    open(f"{sys.argv[1]}/{name}", "wb").write(png(w, h))
 PY
 printf '# Story sacks\n\nFamilies borrow a sack of books each week.\n\n![Children reading together](first.png "Story time")\n\n## What we did\n\nRead [the report](https://example.org/story-sacks).\n\n![](second.png)\n' > "$T/piece.md"
 (cd "$T" && pandoc -o piece.docx piece.md) || fail "pandoc could not make the .docx"
 printf '# Walk and talk\n\nA weekly walk.\n\n![A walk](second.png)\n' > "$T/walk.md"
 (cd "$T" && pandoc -o walk.docx walk.md) || fail "pandoc could not make walk.docx"
 python3 -c 'import sys, zipfile; sys.exit(not any("media/" in n for n in zipfile.ZipFile(sys.argv[1]).namelist()))' "$T/piece.docx" && pass "the test .docx holds pictures" || fail "no pictures in the test .docx"
-md=$T/md
-mkdir -p "$md/new" "$md/cur" "$md/tmp"
 python3 - "$T" "$md/new" "$secret" <<'PY'
 import sys
 from email.message import EmailMessage

@@ -6,17 +6,9 @@
 # message is kept in held/ and marked read. The same bytes under a
 # harmless name and type are still recognised, by their bytes.
 source "$(dirname "$0")/../lib.sh"
-new_workspace
-cd "$T/ws"
+source "$ROOT/tests/inbox/lib.sh"
+contrib_workspace
 B=$BULLETIN
-"$B" new 2027-01 --title "January" --date "$(date -u -d '+30 days' +%F)" \
-  --deadline "$(date -u -d '+20 days' +%F)" > /dev/null
-"$B" partners add "Family Hub" --contact ann@partner.example > "$T/add.out" 2>&1 || fail "partners add: $(cat "$T/add.out")"
-secret=$(grep -oE 'contribute/[a-z2-7]{26}' "$T/add.out" | head -1 | cut -d/ -f2)
-[ -n "$secret" ] || { fail "no secret in: $(cat "$T/add.out")"; finish; }
-
-md=$T/md
-mkdir -p "$md/new" "$md/cur" "$md/tmp"
 python3 - "$ROOT/tests/fixtures/tnef" "$md/new" "$secret" <<'PY'
 import base64, os, sys
 src, out, secret = sys.argv[1:4]
