@@ -7,7 +7,6 @@
 
 #include "cmd.h"
 #include "common.h"
-#include "docx.h"
 #include "inbox.h"
 #include "json.h"
 #include "store.h"
@@ -355,22 +354,6 @@ static long watch_seconds(const char *arg)
 	return watch;
 }
 
-/* A Word file mailed as the piece: its text, as for one dropped in an
- * issue's folder (pandoc, docx_convert); its pictures are not used. */
-static int word_to_markdown(void *ctx, const char *data, size_t len,
-                            struct buf *markdown, struct err *err)
-{
-	struct docx d;
-	int ret;
-
-	(void)ctx;
-	ret = docx_convert(data, len, &d, err);
-	if (ret == 0)
-		buf_add(markdown, d.markdown.data, d.markdown.len);
-	docx_release(&d);
-	return ret;
-}
-
 /* What a pass needs from the settings, the options and the place. */
 static void pass_options(struct inbox_options *o, struct contrib_options *co,
                          const struct config *cfg, const char *ca_file)
@@ -380,7 +363,6 @@ static void pass_options(struct inbox_options *o, struct contrib_options *co,
 	co->held = cfg->held_folder;
 	co->attachment_max = (size_t)cfg->attachment_max_kb * 1024;
 	co->replies_per_hour = cfg->replies_per_hour;
-	co->docx.convert = word_to_markdown;
 	co->dry_run = o->dry_run;
 	o->contrib = co;
 	o->mailbox.password = getenv("BULLETIN_INBOX_PASSWORD");

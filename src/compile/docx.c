@@ -284,22 +284,63 @@ static void replace_all(struct buf *b, const char *from, const char *to)
 	buf_release(&out);
 }
 
-/* Removes "![...](ref)" from b: a picture email cannot show. */
+/*
+ * Where the picture "![...](" at hit (the "](" of it) ends: after
+ * "ref)", "ref \"title\")" or "<ref>)" (pandoc writes the last for a
+ * reference with spaces). NULL when it is none of these.
+ */
+static const char *picture_end(const char *hit, const char *ref)
+{
+	size_t n = strlen(ref);
+	const char *p = hit + 2;
+	int angle = *p == '<';
+
+	p += angle;
+	if (strncmp(p, ref, n))
+		return NULL;
+	p += n;
+	if (angle && *p++ != '>')
+		return NULL;
+	if (*p == ' ' && p[1] == '"') {
+		for (p += 2; *p && *p != '"'; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		if (*p++ != '"')
+			return NULL;
+	}
+	return *p == ')' ? p + 1 : NULL;
+}
+
+/* Removes each "![...](ref)" (with a title or not) from b. */
 static void drop_picture(struct buf *b, const char *ref)
 {
-	struct buf target = BUF_INIT;
-	char *hit, *start, *end;
+	size_t at = 0;
+	char *hit;
 
-	buf_addf(&target, "](%s)", ref);
-	while ((hit = strstr(b->data, target.data))) {
-		start = hit;
+	while ((hit = strstr(b->data + at, "]("))) {
+		const char *end = picture_end(hit, ref);
+		char *start = hit;
+
+		at = (size_t)(hit - b->data) + 2;
+		if (!end)
+			continue;
 		while (start > b->data && strncmp(start, "![", 2))
 			start--;
-		end = hit + target.len;
+		if (strncmp(start, "![", 2))
+			continue;
+		/* A picture alone in its paragraph takes the paragraph. */
+		if ((start == b->data || start[-1] == '\n') && *end == '\n')
+			end += 1 + (end[1] == '\n');
 		memmove(start, end, b->len - (size_t)(end - b->data) + 1);
 		buf_setlen(b, b->len - (size_t)(end - start));
+		at = (size_t)(start - b->data);
 	}
-	buf_release(&target);
+}
+
+void docx_unplace_pictures(struct docx *d)
+{
+	for (size_t i = 0; i < d->npictures; i++)
+		drop_picture(&d->markdown, d->pictures[i].ref);
 }
 
 /* Whether name exists in the folder dfd (as anything). */

@@ -47,6 +47,14 @@ int docx_convert(const char *data, size_t len, struct docx *d, struct err *err);
 void docx_release(struct docx *d);
 
 /*
+ * Takes every picture out of d's Markdown ("![...](ref)", with a title
+ * or not), for a caller that keeps the pictures apart: a piece mailed as
+ * a Word file, whose first picture becomes the piece's image and whose
+ * others wait beside it for the partner to place.
+ */
+void docx_unplace_pictures(struct docx *d);
+
+/*
  * Makes each .docx (any case) in issues/ID that no piece comes from yet
  * into the piece SLUG.md (SLUG from contribution_slug), its pictures beside it
  * as SLUG-1.png, SLUG-2.jpg... (checked by their bytes; pictures email

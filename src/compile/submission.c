@@ -679,7 +679,7 @@ int submission_save(const struct config *cfg, const char *id, const char *slug,
 		ret = save_existing(dir.data, slug, c->image, &q, img, max, out,
 		                    err);
 	}
-	if (ret == 0)
+	if (ret == 0 && !p->folder_flushed_by_caller)
 		ret = sync_dir(dir.data, err);
 	if (ret == 0) {
 		out->withdrawn = p->withdrawn;

@@ -41,6 +41,10 @@ struct submission {
 	int withdrawn;
 	const char *withdrawn_reason;
 	const char *body; /* the Markdown text, written as given */
+	/* Set: the issue's folder is not flushed after the save (its files
+	 * are); the caller flushes it before counting the save as done (the
+	 * inbox, once for a batch of mails). */
+	int folder_flushed_by_caller;
 };
 
 /* What happens to the picture of a piece being saved. */

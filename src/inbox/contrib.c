@@ -1,6 +1,7 @@
 #include "contrib.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +10,7 @@
 
 #include "address.h"
 #include "contrib_reply.h"
+#include "docx.h"
 #include "file.h"
 #include "issue.h"
 #include "lifecycle.h"
@@ -43,6 +45,10 @@ struct contrib {
 		long n;
 	} * sent;
 	size_t nsent;
+
+	/* Issue folders saved in since the last commit, to flush then. */
+	char **unflushed;
+	size_t nunflushed;
 
 	/* What became of it: the outcome's strings. */
 	struct buf action, issue, path, reason, reply, title, text;
@@ -80,6 +86,63 @@ struct contrib *contrib_open(struct store *st, const struct contrib_options *o,
 	return c;
 }
 
+/* Notes that the folder of issue id needs a flush at the commit. */
+static void unflushed(struct contrib *c, const char *id)
+{
+	for (size_t i = 0; i < c->nunflushed; i++)
+		if (!strcmp(c->unflushed[i], id))
+			return;
+	c->unflushed = xrealloc(c->unflushed,
+	                        (c->nunflushed + 1) * sizeof(*c->unflushed));
+	c->unflushed[c->nunflushed++] = xstrdup(id);
+}
+
+static void forget_unflushed(struct contrib *c)
+{
+	for (size_t i = 0; i < c->nunflushed; i++)
+		free(c->unflushed[i]);
+	free(c->unflushed);
+	c->unflushed = NULL;
+	c->nunflushed = 0;
+}
+
+/* Flushes the issue folders saved in, so the names of their new files
+ * are on disk (the files themselves were flushed when written). */
+static int flush_folders(struct contrib *c, struct err *err)
+{
+	struct buf path = BUF_INIT;
+	int ret = 0;
+
+	for (size_t i = 0; i < c->nunflushed && !ret; i++) {
+		int fd;
+
+		buf_reset(&path);
+		config_path(c->o->cfg, &path, "issues/%s", c->unflushed[i]);
+		fd = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0)
+			ret = err_errno(err,
+			                "issues/%s: cannot flush the folder",
+			                c->unflushed[i]);
+		if (fd >= 0)
+			close(fd);
+	}
+	buf_release(&path);
+	if (!ret)
+		forget_unflushed(c);
+	return ret;
+}
+
+int contrib_commit(struct contrib *c, struct err *err)
+{
+	if (!c)
+		return 0;
+	if (flush_folders(c, err) < 0 ||
+	    transport_conn_commit(c->out_conn, err) < 0 ||
+	    transport_conn_commit(c->held_conn, err) < 0)
+		return -1;
+	return 0;
+}
+
 static void forget_partner(struct contrib *c)
 {
 	if (c->have_partner)
@@ -98,6 +161,7 @@ void contrib_close(struct contrib *c)
 	transport_free(c->out);
 	transport_free(c->held);
 	forget_partner(c);
+	forget_unflushed(c);
 	contrib_mail_release(&c->cm);
 	buf_release(&c->own_family);
 	buf_release(&c->action);
@@ -332,6 +396,8 @@ static int open_once(struct contrib *c, const char *url, struct transport **t,
 	        .ca_file = *cfg->ca_file ? cfg->ca_file : NULL,
 	        .username = *cfg->smtp_user ? cfg->smtp_user : NULL,
 	        .password = getenv("BULLETIN_SMTP_PASSWORD"),
+	        /* Made durable by contrib_commit, with the store's batch. */
+	        .group_commit = 1,
 	};
 	struct buf u = BUF_INIT;
 
@@ -765,13 +831,16 @@ static void fields(struct contrib *c, struct submission *p)
 	p->end = d->end;
 	p->location = d->location;
 	p->body = c->cm.body.data;
+	/* Once for the batch, by contrib_commit. */
+	p->folder_flushed_by_caller = 1;
 }
 
-/* Pictures after the first, kept beside the piece for the partner. */
+/* Pictures after the first, kept beside the piece for the partner under
+ * generated names (never a name from the mail or the document). */
 static int keep_pictures(struct contrib *c, const char *slug, struct err *err)
 {
 	const struct contrib_mail *cm = &c->cm;
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, names = BUF_INIT;
 	int ret = 0;
 
 	for (size_t i = 1; i < cm->nimages && !ret; i++) {
@@ -780,46 +849,93 @@ static int keep_pictures(struct contrib *c, const char *slug, struct err *err)
 		        : cm->images[i].image.type == IMAGE_JPEG ? "jpg"
 		        : cm->images[i].image.type == IMAGE_GIF  ? "gif"
 		                                                 : "webp";
+		size_t at;
 
 		buf_reset(&path);
-		config_path(c->o->cfg, &path, "issues/%s/%s-photo-%zu.%s",
-		            c->issue.data, slug, i + 1, ext);
+		config_path(c->o->cfg, &path, "issues/%s/", c->issue.data);
+		at = path.len;
+		buf_addf(&path, "%s-photo-%zu.%s", slug, i + 1, ext);
 		/* One already there from an earlier version stays. */
 		if (access(path.data, F_OK) < 0 &&
 		    file_write_atomic(path.data, cm->images[i].data,
 		                      cm->images[i].len, 0644, FILE_DURABLE,
 		                      err) < 0)
 			ret = -1;
+		buf_addf(&names, "%s%s", i > 1 ? ", " : "", path.data + at);
 	}
 	if (cm->nimages > 1 && !ret)
 		buf_addf(&c->cm.notes,
-		         "%zu more pictures were kept beside "
-		         "your piece as %s-photo-2 and on, for "
-		         "you to place\n",
-		         cm->nimages - 1, slug);
+		         "%zu more %s kept beside your piece for you to place: "
+		         "%s (to use one, write ![what it shows](its name) "
+		         "where it belongs in your piece)\n",
+		         cm->nimages - 1,
+		         cm->nimages > 2 ? "pictures were" : "picture was",
+		         names.data);
 	buf_release(&path);
+	buf_release(&names);
 	return ret;
 }
 
-/* A Word file's text as the body, when the mail has none. */
+/* The pictures of a Word file, after the mail's own: taken out of its
+ * text (the first of all becomes the piece's image, the others wait for
+ * the partner to place them). */
+static void word_pictures(struct contrib *c, struct docx *x, const char *name)
+{
+	struct contrib_mail *cm = &c->cm;
+	size_t dropped = 0;
+
+	docx_unplace_pictures(x);
+	for (size_t i = 0; i < x->npictures; i++) {
+		struct docx_picture *p = &x->pictures[i];
+		struct contrib_file *f;
+		struct image_info info;
+		struct err why = ERR_INIT;
+		struct buf label = BUF_INIT;
+
+		if (!p->ext || image_probe(p->data, p->len, &info, &why) < 0) {
+			dropped++;
+			err_release(&why);
+			continue;
+		}
+		cm->images = xrealloc(cm->images,
+		                      (cm->nimages + 1) * sizeof(*cm->images));
+		f = &cm->images[cm->nimages++];
+		buf_addf(&label, "picture %zu of %s", i + 1, name);
+		f->name = buf_detach(&label);
+		f->data = p->data;
+		f->len = p->len;
+		f->image = info;
+		p->data = NULL;
+	}
+	if (dropped)
+		buf_addf(&cm->problems,
+		         "%zu %s in %s %s in a format email cannot show, so "
+		         "%s left out: send %s as JPEG or PNG\n",
+		         dropped, dropped > 1 ? "pictures" : "picture", name,
+		         dropped > 1 ? "are" : "is",
+		         dropped > 1 ? "they were" : "it was",
+		         dropped > 1 ? "them" : "it");
+}
+
+/* A Word file's text (and pictures) as the piece, when the mail has no
+ * text. */
 static void word_body(struct contrib *c)
 {
 	struct contrib_mail *cm = &c->cm;
+	const struct contrib_file *w = cm->docx;
 	struct err why = ERR_INIT;
+	struct docx x;
 
 	if (cm->body.len || !cm->ndocx)
 		return;
-	if (!c->o->docx.convert) {
-		buf_addf(&cm->problems,
-		         "We can't read Word files sent by email "
-		         "here yet: please paste the text of %s "
-		         "into the email.\n",
-		         cm->docx[0].name);
-	} else if (c->o->docx.convert(c->o->docx.ctx, cm->docx[0].data,
-	                              cm->docx[0].len, &cm->body, &why) < 0) {
-		buf_addf(&cm->problems, "%s could not be read: %s\n",
-		         cm->docx[0].name, err_msg(&why));
+	if (docx_convert(w->data, w->len, &x, &why) < 0) {
+		buf_addf(&cm->problems, "%s could not be read: %s\n", w->name,
+		         err_msg(&why));
+	} else {
+		word_pictures(c, &x, w->name);
+		buf_add(&cm->body, x.markdown.data, x.markdown.len);
 	}
+	docx_release(&x);
 	err_release(&why);
 }
 
@@ -849,6 +965,7 @@ static int save(struct contrib *c, struct err *err)
 		img.data = c->cm.images[0].data;
 		img.len = c->cm.images[0].len;
 	}
+	unflushed(c, c->issue.data);
 	if (submission_save(c->o->cfg, c->issue.data, found ? slug.data : NULL,
 	                    &p, &img, c->o->attachment_max, &saved, err) < 0 ||
 	    submission_record(c->st, c->issue.data, &saved, "mail", err) < 0 ||

@@ -26,6 +26,12 @@
  *                             the subject, else the open issue with the
  *                             nearest deadline
  *
+ * A mail with no text but a Word file (.docx) has the file's text as its
+ * piece (docx_convert: pandoc); the file's pictures follow the mail's
+ * own, and the first picture of all is the piece's image. The others are
+ * kept beside the piece under generated names, listed in the answer for
+ * the partner to place.
+ *
  * "Held" is a copy in the held Maildir for a person to look at; nothing
  * is deleted. Each action is a partner event (store_partner_event, never
  * with the secret) and each piece saved an issue event (piece_record).
@@ -33,22 +39,14 @@
  * number at most replies_per_hour per partner.
  */
 
-/* Converts a Word file to Markdown (pandoc), or NULL when none. */
-struct contrib_docx {
-	int (*convert)(void *ctx, const char *data, size_t len,
-	               struct buf *markdown, struct err *err);
-	void *ctx;
-};
-
 struct contrib_options {
 	const struct config *cfg;
-	const char *prefix;       /* "contribute+" */
-	const char *held;         /* the held Maildir, a path */
-	size_t attachment_max;    /* bytes; 0: contrib_mail's default */
-	long replies_per_hour;    /* per partner; 0: none at all */
-	struct contrib_docx docx; /* convert NULL: Word files not read */
-	int dry_run;              /* decide, change nothing, send nothing */
-	time_t now;               /* 0: the clock */
+	const char *prefix;    /* "contribute+" */
+	const char *held;      /* the held Maildir, a path */
+	size_t attachment_max; /* bytes; 0: contrib_mail's default */
+	long replies_per_hour; /* per partner; 0: none at all */
+	int dry_run;           /* decide, change nothing, send nothing */
+	time_t now;            /* 0: the clock */
 };
 
 /* What became of one message (strings borrowed until the next message). */
@@ -76,7 +74,17 @@ struct contrib;
  */
 struct contrib *contrib_open(struct store *st, const struct contrib_options *o,
                              struct err *err);
+/* Closes the desk: answers and held copies not committed are dropped. */
 void contrib_close(struct contrib *c);
+
+/*
+ * Makes the pieces, answers and held copies of the messages acted on
+ * since the last commit durable (the issue folders flushed) and visible
+ * (the Maildirs' new/): called before
+ * the store's batch is committed, so a message is marked read only once
+ * all its effects are on disk. Returns 0 or -1 with err.
+ */
+int contrib_commit(struct contrib *c, struct err *err);
 
 /*
  * Whether the raw message is addressed to a contribution address (a

@@ -623,7 +623,9 @@ static int end_batch(struct pass *p, struct err *err)
 		p->nmark = 0;
 		return 0;
 	}
-	if (store_commit(p->st, err) < 0)
+	/* The answers and held copies first: a crash between the two sends
+	 * the batch's answers again, never loses one. */
+	if (contrib_commit(p->desk, err) < 0 || store_commit(p->st, err) < 0)
 		return -1;
 	for (size_t k = 0; k < p->nmark; k++) {
 		int r = mailbox_mark(&p->mb, p->to_mark[k], err);

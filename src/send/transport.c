@@ -22,7 +22,7 @@ struct transport *transport_open(const char *url,
 	if (!url)
 		url = "";
 	if (strncmp(url, "maildir:", 8) == 0)
-		ret = transport_maildir_init(t, url + 8, err);
+		ret = transport_maildir_init(t, url + 8, opt, err);
 	else if (strncmp(url, "smtp://", 7) == 0 ||
 	         strncmp(url, "smtps://", 8) == 0)
 		ret = transport_smtp_init(t, url, opt, err);
@@ -65,6 +65,13 @@ void transport_conn_close(struct transport_conn *c)
 		return;
 	c->t->ops->conn_close(c->impl);
 	free(c);
+}
+
+int transport_conn_commit(struct transport_conn *c, struct err *err)
+{
+	if (!c || !c->t->ops->commit)
+		return 0;
+	return c->t->ops->commit(c->impl, err);
 }
 
 int transport_send(struct transport_conn *c, const char *envelope_from,

@@ -38,6 +38,14 @@ struct transport_options {
 	/* Longest wait for any reply; 0: 600 s, the 10 minutes RFC 5321
 	 * §4.5.3.2.6 gives the reply to the end of DATA. */
 	long reply_timeout_ms;
+	/*
+	 * Maildir only: messages handed over wait in DIR/tmp until
+	 * transport_conn_commit flushes them all at once and moves them into
+	 * DIR/new (one flush for many messages instead of two each); those
+	 * not committed when the connection closes are removed. SMTP hands
+	 * each message over at once whatever this says.
+	 */
+	int group_commit;
 };
 
 /*
@@ -123,6 +131,14 @@ void transport_free(struct transport *t);
 struct transport_conn *transport_conn_open(struct transport *t,
                                            struct err *err);
 void transport_conn_close(struct transport_conn *c);
+
+/*
+ * With group_commit, makes every message sent on c since the last commit
+ * durable and visible (DIR/new). Returns 0 (at once when there is nothing
+ * to do), or -1 with err; those not moved yet are removed when c
+ * closes.
+ */
+int transport_conn_commit(struct transport_conn *c, struct err *err);
 
 /*
  * Sends one message (msg, len bytes, CRLF lines, not dot-stuffed) from

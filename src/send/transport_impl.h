@@ -12,6 +12,7 @@ struct transport_ops {
 	void (*conn_close)(void *conn);
 	int (*send)(void *conn, const char *envelope_from, const char *rcpt,
 	            const char *msg, size_t len, struct transport_result *res);
+	int (*commit)(void *conn, struct err *err); /* NULL: nothing to do */
 	void (*release)(void *impl);
 };
 
@@ -27,6 +28,7 @@ struct transport_conn {
 
 /* Fill t->ops and t->impl from the part of the URL after the scheme. */
 int transport_maildir_init(struct transport *t, const char *dir,
+                           const struct transport_options *opt,
                            struct err *err);
 int transport_smtp_init(struct transport *t, const char *url,
                         const struct transport_options *opt, struct err *err);

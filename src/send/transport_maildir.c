@@ -2,7 +2,11 @@
  * The Maildir transport: each message is written to DIR/tmp under a name
  * no other writer can pick, flushed to disk, then renamed into DIR/new,
  * so a reader never sees half a message and a message handed over (send
- * returned "sent") survives a crash.
+ * returned "sent") survives a crash. With group_commit the flush and the
+ * rename wait for transport_conn_commit, which flushes the file system
+ * once (syncfs) for all the messages waiting, then renames them: a reader
+ * still sees only whole messages, and each one survives a crash from the
+ * commit on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +25,15 @@
 struct maildir {
 	char *dir;
 	char host[128]; /* gethostname with '/' and ':' escaped */
+	int group_commit;
 };
 
 struct maildir_conn {
 	const struct maildir *md;
 	int new_fd; /* DIR/new, to flush the renames */
 	int tmp_fd;
+	char **waiting; /* names in tmp/ until the commit (group_commit) */
+	size_t nwaiting, cap;
 };
 
 /* mkdir -p: makes dir and any missing parents of the Maildir md. */
@@ -87,7 +94,7 @@ static void maildir_release(void *impl)
 static void *maildir_conn_open(struct transport *t, struct err *err)
 {
 	struct maildir *md = t->impl;
-	struct maildir_conn *c = xmalloc(sizeof(*c));
+	struct maildir_conn *c = xcalloc(1, sizeof(*c));
 	struct buf path = BUF_INIT;
 
 	c->md = md;
@@ -114,6 +121,11 @@ static void maildir_conn_close(void *impl)
 {
 	struct maildir_conn *c = impl;
 
+	for (size_t i = 0; i < c->nwaiting; i++) {
+		unlinkat(c->tmp_fd, c->waiting[i], 0);
+		free(c->waiting[i]);
+	}
+	free(c->waiting);
 	close(c->new_fd);
 	close(c->tmp_fd);
 	free(c);
@@ -171,7 +183,8 @@ static int maildir_send(void *impl, const char *envelope_from, const char *rcpt,
 	            0600);
 	if (fd < 0)
 		return fail_local(res, "cannot create tmp/", dir, name);
-	if (write_all(fd, msg, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, msg, len) < 0 ||
+	    (!c->md->group_commit && fsync(fd) < 0)) {
 		int saved = errno;
 
 		close(fd);
@@ -184,6 +197,19 @@ static int maildir_send(void *impl, const char *envelope_from, const char *rcpt,
 		return fail_local(res, "cannot write tmp/", dir, name);
 	}
 	res->stage = TRANSPORT_STAGE_DOT;
+	if (c->md->group_commit) {
+		if (c->nwaiting == c->cap) {
+			c->cap = c->cap ? 2 * c->cap : 64;
+			c->waiting = xrealloc(c->waiting,
+			                      c->cap * sizeof(*c->waiting));
+		}
+		c->waiting[c->nwaiting++] = xstrdup(name);
+		res->code = 250;
+		transport_set_text(res, "written to %s/tmp/%s until the commit",
+		                   dir, name);
+		transport_classify(res);
+		return 0;
+	}
 	if (renameat(c->tmp_fd, name, c->new_fd, name) < 0) {
 		int saved = errno;
 
@@ -200,15 +226,52 @@ static int maildir_send(void *impl, const char *envelope_from, const char *rcpt,
 	return 0;
 }
 
+static int maildir_commit(void *impl, struct err *err)
+{
+	struct maildir_conn *c = impl;
+	const char *dir = c->md->dir;
+	size_t done = 0;
+	int ret = -1;
+
+	if (!c->nwaiting)
+		return 0;
+	/* One flush of the file system for every message waiting: the
+	 * data is on disk before any name appears in new/. */
+	if (syncfs(c->tmp_fd) < 0)
+		return err_errno(err, "maildir %s: cannot flush tmp/", dir);
+	for (; done < c->nwaiting; done++)
+		if (renameat(c->tmp_fd, c->waiting[done], c->new_fd,
+		             c->waiting[done]) < 0) {
+			err_errno(err,
+			          "maildir %s: cannot move tmp/%s into new/",
+			          dir, c->waiting[done]);
+			goto out;
+		}
+	if (fsync(c->new_fd) < 0) {
+		err_errno(err, "maildir %s: cannot flush new/", dir);
+		goto out;
+	}
+	ret = 0;
+out:
+	/* Those moved are no longer this connection's to remove. */
+	for (size_t i = 0; i < done; i++)
+		free(c->waiting[i]);
+	memmove(c->waiting, c->waiting + done,
+	        (c->nwaiting - done) * sizeof(*c->waiting));
+	c->nwaiting -= done;
+	return ret;
+}
+
 static const struct transport_ops maildir_ops = {
         .conn_open = maildir_conn_open,
         .conn_close = maildir_conn_close,
         .send = maildir_send,
+        .commit = maildir_commit,
         .release = maildir_release,
 };
 
 int transport_maildir_init(struct transport *t, const char *dir,
-                           struct err *err)
+                           const struct transport_options *opt, struct err *err)
 {
 	static const char *const subdirs[] = {"tmp", "new", "cur"};
 	struct maildir *md;
@@ -222,6 +285,7 @@ int transport_maildir_init(struct transport *t, const char *dir,
 		                    "use maildir:DIR");
 	md = xcalloc(1, sizeof(*md));
 	md->dir = xstrndup(dir, n);
+	md->group_commit = opt->group_commit;
 	maildir_host(md->host, sizeof(md->host));
 	for (size_t i = 0; i < 3; i++) {
 		buf_reset(&path);

@@ -27,3 +27,21 @@ expect_status() { # expect_status ADDR STATUS DESCRIPTION
   got=$(field "$1" status)
   if [ "$got" = "$2" ]; then pass "$3"; else fail "$3: $1 is $got, expected $2"; fi
 }
+# contrib_workspace [ALLOWANCE]: a fresh workspace in $T/ws (the current
+# directory afterwards) with the open issue 2027-01, the partner Family
+# Hub (contact ann@partner.example) whose secret is in $secret, answers
+# allowed ALLOWANCE an hour (the default when not given), and an empty
+# Maildir $md.
+contrib_workspace() {
+  new_workspace
+  cd "$T/ws"
+  [ -z "${1:-}" ] || sed -i "s/^store:/inbox:\n  replies_per_hour: $1\n\nstore:/" bulletin.yaml
+  "$BULLETIN" new 2027-01 --title "January" --date "$(date -u -d '+30 days' +%F)" \
+    --deadline "$(date -u -d '+20 days' +%F)" > /dev/null
+  "$BULLETIN" partners add "Family Hub" --contact ann@partner.example > "$T/add.out" 2>&1 ||
+    { echo "FAIL: partners add: $(cat "$T/add.out")" >&2; exit 1; }
+  secret=$(grep -oE 'contribute/[a-z2-7]{26}' "$T/add.out" | head -1 | cut -d/ -f2)
+  [ -n "$secret" ] || { echo "FAIL: no secret in: $(cat "$T/add.out")" >&2; exit 1; }
+  md=$T/md
+  mkdir -p "$md/new" "$md/cur" "$md/tmp"
+}

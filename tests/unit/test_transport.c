@@ -293,6 +293,60 @@ out:
 	err_release(&err);
 }
 
+/* Files in DIR/SUB. */
+static int count_in(const char *dir, const char *sub)
+{
+	struct buf path = BUF_INIT;
+	int n;
+
+	buf_addf(&path, "%s/%s", dir, sub);
+	n = count_files(path.data, NULL);
+	buf_release(&path);
+	return n;
+}
+
+/*
+ * group_commit: messages wait in tmp/ until the commit, which moves them
+ * all into new/; those not committed when the connection closes are
+ * removed; a commit with nothing waiting does nothing.
+ */
+static void test_maildir_group_commit(void)
+{
+	struct transport_options o = {.group_commit = 1};
+	struct buf url = BUF_INIT, dir = BUF_INIT;
+	struct err err = ERR_INIT;
+	struct transport_result res;
+	struct transport_conn *c;
+	struct transport *t;
+
+	buf_addf(&dir, "%s/group", tmpdir);
+	buf_addf(&url, "maildir:%s", dir.data);
+	t = transport_open(url.data, &o, &err);
+	c = t ? transport_conn_open(t, &err) : NULL;
+	CHECK(c != NULL);
+	if (!c)
+		goto out;
+	for (int i = 0; i < 3; i++)
+		CHECK(transport_send(c, "", "a@example.net", "x\r\n", 3,
+		                     &res) == 0 &&
+		      res.cls == TRANSPORT_SENT);
+	CHECK(count_in(dir.data, "tmp") == 3 && count_in(dir.data, "new") == 0);
+	CHECK(transport_conn_commit(c, &err) == 0);
+	CHECK(count_in(dir.data, "tmp") == 0 && count_in(dir.data, "new") == 3);
+	CHECK(transport_conn_commit(c, &err) == 0);
+	CHECK(count_in(dir.data, "new") == 3);
+	CHECK(transport_send(c, "", "a@example.net", "y\r\n", 3, &res) == 0);
+	CHECK(count_in(dir.data, "tmp") == 1);
+	transport_conn_close(c);
+	CHECK(count_in(dir.data, "tmp") == 0 && count_in(dir.data, "new") == 3);
+	CHECK_STR(err_msg(&err), "");
+out:
+	transport_free(t);
+	buf_release(&url);
+	buf_release(&dir);
+	err_release(&err);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -302,6 +356,7 @@ int main(void)
 	test_parse_reply();
 	test_classify();
 	test_maildir();
+	test_maildir_group_commit();
 	if (check_failures == 0) {
 		struct buf cmd = BUF_INIT;
 
