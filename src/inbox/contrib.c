@@ -623,6 +623,62 @@ static void text_version(struct buf *out, const struct contribution *k)
 		markdown_text(k->doc, &mo, out);
 }
 
+/* The sections, as a partner would write them: "Best start (best-start), ...".
+ */
+static void section_names(const struct config *cfg, struct buf *out)
+{
+	for (size_t i = 0; i < cfg->nsections; i++)
+		buf_addf(out, "%s%s", i ? "; " : "", cfg->sections[i].title);
+}
+
+/*
+ * A check in the words of someone who sent the piece by email: the
+ * compiler's messages name lines of a file ('section: ', "the details at
+ * the top"), which this partner never saw; they wrote an email, whose
+ * subject is the title and whose first lines may be Section:, Type:,
+ * Event: and Alt:. Others read as they are.
+ */
+static void mail_message(const struct config *cfg, const struct diag *g,
+                         const struct contribution *k, struct buf *out)
+{
+	const char *code = g->code;
+
+	if (!strcmp(code, "missing-title")) {
+		buf_adds(out, "your email had no subject: the subject is the "
+		              "piece's title, so send it again with one");
+	} else if (!strcmp(code, "missing-section") ||
+	           !strcmp(code, "unknown-section")) {
+		if (k && k->section && *k->section)
+			buf_addf(out,
+			         "we could not tell which section \"%s\" "
+			         "is. ",
+			         k->section);
+		buf_adds(out, "Say which section your piece is for: start "
+		              "your email with a line like 'Section: ");
+		buf_adds(out, cfg->nsections ? cfg->sections[0].title : "");
+		buf_adds(out, "'. The sections are: ");
+		section_names(cfg, out);
+	} else if (!strcmp(code, "unknown-type")) {
+		buf_addf(out,
+		         "we do not know the kind of piece \"%s\": start your "
+		         "email with a line 'Type: ' and one of news, case "
+		         "study, event or opportunity",
+		         k && k->type ? k->type : "");
+	} else if (!strcmp(code, "event-start") || !strcmp(code, "event-end")) {
+		buf_adds(out, "an event needs its day and times: start your "
+		              "email with a line like 'Event: 2027-01-21 10:00 "
+		              "to 12:00, Town Hall, Luton'");
+	} else if (!strcmp(code, "image-alt")) {
+		buf_addf(out,
+		         "describe what the picture shows, for people who "
+		         "cannot see it (%s): start your email with a line "
+		         "'Alt: ' and a few words",
+		         k && k->image ? k->image : "the picture");
+	} else {
+		buf_adds(out, g->msg);
+	}
+}
+
 /* The checks, the text version, the link: the answer to a saved piece. */
 static int piece_answer(struct contrib *c, const char *slug, int replaced,
                         struct err *err)
@@ -646,10 +702,12 @@ static int piece_answer(struct contrib *c, const char *slug, int replaced,
 	if (replaced)
 		buf_adds(t, "The version you sent before is kept, in case you "
 		            "need it.\n\n");
-	for (size_t i = 0; i < d.n; i++)
-		buf_addf(&fix, "%s%s\n",
-		         d.v[i].level == DIAG_ERROR ? "Please fix: " : "",
-		         d.v[i].msg);
+	for (size_t i = 0; i < d.n; i++) {
+		buf_adds(&fix,
+		         d.v[i].level == DIAG_ERROR ? "Please fix: " : "");
+		mail_message(c->o->cfg, &d.v[i], k, &fix);
+		buf_addch(&fix, '\n');
+	}
 	buf_add(&fix, c->cm.problems.data, c->cm.problems.len);
 	if (fix.len)
 		add_lines(t, "What to check:", fix.data);

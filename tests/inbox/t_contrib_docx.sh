@@ -93,7 +93,8 @@ for f in os.listdir(d):
     got[str(m["Subject"])] = m.get_content()
 story, walk = got["Re: Story sacks"], got["Re: Walk and talk"]
 assert f"kept beside your piece for you to place: {slug}-photo-2.png" in story, story
-assert "describe what the picture shows" in story, story
+assert "describe what the picture shows" in story and "a line 'Alt: '" in story, story
+assert "image_alt" not in story, story
 assert f"{wslug}-photo-2.png" in walk, walk
 assert "describe what the picture shows" not in walk, walk
 PY

@@ -140,7 +140,9 @@ gm = bysubj["Re: Re: Fair work charter"][0]
 assert gm["References"].split() == ["<call0@example.org>", "<call1@example.org>",
                                     "<CAgmail123@partner.example>"], gm["References"]
 cafe = bysubj["Re: AW: RE[2]: Café opens"][0].get_content()
-assert "Please fix: missing 'section'" in cafe, cafe
+# In the words of someone who wrote an email, not of a file's details.
+assert "Please fix: Say which section your piece is for: start your email with a line like 'Section: " in cafe, cafe
+assert "The sections are: " in cafe and "'section'" not in cafe and "details at the top" not in cafe, cafe
 tnef = bysubj["Re: My piece"]
 assert any("turn off rich-text formatting" in m.get_content() for m in tnef)
 told = bysubj["Someone else used your contribution address"]
