@@ -874,8 +874,8 @@ static void add_counts(struct tmpl_data *d, struct tmpl_value *m, long people,
 
 /* The links of rows[first]'s piece in its issue, with their total. */
 static struct tmpl_value *piece_clicks(struct tmpl_data *d,
-                                       const struct clicks_row *rows,
-                                       size_t n, size_t first)
+                                       const struct clicks_row *rows, size_t n,
+                                       size_t first)
 {
 	struct tmpl_value *m = tmpl_map(d), *links = tmpl_list(d);
 	const struct clicks_row *r0 = &rows[first];
@@ -918,7 +918,7 @@ static int piece_seen(const struct clicks_row *rows, size_t i)
  * Nothing without tracking.clicks.
  */
 static void add_clicks(struct visit *v, struct tmpl_data *d,
-                      struct tmpl_value *root)
+                       struct tmpl_value *root)
 {
 	struct tmpl_value *issues = tmpl_list(d), *m = NULL, *pieces = NULL;
 	struct clicks_row *rows = NULL;

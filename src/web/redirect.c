@@ -195,8 +195,7 @@ static struct entry *find_in(const struct table *t, const char *issue)
 {
 	size_t i = position(t, issue);
 
-	return t && i < t->n && !strcmp(t->v[i]->issue, issue) ? t->v[i]
-	                                                       : NULL;
+	return t && i < t->n && !strcmp(t->v[i]->issue, issue) ? t->v[i] : NULL;
 }
 
 static struct entry *find(struct redirect *r, const char *issue)
