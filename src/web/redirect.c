@@ -81,7 +81,7 @@ int redirect_is_scanner(const char *ua)
 
 	if (!ua || !*ua)
 		return 1;
-	for (; ua[n] && n < UA_MAX; n++)
+	for (; n < UA_MAX && ua[n]; n++)
 		low[n] = ua[n] >= 'A' && ua[n] <= 'Z' ? (char)(ua[n] + 32)
 		                                      : ua[n];
 	low[n] = '\0';
@@ -248,36 +248,39 @@ static struct entry *load(struct redirect *r, const char *issue, int *failed)
 	return e;
 }
 
+/* A copy of now (NULL: none) with e in its place. */
+static struct table *table_with(const struct table *now, struct entry *e)
+{
+	size_t n = now ? now->n : 0, at = position(now, e->issue), k = 0;
+	struct table *t =
+	        xcalloc(1, sizeof(*t) + (n + 1) * sizeof(struct entry *));
+
+	t->n = n + 1;
+	for (size_t i = 0; i < t->n; i++)
+		t->v[i] = i == at ? e : now->v[k++];
+	return t;
+}
+
 /*
  * Publishes a table with e added, unless issue is there already (then
  * that entry) or the table is full (then NULL: e is not kept).
  */
 static struct entry *publish(struct redirect *r, struct entry *e)
 {
-	struct table *t, *now;
+	struct table *now;
 	struct entry *kept;
-	size_t at;
 
 	pthread_mutex_lock(&r->grow_lock);
 	now = current(r);
 	kept = find_in(now, e->issue);
 	if (!kept && (!now || now->n < MAX_ISSUES)) {
-		at = position(now, e->issue);
-		t = xcalloc(1, sizeof(*t) + ((now ? now->n : 0) + 1) *
-		                                    sizeof(t->v[0]));
-		t->n = (now ? now->n : 0) + 1;
-		if (at)
-			memcpy(t->v, now->v, at * sizeof(t->v[0]));
-		t->v[at] = e;
-		if (now && at < now->n)
-			memcpy(t->v + at + 1, now->v + at,
-			       (now->n - at) * sizeof(t->v[0]));
 		if (now) {
-			r->old = xrealloc(r->old,
-			                  (r->nold + 1) * sizeof(*r->old));
+			r->old = xrealloc(
+			        r->old, (r->nold + 1) * sizeof(struct table *));
 			r->old[r->nold++] = now;
 		}
-		__atomic_store_n(&r->table, t, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->table, table_with(now, e),
+		                 __ATOMIC_RELEASE);
 		kept = e;
 	}
 	pthread_mutex_unlock(&r->grow_lock);
