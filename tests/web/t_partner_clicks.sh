@@ -4,11 +4,7 @@
 # pieces; without tracking.clicks it shows none.
 source tests/lib.sh
 source tests/web/lib.sh
-sample_workspace
-WS=$T/sample
-cd "$WS"
-printf 'tracking:\n  clicks: true\n' >> bulletin.yaml
-"$BULLETIN" subscribers import subscribers/sample.csv >/dev/null
+clicks_workspace
 "$BULLETIN" compile 2026-12 >/dev/null
 "$BULLETIN" approve 2026-12 >/dev/null
 "$BULLETIN" send 2026-12 >"$T/send.out" 2>&1 || { fail "send:"; cat "$T/send.out" >&2; }
