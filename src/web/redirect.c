@@ -213,32 +213,33 @@ static void entry_free(struct entry *e)
 	free(e);
 }
 
-/* The recorded table of issue and its send's times; NULL when none. */
-static struct entry *load(struct redirect *r, const char *issue, int *failed)
+/* Opens the reader if it is not open yet (reader_lock held): 1 open. */
+static int reader_ready(struct redirect *r, struct err *err)
+{
+	struct buf path = BUF_INIT;
+
+	if (r->reader_open)
+		return 1;
+	config_path(r->cfg, &path, "%s", r->cfg->store);
+	r->reader_open = store_open(&r->reader, path.data, err) == 0;
+	buf_release(&path);
+	return r->reader_open;
+}
+
+/* The recorded table of issue and its send's times; NULL when none
+ * (reader_lock held, the reader open). */
+static struct entry *load(struct redirect *r, const char *issue,
+                          struct err *err)
 {
 	struct entry *e = xcalloc(1, sizeof(*e));
 	struct store_campaign c;
-	struct err err = ERR_INIT;
-	int found = -1;
+	int found = clicks_links(&r->reader, issue, &e->links, err);
 
-	pthread_mutex_lock(&r->reader_lock);
-	if (!r->reader_open) {
-		struct buf path = BUF_INIT;
-
-		config_path(r->cfg, &path, "%s", r->cfg->store);
-		r->reader_open = store_open(&r->reader, path.data, &err) == 0;
-		buf_release(&path);
-	}
-	if (r->reader_open)
-		found = clicks_links(&r->reader, issue, &e->links, &err);
-	if (found > 0 && store_campaign_find(&r->reader, issue, &c, &err) > 0) {
+	if (found > 0 && store_campaign_find(&r->reader, issue, &c, err) > 0) {
 		e->started = c.started;
 		e->finished = c.finished;
 		store_campaign_release(&c);
 	}
-	pthread_mutex_unlock(&r->reader_lock);
-	err_release(&err);
-	*failed = found < 0;
 	if (found <= 0) {
 		entry_free(e);
 		return NULL;
@@ -288,30 +289,36 @@ static struct entry *publish(struct redirect *r, struct entry *e)
 }
 
 /*
- * The entry for issue, loaded and kept on first use (NULL: none): only
- * the first request for an issue reads the store. Beyond MAX_ISSUES it
- * is not kept: *owned, and the caller frees it.
+ * Loads the tables of the issues recorded in the store since the last
+ * time (every issue sent with tracking.clicks, up to MAX_ISSUES, the
+ * latest first): at the start and then once a second, on the flushing
+ * thread, so that no request ever reads the store. A send that starts
+ * while the server runs is counted from the next second; a click before
+ * that is answered from build/links, uncounted.
  */
-static struct entry *lookup(struct redirect *r, const char *issue, int *failed,
-                            int *owned)
+static void load_new(struct redirect *r)
 {
-	struct entry *e = find(r, issue), *kept;
+	struct err err = ERR_INIT;
+	char **ids = NULL;
+	size_t n = 0;
 
-	*failed = 0;
-	*owned = 0;
-	if (e)
-		return e;
-	e = load(r, issue, failed);
-	if (!e)
-		return NULL;
-	kept = publish(r, e);
-	/* Beyond MAX_ISSUES the link still answers, uncounted. */
-	*owned = !kept;
-	if (*owned)
-		return e;
-	if (kept != e)
-		entry_free(e);
-	return kept;
+	pthread_mutex_lock(&r->reader_lock);
+	if (reader_ready(r, &err) &&
+	    clicks_issues(&r->reader, MAX_ISSUES, &ids, &n, &err) == 0)
+		for (size_t i = 0; i < n; i++) {
+			struct entry *e;
+
+			if (find(r, ids[i]))
+				continue;
+			e = load(r, ids[i], &err);
+			if (e && publish(r, e) != e)
+				entry_free(e);
+		}
+	pthread_mutex_unlock(&r->reader_lock);
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	err_release(&err);
 }
 
 /* An issue not sent yet: its build/links (uncounted). Caller frees. */
@@ -366,7 +373,7 @@ enum redirect_result redirect_route(struct redirect *r,
 	struct buf url = BUF_INIT;
 	struct entry *e;
 	size_t n;
-	int failed, found, owned;
+	int found;
 
 	if (strncmp(ex->req.path, "/r/", 3))
 		return REDIRECT_NOT_MINE;
@@ -377,17 +384,13 @@ enum redirect_result redirect_route(struct redirect *r,
 		ex->resp.allow = "GET, HEAD";
 		return REDIRECT_ANSWERED;
 	}
-	e = lookup(r, id, &failed, &owned);
-	if (failed)
-		return REDIRECT_FAILED;
+	e = find(r, id);
 	if (e) {
 		found = n <= e->links.n;
-		if (found && ex->req.method == HTTP_GET && !owned)
+		if (found && ex->req.method == HTTP_GET)
 			count(e, n, ex->req.user_agent);
 		if (found)
 			answer(ex, e->links.v[n - 1].url);
-		if (owned)
-			entry_free(e);
 		return found ? REDIRECT_ANSWERED : REDIRECT_NOT_FOUND;
 	}
 	found = build_url(r, id, n, &url);
@@ -490,6 +493,7 @@ int redirect_flush(struct redirect *r, struct err *err)
 	struct flush_job job = {NULL, 0};
 	int ret = 0;
 
+	load_new(r);
 	refresh_sends(r);
 	take_counts(r, &job);
 	if (job.n && writer_run(r->writer, run_flush, &job, err) < 0) {
@@ -532,6 +536,7 @@ struct redirect *redirect_start(const struct config *cfg, struct writer *writer,
 	pthread_mutex_init(&r->reader_lock, NULL);
 	pthread_mutex_init(&r->stop_lock, NULL);
 	pthread_cond_init(&r->stop_cond, NULL);
+	load_new(r);
 	if (pthread_create(&r->flusher, NULL, flusher_main, r)) {
 		err_set(err, "cannot start the thread that counts clicks");
 		redirect_stop(r);

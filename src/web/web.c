@@ -1062,9 +1062,6 @@ static int handle(void *ctx, struct http_exchange *ex)
 	case REDIRECT_NOT_FOUND:
 		web_not_found(w, ex);
 		break;
-	case REDIRECT_FAILED:
-		web_server_error(w, ex);
-		break;
 	case REDIRECT_ANSWERED:
 		break;
 	}
