@@ -306,9 +306,13 @@ static void load_new(struct redirect *r)
 	if (reader_ready(r, &err) &&
 	    clicks_issues(&r->reader, MAX_ISSUES, &ids, &n, &err) == 0)
 		for (size_t i = 0; i < n; i++) {
+			struct table *t = current(r);
 			struct entry *e;
 
-			if (find(r, ids[i]))
+			/* Full: the newer issues answer from build/links. */
+			if (t && t->n >= MAX_ISSUES)
+				break;
+			if (find_in(t, ids[i]))
 				continue;
 			e = load(r, ids[i], &err);
 			if (e && publish(r, e) != e)
