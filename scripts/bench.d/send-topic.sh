@@ -21,6 +21,33 @@ rm -f subscribers/bulletin.db*
 "$BULLETIN" subscribers import "$W/topic.csv" >/dev/null
 mv subscribers/bulletin.db "$W/topic.db"
 rm -f subscribers/bulletin.db* "$W/topic.csv"
+# The recipients' query of both sends (add_recipients in
+# src/store/store_send.c, the same text here), its plan and its time on a
+# copy of the store: the topic is one more test on the row the scan
+# already reads, so both plans must be the same.
+plan_once() { # plan_once FILTER: "plan|seconds rows"
+  local q="INSERT INTO journal (campaign_id, subscriber_id, status, updated_at) SELECT 1, id, 'pending', 0 FROM subscribers WHERE status = 'active' AND id NOT IN (SELECT subscriber_id FROM journal WHERE campaign_id = 1)$1"
+  cp "$W/topic.db" "$W/plan.db"
+  sqlite3 "$W/plan.db" "INSERT INTO campaigns (id, issue, subject, started_at) VALUES (1, 'plan', 'plan', 0)"
+  printf '%s|' "$(sqlite3 "$W/plan.db" "EXPLAIN QUERY PLAN $q" | tail -n +2 | sed 's/^[ |`-]*//' | paste -sd ';')"
+  python3 - "$W/plan.db" "$q" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+t = time.perf_counter(); n = db.execute(sys.argv[2]).rowcount
+print(f"{time.perf_counter() - t:.2f} {n}")
+PY
+  rm -f "$W"/plan.db*
+}
+bit=$(sqlite3 "$W/topic.db" "SELECT 1 << bit FROM topic_bits WHERE key = 'events'")
+all=$(plan_once "")
+one=$(plan_once " AND (topics & $bit) != 0")
+IFS='|' read -r plan_all time_all <<< "$all"
+IFS='|' read -r plan_one time_one <<< "$one"
+print_plans() {
+  echo "  the recipients' query, every topic: $plan_all; ${time_all% *} s for ${time_all#* } rows"
+  echo "  the recipients' query, events only: $plan_one; ${time_one% *} s for ${time_one#* } rows"
+  [ "$plan_all" = "$plan_one" ] && echo "  the same plan: one scan of subscribers either way" || echo "  THE PLANS DIFFER"
+}
 port=$(free_port)
 /usr/sbin/smtp-sink -u nobody "127.0.0.1:$port" 256 &
 SERVERS+=($!)
@@ -41,6 +68,7 @@ topic_once() {
   echo "$t $(sqlite3 subscribers/bulletin.db "SELECT count(*) FROM journal WHERE status = 'sent'") $(sqlite3 subscribers/bulletin.db "SELECT seconds FROM campaigns")"
 }
 echo "bench send topic: $N subscribers (half with the topic), messages of $(stat -c %s issues/2026-12/build/email.html) bytes of HTML, $RUNS run(s) each, alternating, $(nproc) cores"
+print_plans
 all=() one=() all_s=() one_s=()
 for _ in $(seq "$RUNS"); do
   read -r t n s < <(topic_once 2026-12)

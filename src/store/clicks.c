@@ -107,6 +107,39 @@ int clicks_links(struct store *st, const char *issue, struct linktable *t,
 	return t->n > 0;
 }
 
+int clicks_issues(struct store *st, size_t max, char ***ids, size_t *n,
+                  struct err *err)
+{
+	sqlite3_stmt *s = store_prepare(
+	        st,
+	        "SELECT l.issue FROM (SELECT DISTINCT issue FROM click_links) "
+	        "l LEFT JOIN campaigns c ON c.issue = l.issue ORDER BY "
+	        "coalesce(c.started_at, 1 << 62) DESC, l.issue LIMIT ?",
+	        "cannot read which issues have click counts", err);
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		(*ids)[(*n)++] = store_column_text(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < *n; i++)
+			free((*ids)[i]);
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return store_db_fail(
+		        st, "cannot read which issues have click counts", err);
+	}
+	return 0;
+}
+
 int clicks_add(struct store *st, const char *issue, size_t n, long people,
                long early, long scanner, struct err *err)
 {

@@ -44,6 +44,14 @@ int clicks_record_build(struct store *st, const struct config *cfg,
 int clicks_links(struct store *st, const char *issue, struct linktable *t,
                  struct err *err);
 
+/*
+ * The issues with recorded links, at most max, the latest sent first
+ * (one whose send has not opened yet before them all). *ids: caller
+ * frees each and the array. Returns 0, or -1 with err.
+ */
+int clicks_issues(struct store *st, size_t max, char ***ids, size_t *n,
+                  struct err *err);
+
 /* Adds counts to link n of issue (a link not recorded is ignored). */
 int clicks_add(struct store *st, const char *issue, size_t n, long people,
                long early, long scanner, struct err *err);

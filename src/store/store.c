@@ -1022,7 +1022,8 @@ static int subscribe(struct store *st, const char *email,
 
 	if (r < 0)
 		return -1;
-	if (r) {
+	/* The form's sign-up goes on as for anyone new; the hash stays. */
+	if (r && !(su->erased_may_return && su->status == STORE_PENDING)) {
 		*outcome = STORE_ERASED;
 		return 0;
 	}
@@ -1118,6 +1119,46 @@ int store_set_status(struct store *st, int64_t id, enum store_status status,
 	return store_write_end(st, ret, err);
 }
 
+static int confirm(struct store *st, int64_t id, const char *source,
+                   const char *detail, struct err *err)
+{
+	struct store_subscriber cur;
+	struct buf said = BUF_INIT;
+	int r = find(st, S_FIND_ID, NULL, id, &cur, err);
+
+	if (r <= 0)
+		return r;
+	r = 0;
+	if (cur.status == STORE_PENDING)
+		r = is_erased(st, cur.email, err);
+	/* Its owner confirmed: the erasure they asked for ends here. */
+	if (r > 0 && by_hash(st, S_UNERASE, cur.email, err) < 0)
+		r = -1;
+	buf_adds(&said, detail);
+	if (r > 0)
+		buf_adds(&said, " (the address had been erased: it is off the "
+		                "suppression list now)");
+	if (r >= 0 && cur.status == STORE_PENDING)
+		r = store_change_status(st, id, (int)cur.status, STORE_ACTIVE,
+		                        source, said.data, err) < 0
+		            ? -1
+		            : 1;
+	buf_release(&said);
+	store_subscriber_release(&cur);
+	return r;
+}
+
+int store_confirm(struct store *st, int64_t id, const char *source,
+                  const char *detail, struct err *err)
+{
+	int ret;
+
+	if (store_write_begin(st, err) < 0)
+		return -1;
+	ret = confirm(st, id, source, detail, err);
+	return store_write_end(st, ret, err);
+}
+
 int store_unsubscribe_by_token(struct store *st, const char *token,
                                const char *source, const char *detail,
                                int *changed, struct err *err)
@@ -1160,8 +1201,10 @@ static int resubscribe(struct store *st, const char *email, const char *source,
 	if (r < 0)
 		return -1;
 	if (r) {
+		/* Held pending after a sign-up on the form, erased before. */
+		r = by_hash(st, S_UNERASE, email, err) < 0 ? -1 : 1;
 		*changed = cur.status != STORE_ACTIVE;
-		if (*changed)
+		if (r > 0 && *changed)
 			r = store_change_status(st, cur.id, (int)cur.status,
 			                        STORE_ACTIVE, source, reason,
 			                        err) < 0

@@ -17,7 +17,8 @@
  * - an address that is unsubscribed, bounced or complained is never made
  *   pending or active again except by store_resubscribe;
  * - an erased address (only a keyed hash of it is kept) is never added
- *   again except by store_resubscribe;
+ *   again except by store_resubscribe, or by its owner's own sign-up on
+ *   the form (held pending, still erased, until store_confirm);
  * - every change of status appends an event.
  *
  * Each function that writes runs in its own transaction (BEGIN IMMEDIATE,
@@ -131,6 +132,12 @@ struct store_signup {
 	const char *detail_topics; /* the event when topics change */
 	/* email is address_normalise's output already: skip doing it again */
 	int normalised;
+	/*
+	 * The sign-up form: an erased address is held pending like anyone
+	 * new, still on the suppression list (so import and add still refuse
+	 * it) until its owner confirms (store_confirm). Needs STORE_PENDING.
+	 */
+	int erased_may_return;
 };
 
 enum store_outcome {
@@ -169,6 +176,16 @@ int store_find_token(struct store *st, const char *token,
 int store_set_status(struct store *st, int64_t id, enum store_status status,
                      const char *source, const char *detail, int *changed,
                      struct err *err);
+
+/*
+ * The emailed link of a sign-up, followed: pending subscriber id becomes
+ * active (an event with source and detail), and its address, confirmed
+ * by its owner, comes off the suppression list if it was erased (which
+ * the event says). Returns 1 done, 0 when there is no such id or it is
+ * not pending (nothing changed), -1 on error.
+ */
+int store_confirm(struct store *st, int64_t id, const char *source,
+                  const char *detail, struct err *err);
 
 /*
  * The unsubscribe link and one-click POST: a pending or active subscriber

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clicks.h"
 #include "file.h"
 #include "issue.h"
 #include "lifecycle.h"
@@ -851,6 +852,108 @@ static struct tmpl_value *issue_item(struct visit *v, struct tmpl_data *d,
 	return m;
 }
 
+/* Click counts. */
+
+static void add_count(struct tmpl_data *d, struct tmpl_value *m,
+                      const char *key, long n)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b, "%ld", n);
+	tmpl_map_str(d, m, key, b.data);
+	buf_release(&b);
+}
+
+static void add_counts(struct tmpl_data *d, struct tmpl_value *m, long people,
+                       long early, long scanner)
+{
+	add_count(d, m, "people", people);
+	add_count(d, m, "early", early);
+	add_count(d, m, "scanner", scanner);
+}
+
+/* The links of rows[first]'s piece in its issue, with their total. */
+static struct tmpl_value *piece_clicks(struct tmpl_data *d,
+                                       const struct clicks_row *rows, size_t n,
+                                       size_t first)
+{
+	struct tmpl_value *m = tmpl_map(d), *links = tmpl_list(d);
+	const struct clicks_row *r0 = &rows[first];
+	long people = 0, early = 0, scanner = 0;
+
+	for (size_t i = first; i < n && !strcmp(rows[i].issue, r0->issue);
+	     i++) {
+		struct tmpl_value *l;
+
+		if (strcmp(rows[i].piece, r0->piece))
+			continue;
+		l = tmpl_map(d);
+		tmpl_map_str(d, l, "url", rows[i].url);
+		add_counts(d, l, rows[i].people, rows[i].early,
+		           rows[i].scanner);
+		tmpl_list_add(links, l);
+		people += rows[i].people;
+		early += rows[i].early;
+		scanner += rows[i].scanner;
+	}
+	tmpl_map_str(d, m, "piece", r0->piece);
+	tmpl_map_set(m, "links", links);
+	add_counts(d, m, people, early, scanner);
+	return m;
+}
+
+/* Whether rows[i]'s piece came earlier in its issue (already shown). */
+static int piece_seen(const struct clicks_row *rows, size_t i)
+{
+	for (size_t k = i; k-- > 0 && !strcmp(rows[k].issue, rows[i].issue);)
+		if (!strcmp(rows[k].piece, rows[i].piece))
+			return 1;
+	return 0;
+}
+
+/*
+ * The counts on the links of the partner's own pieces in the issues sent
+ * (clicks_for_partner: by the partner named in each piece's details), by
+ * issue and piece, split as 'bulletin status --clicks' splits them.
+ * Nothing without tracking.clicks.
+ */
+static void add_clicks(struct visit *v, struct tmpl_data *d,
+                       struct tmpl_value *root)
+{
+	struct tmpl_value *issues = tmpl_list(d), *m = NULL, *pieces = NULL;
+	struct clicks_row *rows = NULL;
+	struct err err = ERR_INIT;
+	size_t n = 0;
+
+	if (v->c->cfg->track_clicks &&
+	    clicks_for_partner(v->st, v->p.name, &rows, &n, &err) < 0)
+		web_say(v->c->w, "bulletin: %s", err_msg(&err));
+	for (size_t i = 0; i < n; i++) {
+		if (!i || strcmp(rows[i].issue, rows[i - 1].issue)) {
+			struct diags ds = DIAGS_INIT;
+			struct issue meta;
+
+			issue_load_meta(&meta, v->c->cfg, rows[i].issue, &ds,
+			                &err);
+			m = tmpl_map(d);
+			pieces = tmpl_list(d);
+			tmpl_map_str(d, m, "id", rows[i].issue);
+			tmpl_map_str(d, m, "title",
+			             meta.title ? meta.title : rows[i].issue);
+			tmpl_map_set(m, "pieces", pieces);
+			tmpl_list_add(issues, m);
+			issue_release(&meta);
+			diags_release(&ds);
+		}
+		if (!piece_seen(rows, i))
+			tmpl_list_add(pieces, piece_clicks(d, rows, n, i));
+	}
+	tmpl_map_set(root, "clicks", issues);
+	tmpl_map_bool(d, root, "has_clicks", n > 0);
+	clicks_rows_free(rows, n);
+	err_release(&err);
+}
+
 static int partner_page(struct visit *v)
 {
 	struct tmpl_data *d = tmpl_data_new();
@@ -875,6 +978,7 @@ static int partner_page(struct visit *v)
 	tmpl_map_str(d, root, "partner", v->p.name);
 	tmpl_map_set(root, "issues", issues);
 	tmpl_map_bool(d, root, "has_issues", open > 0);
+	add_clicks(v, d, root);
 	web_render(v->c->w, v->ex, 200, "web/partner.html", root);
 	free_strings(ids, n);
 	tmpl_data_free(d);

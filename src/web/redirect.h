@@ -12,12 +12,14 @@
  * GET /r/ISSUE/N (tracking.clicks): a 302 to link N of ISSUE, counted.
  *
  * Only an issue's own links are answered: the table recorded in the
- * store when the issue was sent (store/clicks), or, for an issue not sent
- * yet (a test send, the preview), its build/links, uncounted. Anything
- * else is a 404: an unknown issue or number, a path that is not exactly
- * "/r/" ID "/" digits (the server has already percent-decoded it, so
- * %2F%2F, backslashes and the like fall here too). The Location is never
- * built from the request.
+ * store when the issue was sent (store/clicks; loaded at the start and
+ * by this module's thread within a second of a send starting, so that
+ * no request reads the store), or, for an issue not sent yet (a test
+ * send, the preview) or not loaded yet, its build/links, uncounted.
+ * Anything else is a 404: an unknown issue or number, a path that is not
+ * exactly "/r/" ID "/" digits (the server has already percent-decoded
+ * it, so %2F%2F, backslashes and the like fall here too). The Location
+ * is never built from the request.
  *
  * Counts are kept in memory (atomic adds on the request threads) and
  * written to the store by a thread of this module once a second, and
@@ -40,7 +42,6 @@ enum redirect_result {
 	REDIRECT_NOT_MINE,  /* not a /r/ path */
 	REDIRECT_ANSWERED,  /* ex->resp filled (302, 405) */
 	REDIRECT_NOT_FOUND, /* the caller answers its 404 page */
-	REDIRECT_FAILED,    /* a store error: the caller answers 500 */
 };
 
 /* Handles ex when its path is /r/...; any request thread. */

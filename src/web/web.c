@@ -336,8 +336,8 @@ static int run_confirm(struct store *st, struct writer_job *job,
 		return r;
 	if (p->sub.status != STORE_PENDING)
 		return 0; /* active already, or left: nothing to do */
-	if (store_set_status(st, p->sub.id, STORE_ACTIVE, "web",
-	                     "confirmed from the emailed link", NULL, err) < 0)
+	if (store_confirm(st, p->sub.id, "web",
+	                  "confirmed from the emailed link", err) < 0)
 		return -1;
 	p->sub.status = STORE_ACTIVE;
 	return 0;
@@ -357,7 +357,8 @@ static int signed_up(struct store *st, struct pending *p,
 
 	if (r < 0)
 		return -1;
-	/* Erased on request: nothing is held to mail (and r is 0). */
+	/* An erased address is held pending as anyone new is (the form
+	 * asks store_subscribe so): STORE_ERASED does not come back here. */
 	p->found = r == 1 && outcome != STORE_ERASED;
 	if (p->found && outcome == STORE_SUPPRESSED)
 		return store_return_request(st, p->sub.id, p->topics,
@@ -394,6 +395,7 @@ static int run_subscribe(struct store *st, struct writer_job *job,
 	        .topics = p->topics,
 	        .detail_topics = "topics chosen again on the sign-up form",
 	        .normalised = 1,
+	        .erased_may_return = 1,
 	};
 	enum store_outcome outcome;
 	int r, allowed = 0;
@@ -1060,9 +1062,6 @@ static int handle(void *ctx, struct http_exchange *ex)
 		return archive_route(w, ex);
 	case REDIRECT_NOT_FOUND:
 		web_not_found(w, ex);
-		break;
-	case REDIRECT_FAILED:
-		web_server_error(w, ex);
 		break;
 	case REDIRECT_ANSWERED:
 		break;

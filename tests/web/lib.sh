@@ -100,3 +100,13 @@ expect_security_headers() {
 outbox_count() {
   find "$WS/outbox/new" -type f 2>/dev/null | wc -l
 }
+
+# clicks_workspace: the sample workspace in $WS (= $T/sample, the current
+# folder after) with tracking.clicks on and the sample subscribers.
+clicks_workspace() {
+  sample_workspace
+  WS=$T/sample
+  cd "$WS"
+  printf 'tracking:\n  clicks: true\n' >> bulletin.yaml
+  "$BULLETIN" subscribers import subscribers/sample.csv >/dev/null
+}

@@ -9,11 +9,7 @@
 # shows them per link, piece and partner.
 source tests/lib.sh
 source tests/web/lib.sh
-sample_workspace
-WS=$T/sample
-cd "$WS"
-printf 'tracking:\n  clicks: true\n' >> bulletin.yaml
-"$BULLETIN" subscribers import subscribers/sample.csv >/dev/null
+clicks_workspace
 db() { sqlite3 subscribers/bulletin.db "$1"; }
 BROWSER='Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
 BASE=$(sed -n 's/^ *base_url: *//p' bulletin.yaml | tr -d '"' | head -1)
