@@ -445,22 +445,27 @@ void issuecache_put(struct issuecache *c, const struct issuecache_view *v)
 #define FILE_EVENTS                                                           \
 	(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
 
-/* A change to what wd watches (0 with every: the queue overflowed). */
+/* A change to what wd watches (0: to everything, the queue overflowed);
+ * gone: wd watches nothing any more. Under c->lock. */
 static void changed(struct issuecache *c, int wd, int gone)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		int mine = !wd;
-
-		for (size_t k = 0; k < c->nw && !mine; k++)
-			mine = c->w[k].wd == wd && !strcmp(c->w[k].id, c->v[i].id);
-		if (!mine)
-			continue;
+	for (size_t i = 0; !wd && i < c->n; i++) {
 		c->v[i].changes++;
-		if (gone || !wd)
-			c->v[i].watched = 0; /* watched again at the next look */
+		c->v[i].watched = 0; /* watched again at the next look */
 	}
-	for (size_t k = 0; gone && k < c->nw;) {
-		if (c->w[k].wd == wd) {
+	for (size_t k = 0; wd && k < c->nw;) {
+		if (c->w[k].wd != wd) {
+			k++;
+			continue;
+		}
+		for (size_t i = 0; i < c->n; i++) {
+			if (strcmp(c->v[i].id, c->w[k].id))
+				continue;
+			c->v[i].changes++;
+			if (gone)
+				c->v[i].watched = 0;
+		}
+		if (gone) {
 			free(c->w[k].id);
 			c->w[k] = c->w[--c->nw];
 		} else {
