@@ -69,7 +69,8 @@ static int digest_file(int dfd, const char *base, const char *name,
 	unsigned char chunk[65536];
 	struct sha256 s;
 	ssize_t got;
-	int fd = openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int fd =
+	        openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return err_errno(err, "%s: cannot read it", name);
@@ -97,9 +98,8 @@ static int skipped_name(const char *name)
 
 /* What walk does with each file: its folder, its name there, its name
  * from the root. */
-typedef int (*walk_fn)(void *ctx, int dfd, const char *base,
-                       const char *name, const struct stat *st,
-                       struct err *err);
+typedef int (*walk_fn)(void *ctx, int dfd, const char *base, const char *name,
+                       const struct stat *st, struct err *err);
 
 /*
  * Every regular file under the folder dfd (rel from the root), build/
@@ -369,9 +369,8 @@ struct stat_walk {
 	int *racy;
 };
 
-static int add_file_stat(void *ctx, int dfd, const char *base,
-                         const char *name, const struct stat *st,
-                         struct err *err)
+static int add_file_stat(void *ctx, int dfd, const char *base, const char *name,
+                         const struct stat *st, struct err *err)
 {
 	struct stat_walk *w = ctx;
 
@@ -383,9 +382,8 @@ static int add_file_stat(void *ctx, int dfd, const char *base,
 	return 0;
 }
 
-int inputs_stat_issue(const struct config *cfg, const char *id,
-                      struct buf *rec, long long since, int *racy,
-                      struct err *err)
+int inputs_stat_issue(const struct config *cfg, const char *id, struct buf *rec,
+                      long long since, int *racy, struct err *err)
 {
 	struct stat_walk w = {rec, since, racy};
 	struct buf dir = BUF_INIT;

@@ -89,9 +89,8 @@ void inputs_sort(struct inputs *in);
 void inputs_stat_record(const char *path, struct buf *rec, long long since,
                         int *racy);
 /* Appends the record of every file inputs_collect_issue reads. */
-int inputs_stat_issue(const struct config *cfg, const char *id,
-                      struct buf *rec, long long since, int *racy,
-                      struct err *err);
+int inputs_stat_issue(const struct config *cfg, const char *id, struct buf *rec,
+                      long long since, int *racy, struct err *err);
 
 /* Appends the manifest: one "HEX  NAME\n" line per entry. */
 void inputs_format(const struct inputs *in, struct buf *out);

@@ -176,8 +176,8 @@ static void built_rec(const struct config *cfg, const char *id, long long t,
 }
 
 /* The workspace's file for each template looked for, there or not. */
-static void shared_rec(const struct config *cfg, char *const *looked,
-                       size_t n, long long t, struct buf *rec, int *racy)
+static void shared_rec(const struct config *cfg, char *const *looked, size_t n,
+                       long long t, struct buf *rec, int *racy)
 {
 	struct buf path = BUF_INIT;
 
@@ -386,9 +386,8 @@ static struct issuecache_view *view_load(const struct config *cfg,
 	return v;
 }
 
-const struct issuecache_view *issuecache_view(struct issuecache *c,
-                                              const struct config *cfg,
-                                              const char *id)
+const struct issuecache_view *
+issuecache_view(struct issuecache *c, const struct config *cfg, const char *id)
 {
 	unsigned char fp[SHA256_LEN];
 	struct issuecache_view *v = NULL;
@@ -439,45 +438,48 @@ void issuecache_put(struct issuecache *c, const struct issuecache_view *v)
 /* Watching. */
 
 /* What changes a folder's or a file's content, names or details. */
-#define DIR_EVENTS                                                            \
-	(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |     \
+#define DIR_EVENTS                                                        \
+	(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | \
 	 IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF)
-#define FILE_EVENTS                                                           \
+#define FILE_EVENTS \
 	(IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF)
 
 /* A change to what wd watches (0: to everything, the queue overflowed);
  * gone: wd watches nothing any more. Under c->lock. */
 static void changed(struct issuecache *c, int wd, int gone)
 {
+	size_t kept = 0;
+
 	for (size_t i = 0; !wd && i < c->n; i++) {
 		c->v[i].changes++;
 		c->v[i].watched = 0; /* watched again at the next look */
 	}
-	for (size_t k = 0; wd && k < c->nw;) {
-		if (c->w[k].wd != wd) {
-			k++;
-			continue;
-		}
-		for (size_t i = 0; i < c->n; i++) {
-			if (strcmp(c->v[i].id, c->w[k].id))
+	if (!wd)
+		return;
+	for (size_t k = 0; k < c->nw; k++) {
+		if (c->w[k].wd == wd) {
+			for (size_t i = 0; i < c->n; i++) {
+				if (strcmp(c->v[i].id, c->w[k].id))
+					continue;
+				c->v[i].changes++;
+				if (gone)
+					c->v[i].watched = 0;
+			}
+			if (gone) {
+				free(c->w[k].id);
 				continue;
-			c->v[i].changes++;
-			if (gone)
-				c->v[i].watched = 0;
+			}
 		}
-		if (gone) {
-			free(c->w[k].id);
-			c->w[k] = c->w[--c->nw];
-		} else {
-			k++;
-		}
+		c->w[kept++] = c->w[k];
 	}
+	c->nw = kept;
 }
 
 /* Reads every event waiting; under c->lock. */
 static void drain(struct issuecache *c)
 {
-	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char ev[4096]
+	        __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t got;
 
 	while ((got = read(c->ifd, ev, sizeof(ev))) > 0) {

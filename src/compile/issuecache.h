@@ -85,9 +85,8 @@ struct issuecache_view {
 };
 
 /* The view of issue id (never NULL); give it back with issuecache_put. */
-const struct issuecache_view *issuecache_view(struct issuecache *c,
-                                              const struct config *cfg,
-                                              const char *id);
+const struct issuecache_view *
+issuecache_view(struct issuecache *c, const struct config *cfg, const char *id);
 void issuecache_put(struct issuecache *c, const struct issuecache_view *v);
 
 #endif

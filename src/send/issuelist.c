@@ -97,8 +97,7 @@ static int load_state(struct issuelist_row *r, const struct config *cfg,
 }
 
 static int fill_row(struct issuelist_row *r, const struct config *cfg,
-                    struct store *st, struct issuecache *cache,
-                    struct err *err)
+                    struct store *st, struct issuecache *cache, struct err *err)
 {
 	struct lifecycle lc;
 	struct buf when = BUF_INIT;
@@ -343,8 +342,7 @@ int issuelist_load(const struct config *cfg, struct store *st,
 
 int issuelist_load_cached(const struct config *cfg, struct store *st,
                           struct issuelist_cache *cache,
-                          struct issuelist_row **v, size_t *n,
-                          struct err *err)
+                          struct issuelist_row **v, size_t *n, struct err *err)
 {
 	struct buf page = BUF_INIT;
 	int keep;

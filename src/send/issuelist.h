@@ -47,8 +47,7 @@ void issuelist_cache_free(struct issuelist_cache *c);
 /* issuelist_load with cache (NULL: everything read now). */
 int issuelist_load_cached(const struct config *cfg, struct store *st,
                           struct issuelist_cache *cache,
-                          struct issuelist_row **v, size_t *n,
-                          struct err *err);
+                          struct issuelist_row **v, size_t *n, struct err *err);
 void issuelist_free(struct issuelist_row *v, size_t n);
 
 /* Appends "YYYY-MM-DD HH:MM" in local time, or "-" for 0. */

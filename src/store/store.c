@@ -794,7 +794,8 @@ int store_data_version(struct store *st, int64_t *v, struct err *err)
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) !=
 	    SQLITE_OK)
-		return store_db_fail(st, "cannot read the store's version", err);
+		return store_db_fail(st, "cannot read the store's version",
+		                     err);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*v = sqlite3_column_int64(s, 0);

@@ -32,7 +32,7 @@ struct desk {
 	int https;
 	pthread_mutex_t lock; /* guards sends */
 	struct desk_send *sends;
-	struct issuecache *issues; /* what the issues' files say */
+	struct issuecache *issues;    /* what the issues' files say */
 	struct issuelist_cache *list; /* the issues page's rows */
 };
 

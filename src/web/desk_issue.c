@@ -105,8 +105,8 @@ static void issues_list(struct desk_req *r, int status, const char *error)
 	struct tmpl_value *root, *list;
 	size_t n;
 
-	if (issuelist_load_cached(r->d->cfg, r->st, r->d->list, &v, &n,
-	                          &err) < 0) {
+	if (issuelist_load_cached(r->d->cfg, r->st, r->d->list, &v, &n, &err) <
+	    0) {
 		server_trouble(r, &err);
 		err_release(&err);
 		return;
