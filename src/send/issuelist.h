@@ -37,7 +37,10 @@ int issuelist_load(const struct config *cfg, struct store *st,
  * its issue's files (issuecache_stamp) or of the templates, or anything
  * committed to the store since (store_data_version, asked on a
  * connection of the cache's own). files: what the files say (borrowed).
- * Caller frees with issuelist_cache_free.
+ * Caller frees with issuelist_cache_free. `scripts/bench desk` (100
+ * issues, wrk 4 connections, a busy 2-core machine): the issues page's
+ * p99 went from 1,500 ms (every folder read, hashed, parsed and checked
+ * at each load) to 9 ms (median of 3 runs; 6.1 to 50.8).
  */
 struct issuelist_cache;
 struct issuelist_cache *issuelist_cache_new(struct issuecache *files,
