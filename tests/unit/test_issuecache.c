@@ -118,6 +118,26 @@ static void test_files(const struct config *cfg)
 	CHECK(built.n > 0);
 	inputs_release(&built);
 
+	/* Without inotify, rows are kept on the stat records instead. */
+	{
+		struct buf a = BUF_INIT, b = BUF_INIT;
+		int racy = 0;
+
+		CHECK(issuecache_stamp(c, cfg, "2027-01", &a, &racy, &err) ==
+		      0);
+		CHECK(issuecache_stamp(c, cfg, "2027-01", &b, &racy, &err) ==
+		      0);
+		CHECK(a.len == b.len && !memcmp(a.data, b.data, a.len));
+		CHECK(!racy);
+		append("issues/2027-01/b.md", "A change.\n");
+		buf_reset(&b);
+		CHECK(issuecache_stamp(c, cfg, "2027-01", &b, &racy, &err) ==
+		      0);
+		CHECK(a.len != b.len || memcmp(a.data, b.data, a.len));
+		buf_release(&a);
+		buf_release(&b);
+	}
+
 	CHECK(pieces(NULL, cfg, "2027-01") == 2); /* without a cache */
 	CHECK(same_as_now(NULL, cfg, "2027-01"));
 	issuecache_free(c);
