@@ -63,13 +63,14 @@ static void add_data(struct inputs *in, const char *name, const void *p,
 }
 
 /* The digest of a file's bytes, read in pieces (pictures can be big). */
-static int digest_file(const char *path, const char *name,
+static int digest_file(int dfd, const char *base, const char *name,
                        unsigned char sha[SHA256_LEN], struct err *err)
 {
 	unsigned char chunk[65536];
 	struct sha256 s;
 	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int fd =
+	        openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return err_errno(err, "%s: cannot read it", name);
@@ -95,52 +96,87 @@ static int skipped_name(const char *name)
 	return name[0] == '.' || (n && name[n - 1] == '~');
 }
 
-/* Every regular file under rel (a path from the root), build/ aside. */
-static int walk(struct inputs *in, const struct config *cfg, const char *rel,
-                int depth, struct err *err)
+/* What walk does with each file: its folder, its name there, its name
+ * from the root. */
+typedef int (*walk_fn)(void *ctx, int dfd, const char *base, const char *name,
+                       const struct stat *st, struct err *err);
+
+/*
+ * Every regular file under the folder dfd (rel from the root), build/
+ * aside; from the folder's descriptor, not the whole path each time.
+ */
+static int walk_at(int dfd, const char *rel, int depth, walk_fn fn, void *ctx,
+                   struct err *err)
 {
-	struct buf path = BUF_INIT, name = BUF_INIT;
+	struct buf name = BUF_INIT;
 	struct dirent *de;
-	DIR *d;
+	DIR *d = fdopendir(dfd);
 	int ret = 0;
 
-	config_path(cfg, &path, "%s", rel);
-	d = opendir(path.data);
 	if (!d) {
-		ret = err_errno(err, "%s: cannot read the folder", rel);
-		goto out;
+		close(dfd);
+		return err_errno(err, "%s: cannot read the folder", rel);
 	}
 	while (!ret && (de = readdir(d))) {
 		struct stat st;
-		unsigned char sha[SHA256_LEN];
+		int sub;
 
 		if (skipped_name(de->d_name) ||
 		    (depth == 0 && !strcmp(de->d_name, "build")))
 			continue;
-		buf_reset(&name);
-		buf_addf(&name, "%s/%s", rel, de->d_name);
-		buf_reset(&path);
-		config_path(cfg, &path, "%s", name.data);
-		if (lstat(path.data, &st) < 0)
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue; /* removed while we looked */
 		/* A link to a file counts by its content; links to folders
 		 * are not followed (a loop would never end). */
 		if (S_ISLNK(st.st_mode) &&
-		    (stat(path.data, &st) < 0 || S_ISDIR(st.st_mode)))
+		    (fstatat(dfd, de->d_name, &st, 0) < 0 ||
+		     S_ISDIR(st.st_mode)))
 			continue;
-		if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH)
-			ret = walk(in, cfg, name.data, depth + 1, err);
-		else if (S_ISREG(st.st_mode)) {
-			ret = digest_file(path.data, name.data, sha, err);
-			if (!ret)
-				add_entry(in, name.data, sha);
+		buf_reset(&name);
+		buf_addf(&name, "%s/%s", rel, de->d_name);
+		if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
+			sub = openat(dfd, de->d_name,
+			             O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+			                     O_NOFOLLOW);
+			ret = sub < 0 ? err_errno(err,
+			                          "%s: cannot read the folder",
+			                          name.data)
+			              : walk_at(sub, name.data, depth + 1, fn,
+			                        ctx, err);
+		} else if (S_ISREG(st.st_mode)) {
+			ret = fn(ctx, dfd, de->d_name, name.data, &st, err);
 		}
 	}
 	closedir(d);
-out:
-	buf_release(&path);
 	buf_release(&name);
 	return ret;
+}
+
+/* Every regular file of the issue's folder (rel: "issues/ID"). */
+static int walk(const struct config *cfg, const char *rel, walk_fn fn,
+                void *ctx, struct err *err)
+{
+	struct buf path = BUF_INIT;
+	int dfd;
+
+	config_path(cfg, &path, "%s", rel);
+	dfd = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	buf_release(&path);
+	if (dfd < 0)
+		return err_errno(err, "%s: cannot read the folder", rel);
+	return walk_at(dfd, rel, 0, fn, ctx, err);
+}
+
+static int add_file(void *ctx, int dfd, const char *base, const char *name,
+                    const struct stat *st, struct err *err)
+{
+	unsigned char sha[SHA256_LEN];
+
+	(void)st;
+	if (digest_file(dfd, base, name, sha, err) < 0)
+		return -1;
+	add_entry(ctx, name, sha);
+	return 0;
 }
 
 /* The source of template name: the workspace's, else the built-in one
@@ -189,8 +225,10 @@ static void find_partials(const char *text, char ***names, size_t *n)
 	}
 }
 
-/* The email templates and every partial they include, transitively. */
-static void add_templates(struct inputs *in, const struct config *cfg)
+/* The email templates and every partial they include, transitively;
+ * their names (looked for, found or not) handed to *looked if asked. */
+static void add_templates(struct inputs *in, const struct config *cfg,
+                          char ***looked, size_t *nlooked)
 {
 	char **names = xcalloc(2, sizeof(*names));
 	size_t n = 2;
@@ -208,9 +246,14 @@ static void add_templates(struct inputs *in, const struct config *cfg)
 		add_data(in, label.data, text.data, text.len);
 		find_partials(text.data, &names, &n);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	if (looked) {
+		*looked = names;
+		*nlooked = n;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	}
 	buf_release(&text);
 	buf_release(&label);
 }
@@ -253,25 +296,103 @@ static int by_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int inputs_collect(struct inputs *in, const struct config *cfg, const char *id,
-                   struct err *err)
+int inputs_collect_issue(struct inputs *in, const struct config *cfg,
+                         const char *id, struct err *err)
 {
 	struct buf dir = BUF_INIT;
 	int ret;
 
 	inputs_init(in);
 	buf_addf(&dir, "issues/%s", id);
-	ret = walk(in, cfg, dir.data, 0, err);
+	ret = walk(cfg, dir.data, add_file, in, err);
 	buf_release(&dir);
-	if (ret < 0) {
+	if (ret < 0)
 		inputs_release(in);
-		return -1;
-	}
-	add_templates(in, cfg);
+	return ret;
+}
+
+void inputs_collect_shared(struct inputs *in, const struct config *cfg,
+                           char ***looked, size_t *nlooked)
+{
+	add_templates(in, cfg, looked, nlooked);
 	add_settings(in, cfg);
+}
+
+void inputs_sort(struct inputs *in)
+{
 	if (in->n)
 		qsort(in->v, in->n, sizeof(*in->v), by_name);
+}
+
+int inputs_collect(struct inputs *in, const struct config *cfg, const char *id,
+                   struct err *err)
+{
+	if (inputs_collect_issue(in, cfg, id, err) < 0)
+		return -1;
+	inputs_collect_shared(in, cfg, NULL, NULL);
+	inputs_sort(in);
 	return 0;
+}
+
+static long long ns(struct timespec t)
+{
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* The numbers of st as they are in memory: only ever compared here. */
+static void add_stat(struct buf *rec, const struct stat *st, long long since,
+                     int *racy)
+{
+	long long f[] = {(long long)st->st_mode, (long long)st->st_size,
+	                 (long long)st->st_ino,  (long long)st->st_dev,
+	                 ns(st->st_mtim),        ns(st->st_ctim)};
+
+	buf_add(rec, f, sizeof(f));
+	*racy |= f[4] >= since || f[5] >= since;
+}
+
+void inputs_stat_record(const char *path, struct buf *rec, long long since,
+                        int *racy)
+{
+	struct stat st;
+
+	buf_add(rec, path, strlen(path) + 1);
+	if (stat(path, &st) == 0)
+		add_stat(rec, &st, since, racy);
+	else
+		buf_addf(rec, "-%d", errno);
+}
+
+struct stat_walk {
+	struct buf *rec;
+	long long since;
+	int *racy;
+};
+
+static int add_file_stat(void *ctx, int dfd, const char *base, const char *name,
+                         const struct stat *st, struct err *err)
+{
+	struct stat_walk *w = ctx;
+
+	(void)dfd;
+	(void)base;
+	(void)err;
+	buf_add(w->rec, name, strlen(name) + 1);
+	add_stat(w->rec, st, w->since, w->racy);
+	return 0;
+}
+
+int inputs_stat_issue(const struct config *cfg, const char *id, struct buf *rec,
+                      long long since, int *racy, struct err *err)
+{
+	struct stat_walk w = {rec, since, racy};
+	struct buf dir = BUF_INIT;
+	int ret;
+
+	buf_addf(&dir, "issues/%s", id);
+	ret = walk(cfg, dir.data, add_file_stat, &w, err);
+	buf_release(&dir);
+	return ret;
 }
 
 void inputs_format(const struct inputs *in, struct buf *out)

@@ -58,6 +58,40 @@ void inputs_release(struct inputs *in);
 int inputs_collect(struct inputs *in, const struct config *cfg, const char *id,
                    struct err *err);
 
+/*
+ * inputs_collect in its parts, for a cache (issuecache): the issue's own
+ * files, then the templates and settings every issue shares, then the
+ * order of a manifest.
+ */
+/* The issue's files by content into in (initialised by this call). */
+int inputs_collect_issue(struct inputs *in, const struct config *cfg,
+                         const char *id, struct err *err);
+/*
+ * Adds the email templates and the settings. With looked, *looked
+ * (caller frees each and the array) gets the name of every template
+ * looked for (found in the workspace, built in, or nowhere: "email.html"
+ * is templates/email.html.mustache), *nlooked how many.
+ */
+void inputs_collect_shared(struct inputs *in, const struct config *cfg,
+                           char ***looked, size_t *nlooked);
+void inputs_sort(struct inputs *in);
+
+/*
+ * Stat records, to tell cheaply that files may have changed, as git's
+ * index does: the name, then size, inode, device, mode and both times
+ * (any write changes the ctime, which no one sets by hand). Two equal
+ * records mean the file is as it was, unless it changed within the
+ * clock's resolution of being looked at: *racy is set when a time is at
+ * or after since (nanoseconds since the epoch), and then the record
+ * proves nothing.
+ */
+/* Appends path's record ("-ERRNO" when it cannot be looked at). */
+void inputs_stat_record(const char *path, struct buf *rec, long long since,
+                        int *racy);
+/* Appends the record of every file inputs_collect_issue reads. */
+int inputs_stat_issue(const struct config *cfg, const char *id, struct buf *rec,
+                      long long since, int *racy, struct err *err);
+
 /* Appends the manifest: one "HEX  NAME\n" line per entry. */
 void inputs_format(const struct inputs *in, struct buf *out);
 

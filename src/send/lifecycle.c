@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "issue.h"
+#include "issuecache.h"
 #include "banned.h"
 
 static const char *const state_names[] = {"draft", "compiled", "approved",
@@ -86,13 +87,21 @@ static int load_recorded(struct lifecycle *lc, struct store *st, const char *id,
 int lifecycle_load(struct lifecycle *lc, const struct config *cfg,
                    struct store *st, const char *id, struct err *err)
 {
+	return lifecycle_load_cached(lc, cfg, st, NULL, id, err);
+}
+
+int lifecycle_load_cached(struct lifecycle *lc, const struct config *cfg,
+                          struct store *st, struct issuecache *cache,
+                          const char *id, struct err *err)
+{
 	int found;
 
 	memset(lc, 0, sizeof(*lc));
-	if (inputs_collect(&lc->now, cfg, id, err) < 0)
+	if (issuecache_inputs(cache, cfg, id, &lc->now, err) < 0)
 		return -1;
 	inputs_digest(&lc->now, lc->now_digest);
-	found = inputs_read(&lc->built, cfg, id, &lc->compiled_at, err);
+	found = issuecache_built(cache, cfg, id, &lc->built, &lc->compiled_at,
+	                         err);
 	if (found < 0)
 		goto fail;
 	lc->compiled = found;

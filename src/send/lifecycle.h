@@ -7,6 +7,7 @@
 #include "config.h"
 #include "err.h"
 #include "inputs.h"
+#include "issuecache.h"
 #include "store.h"
 #include "store_issue.h"
 #include "store_partner.h"
@@ -60,6 +61,11 @@ struct lifecycle {
  */
 int lifecycle_load(struct lifecycle *lc, const struct config *cfg,
                    struct store *st, const char *id, struct err *err);
+/* The same, with what the files say kept in cache between looks (the
+ * desk's; NULL: read now). */
+int lifecycle_load_cached(struct lifecycle *lc, const struct config *cfg,
+                          struct store *st, struct issuecache *cache,
+                          const char *id, struct err *err);
 void lifecycle_release(struct lifecycle *lc);
 
 /*

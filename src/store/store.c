@@ -787,6 +787,25 @@ static int count_erased(struct store *st, long *n, struct err *err)
 	return 0;
 }
 
+int store_data_version(struct store *st, int64_t *v, struct err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return store_db_fail(st, "cannot read the store's version",
+		                     err);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW
+	               ? 0
+	               : store_db_fail(st, "cannot read the store's version",
+	                               err);
+}
+
 int store_begin(struct store *st, struct err *err)
 {
 	if (st->in_txn)

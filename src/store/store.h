@@ -115,6 +115,14 @@ int store_begin(struct store *st, struct err *err);
 int store_commit(struct store *st, struct err *err);
 void store_rollback(struct store *st);
 
+/*
+ * A number that changes whenever another connection (of this process or
+ * any other) commits a change to the store: SQLite's data_version, for a
+ * cache that keeps a connection of its own, which it never writes with,
+ * to ask. Returns 0, or -1 with err.
+ */
+int store_data_version(struct store *st, int64_t *v, struct err *err);
+
 /* Someone to add (or find already there). */
 struct store_signup {
 	const char *email; /* as given; normalised here */

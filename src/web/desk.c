@@ -685,6 +685,8 @@ struct desk *desk_start(const struct desk_options *o, struct err *err)
 	/* __Host-: only over https, for this host, path /, never shared. */
 	d->cookie_name = d->https ? "__Host-desk" : "desk";
 	pthread_mutex_init(&d->lock, NULL);
+	d->issues = issuecache_new(ISSUECACHE_RACY_NS);
+	d->list = issuelist_cache_new(d->issues, d->cfg);
 	d->pages = pages_load(d->cfg, page_names, partial_names, err);
 	if (!d->pages) {
 		desk_stop(d);
@@ -699,6 +701,8 @@ void desk_stop(struct desk *d)
 	if (!d)
 		return;
 	desk_sends_stop(d);
+	issuelist_cache_free(d->list);
+	issuecache_free(d->issues);
 	pthread_mutex_destroy(&d->lock);
 	pages_free(d->pages);
 	ratelimit_free(d->logins);

@@ -13,6 +13,8 @@
 
 #include "desk.h"
 #include "form.h"
+#include "issuecache.h"
+#include "issuelist.h"
 #include "role.h"
 #include "store.h"
 #include "store_desk.h"
@@ -31,6 +33,8 @@ struct desk {
 	int https;
 	pthread_mutex_t lock; /* guards sends */
 	struct desk_send *sends;
+	struct issuecache *issues;    /* what the issues' files say */
+	struct issuelist_cache *list; /* the issues page's rows */
 };
 
 /* One request, from the router to the answer. */

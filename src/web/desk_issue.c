@@ -16,7 +16,6 @@
 #include "issue.h"
 #include "issuelist.h"
 #include "lifecycle.h"
-#include "lint.h"
 #include "newissue.h"
 #include "preview.h"
 #include "site.h"
@@ -106,7 +105,8 @@ static void issues_list(struct desk_req *r, int status, const char *error)
 	struct tmpl_value *root, *list;
 	size_t n;
 
-	if (issuelist_load(r->d->cfg, r->st, &v, &n, &err) < 0) {
+	if (issuelist_load_cached(r->d->cfg, r->st, r->d->list, &v, &n, &err) <
+	    0) {
 		server_trouble(r, &err);
 		err_release(&err);
 		return;
@@ -233,26 +233,22 @@ static void pieces(struct desk_req *r, struct tmpl_value *root,
 	add_num(r, root, "errors", (long long)diags_count(d, DIAG_ERROR));
 }
 
-/* The contributions with their problems, read now. */
+/* The contributions with their problems, as the files are now. */
 static void issue_content(struct desk_req *r, struct tmpl_value *root,
                           const char *id)
 {
-	struct issue is;
-	struct diags d = DIAGS_INIT;
-	struct err err = ERR_INIT;
+	const struct issuecache_view *v =
+	        issuecache_view(r->d->issues, r->d->cfg, id);
 
-	if (issue_load(&is, r->d->cfg, id, &d, &err) == 0) {
-		lint_issue(&is, r->d->cfg, &d);
-		diags_sort(&d);
-		add_str(r, root, "issue_title", is.title);
-		add_str(r, root, "deadline", is.deadline ? is.deadline : "");
-		pieces(r, root, &is, &d);
+	if (v->loaded) {
+		add_str(r, root, "issue_title", v->is.title);
+		add_str(r, root, "deadline",
+		        v->is.deadline ? v->is.deadline : "");
+		pieces(r, root, &v->is, &v->d);
 	} else {
-		add_str(r, root, "load_error", err_msg(&err));
+		add_str(r, root, "load_error", err_msg(&v->err));
 	}
-	issue_release(&is);
-	diags_release(&d);
-	err_release(&err);
+	issuecache_put(r->d->issues, v);
 }
 
 /* What changed since the last approval, one line each. */
@@ -317,7 +313,8 @@ static void issue_page(struct desk_req *r, const char *id, int status,
 	struct tmpl_value *root;
 	struct buf title = BUF_INIT;
 
-	if (lifecycle_load(&lc, r->d->cfg, r->st, id, &err) < 0) {
+	if (lifecycle_load_cached(&lc, r->d->cfg, r->st, r->d->issues, id,
+	                          &err) < 0) {
 		server_trouble(r, &err);
 		err_release(&err);
 		return;

@@ -361,7 +361,10 @@ void desk_send_progress(struct desk_req *r, const char *id)
 	tmpl_map_str(r->data, root, "elsewhere", elsewhere ? who.data : NULL);
 	/* A page that refreshes itself while the send runs: no script. */
 	tmpl_map_bool(r->data, root, "refresh", going || elsewhere);
-	if (journal_status(r, root, id, &err) < 0)
+	/* The journal's status once the desk's own run has ended: while it
+	 * runs, its live figures say the same without reading the journal
+	 * (a page that refreshes itself must not slow the send it shows). */
+	if (!going && journal_status(r, root, id, &err) < 0)
 		desk_message(r, 500, "Something went wrong", err_msg(&err));
 	else
 		desk_render(r, 200, "desk/progress.html");
