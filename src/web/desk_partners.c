@@ -24,7 +24,6 @@
 #include "http.h"
 #include "issue.h"
 #include "lifecycle.h"
-#include "lint.h"
 #include "store_partner.h"
 #include "banned.h"
 
@@ -71,28 +70,30 @@ static void may_partners(struct desk_req *r, struct tmpl_value *root)
 	              role_may(r->user.role, ROLE_PARTNERS));
 }
 
-/* An issue loaded with the compiler's checks, for its pieces' states. */
+/*
+ * An issue loaded with the compiler's checks, for its pieces' states:
+ * the desk's cache of them (issuecache), so a page over every issue
+ * reads only what changed since the last look.
+ */
 struct checked {
-	struct issue is;
-	struct diags d;
+	const struct issuecache_view *v;
+	const struct issue *is;
+	const struct diags *d;
 	int ok;
 };
 
 static void checked_load(struct desk_req *r, const char *id, struct checked *c)
 {
-	struct err err = ERR_INIT;
-
-	c->d = (struct diags)DIAGS_INIT;
-	c->ok = issue_load(&c->is, r->d->cfg, id, &c->d, &err) == 0;
-	if (c->ok)
-		lint_issue(&c->is, r->d->cfg, &c->d);
-	err_release(&err);
+	c->v = issuecache_view(r->d->issues, r->d->cfg, id);
+	c->ok = c->v->loaded;
+	c->is = &c->v->is;
+	c->d = &c->v->d;
 }
 
-static void checked_release(struct checked *c)
+static void checked_release(struct desk_req *r, struct checked *c)
 {
-	issue_release(&c->is);
-	diags_release(&c->d);
+	if (c->v)
+		issuecache_put(r->d->issues, c->v);
 }
 
 /* A piece's state in words, as the compiler's checks leave it. */
@@ -101,12 +102,12 @@ static void piece_state(const struct checked *c, const struct contribution *k,
 {
 	size_t errors = 0, warnings = 0;
 
-	for (size_t i = 0; i < c->d.n; i++) {
-		if (strcmp(c->d.v[i].file, k->path))
+	for (size_t i = 0; i < c->d->n; i++) {
+		if (strcmp(c->d->v[i].file, k->path))
 			continue;
-		if (c->d.v[i].level == DIAG_ERROR)
+		if (c->d->v[i].level == DIAG_ERROR)
 			errors++;
-		else if (c->d.v[i].level == DIAG_WARNING)
+		else if (c->d->v[i].level == DIAG_WARNING)
 			warnings++;
 	}
 	buf_reset(out);
@@ -146,14 +147,15 @@ static size_t pieces_of(struct desk_req *r, const char *issue,
 {
 	size_t n = 0;
 
-	for (size_t i = 0; c->ok && i < c->is.n; i++)
-		if (store_partner_owns(p, c->is.v[i].partner) && ++n)
+	for (size_t i = 0; c->ok && i < c->is->n; i++)
+		if (store_partner_owns(p, c->is->v[i].partner) && ++n)
 			tmpl_list_add(list,
-			              piece_item(r, issue, c, &c->is.v[i], 0));
-	for (size_t i = 0; c->ok && i < c->is.nwithdrawn; i++)
-		if (store_partner_owns(p, c->is.withdrawn[i].partner) && ++n)
-			tmpl_list_add(list, piece_item(r, issue, c,
-			                               &c->is.withdrawn[i], 1));
+			              piece_item(r, issue, c, &c->is->v[i], 0));
+	for (size_t i = 0; c->ok && i < c->is->nwithdrawn; i++)
+		if (store_partner_owns(p, c->is->withdrawn[i].partner) && ++n)
+			tmpl_list_add(list,
+			              piece_item(r, issue, c,
+			                         &c->is->withdrawn[i], 1));
 	return n;
 }
 
@@ -184,8 +186,8 @@ static int open_issue(struct desk_req *r, struct tmpl_value *root,
 	checked_load(r, id->data, c);
 	m = tmpl_map(r->data);
 	tmpl_map_str(r->data, m, "id", id->data);
-	if (c->ok && c->is.title && *c->is.title)
-		tmpl_map_str(r->data, m, "title", c->is.title);
+	if (c->ok && c->is->title && *c->is->title)
+		tmpl_map_str(r->data, m, "title", c->is->title);
 	tmpl_map_bool(r->data, m, "unreadable", !c->ok);
 	lifecycle_window_text(&w, &text);
 	tmpl_map_str(r->data, m, "window", text.data);
@@ -204,7 +206,7 @@ static struct tmpl_value *partner_row(struct desk_req *r,
 	tmpl_map_str(r->data, m, "name", p->name);
 	tmpl_map_str(r->data, m, "slug", p->slug);
 	add_num(r, m, "contacts", (long long)p->ncontacts);
-	*gave = issue && callmail_piece_of(&c->is, p) != NULL;
+	*gave = issue && callmail_piece_of(c->is, p) != NULL;
 	tmpl_map_bool(r->data, m, "contributed", *gave);
 	if (issue)
 		pieces_of(r, issue, c, p, list);
@@ -261,7 +263,6 @@ static struct tmpl_value *partners_data(struct desk_req *r,
 	int open, gave;
 
 	memset(&c, 0, sizeof(c));
-	c.d = (struct diags)DIAGS_INIT;
 	open = open_issue(r, root, &id, &c, &err);
 	if (open < 0 || store_partner_list(r->st, &ps, &err) < 0) {
 		server_trouble(r, &err);
@@ -286,7 +287,7 @@ static struct tmpl_value *partners_data(struct desk_req *r,
 	form_values(r, root, f ? f : &(struct add_form){"", "", "", 0, NULL});
 	store_partners_release(&ps);
 out:
-	checked_release(&c);
+	checked_release(r, &c);
 	buf_release(&id);
 	err_release(&err);
 	return root;
@@ -539,7 +540,7 @@ static void all_pieces(struct desk_req *r, const struct store_partner *p,
 
 		checked_load(r, ids[i], &c);
 		found += pieces_of(r, ids[i], &c, p, list);
-		checked_release(&c);
+		checked_release(r, &c);
 	}
 	tmpl_map_set(root, "pieces", list);
 	tmpl_map_bool(r->data, root, "has_pieces", found > 0);
