@@ -62,7 +62,11 @@ static size_t web_address(const char *s, size_t i)
 {
 	static const char *const starts[] = {"https://", "http://", "www."};
 	size_t n = 0, k, open = 0, close = 0;
+	char first = (char)(s[i] | 0x20); /* a letter in lower case */
 
+	/* Asked at every character of the text: the cheap test first. */
+	if (first != 'h' && first != 'w')
+		return 0;
 	if (i && !strchr(" \t\n(*_~\"'", s[i - 1]))
 		return 0;
 	for (k = 0; k < 3; k++)
