@@ -744,37 +744,6 @@ static void free_strings(char **v, size_t n)
 
 /* The partner's page. */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The issues in the workspace, by name (caller frees). */
-static char **issue_ids(const struct config *cfg, size_t *count)
-{
-	struct buf dir = BUF_INIT;
-	struct dirent *de;
-	char **ids = NULL;
-	size_t n = 0;
-	DIR *dh;
-
-	config_path(cfg, &dir, "issues");
-	dh = opendir(dir.data);
-	buf_release(&dir);
-	while (dh && (de = readdir(dh))) {
-		if (de->d_name[0] == '.' || !plain_name(de->d_name))
-			continue;
-		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
-		ids[n++] = xstrdup(de->d_name);
-	}
-	if (dh)
-		closedir(dh);
-	if (n)
-		qsort(ids, n, sizeof(*ids), cmp_str);
-	*count = n;
-	return ids;
-}
-
 /* "Thursday 21 January 2027" for a deadline, or NULL (caller frees). */
 static char *deadline_text(const char *deadline)
 {
@@ -959,7 +928,7 @@ static int partner_page(struct visit *v)
 	struct tmpl_data *d = tmpl_data_new();
 	struct tmpl_value *root, *issues = tmpl_list(d);
 	size_t n, open = 0;
-	char **ids = issue_ids(v->c->cfg, &n);
+	char **ids = lifecycle_issue_ids(v->c->cfg, &n);
 	int64_t now = (int64_t)time(NULL);
 
 	root = web_page_data(v->c->w, d, "Your contributions");
@@ -980,7 +949,7 @@ static int partner_page(struct visit *v)
 	tmpl_map_bool(d, root, "has_issues", open > 0);
 	add_clicks(v, d, root);
 	web_render(v->c->w, v->ex, 200, "web/partner.html", root);
-	free_strings(ids, n);
+	lifecycle_issue_ids_free(ids, n);
 	tmpl_data_free(d);
 	return HTTP_ANSWER;
 }
