@@ -66,7 +66,9 @@ int cmd_publish(int argc, char **argv)
 	ret = EXIT_FAIL;
 	if (cmd_site_now(now_opt, &now) < 0)
 		return cmd_end(&run, ret);
-	who = by && *by ? xstrdup(by) : cmd_login_name();
+	/* Only publishing names someone: a rebuild alone looks up no one. */
+	if (run.nargs)
+		who = by && *by ? xstrdup(by) : cmd_login_name();
 	ids = calloc((size_t)run.nargs + 1, sizeof(*ids));
 	if (!ids)
 		abort();
