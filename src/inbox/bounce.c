@@ -636,23 +636,21 @@ int bounce_mime_is(const struct mailmime_content *ct, const char *type,
 	       (!sub || !strcasecmp(ct->ct_subtype, sub));
 }
 
-/* A single part's body, transfer-decoded, appended to out (at most max
- * bytes of input read). */
-static void decode(const struct mailmime *m, struct buf *out, size_t max)
+int bounce_mime_body(const struct mailmime *m, size_t max, struct buf *out)
 {
 	const struct mailmime_data *d = m->mm_data.mm_single;
 	const char *s;
 	size_t n;
+	int cut;
 
 	if (!d || d->dt_type != MAILMIME_DATA_TEXT ||
 	    !d->dt_data.dt_text.dt_data)
-		return;
+		return 0;
 	s = d->dt_data.dt_text.dt_data;
 	n = d->dt_data.dt_text.dt_length;
-	if (out->len >= max)
-		return;
-	if (n > max - out->len)
-		n = max - out->len;
+	cut = n > max;
+	if (cut)
+		n = max;
 	if (d->dt_encoded &&
 	    (d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
 	     d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
@@ -668,6 +666,16 @@ static void decode(const struct mailmime *m, struct buf *out, size_t max)
 	} else {
 		buf_add(out, s, n);
 	}
+	return cut;
+}
+
+/* Appends the decoded text of a single part, a line end after it, while
+ * out holds less than max bytes. */
+static void decode(const struct mailmime *m, struct buf *out, size_t max)
+{
+	if (out->len >= max)
+		return;
+	bounce_mime_body(m, max - out->len, out);
 	buf_addch(out, '\n');
 }
 

@@ -133,6 +133,16 @@ struct mailmime_content;
 int bounce_mime_is(const struct mailmime_content *ct, const char *type,
                    const char *sub);
 
+/*
+ * Appends the body of the single MIME part m with its transfer encoding
+ * (base64, quoted-printable) undone, reading at most max bytes of the
+ * encoded body. Returns 1 when the body was longer (the rest not read),
+ * else 0. The bounce reader and the contribution reader share it.
+ */
+struct buf;
+struct mailmime;
+int bounce_mime_body(const struct mailmime *m, size_t max, struct buf *out);
+
 void bounce_init(struct bounce *b);
 /* Frees what b holds and leaves it as bounce_init did. */
 void bounce_release(struct bounce *b);

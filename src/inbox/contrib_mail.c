@@ -594,34 +594,12 @@ static int is_attachment(const struct mailmime *m)
  */
 static int decode(const struct mailmime *m, struct buf *out, size_t max)
 {
-	const struct mailmime_data *d = m->mm_data.mm_single;
-	const char *s;
-	size_t n;
+	/* base64 is 4 characters for 3 bytes, with line ends. */
+	size_t encoded_max = (max + max / 8 + 4096) / 3 * 4 + 3;
 
 	buf_reset(out);
-	if (!d || d->dt_type != MAILMIME_DATA_TEXT ||
-	    !d->dt_data.dt_text.dt_data)
-		return 0;
-	s = d->dt_data.dt_text.dt_data;
-	n = d->dt_data.dt_text.dt_length;
-	/* base64 is 4 characters for 3 bytes, with line ends. */
-	if (n / 4 * 3 > max + max / 8 + 4096)
+	if (bounce_mime_body(m, encoded_max, out))
 		return -1;
-	if (d->dt_encoded &&
-	    (d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
-	     d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE)) {
-		char *res = NULL;
-		size_t idx = 0, rlen = 0;
-
-		if (mailmime_part_parse(s, n, &idx, d->dt_encoding, &res,
-		                        &rlen) == MAILIMF_NO_ERROR &&
-		    res) {
-			buf_add(out, res, rlen);
-			mmap_string_unref(res);
-		}
-	} else {
-		buf_add(out, s, n);
-	}
 	return out->len > max ? -1 : 0;
 }
 
