@@ -29,45 +29,19 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* Checks DATE and records it; 0 or -1 (printed). */
+/* Reopens until until_opt and prints the window; 0 or -1 (printed). */
 static int reopen(const struct cmd_run *run, struct store *st,
                   const char *until_opt, time_t now, struct err *err)
 {
 	struct lifecycle_window w;
 	struct buf text = BUF_INIT;
-	int64_t until;
-	char *who;
-	int ret = -1;
+	char *who = cmd_login_name();
+	int ret = lifecycle_reopen(&run->cfg, st, run->issue, until_opt,
+	                           (int64_t)now, who, &w, err);
 
-	if (lifecycle_deadline_time(until_opt, &until) < 0) {
-		cmd_error("--until '%s' is not a date: write it as YYYY-MM-DD "
-		          "or YYYY-MM-DDTHH:MM",
-		          until_opt);
-		return -1;
-	}
-	if (until <= (int64_t)now) {
-		cmd_error("--until %s has already passed: give a later date",
-		          until_opt);
-		return -1;
-	}
-	if (lifecycle_partner_window(&run->cfg, st, run->issue, now, &w, err) <
-	    0) {
-		cmd_fail(err);
-		return -1;
-	}
-	if (w.sent) {
-		cmd_error("issues/%s has been sent: it cannot be reopened",
-		          run->issue);
-		return -1;
-	}
-	who = cmd_login_name();
-	if (store_partner_reopen(st, run->issue, until, who, until_opt, err) ==
-	            0 &&
-	    lifecycle_partner_window(&run->cfg, st, run->issue, now, &w, err) ==
-	            0) {
+	if (ret == 0) {
 		lifecycle_window_text(&w, &text);
 		printf("issues/%s: %s\n", run->issue, text.data);
-		ret = 0;
 	} else {
 		cmd_fail(err);
 	}

@@ -380,6 +380,34 @@ out:
 	return ret;
 }
 
+int lifecycle_reopen(const struct config *cfg, struct store *st, const char *id,
+                     const char *until, int64_t now, const char *who,
+                     struct lifecycle_window *w, struct err *err)
+{
+	int64_t t;
+
+	if (issue_deadline_time(until, &t) < 0)
+		return err_set(err,
+		               "reopen until '%s': that is not a date: write "
+		               "it as YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+		               until);
+	if (t <= now)
+		return err_set(
+		        err,
+		        "reopen until %s: that has already passed: give a "
+		        "later date",
+		        until);
+	if (lifecycle_partner_window(cfg, st, id, now, w, err) < 0)
+		return -1;
+	if (w->sent)
+		return err_set(err,
+		               "issues/%s has been sent: it cannot be reopened",
+		               id);
+	if (store_partner_reopen(st, id, t, who, until, err) < 0)
+		return -1;
+	return lifecycle_partner_window(cfg, st, id, now, w, err);
+}
+
 int lifecycle_issue_exists(const struct config *cfg, const char *id)
 {
 	struct buf p = BUF_INIT;

@@ -153,6 +153,17 @@ int lifecycle_partner_window(const struct config *cfg, struct store *st,
                              struct lifecycle_window *w, struct err *err);
 
 /*
+ * Reopens issue id to partners until the date until ("YYYY-MM-DD", to the
+ * end of that day, or "YYYY-MM-DDTHH:MM", UTC), recorded as said by who:
+ * the latest reopen counts, so an earlier date shortens it. Refused (-1
+ * with err saying how to fix it) when until is not a date or has already
+ * passed at now, or the issue has been sent. 0 with w, the window after.
+ */
+int lifecycle_reopen(const struct config *cfg, struct store *st, const char *id,
+                     const char *until, int64_t now, const char *who,
+                     struct lifecycle_window *w, struct err *err);
+
+/*
  * Whether id is an issue of cfg's workspace: a name of letters, digits,
  * '-' and '_' (at most 60, not starting with '.') whose folder holds a
  * regular issue.yaml.

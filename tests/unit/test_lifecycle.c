@@ -143,8 +143,22 @@ static void test_partner_window(const struct config *cfg, struct store *st)
 	CHECK(!w.open);
 	CHECK_STR(w.why, "deadline passed");
 	CHECK(lifecycle_deadline_time("2027-02-14", &until) == 0);
-	CHECK(store_partner_reopen(st, "2027-02", until, "ed", "2027-02-14",
-	                           &err) == 0);
+	/* Reopening: not a date, or a date gone, changes nothing. */
+	CHECK(lifecycle_reopen(cfg, st, "2027-02", "14/02/2027", dl + 3600,
+	                       "ed", &w, &err) == -1);
+	CHECK(strstr(err_msg(&err), "'14/02/2027': that is not a date: "
+	                            "write it as YYYY-MM-DD"));
+	err_clear(&err);
+	CHECK(lifecycle_reopen(cfg, st, "2027-02", "2027-02-10", dl + 3600,
+	                       "ed", &w, &err) == -1);
+	CHECK(strstr(err_msg(&err), "has already passed: give a later date"));
+	err_clear(&err);
+	CHECK(lifecycle_partner_window(cfg, st, "2027-02", dl + 3600, &w,
+	                               &err) == 0);
+	CHECK(!w.open && !w.reopened_until);
+	CHECK(lifecycle_reopen(cfg, st, "2027-02", "2027-02-14", dl + 3600,
+	                       "ed", &w, &err) == 0);
+	CHECK(w.open && w.reopened_until == until);
 	CHECK(lifecycle_partner_window(cfg, st, "2027-02", dl + 3600, &w,
 	                               &err) == 0);
 	CHECK(w.open && w.reopened_until == until);
@@ -176,6 +190,9 @@ static void test_partner_window_sent(const struct config *cfg, struct store *st)
 	CHECK(lifecycle_partner_window(cfg, st, "2027-02", 0, &w, &err) == 0);
 	CHECK(!w.open && w.sent);
 	CHECK_STR(w.why, "sent");
+	CHECK(lifecycle_reopen(cfg, st, "2027-02", "2099-01-01", 0, "ed", &w,
+	                       &err) == -1);
+	CHECK(strstr(err_msg(&err), "has been sent: it cannot be reopened"));
 	err_release(&err);
 }
 
