@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_store.h"
 
 static char dir[] = "/tmp/test_clicks.XXXXXX";
 
@@ -87,31 +88,18 @@ static void test_clicks(struct store *st, struct config *cfg)
 	err_release(&err);
 }
 
+static struct config cfg;
+
+static void with_store(struct store *st)
+{
+	test_clicks(st, &cfg);
+}
+
 int main(void)
 {
-	struct store st;
-	struct config cfg;
-	struct buf path = BUF_INIT;
-	struct err err = ERR_INIT;
+	check_store_test *const tests[] = {with_store};
 
-	if (!mkdtemp(dir)) {
-		perror(dir);
-		return 1;
-	}
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.root = dir;
-	buf_addf(&path, "%s/clicks.db", dir);
-	CHECK(store_open(&st, path.data, &err) == 0);
-	if (!err.set) {
-		test_clicks(&st, &cfg);
-		store_close(&st);
-	} else {
-		fprintf(stderr, "  %s\n", err_msg(&err));
-	}
-	buf_reset(&path);
-	buf_addf(&path, "rm -rf '%s'", dir);
-	CHECK(system(path.data) == 0);
-	buf_release(&path);
-	err_release(&err);
-	return check_done();
+	cfg.root = dir; /* filled in by check_with_store */
+	return check_with_store(dir, tests, 1);
 }

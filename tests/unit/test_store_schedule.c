@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_store.h"
 #include "store_issue.h"
 
 static char dir[] = "/tmp/test_store_schedule.XXXXXX";
@@ -74,30 +75,28 @@ static void test_schedules(struct store *st, struct store *other)
 	err_release(&err);
 }
 
-int main(void)
+/* With a second connection to the same store, as a second process. */
+static void with_store(struct store *st)
 {
-	struct store st, other;
+	struct store other;
 	struct buf path = BUF_INIT;
 	struct err err = ERR_INIT;
 
-	if (!mkdtemp(dir)) {
-		perror(dir);
-		return 1;
-	}
-	buf_addf(&path, "%s/schedule.db", dir);
-	CHECK(store_open(&st, path.data, &err) == 0);
-	CHECK(!err.set && store_open(&other, path.data, &err) == 0);
+	buf_addf(&path, "%s/test.db", dir);
+	CHECK(store_open(&other, path.data, &err) == 0);
 	if (!err.set) {
-		test_schedules(&st, &other);
-		store_close(&st);
+		test_schedules(st, &other);
 		store_close(&other);
 	} else {
 		fprintf(stderr, "  %s\n", err_msg(&err));
 	}
-	buf_reset(&path);
-	buf_addf(&path, "rm -rf '%s'", dir);
-	CHECK(system(path.data) == 0);
 	buf_release(&path);
 	err_release(&err);
-	return check_done();
+}
+
+int main(void)
+{
+	check_store_test *const tests[] = {with_store};
+
+	return check_with_store(dir, tests, 1);
 }
