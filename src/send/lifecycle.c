@@ -317,11 +317,6 @@ int lifecycle_approve(const struct config *cfg, struct store *st,
 	return ret;
 }
 
-int lifecycle_deadline_time(const char *s, int64_t *t)
-{
-	return issue_deadline_time(s, t);
-}
-
 /* Fills w->sent and w->reopened_until from the store. */
 static int window_store(struct store *st, const char *id,
                         struct lifecycle_window *w, struct err *err)
@@ -356,8 +351,7 @@ int lifecycle_partner_window(const struct config *cfg, struct store *st,
 	    window_store(st, id, w, err) < 0)
 		goto out;
 	if (is.deadline && *is.deadline)
-		readable =
-		        lifecycle_deadline_time(is.deadline, &w->deadline) == 0;
+		readable = issue_deadline_time(is.deadline, &w->deadline) == 0;
 	if (w->sent)
 		w->why = "sent";
 	else if (!readable)

@@ -118,15 +118,6 @@ int lifecycle_four_eyes(const struct config *cfg, struct store *st,
 int lifecycle_approve(const struct config *cfg, struct store *st,
                       const char *id, const char *by, struct err *err);
 
-/*
- * Parses a deadline or a reopened-until date, "YYYY-MM-DD" or
- * "YYYY-MM-DDTHH:MM", into the moment it passes (Unix seconds, UTC): a
- * date without a time lasts to the end of that day. Returns 0, or -1 when
- * s is not a date. The rule is issue_deadline_time's, which the
- * compiler's lateness check uses too.
- */
-int lifecycle_deadline_time(const char *s, int64_t *t);
-
 /* Whether partners may change an issue, and why (see below). */
 struct lifecycle_window {
 	int open;               /* partners may change it now */

@@ -129,20 +129,20 @@ static void test_partner_window(const struct config *cfg, struct store *st)
 	struct err err = ERR_INIT;
 	int64_t dl = 0, until = 0;
 
-	CHECK(lifecycle_deadline_time("2027-02-10", &dl) == 0);
+	CHECK(issue_deadline_time("2027-02-10", &dl) == 0);
 	CHECK(dl == 1802304000); /* 2027-02-11T00:00Z */
-	CHECK(lifecycle_deadline_time("2027-02-10T12:30", &dl) == 0);
+	CHECK(issue_deadline_time("2027-02-10T12:30", &dl) == 0);
 	CHECK(dl == 1802304000 - 41400);
-	CHECK(lifecycle_deadline_time("10/02/2027", &dl) == -1);
+	CHECK(issue_deadline_time("10/02/2027", &dl) == -1);
 	put("issues/2027-02/issue.yaml", "title: T\ndeadline: 2027-02-10\n");
-	CHECK(lifecycle_deadline_time("2027-02-10", &dl) == 0);
+	CHECK(issue_deadline_time("2027-02-10", &dl) == 0);
 	CHECK(lifecycle_partner_window(cfg, st, "2027-02", dl - 1, &w, &err) ==
 	      0);
 	CHECK(w.open && !w.sent && w.deadline == dl);
 	CHECK(lifecycle_partner_window(cfg, st, "2027-02", dl, &w, &err) == 0);
 	CHECK(!w.open);
 	CHECK_STR(w.why, "deadline passed");
-	CHECK(lifecycle_deadline_time("2027-02-14", &until) == 0);
+	CHECK(issue_deadline_time("2027-02-14", &until) == 0);
 	/* Reopening: not a date, or a date gone, changes nothing. */
 	CHECK(lifecycle_reopen(cfg, st, "2027-02", "14/02/2027", dl + 3600,
 	                       "ed", &w, &err) == -1);
@@ -224,13 +224,13 @@ static void test_open_issue(const struct config *cfg, struct store *st)
 		CHECK_STR(ids[6], "2027-07");
 	}
 	lifecycle_issue_ids_free(ids, n);
-	CHECK(lifecycle_deadline_time("2027-04-10", &dl) == 0);
+	CHECK(issue_deadline_time("2027-04-10", &dl) == 0);
 	CHECK(lifecycle_open_issue(cfg, st, dl - 1, &id, &err) == 1);
 	CHECK_STR(id.data, "2027-04");
 	buf_reset(&id);
 	CHECK(lifecycle_open_issue(cfg, st, dl, &id, &err) == 1);
 	CHECK_STR(id.data, "2027-07");
-	CHECK(lifecycle_deadline_time("2027-05-01", &dl) == 0);
+	CHECK(issue_deadline_time("2027-05-01", &dl) == 0);
 	buf_reset(&id);
 	CHECK(lifecycle_open_issue(cfg, st, dl, &id, &err) == 1);
 	CHECK_STR(id.data, "2027-06");
