@@ -800,16 +800,3 @@ int submission_partner(const char *text, size_t len, struct buf *out)
 	err_release(&err);
 	return r;
 }
-
-int submission_belongs(const char *field, const char *name, const char *slug)
-{
-	size_t n;
-
-	while (*field == ' ')
-		field++;
-	n = strlen(field);
-	while (n && field[n - 1] == ' ')
-		n--;
-	return (strlen(name) == n && !strncasecmp(field, name, n)) ||
-	       (strlen(slug) == n && !strncmp(field, slug, n));
-}

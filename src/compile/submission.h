@@ -157,13 +157,6 @@ int submission_record(struct store *st, const char *id,
  */
 int submission_partner(const char *text, size_t len, struct buf *out);
 
-/*
- * Whether a piece whose partner field is field belongs to the partner
- * called name with slug: the field, without spaces at its ends, is the
- * name (ASCII case ignored) or the slug.
- */
-int submission_belongs(const char *field, const char *name, const char *slug);
-
 /* The loaded piece in is (withdrawn or not), or NULL. */
 const struct contribution *submission_of(const struct issue *is);
 

@@ -325,13 +325,6 @@ static int choose_issue(struct contrib *c, struct err *err)
 
 /* ---- the partner's piece of a title ---- */
 
-static int same_partner(const struct contribution *k,
-                        const struct store_partner *p)
-{
-	return k->partner && (!strcasecmp(k->partner, p->name) ||
-	                      !strcasecmp(k->partner, p->slug));
-}
-
 /*
  * The slug of the partner's piece titled title in the issue (into slug):
  * 1 found, 0 none, -1 error. The names piece_save gives a title are
@@ -368,8 +361,8 @@ static int find_piece(struct contrib *c, const char *title, struct buf *slug,
 			break;
 		}
 		k = submission_of(&is);
-		if (k && same_partner(k, &c->partner) && k->title &&
-		    !strcasecmp(k->title, title)) {
+		if (k && store_partner_owns(&c->partner, k->partner) &&
+		    k->title && !strcasecmp(k->title, title)) {
 			buf_reset(slug);
 			buf_add(slug, name.data, name.len - 3);
 			r = 1;

@@ -55,8 +55,8 @@ int store_partner_secret_valid(const char *s);
 /*
  * Whether a piece whose 'partner:' detail reads `field` belongs to p:
  * the field, trimmed, is p's name (ASCII case ignored) or p's slug. The
- * one rule for "this partner's pieces" (the call's reminders, the
- * contribution form); the form writes the registry's name there.
+ * one rule for "this partner's pieces" (the call's reminders, the desk,
+ * the contribution form and mail); they write the registry's name there.
  */
 int store_partner_owns(const struct store_partner *p, const char *field);
 

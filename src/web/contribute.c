@@ -49,7 +49,8 @@ struct owned {
 	struct timespec mtime;
 	off_t size;
 	char *partner; /* NULL: the file names none */
-	char *key;     /* partner in lower case, trimmed (submission_belongs) */
+	char *key; /* partner in lower case, trimmed (store_partner_owns, for
+	              the index) */
 	/* The checks, once counted (sum.slug set), valid while the piece
 	 * and issue.yaml are as they were, for SUMMARY_FRESH seconds. */
 	struct summary sum;
@@ -403,8 +404,8 @@ static struct issue_index *index_of(struct contribute *c, const char *id)
 	return &c->idx[c->nidx++];
 }
 
-/* A partner's name or a piece's partner field as submission_belongs reads it.
- */
+/* A partner's name or a piece's partner field as store_partner_owns reads
+ * it, for the index (names in any case, trimmed). */
 static char *partner_key(const char *s)
 {
 	struct buf b = BUF_INIT;
@@ -1159,8 +1160,7 @@ static int own_piece(struct visit *v, struct issue *is, struct diags *ds)
 	if (r < 0)
 		web_say(v->c->w, "bulletin: %s", err_msg(&err));
 	err_release(&err);
-	if (c && c->partner &&
-	    submission_belongs(c->partner, v->p.name, v->p.slug))
+	if (c && c->partner && store_partner_owns(&v->p, c->partner))
 		return 1;
 	web_not_found(v->c->w, v->ex);
 	return 0;
